@@ -1,0 +1,92 @@
+"""Read and write annotation files: ``annotations/<doc_id>.json``, one per document.
+
+The format is an interface other tools rely on::
+
+    {"doc_id": "india-japan-5g", "text_sha256": "<sha256 of the UTF-8 normalised text>",
+     "entities": [{"id": "T1", "start": 0, "end": 5, "label": "GPE", "text": "India"}],
+     "relations": [{"id": "R1", "head": "T3", "tail": "T1", "label": "role_in"}]}
+
+Offsets are half-open character offsets into the normalised text. Optional keys (``source``,
+``note``) are kept. This module trusts files that ``validate`` has passed; it is not the checker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newscorpus.io import write_json_atomic
+from newscorpus.model import Entity, Relation
+from newscorpus.project import SCHEMA_FILE, Project
+
+ANNOTATION_SUFFIX = ".json"
+
+
+def text_sha256(text: str) -> str:
+    """sha256 hex digest of ``text`` encoded as UTF-8: what ``text_sha256`` must hold."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AnnotationFile:
+    doc_id: str
+    text_sha256: str
+    entities: tuple[Entity, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    #: Top-level keys beyond the four required ones, kept on rewrite.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "text_sha256": self.text_sha256,
+            **self.extra,
+            "entities": [e.to_dict() for e in self.entities],
+            "relations": [r.to_dict() for r in self.relations],
+        }
+
+
+def annotation_path(project: Project, doc_id: str) -> Path:
+    return project.annotations / f"{doc_id}{ANNOTATION_SUFFIX}"
+
+
+def annotation_files(project: Project) -> list[Path]:
+    """Every annotation file of the project, sorted by name (schema and patterns excluded)."""
+    if not project.annotations.is_dir():
+        return []
+    return sorted(
+        p
+        for p in project.annotations.glob(f"*{ANNOTATION_SUFFIX}")
+        if p.is_file() and p.name != SCHEMA_FILE
+    )
+
+
+def parse_annotations(data: dict[str, Any]) -> AnnotationFile:
+    """Build an :class:`AnnotationFile` from parsed JSON that has passed validation."""
+    known = {"doc_id", "text_sha256", "entities", "relations"}
+    return AnnotationFile(
+        doc_id=data["doc_id"],
+        text_sha256=data["text_sha256"],
+        entities=tuple(
+            Entity(e["id"], e["start"], e["end"], e["label"], e["text"], e.get("source"))
+            for e in data.get("entities", [])
+        ),
+        relations=tuple(
+            Relation(r["id"], r["head"], r["tail"], r["label"], r.get("source"))
+            for r in data.get("relations", [])
+        ),
+        extra={k: v for k, v in data.items() if k not in known},
+    )
+
+
+def read_annotations(path: Path) -> AnnotationFile:
+    """Load a validated annotation file."""
+    return parse_annotations(json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_annotations(path: Path, annotations: AnnotationFile) -> None:
+    """Write atomically in the project's JSON style."""
+    write_json_atomic(path, annotations.to_dict())

@@ -1,0 +1,100 @@
+"""The stored corpus: raw articles kept verbatim, their metadata, and their normalised text.
+
+Layout, one folder per document id::
+
+    corpus/<doc_id>/raw.txt      the scraped bytes, never modified
+    corpus/<doc_id>/meta.json    metadata (see ArticleMeta)
+    corpus/<doc_id>/text.txt     the normaliser's output, checked in so rule changes show as diffs
+
+Documents are always visited in sorted id order, one at a time, so builds stream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from newscorpus.errors import NewscorpusError
+from newscorpus.project import Project
+
+RAW_FILE = "raw.txt"
+META_FILE = "meta.json"
+TEXT_FILE = "text.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    """What is known about an article besides its text."""
+
+    id: str
+    source_file: str | None
+    title: str | None
+    category: str | None
+    url: str | None
+    published: str | None
+    language: str
+    license: str
+    raw_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArticleMeta:
+        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One stored article: raw text, metadata and the checked-in normalised text."""
+
+    meta: ArticleMeta
+    raw: str
+    text: str
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+def article_dir(project: Project, doc_id: str) -> Path:
+    return project.corpus / doc_id
+
+
+def doc_ids(project: Project) -> list[str]:
+    """Ids of every stored article, sorted."""
+    if not project.corpus.is_dir():
+        return []
+    return sorted(p.name for p in project.corpus.iterdir() if (p / META_FILE).is_file())
+
+
+def load_article(project: Project, doc_id: str) -> Article:
+    """Read one stored article.
+
+    Raises:
+        NewscorpusError: E212 when a file of the entry is missing or unreadable.
+    """
+    folder = article_dir(project, doc_id)
+    where = project.relative(folder)
+    try:
+        meta = ArticleMeta.from_dict(json.loads((folder / META_FILE).read_text(encoding="utf-8")))
+        raw = (folder / RAW_FILE).read_bytes().decode("utf-8")
+        text = (folder / TEXT_FILE).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
+        raise NewscorpusError(
+            "E212",
+            f"corpus entry {doc_id} is incomplete or corrupt: {err}.",
+            fix=f"Restore {where} from version control, or remove it and `newscorpus add` "
+            "the article again.",
+            where=where,
+        ) from None
+    return Article(meta=meta, raw=raw, text=text)
+
+
+def iter_articles(project: Project) -> Iterator[Article]:
+    """Stored articles in id order, read one at a time."""
+    for doc_id in doc_ids(project):
+        yield load_article(project, doc_id)

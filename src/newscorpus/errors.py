@@ -1,0 +1,123 @@
+"""Errors and validation issues: stable codes, where the problem is, and how to fix it.
+
+Codes are grouped by stage so a reader can tell at a glance which part of the project complains:
+``E1xx`` annotations, ``E2xx`` corpus and input files, ``E3xx`` build, ``E4xx`` publish, ``W``
+for warnings. Every code used anywhere is listed in :data:`CODES` with a one-line summary; the
+docs and a test are derived from that table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+#: Every issue and error code the project emits, with a one-line summary.
+CODES: dict[str, str] = {
+    # --- E0xx: usage and project discovery -------------------------------------------------------
+    "E001": "no corpus project found (no pyproject.toml with a [tool.newscorpus] table)",
+    "E002": "the project configuration is invalid",
+    "E003": "the schema file is missing or invalid",
+    # --- E1xx / W1xx: annotations (validate.py) --------------------------------------------------
+    # --- E2xx / W2xx: corpus and input files -----------------------------------------------------
+    "E201": "input file not found",
+    "E202": "input path is a directory where a file was expected, or holds no articles",
+    "E203": "input is binary, not text",
+    "E204": "input is not valid UTF-8",
+    "E205": "input is empty",
+    "E206": "document id is not a safe slug",
+    "E207": "article already in the corpus (same raw sha256)",
+    "E208": "document id already in use",
+    "E209": "invalid JSONL record",
+    "E210": "invalid metadata value",
+    "E211": "span lies entirely in text the normaliser removed",
+    "E212": "corpus entry is incomplete or corrupt",
+    # --- E3xx / W3xx: build (package.py) ---------------------------------------------------------
+    # --- E4xx: publish (publish.py) --------------------------------------------------------------
+}
+
+
+class NewscorpusError(Exception):
+    """Base of every error the library raises on purpose.
+
+    The CLI turns these into a one-paragraph message and a non-zero exit code, never a traceback.
+    ``str(err)`` is ``"<where>: <code> <message> <fix>"``.
+    """
+
+    exit_code = 1
+
+    def __init__(self, code: str, message: str, *, fix: str = "", where: str = "") -> None:
+        self.code = code
+        self.message = message
+        self.fix = fix
+        self.where = where
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """The message as printed: location, code, what is wrong, then the fix."""
+        text = f"{self.code} {self.message}"
+        if self.fix:
+            text = f"{text} {self.fix}"
+        return f"{self.where}: {text}" if self.where else text
+
+
+class UsageError(NewscorpusError):
+    """The command was called wrongly or no project was found: exit code 2."""
+
+    exit_code = 2
+
+
+class InputError(NewscorpusError):
+    """An input file or value cannot be used (missing, binary, not UTF-8, bad id, duplicate)."""
+
+
+class SpanRemovedError(NewscorpusError):
+    """A span falls entirely in text that the normaliser removed, so it has no image."""
+
+    def __init__(self, start: int, end: int, side: str) -> None:
+        self.start = start
+        self.end = end
+        super().__init__(
+            "E211",
+            f"span [{start}, {end}) of the {side} text lies entirely in text removed by "
+            "normalisation, so it has no counterpart.",
+            fix="Anchor the annotation to text that survives normalisation.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found by a check: what, where, and how to fix it.
+
+    ``path`` is relative to the project root where possible. ``line``/``column`` are 1-based and
+    set when the format has lines (JSON syntax errors). ``annotation_id`` names the entity or
+    relation (``T3``, ``R7``) when the problem is about one.
+    """
+
+    code: str
+    severity: Severity
+    path: str
+    message: str
+    fix: str = ""
+    annotation_id: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def render(self) -> str:
+        """``path[:line[:col]]: CODE [id] message fix`` on one line."""
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        head = f"{where}: {self.code}"
+        if self.annotation_id:
+            head += f" {self.annotation_id}"
+        text = f"{head} {self.message}"
+        return f"{text} {self.fix}" if self.fix else text
+
+    def to_json(self) -> str:
+        """The issue as one JSON object (keys in a fixed order)."""
+        return json.dumps(asdict(self), ensure_ascii=False)

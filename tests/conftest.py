@@ -1,0 +1,65 @@
+"""Shared test set-up: a hermetic environment and throwaway corpus projects.
+
+Hugging Face libraries read their cache and endpoint settings at import time, so the environment
+is fixed here, before any test module imports them: every cache lives in a temp dir and the Hub
+is offline unless a test starts its own local Hub server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_HF_HOME = Path(tempfile.mkdtemp(prefix="newscorpus-hf-"))
+os.environ["HF_HOME"] = str(_HF_HOME)
+os.environ["HF_DATASETS_CACHE"] = str(_HF_HOME / "datasets")
+os.environ["HF_HUB_CACHE"] = str(_HF_HOME / "hub")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_XET"] = "1"
+os.environ.pop("HF_TOKEN", None)
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS = REPO_ROOT.parent / "shared" / "seeds"
+
+PYPROJECT = """\
+[tool.newscorpus]
+name = "test-corpus"
+version = "0.1.0"
+language = "en"
+license = "unknown"
+"""
+
+
+def make_project(root: Path, *, with_seed: bool = False) -> Path:
+    """A minimal corpus project at ``root`` using this repository's schema.
+
+    With ``with_seed``, the repository's own corpus and annotations are copied in too.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    if with_seed:
+        shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
+        shutil.copytree(REPO_ROOT / "annotations", root / "annotations")
+    else:
+        (root / "corpus").mkdir()
+        (root / "annotations").mkdir()
+        shutil.copy(REPO_ROOT / "annotations" / "schema.yaml", root / "annotations")
+    return root
+
+
+@pytest.fixture
+def empty_project(tmp_path: Path) -> Path:
+    """An empty corpus project (schema only) in a temp dir."""
+    return make_project(tmp_path / "proj")
+
+
+@pytest.fixture
+def seed_project(tmp_path: Path) -> Path:
+    """A copy of this repository's corpus project (seed article, gold annotations)."""
+    return make_project(tmp_path / "proj", with_seed=True)
