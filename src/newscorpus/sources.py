@@ -1,0 +1,79 @@
+"""Read article text from files or stdin, refusing what is not usable text with a clear error.
+
+Every command that takes article files (``add``, ``normalise``) reads them through
+:func:`read_text_file`, so a missing file, a folder, binary data, a non-UTF-8 file or an empty
+file gets the same message everywhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newscorpus.errors import InputError
+
+#: Bytes that never occur in text files; one of them means the input is binary.
+_BINARY_MARKERS = (b"\x00",)
+_CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
+
+
+def read_text_file(path: Path) -> str:
+    """The UTF-8 text of ``path``.
+
+    Raises:
+        InputError: E201 missing, E202 a directory, E203 binary, E204 not UTF-8, E205 empty.
+    """
+    where = str(path)
+    if not path.exists():
+        raise InputError("E201", "no such file.", fix="Check the path.", where=where)
+    if path.is_dir():
+        raise InputError(
+            "E202",
+            "is a directory, not a file.",
+            fix="Pass the article files inside it (`add` also accepts a folder).",
+            where=where,
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(
+            "E201", f"cannot read the file: {err.strerror}.", fix="Check permissions.", where=where
+        ) from None
+    return decode_text(data, where)
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """Decode article bytes as UTF-8 (a BOM is allowed), refusing empty and binary input."""
+    if not data.strip():
+        raise InputError(
+            "E205",
+            "is empty (or only whitespace).",
+            fix="Pass a file that holds the article text.",
+            where=where,
+        )
+    if any(marker in data for marker in _BINARY_MARKERS):
+        raise InputError(
+            "E203",
+            "looks like binary data (it contains NUL bytes), not text.",
+            fix="Pass the article as a UTF-8 text file.",
+            where=where,
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            "E204",
+            f"is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}); "
+            "articles must be UTF-8.",
+            fix="Convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8` "
+            "(use the file's real encoding).",
+            where=where,
+        ) from None
+    bad = next((c for c in text if ord(c) < 32 and c not in _CONTROL_OK), None)
+    if bad is not None:
+        raise InputError(
+            "E203",
+            f"contains the control character U+{ord(bad):04X}, so it is not plain text.",
+            fix="Pass the article as a UTF-8 text file.",
+            where=where,
+        )
+    return text
