@@ -91,12 +91,11 @@ def load_project(root: Path | None = None) -> Project:
     else:
         root = root.resolve()
         config_path = root / CONFIG_FILE
-        if not config_path.is_file() or "newscorpus" not in _read_toml(config_path).get(
-            "tool", {}
-        ):
+        if not config_path.is_file() or "newscorpus" not in _read_toml(config_path).get("tool", {}):
             raise UsageError(
                 "E001",
-                f"{root} is not a corpus project (no {CONFIG_FILE} with a [tool.newscorpus] table).",
+                f"{root} is not a corpus project "
+                f"(no {CONFIG_FILE} with a [tool.newscorpus] table).",
                 fix="Pass the folder that holds the project's pyproject.toml, "
                 "or create one with `newscorpus init DIR`.",
             )
@@ -111,7 +110,7 @@ def load_project(root: Path | None = None) -> Project:
         raise NewscorpusError(
             "E002",
             "normalise.rules must be a list of rule names.",
-            fix="Write e.g. rules = [\"unicode_nfc\", \"generation_names\"], "
+            fix='Write e.g. rules = ["unicode_nfc", "generation_names"], '
             "or remove the key for the default rules.",
             where=where,
         )

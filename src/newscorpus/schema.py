@@ -188,7 +188,7 @@ def _relation_types(entries: Any, labels: tuple[str, ...], fail: Any) -> Iterabl
                 value = list(labels)
             if not isinstance(value, list) or not value:
                 raise fail(
-                    f"relation {label}: `{side}` must be a list of entity labels or \"*\".",
+                    f'relation {label}: `{side}` must be a list of entity labels or "*".',
                     f"Write e.g. {side}: [PERSON].",
                 )
             unknown = [v for v in value if v not in labels]
