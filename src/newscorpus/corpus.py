@@ -44,7 +44,8 @@ class ArticleMeta:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArticleMeta:
-        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+        values: dict[str, Any] = {name: data.get(name) for name in cls.__dataclass_fields__}
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
