@@ -12,12 +12,15 @@ Documents are always visited in sorted id order, one at a time, so builds stream
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from newscorpus.errors import NewscorpusError
+from newscorpus.io import dumps_json, write_text_atomic
 from newscorpus.project import Project
 
 RAW_FILE = "raw.txt"
@@ -99,3 +102,34 @@ def iter_articles(project: Project) -> Iterator[Article]:
     """Stored articles in id order, read one at a time."""
     for doc_id in doc_ids(project):
         yield load_article(project, doc_id)
+
+
+def store_article(project: Project, meta: ArticleMeta, raw_bytes: bytes, text: str) -> None:
+    """Write the entry into a hidden temp folder, then rename it into place in one step."""
+    project.corpus.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=project.corpus, prefix=f".{meta.id}."))
+    try:
+        (tmp / RAW_FILE).write_bytes(raw_bytes)
+        (tmp / META_FILE).write_text(dumps_json(meta.to_dict()), encoding="utf-8")
+        (tmp / TEXT_FILE).write_text(text, encoding="utf-8")
+        tmp.rename(article_dir(project, meta.id))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def renormalise(project: Project) -> list[str]:
+    """Rewrite every ``text.txt`` from ``raw.txt`` with the current rules; ids that changed.
+
+    Raw articles are read, never written. Annotations of a changed document become stale
+    (``validate`` reports them) until they are re-anchored.
+    """
+    from newscorpus.normalise import normalise
+
+    changed = []
+    for article in iter_articles(project):
+        text = normalise(article.raw, project.normalise_rules).text
+        if text != article.text:
+            write_text_atomic(article_dir(project, article.id) / TEXT_FILE, text)
+            changed.append(article.id)
+    return changed
