@@ -21,6 +21,12 @@ CODES: dict[str, str] = {
     "E002": "the project configuration is invalid",
     "E003": "the schema file is missing or invalid",
     # --- E1xx / W1xx: annotations (validate.py) --------------------------------------------------
+    # E120-E129: pre-annotation (annotate.py)
+    "E120": "ruler patterns file is missing or invalid",
+    "E121": "the requested spaCy pipeline is not installed",
+    "E122": "existing annotations are invalid, so pre-annotation will not merge into them",
+    "E123": "merged pre-annotation proposals fail validation",
+    "E124": "GUIDELINES.md has no generated label index",
     # --- E2xx / W2xx: corpus and input files -----------------------------------------------------
     "E201": "input file not found",
     "E202": "input path is a directory where a file was expected, or holds no articles",
@@ -34,6 +40,7 @@ CODES: dict[str, str] = {
     "E210": "invalid metadata value",
     "E211": "span lies entirely in text the normaliser removed",
     "E212": "corpus entry is incomplete or corrupt",
+    "E213": "no article with that document id",
     # --- E3xx / W3xx: build (package.py) ---------------------------------------------------------
     # --- E4xx: publish (publish.py) --------------------------------------------------------------
 }

@@ -66,9 +66,7 @@ def add(
     from newscorpus.ingest import add_articles, read_inputs
 
     project = get_project(ctx)
-    added = add_articles(
-        project, read_inputs(paths, doc_id=doc_id, url=url, published=published)
-    )
+    added = add_articles(project, read_inputs(paths, doc_id=doc_id, url=url, published=published))
     for meta in added:
         click.echo(f"added {meta.id}  ({meta.source_file})")
 
