@@ -1,0 +1,97 @@
+"""The project's spaCy pipeline: the only place a tokenizer or sentence splitter is made.
+
+Every view and export that needs tokens (the ``sentences`` config, DocBin exports, the lead's
+pre-annotation) calls :func:`make_nlp`, so token boundaries are the same everywhere. Two things
+differ from ``spacy.blank("en")``:
+
+* **Tokenizer fix.** English tokenization treats ``G`` after a digit as a unit (``5G`` becomes
+  ``5`` ``G``) and keeps a final full stop on ``5G.`` and ``IoT.``, so those entities do not
+  align to tokens and BIO views silently lose them. :func:`fix_tokenizer` drops ``G`` from the
+  digit-unit suffixes and splits a final ``.`` after an upper-case letter that follows a letter
+  or digit. ``U.S.`` (a tokenizer exception), ``10GB`` and lower-case abbreviations keep their
+  usual behaviour. The fix is registered as the spaCy callback ``newscorpus.tokenizer_fix.v1``
+  so a training config applies the same tokenizer::
+
+      [initialize.before_init]
+      @callbacks = "newscorpus.tokenizer_fix.v1"
+
+* **Line breaks end sentences.** Headlines and list items carry no final punctuation, so the
+  ``newscorpus_line_breaks`` component starts a sentence after every whitespace token that holds
+  a newline, before the ``sentencizer`` (which keeps boundaries already set) does the rest.
+
+Importing this module imports spaCy: other modules import it inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import spacy
+from spacy.lang.char_classes import UNITS
+from spacy.language import Language
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
+from spacy.util import compile_suffix_regex, registry
+
+#: Name of the registered tokenizer callback, for ``[initialize.before_init]``.
+TOKENIZER_FIX = "newscorpus.tokenizer_fix.v1"
+#: Name of the component that starts a sentence after a line break.
+LINE_BREAKS = "newscorpus_line_breaks"
+
+_DIGIT_UNITS = f"(?<=[0-9])(?:{UNITS})"
+_UNITS_WITHOUT_G = "|".join(unit for unit in UNITS.split("|") if unit != "G")
+# A final full stop after an upper-case letter preceded by a letter or digit: 5G. IoT. B2B.
+_FINAL_STOP_AFTER_CAPITAL = r"(?<=[A-Za-z0-9][A-Z])\."
+
+
+def fix_tokenizer(nlp: Language) -> Language:
+    """Apply the project's tokenizer fix to ``nlp`` in place and return it.
+
+    >>> [t.text for t in fix_tokenizer(spacy.blank("en"))("on 5G.")]
+    ['on', '5G', '.']
+
+    Raises:
+        ValueError: when ``nlp`` is not an English pipeline with spaCy's rule-based tokenizer
+            (the fix would silently do nothing).
+    """
+    suffixes = list(nlp.Defaults.suffixes or ())
+    if _DIGIT_UNITS not in suffixes or not isinstance(nlp.tokenizer, Tokenizer):
+        raise ValueError(
+            f"cannot apply the newscorpus tokenizer fix to this {nlp.lang!r} pipeline: it needs "
+            "spaCy's rule-based tokenizer with the default English suffix rules."
+        )
+    suffixes[suffixes.index(_DIGIT_UNITS)] = f"(?<=[0-9])(?:{_UNITS_WITHOUT_G})"
+    suffixes.append(_FINAL_STOP_AFTER_CAPITAL)
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    return nlp
+
+
+def tokenizer_fix_callback() -> Callable[[Language], Language]:
+    """The tokenizer fix as a config callback (``[initialize.before_init]``)."""
+    return fix_tokenizer
+
+
+# Registered by a call, not a decorator: spaCy's registry decorators are untyped.
+registry.callbacks.register(TOKENIZER_FIX, func=tokenizer_fix_callback)
+
+
+@Language.component(LINE_BREAKS)
+def line_breaks(doc: Doc) -> Doc:
+    """Start a sentence at the token after each whitespace token holding a newline."""
+    for i in range(len(doc) - 1):
+        token = doc[i]
+        if token.is_space and "\n" in token.text:
+            doc[i + 1].is_sent_start = True
+    return doc
+
+
+def make_nlp() -> Language:
+    """A blank English pipeline with the tokenizer fix, line-break and sentence splitting.
+
+    >>> make_nlp().pipe_names
+    ['newscorpus_line_breaks', 'sentencizer']
+    """
+    nlp = fix_tokenizer(spacy.blank("en"))
+    nlp.add_pipe(LINE_BREAKS)
+    nlp.add_pipe("sentencizer")
+    return nlp
