@@ -148,13 +148,20 @@ def _drop_crossing(
 ) -> list[tuple[int, int, str, str, str]]:
     """Keep spans that nest or are disjoint; of two crossing spans keep the earlier, longer one.
 
-    Of several proposals for the identical span, the first in sort order (rule before model
-    for the same label, then label order) is kept, so one span gets one label.
+    Of several proposals for the identical span, the first in sort order (label order, rule
+    before model) is kept, so one span gets one label. A span inside a longer one with the same
+    label is a partial match of the same name (``Jaishankar`` in ``S Jaishankar``, ``4G`` in
+    ``4G LTE``) and is dropped.
     """
     kept: list[tuple[int, int, str, str, str]] = []
     for span in spans:
-        start, end = span[0], span[1]
-        if any((k[0] == start and k[1] == end) or (k[0] < start < k[1] < end) for k in kept):
+        start, end, label = span[0], span[1], span[2]
+        if any(
+            (k[0] == start and k[1] == end)
+            or (k[0] < start < k[1] < end)
+            or (k[0] <= start and end <= k[1] and k[2] == label)
+            for k in kept
+        ):
             continue
         kept.append(span)
     return kept
@@ -216,7 +223,21 @@ def role_from_title(ctx: _Context) -> Iterator[tuple[str, str, str]]:
             named = [e for e in countries if e.text == ctx.refers_to[demonym.id]]
             target = ctx.nearest(person, named)
         elif _OFFICE_RE.search(before):
-            target = ctx.nearest(person, ctx.in_sentence(person, "GPE") or countries)
+            # "Foreign Minister A and his Japanese counterpart B": A is not Japan's minister.
+            others = {
+                ctx.refers_to[e.id]
+                for e in ctx.in_sentence(person, "NORP")
+                if e.id in ctx.refers_to and e.start > person.end
+            }
+            # Otherwise the country the article is most about, as in "the two countries".
+            candidates = [e for e in countries if e.text not in others]
+            in_sentence = [e for e in ctx.in_sentence(person, "GPE") if e.text not in others]
+            if not in_sentence and candidates:
+                names = [e.text for e in candidates]
+                main = max(sorted(set(names)), key=names.count)
+                candidates = [e for e in candidates if e.text == main]
+            preceding = [e for e in candidates if e.end <= person.start]
+            target = ctx.nearest(person, in_sentence or preceding or candidates)
         else:
             continue
         if target is not None:
@@ -274,7 +295,13 @@ def backing(ctx: _Context) -> Iterator[tuple[str, str, str]]:
         for actor in (e for e in ctx.entities if e.label in ("PERSON", "GPE", "ORG")):
             gap_after = ctx.text[initiative.end : actor.start]
             gap_before = ctx.text[actor.end : initiative.start]
-            if re.fullmatch(r"\s+(?:promoted|proposed|launched|backed)\s+by\s+", gap_after) or (
+            if (
+                re.fullmatch(r"\s+(?:promoted|proposed|launched|backed)\s+by\s+", gap_after)
+                or (
+                    re.fullmatch(r"\s+is\s+an?\s+", gap_after)
+                    and ctx.text[actor.end : actor.end + 7] == "-backed"
+                )
+            ) or (
                 re.fullmatch(r"-backed\s+(?:\w+\s+){0,3}", gap_before)
                 and ctx.text[initiative.start - 1 : initiative.start] != "-"
                 and actor.end < initiative.start
@@ -288,12 +315,14 @@ def _only_entity_between(ctx: _Context, left: Entity, right: Entity) -> bool:
 
 
 _AGREEMENT_RE = re.compile(r"\bagreements?\b|\bpact\b|\btreaty\b|\bsigned\b", re.I)
-_COOPERATION_RE = re.compile(r"\b(?:collaborat\w*|cooperat\w*)\s+(?:on|in)\b", re.I)
+_COOPERATION_RE = re.compile(r"\b(?:collaborat|cooperat)\w*", re.I)
+_LIST_GAP_RE = re.compile(r"^[\w ]{0,20}?(?:, (?:and )?| and )$")
 
 
 def bilateral(ctx: _Context) -> Iterator[tuple[str, str, str]]:
-    """``<GPE> and <GPE>`` as the subject of a sentence about an agreement or about
-    collaborating on technology -> agreement_with(A, B), cooperates_on(A|B, TECHNOLOGY)."""
+    """``<GPE> and <GPE>`` in a sentence about an agreement -> agreement_with(A, B); in a
+    sentence about collaborating, each party cooperates_on the list of technologies that
+    follows the pair (``on 5G technologies, artificial intelligence and ...``)."""
     for first in (e for e in ctx.entities if e.label == "GPE"):
         for second in ctx.in_sentence(first, "GPE"):
             if second.start <= first.end or not re.fullmatch(
@@ -301,16 +330,80 @@ def bilateral(ctx: _Context) -> Iterator[tuple[str, str, str]]:
             ):
                 continue
             start, end = ctx.sentence_of(first)
-            sentence = ctx.text[second.end : end]
-            if _AGREEMENT_RE.search(sentence):
+            if _AGREEMENT_RE.search(ctx.text[second.end : end]):
                 yield first.id, second.id, "agreement_with"
-            trigger = _COOPERATION_RE.search(ctx.text[start:end])
-            if trigger is None:
+            if _COOPERATION_RE.search(ctx.text[start:end]) is None:
                 continue
-            for technology in ctx.in_sentence(first, "TECHNOLOGY"):
-                if technology.start > start + trigger.start():
-                    yield first.id, technology.id, "cooperates_on"
-                    yield second.id, technology.id, "cooperates_on"
+            for technology in _list_after(ctx, second, "TECHNOLOGY"):
+                yield first.id, technology.id, "cooperates_on"
+                yield second.id, technology.id, "cooperates_on"
+
+
+def _list_after(ctx: _Context, anchor: Entity, label: str) -> list[Entity]:
+    """The first ``label`` mention after ``anchor`` in its sentence, and the mentions
+    coordinated with it (separated by a comma or ``and`` and a few words)."""
+    found = sorted(
+        (e for e in ctx.in_sentence(anchor, label) if e.start >= anchor.end),
+        key=lambda e: e.start,
+    )
+    items = found[:1]
+    for entity in found[1:]:
+        if not _LIST_GAP_RE.match(ctx.text[items[-1].end : entity.start]):
+            break
+        items.append(entity)
+    return items
+
+
+def demonym_base(ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    """``Chinese telecommunications giant Huawei``, ``Japanese Foreign Ministry`` ->
+    based_in(ORG, the nearest mention of the demonym's country)."""
+    for demonym in (e for e in ctx.entities if e.label == "NORP" and e.id in ctx.refers_to):
+        countries = [
+            e for e in ctx.entities if e.label == "GPE" and e.text == ctx.refers_to[demonym.id]
+        ]
+        for org in (e for e in ctx.entities if e.label == "ORG"):
+            starts_with = org.start == demonym.start and org.end > demonym.end
+            precedes = org.start > demonym.end and re.fullmatch(
+                r"(?:\s+[a-z]+){0,3}\s+", ctx.text[demonym.end : org.start]
+            )
+            if starts_with or precedes:
+                preceding = [e for e in countries if e.end <= org.start]
+                in_sentence = [e for e in ctx.in_sentence(org, "GPE") if e in countries]
+                target = ctx.nearest(org, in_sentence or preceding or countries)
+                if target is not None:
+                    yield org.id, target.id, "based_in"
+
+
+def attendance(ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    """``During|At <EVENT>, A and B ...`` -> participates_in(A|B, EVENT); ``X has agreed to
+    be the lead participant in <INITIATIVE>`` -> participates_in(X, INITIATIVE)."""
+    for event in (e for e in ctx.entities if e.label == "EVENT"):
+        start, _ = ctx.sentence_of(event)
+        if not re.match(r"(?:During|At)\b", ctx.text[start : event.start]):
+            continue
+        for person in ctx.in_sentence(event, "PERSON"):
+            if person.start > event.end:
+                yield person.id, event.id, "participates_in"
+    for actor in (e for e in ctx.entities if e.label in ("PERSON", "GPE", "ORG")):
+        for target in ctx.entities:
+            if target.label in ("EVENT", "INITIATIVE") and re.fullmatch(
+                r"\s+(?:has\s+)?(?:agreed\s+to\s+)?(?:be\s+)?(?:the\s+|a\s+)?(?:lead\s+)?"
+                r"(?:participant|partner|member)\s+(?:in|of)\s+(?:the\s+)?",
+                ctx.text[actor.end : target.start],
+            ):
+                yield actor.id, target.id, "participates_in"
+
+
+def suggestion(ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    """``Modi suggested the creation of an <INITIATIVE>`` -> proposed(Modi, INITIATIVE)."""
+    for actor in (e for e in ctx.entities if e.label in ("PERSON", "GPE", "ORG")):
+        for initiative in (e for e in ctx.entities if e.label == "INITIATIVE"):
+            if re.fullmatch(
+                r"\s+(?:suggested|proposed|launched|announced|unveiled)\s+"
+                r"(?:the\s+(?:creation|launch)\s+of\s+)?(?:an?\s+|the\s+)?",
+                ctx.text[actor.end : initiative.start],
+            ):
+                yield actor.id, initiative.id, "proposed"
 
 
 #: Relation rules by name, applied in this order.
@@ -321,6 +414,9 @@ RELATION_RULES: dict[str, Rule] = {
     "restriction": restriction,
     "backing": backing,
     "bilateral": bilateral,
+    "demonym_base": demonym_base,
+    "attendance": attendance,
+    "suggestion": suggestion,
 }
 
 
