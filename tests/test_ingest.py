@@ -1,0 +1,299 @@
+"""`newscorpus init`, `add` and `renormalise`: storing articles verbatim, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SEEDS
+from newscorpus.cli import main
+from newscorpus.ingest import slugify
+from newscorpus.normalise import normalise
+
+SEED = SEEDS / "000_e9c3dbcb3b5f8d71.txt"
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--root", str(project), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with its sha256, to prove a failed command wrote nothing."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_add_stores_the_raw_bytes_metadata_and_normalised_text(empty_project: Path) -> None:
+    code, out, _ = run(empty_project, "add", str(SEED), "--id", "india-japan-5g-agreement")
+    assert code == 0
+    assert out == "added india-japan-5g-agreement  (000_e9c3dbcb3b5f8d71.txt)\n"
+    entry = empty_project / "corpus" / "india-japan-5g-agreement"
+    assert (entry / "raw.txt").read_bytes() == SEED.read_bytes()
+    raw = SEED.read_text(encoding="utf-8")
+    assert (entry / "text.txt").read_text(encoding="utf-8") == normalise(raw).text
+    meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+    assert meta == {
+        "id": "india-japan-5g-agreement",
+        "source_file": "000_e9c3dbcb3b5f8d71.txt",
+        "title": "India and Japan finalize a historic agreement to strengthen collaboration "
+        "on 5G tech",
+        "category": "5G Technology",
+        "url": None,
+        "published": None,
+        "language": "en",
+        "license": "unknown",
+        "raw_sha256": hashlib.sha256(SEED.read_bytes()).hexdigest(),
+    }
+
+
+def test_add_without_id_derives_a_slug_from_the_title(empty_project: Path) -> None:
+    code, out, _ = run(empty_project, "add", str(SEED))
+    assert code == 0
+    assert (
+        out
+        == "added india-japan-finalize-historic-agreement-strengthen  (000_e9c3dbcb3b5f8d71.txt)\n"
+    )
+
+
+def test_slugify_folds_accents_and_drops_stop_words() -> None:
+    assert slugify("Café in São Paulo: the 6G race") == "cafe-sao-paulo-6g-race"
+
+
+def test_duplicate_article_is_refused_and_nothing_changes(empty_project: Path) -> None:
+    run(empty_project, "add", str(SEED), "--id", "first")
+    before = tree(empty_project)
+    code, out, err = run(empty_project, "add", str(SEED), "--id", "second")
+    assert (code, out) == (1, "")
+    digest = hashlib.sha256(SEED.read_bytes()).hexdigest()
+    assert err == (
+        f"error: {SEED}: E207 this article is already in the corpus as first (same raw sha256 "
+        f"{digest[:12]}...). Nothing to do; to re-import it, remove corpus/first/ first.\n"
+    )
+    assert tree(empty_project) == before
+
+
+@pytest.mark.parametrize("bad_id", ["../evil", "a/b", "a\\b", "Has Caps", "tab\tid", "x..y", "-x"])
+def test_unsafe_ids_are_refused(empty_project: Path, bad_id: str) -> None:
+    code, _, err = run(empty_project, "add", str(SEED), "--id", bad_id)
+    assert code == 1
+    assert err == (
+        f"error: {SEED}: E206 document id {bad_id!r} is not a safe slug: use 1-100 characters "
+        "from a-z, 0-9, '-', '_' and '.', starting with a letter or digit, with no '/', '\\', "
+        "'..', spaces, capitals or control characters. Pass another id with --id (for example "
+        "india-japan-5g).\n"
+    )
+    assert not any((empty_project / "corpus").iterdir())
+
+
+def test_id_in_use_is_refused(empty_project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("Another story about 6G.\n", encoding="utf-8")
+    run(empty_project, "add", str(SEED), "--id", "story")
+    code, _, err = run(empty_project, "add", str(other), "--id", "story")
+    assert code == 1
+    assert err == (
+        f"error: {other}: E208 document id 'story' is already in use. Pass another id with "
+        '--id (or an "id" in the JSONL record).\n'
+    )
+
+
+def test_jsonl_and_folder_inputs(empty_project: Path, tmp_path: Path) -> None:
+    jsonl = tmp_path / "batch.jsonl"
+    records = [
+        {"text": "Title one\n\nBody about 5 G .", "id": "one", "url": "https://example.com/1"},
+        {"text": "Title two\n\nBody two.", "published": "2020-10-07"},
+    ]
+    jsonl.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "b.txt").write_text("Story B\n\nText b.", encoding="utf-8")
+    (folder / "a.txt").write_text("Story A\n\nText a.", encoding="utf-8")
+    (folder / "notes.md").write_text("ignored", encoding="utf-8")
+    code, out, _ = run(empty_project, "add", str(jsonl), str(folder))
+    assert code == 0
+    assert out == (
+        "added one  (batch.jsonl#L1)\n"
+        "added title-two  (batch.jsonl#L2)\n"
+        "added story-a  (a.txt)\n"
+        "added story-b  (b.txt)\n"
+    )
+    corpus = empty_project / "corpus"
+    assert (corpus / "one" / "text.txt").read_text(
+        encoding="utf-8"
+    ) == "Title one\n\nBody about 5G."
+    meta = json.loads((corpus / "title-two" / "meta.json").read_text(encoding="utf-8"))
+    assert (meta["published"], meta["url"], meta["title"]) == ("2020-10-07", None, "Title two")
+
+
+def test_a_failing_batch_adds_nothing(empty_project: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Good story\n\nText.", encoding="utf-8")
+    code, _, err = run(empty_project, "add", str(good), str(SEED), str(SEED))
+    assert code == 1
+    assert "E207 this article is already in the corpus as india-japan-finalize" in err
+    assert not any((empty_project / "corpus").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "{not json",
+            "E209 is not valid JSON: Expecting property name enclosed in double "
+            "quotes (column 2). Write one JSON object per line.",
+        ),
+        (
+            '{"id": "x"}',
+            'E209 must be a JSON object with a string "text". Write e.g. '
+            '{"text": "...", "id": "my-article", "url": "https://..."}.',
+        ),
+        (
+            '{"text": "t", "author": "me"}',
+            "E209 has unknown keys ['author'] or non-string "
+            "values for []; allowed keys: id, license, published, source_file, text, title, url. "
+            "Remove or rename the keys; all values are strings.",
+        ),
+        (
+            '{"text": ""}',
+            "E205 is empty (or only whitespace). Pass a file that holds the article text.",
+        ),
+    ],
+)
+def test_bad_jsonl_records(empty_project: Path, tmp_path: Path, line: str, message: str) -> None:
+    jsonl = tmp_path / "bad.jsonl"
+    jsonl.write_text('{"text": "fine"}\n' + line + "\n", encoding="utf-8")
+    code, _, err = run(empty_project, "add", str(jsonl))
+    assert (code, err) == (1, f"error: {jsonl}:2: {message}\n")
+    assert not any((empty_project / "corpus").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        (
+            "--url",
+            "example.com",
+            "E210 url 'example.com' is not an http(s) URL. Pass the "
+            "article's address, e.g. --url https://example.com/story.",
+        ),
+        (
+            "--published",
+            "7 Oct 2020",
+            "E210 published date '7 Oct 2020' is not an ISO 8601 "
+            "date. Pass e.g. --published 2020-10-07 (or 2020-10-07T09:30:00+05:30).",
+        ),
+    ],
+)
+def test_bad_metadata_values(empty_project: Path, option: str, value: str, message: str) -> None:
+    code, _, err = run(empty_project, "add", str(SEED), option, value)
+    assert (code, err) == (1, f"error: {SEED}: {message}\n")
+
+
+def test_single_article_options_refused_for_several(empty_project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("Other\n\nText.", encoding="utf-8")
+    code, _, err = run(empty_project, "add", str(SEED), str(other), "--id", "x")
+    assert (code, err) == (
+        1,
+        "error: E210 --id, --url and --published apply to one article, but 2 were given. Add "
+        "the articles one at a time, or put per-article values in a JSONL file.\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "E201 no such file. Check the path."),
+        (b"", "E205 is empty (or only whitespace). Pass a file that holds the article text."),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00",
+            "E203 looks like binary data (it contains NUL bytes), "
+            "not text. Pass the article as a UTF-8 text file.",
+        ),
+        (
+            "Caf\u00e9 news".encode("cp1252"),
+            "E204 is not valid UTF-8 (byte 0xe9 at offset 3); "
+            "articles must be UTF-8. Convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE "
+            "> FILE.utf8` (use the file's real encoding).",
+        ),
+    ],
+)
+def test_unusable_files(
+    empty_project: Path, tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / "article.txt"
+    if content is not None:
+        path.write_bytes(content)
+    code, _, err = run(empty_project, "add", str(path))
+    assert (code, err) == (1, f"error: {path}: {message}\n")
+
+
+def test_folder_without_articles(empty_project: Path, tmp_path: Path) -> None:
+    code, _, err = run(empty_project, "add", str(tmp_path))
+    assert (code, err) == (
+        1,
+        f"error: {tmp_path}: E202 is a directory with no .txt article files. Pass article "
+        "files, a folder of .txt files, or a .jsonl file.\n",
+    )
+
+
+def test_init_scaffolds_a_project_that_commands_find(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "My Corpus"
+    result = CliRunner().invoke(main, ["init", str(target)])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"created corpus project my-corpus in {target}\n"
+        "next: newscorpus add ARTICLE.txt, then annotate and run newscorpus validate\n"
+    )
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        "DATASET_CARD.md",
+        "annotations",
+        "annotations/schema.yaml",
+        "corpus",
+        "pyproject.toml",
+    ]
+    again = CliRunner().invoke(main, ["init", str(target)])
+    assert again.exit_code == 2
+    assert again.stderr == (
+        f"error: E002 {target / 'pyproject.toml'} already exists; init never overwrites a "
+        "project. Choose an empty folder, or add a [tool.newscorpus] table to that file by "
+        "hand.\n"
+    )
+    monkeypatch.chdir(target / "corpus")
+    result = CliRunner().invoke(main, ["add", str(SEED), "--id", "seed"])
+    assert (result.exit_code, result.stdout) == (0, "added seed  (000_e9c3dbcb3b5f8d71.txt)\n")
+    assert (target / "corpus" / "seed" / "raw.txt").read_bytes() == SEED.read_bytes()
+
+
+def test_no_project_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--root", str(tmp_path), "add", str(SEED)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: E001 {tmp_path} is not a corpus project (no pyproject.toml with a "
+        "[tool.newscorpus] table). Pass the folder that holds the project's pyproject.toml, "
+        "or create one with `newscorpus init DIR`.\n"
+    )
+
+
+def test_renormalise_rewrites_only_changed_text(empty_project: Path) -> None:
+    run(empty_project, "add", str(SEED), "--id", "seed")
+    text_file = empty_project / "corpus" / "seed" / "text.txt"
+    expected = text_file.read_bytes()
+    raw_before = (empty_project / "corpus" / "seed" / "raw.txt").read_bytes()
+    text_file.write_text("stale text", encoding="utf-8")
+    code, out, _ = run(empty_project, "renormalise")
+    assert (code, out) == (0, "changed seed\n1 document(s) renormalised\n")
+    assert text_file.read_bytes() == expected
+    assert (empty_project / "corpus" / "seed" / "raw.txt").read_bytes() == raw_before
+    assert run(empty_project, "renormalise")[1] == "0 document(s) renormalised\n"
