@@ -54,9 +54,23 @@ def get_project(ctx: click.Context) -> Project:
 
 
 def _register() -> None:
-    from newscorpus.cli import annotate_cmds, build_cmds, corpus_cmds, publish_cmds, validate_cmds
+    from newscorpus.cli import (
+        annotate_cmds,
+        build_cmds,
+        corpus_cmds,
+        normalise_cmds,
+        publish_cmds,
+        validate_cmds,
+    )
 
-    for module in (corpus_cmds, validate_cmds, annotate_cmds, build_cmds, publish_cmds):
+    for module in (
+        corpus_cmds,
+        normalise_cmds,
+        validate_cmds,
+        annotate_cmds,
+        build_cmds,
+        publish_cmds,
+    ):
         for command in module.COMMANDS:
             main.add_command(command)
 
