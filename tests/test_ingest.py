@@ -123,7 +123,7 @@ def test_jsonl_and_folder_inputs(empty_project: Path, tmp_path: Path) -> None:
     assert out == (
         "added one  (batch.jsonl#L1)\n"
         "added title-two  (batch.jsonl#L2)\n"
-        "added story-a  (a.txt)\n"
+        "added story  (a.txt)\n"
         "added story-b  (b.txt)\n"
     )
     corpus = empty_project / "corpus"

@@ -557,7 +557,7 @@ def preannotate(
         where = project.relative(path)
         problems = [
             i
-            for i in validate_document(existing.to_dict(), schema, text, where)
+            for i in validate_document(existing.to_dict(), schema, text, path=where, doc_id=doc_id)
             if i.severity == "error"
         ]
         if problems:
@@ -574,7 +574,7 @@ def preannotate(
         )
         problems = [
             i
-            for i in validate_document(merged.to_dict(), schema, text, where)
+            for i in validate_document(merged.to_dict(), schema, text, path=where, doc_id=doc_id)
             if i.severity == "error"
         ]
         if problems:

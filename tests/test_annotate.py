@@ -1,0 +1,188 @@
+"""Pre-annotation (`newscorpus preannotate`) and the schema-derived label index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO_ROOT
+from newscorpus.annotate import merge, propose
+from newscorpus.cli import main
+from newscorpus.docs import label_tables, replace_generated
+from newscorpus.model import Entity, Relation
+from newscorpus.schema import Schema
+from newscorpus.validate import validate_project
+from test_ingest import tree
+
+DOC = "india-japan-5g-agreement"
+SCHEMA = Schema.load(REPO_ROOT / "annotations" / "schema.yaml")
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--root", str(project), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def gold(project: Path) -> dict:
+    return json.loads((REPO_ROOT / "annotations" / f"{DOC}.json").read_text(encoding="utf-8"))
+
+
+def test_preannotation_recovers_the_gold_seed_annotation(seed_project: Path) -> None:
+    (seed_project / "annotations" / f"{DOC}.json").unlink()
+    code, out, _ = run(seed_project, "preannotate", DOC)
+    assert code == 0
+    assert out == f"annotations/{DOC}.json: added 87 entities, 29 relations\n"
+    made = json.loads((seed_project / "annotations" / f"{DOC}.json").read_text("utf-8"))
+    reference = gold(seed_project)
+    spans = {(e["start"], e["end"], e["label"]) for e in made["entities"]}
+    gold_spans = {(e["start"], e["end"], e["label"]) for e in reference["entities"]}
+    assert len(spans & gold_spans) / len(gold_spans) >= 0.95
+    assert spans <= gold_spans  # the gazetteer proposes nothing the curators rejected
+    by_id = {e["id"]: (e["start"], e["end"]) for e in made["entities"]}
+    gold_by_id = {e["id"]: (e["start"], e["end"]) for e in reference["entities"]}
+    relations = {(by_id[r["head"]], by_id[r["tail"]], r["label"]) for r in made["relations"]}
+    gold_relations = {
+        (gold_by_id[r["head"]], gold_by_id[r["tail"]], r["label"]) for r in reference["relations"]
+    }
+    # The one relation missed: the gazetteer has no pattern for the garbled pillar name, so
+    # Japan's participation is proposed for the initiative name nested inside it instead.
+    assert len(relations & gold_relations) == len(gold_relations) - 1
+    assert relations - gold_relations == {((1141, 1146), (1192, 1211), "participates_in")}
+    assert {e["source"] for e in made["entities"]} == {"rule"}
+    assert validate_project_ok(seed_project)
+
+
+def validate_project_ok(project: Path) -> bool:
+    from newscorpus.project import load_project
+
+    return not validate_project(load_project(project)).errors
+
+
+def test_preannotation_never_changes_or_duplicates_existing_annotations(
+    seed_project: Path,
+) -> None:
+    path = seed_project / "annotations" / f"{DOC}.json"
+    before = json.loads(path.read_text("utf-8"))
+    code, out, _ = run(seed_project, "preannotate", DOC)
+    assert (code, out) == (0, f"annotations/{DOC}.json: added 0 entities, 1 relations\n")
+    after = json.loads(path.read_text("utf-8"))
+    assert sorted(after["entities"], key=lambda e: e["id"]) == sorted(
+        before["entities"], key=lambda e: e["id"]
+    )
+    assert after["relations"][:-1] == before["relations"]
+    assert after["relations"][-1] == {
+        "id": "R30",
+        "head": "T36",
+        "tail": "T38",
+        "label": "participates_in",
+        "source": "rule",
+    }
+    assert run(seed_project, "preannotate", DOC)[1].endswith("added 0 entities, 0 relations\n")
+
+
+def test_merge_keeps_curated_labels_and_continues_ids() -> None:
+    text = "Huawei and India met in Tokyo."
+    existing = (Entity("T7", 0, 6, "GPE", "Huawei", "gold"),)
+    proposal = propose(_nlp(), text, SCHEMA)
+    result = merge(existing, (Relation("R3", "T7", "T7", "alias_of"),), proposal, SCHEMA)
+    assert [e.to_dict() for e in result.entities] == [
+        {"id": "T7", "start": 0, "end": 6, "label": "GPE", "text": "Huawei", "source": "gold"},
+        {"id": "T8", "start": 11, "end": 16, "label": "GPE", "text": "India", "source": "rule"},
+        {"id": "T9", "start": 24, "end": 29, "label": "GPE", "text": "Tokyo", "source": "rule"},
+    ]
+    assert (result.added_entities, result.added_relations) == (2, 0)
+
+
+def _nlp():  # type: ignore[no-untyped-def]
+    from newscorpus.annotate import make_ruler_nlp, read_patterns
+
+    return make_ruler_nlp(read_patterns(REPO_ROOT / "annotations" / "patterns.jsonl", SCHEMA))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("India’s Foreign Minister S Jaishankar spoke.", ("S Jaishankar", "India")),
+        (
+            "India hosted talks. Foreign Minister S Jaishankar and his Japanese counterpart "
+            "Toshimitsu Motegi met. Japan agreed.",
+            ("Toshimitsu Motegi", "Japan"),
+        ),
+        ("The US has also blocked Huawei.", ("US", "Huawei")),
+        ("The Internet of Things (IoT) grows.", ("IoT", "Internet of Things")),
+    ],
+)
+def test_relation_rules(text: str, expected: tuple[str, str]) -> None:
+    proposal = propose(_nlp(), text, SCHEMA)
+    by_id = {e.id: e.text for e in proposal.entities}
+    pairs = {(by_id[r.head], by_id[r.tail]) for r in proposal.relations}
+    assert expected in pairs
+
+
+def test_unknown_document_id(seed_project: Path) -> None:
+    before = tree(seed_project)
+    code, _, err = run(seed_project, "preannotate", "nope")
+    assert (code, err) == (
+        1,
+        "error: E213 no article with id 'nope' in the corpus. Run `newscorpus add` first, or "
+        f"pick one of: {DOC}.\n",
+    )
+    assert tree(seed_project) == before
+
+
+def test_bad_pattern_line(seed_project: Path) -> None:
+    patterns = seed_project / "annotations" / "patterns.jsonl"
+    patterns.write_text('{"label": "GPE", "pattern": "India"}\n{"label": "CITY", "pattern": "X"}\n')
+    code, _, err = run(seed_project, "preannotate", DOC)
+    assert (code, err) == (
+        1,
+        f"error: {patterns}:2: E120 pattern has label 'CITY', or no pattern; allowed labels: "
+        "PERSON, ORG, GPE, LOC, TECHNOLOGY, EVENT, INITIATIVE, NORP. Use a label from "
+        "annotations/schema.yaml and a `pattern` value.\n",
+    )
+
+
+def test_missing_model_is_never_downloaded(seed_project: Path) -> None:
+    code, _, err = run(seed_project, "preannotate", DOC, "--model", "en_core_web_nonexistent")
+    assert (code, err) == (
+        2,
+        "error: E121 the spaCy pipeline 'en_core_web_nonexistent' is not installed, and nothing "
+        "is downloaded at run time. Install it first (pip install 'newscorpus[model]' gives "
+        "en_core_web_sm), or drop --model to use the rule-based pipeline.\n",
+    )
+
+
+def test_invalid_existing_annotations_are_not_merged_into(seed_project: Path) -> None:
+    path = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["entities"][0]["label"] = "COUNTRY"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = tree(seed_project)
+    code, _, err = run(seed_project, "preannotate", DOC)
+    assert code == 1
+    assert err.startswith(
+        f"error: annotations/{DOC}.json: E122 the existing annotations have 1 error(s), e.g. "
+    )
+    assert tree(seed_project) == before
+
+
+def test_guidelines_label_index_is_generated_from_the_schema() -> None:
+    guidelines = (REPO_ROOT / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8")
+    assert replace_generated(guidelines, label_tables(SCHEMA)) == guidelines
+
+
+def test_schema_command_prints_the_tables(seed_project: Path) -> None:
+    code, out, _ = run(seed_project, "schema")
+    assert (code, out) == (0, label_tables(SCHEMA))
+    guidelines = seed_project / "annotations" / "GUIDELINES.md"
+    guidelines.write_text(
+        guidelines.read_text("utf-8").replace("| `PERSON` |", "| `HUMAN` |"), encoding="utf-8"
+    )
+    assert run(seed_project, "schema", "--update-guidelines")[1] == (
+        "updated annotations/GUIDELINES.md\n"
+    )
+    assert guidelines.read_bytes() == (REPO_ROOT / "annotations" / "GUIDELINES.md").read_bytes()
