@@ -76,8 +76,8 @@ def test_preannotation_never_changes_or_duplicates_existing_annotations(
     assert after["relations"][:-1] == before["relations"]
     assert after["relations"][-1] == {
         "id": "R30",
-        "head": "T36",
-        "tail": "T38",
+        "head": "T25",
+        "tail": "T27",
         "label": "participates_in",
         "source": "rule",
     }
