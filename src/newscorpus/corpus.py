@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newscorpus.errors import NewscorpusError
-from newscorpus.io import dumps_json, write_text_atomic
+from newscorpus.io import dumps_json
 from newscorpus.project import Project
 
 RAW_FILE = "raw.txt"
@@ -116,20 +116,3 @@ def store_article(project: Project, meta: ArticleMeta, raw_bytes: bytes, text: s
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def renormalise(project: Project) -> list[str]:
-    """Rewrite every ``text.txt`` from ``raw.txt`` with the current rules; ids that changed.
-
-    Raw articles are read, never written. Annotations of a changed document become stale
-    (``validate`` reports them) until they are re-anchored.
-    """
-    from newscorpus.normalise import normalise
-
-    changed = []
-    for article in iter_articles(project):
-        text = normalise(article.raw, project.normalise_rules).text
-        if text != article.text:
-            write_text_atomic(article_dir(project, article.id) / TEXT_FILE, text)
-            changed.append(article.id)
-    return changed

@@ -1,14 +1,18 @@
-"""``init``, ``add`` and ``renormalise``: create a corpus project and put articles into it."""
+"""``init``, ``add``, ``renormalise``, ``reanchor``: create a corpus project, fill it, revise it."""
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from newscorpus.cli import get_project
 from newscorpus.errors import UsageError
+
+if TYPE_CHECKING:
+    from newscorpus.revise import Revision
 
 
 @click.command()
@@ -71,20 +75,87 @@ def add(
         click.echo(f"added {meta.id}  ({meta.source_file})")
 
 
+def _report(revisions: list[Revision], verbose: bool) -> None:
+    from newscorpus.reanchor import Status, describe
+
+    for revision in revisions:
+        if revision.result is None:
+            click.echo(f"{revision.doc_id}: annotations not moved ({revision.note})")
+            continue
+        counts = ", ".join(f"{n} {status}" for status, n in revision.result.counts().items())
+        click.echo(f"{revision.doc_id}: annotations {counts}")
+        for outcome in revision.result.outcomes:
+            if outcome.status in (Status.CHANGED, Status.LOST) or (
+                verbose and outcome.status is Status.MOVED
+            ):
+                click.echo(f"  {describe(outcome)}")
+
+
+_DROP_LOST = click.option(
+    "--drop-lost",
+    is_flag=True,
+    help="Drop annotations whose text was removed (listed in the output) instead of refusing.",
+)
+_VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Also list moved annotations.")
+
+
 @click.command()
+@_DROP_LOST
+@click.option(
+    "--accept-raw-edits",
+    is_flag=True,
+    help="Accept raw.txt files edited since they were added (a deliberate correction) and "
+    "record their new sha256.",
+)
+@_VERBOSE
 @click.pass_context
-def renormalise(ctx: click.Context) -> None:
-    """Rewrite every corpus/*/text.txt from raw.txt with the current normaliser rules.
+def renormalise(ctx: click.Context, drop_lost: bool, accept_raw_edits: bool, verbose: bool) -> None:
+    """Rewrite corpus/*/text.txt from raw.txt with the current rules, moving annotations along.
 
-    Run it after changing rules; review the diff of text.txt, then re-anchor or fix the
-    annotations that `newscorpus validate` reports as stale.
+    Each annotation is reported as unchanged, moved, changed (its text was edited: review it)
+    or lost (its text was removed). Nothing is written if an annotation would be lost, unless
+    --drop-lost is given. Review the diff of text.txt and the annotations before committing.
     """
-    from newscorpus.corpus import renormalise as renormalise_corpus
+    from newscorpus.revise import renormalise as run
 
-    changed = renormalise_corpus(get_project(ctx))
-    for doc_id in changed:
-        click.echo(f"changed {doc_id}")
-    click.echo(f"{len(changed)} document(s) renormalised")
+    revisions = run(get_project(ctx), drop_lost=drop_lost, accept_raw_edits=accept_raw_edits)
+    _report(revisions, verbose)
+    click.echo(f"{len(revisions)} document(s) renormalised")
 
 
-COMMANDS: list[click.Command] = [init, add, renormalise]
+@click.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.option(
+    "--old-text",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The text the annotations were made on (default: found in git history by sha256).",
+)
+@_DROP_LOST
+@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@_VERBOSE
+@click.pass_context
+def reanchor(
+    ctx: click.Context,
+    doc_ids: tuple[str, ...],
+    old_text: Path | None,
+    drop_lost: bool,
+    dry_run: bool,
+    verbose: bool,
+) -> None:
+    """Move stale annotations of DOC_ID... onto the current text of their articles."""
+    from newscorpus.revise import reanchor_documents
+    from newscorpus.sources import read_text_file
+
+    if old_text is not None and len(doc_ids) != 1:
+        raise click.UsageError("--old-text needs exactly one DOC_ID")
+    revisions = reanchor_documents(
+        get_project(ctx),
+        doc_ids,
+        old_text=read_text_file(old_text) if old_text is not None else None,
+        drop_lost=drop_lost,
+        dry_run=dry_run,
+    )
+    _report(revisions, verbose)
+
+
+COMMANDS: list[click.Command] = [init, add, renormalise, reanchor]

@@ -1,0 +1,179 @@
+"""Re-anchoring annotations when the text changes: `renormalise` and `reanchor`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_ingest import tree
+
+from newscorpus.cli import main
+from newscorpus.model import Entity, Relation
+from newscorpus.project import load_project
+from newscorpus.reanchor import Status, diff_alignment, reanchor
+from newscorpus.validate import validate_project
+
+DOC = "india-japan-5g-agreement"
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--root", str(project), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_statuses_and_relations_following_their_arguments() -> None:
+    old = "Japan and India met in Tokyo on 5 G ."
+    new = "Japan and India met on 5G."
+    entities = (
+        Entity("T1", 0, 5, "GPE", "Japan"),
+        Entity("T2", 10, 15, "GPE", "India"),
+        Entity("T3", 23, 28, "GPE", "Tokyo"),
+        Entity("T4", 32, 35, "TECHNOLOGY", "5 G"),
+    )
+    relations = (
+        Relation("R1", "T1", "T2", "agreement_with"),
+        Relation("R2", "T2", "T3", "located_in"),
+        Relation("R3", "T1", "T4", "cooperates_on"),
+    )
+    result = reanchor(old, new, entities, relations)
+    assert [(o.id, o.status) for o in result.outcomes] == [
+        ("T1", Status.UNCHANGED),
+        ("T2", Status.UNCHANGED),
+        ("T3", Status.LOST),
+        ("T4", Status.CHANGED),
+        ("R1", Status.UNCHANGED),
+        ("R2", Status.LOST),
+        ("R3", Status.CHANGED),
+    ]
+    assert result.entities[-1] == Entity("T4", 23, 25, "TECHNOLOGY", "5G")
+    assert [r.id for r in result.relations] == ["R1", "R3"]
+    assert result.counts() == {"unchanged": 3, "moved": 0, "changed": 2, "lost": 2}
+
+
+def test_diff_alignment_keeps_untouched_words_exact() -> None:
+    old = "The 5 G rollout , said India ."
+    new = "The 5G rollout, said India."
+    alignment = diff_alignment(old, new)
+    for word in ("The", "rollout", "said", "India"):
+        start = old.index(word)
+        mapped = alignment.to_dst(start, start + len(word))
+        assert new[mapped[0] : mapped[1]] == word
+
+
+def _set_rules(project: Path, rules: list[str] | None) -> None:
+    config = project / "pyproject.toml"
+    text = config.read_text(encoding="utf-8").split("\n[tool.newscorpus.normalise]")[0]
+    if rules is not None:
+        text += "\n[tool.newscorpus.normalise]\nrules = " + json.dumps(rules) + "\n"
+    config.write_text(text, encoding="utf-8")
+
+
+def test_a_rule_change_moves_annotations_and_reverting_it_restores_them(
+    seed_project: Path,
+) -> None:
+    from newscorpus.normalise import DEFAULT_RULES
+
+    annotation_file = seed_project / "annotations" / f"{DOC}.json"
+    gold = annotation_file.read_bytes()
+    _set_rules(seed_project, [r for r in DEFAULT_RULES if r != "generation_names"])
+    code, out, _ = run(seed_project, "renormalise")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"{DOC}: annotations 3 unchanged, 102 moved, 13 changed, 0 lost"
+    assert lines[1] == '  T3 changed TECHNOLOGY "5G" [77, 79) -> [77, 80) "5 G"'
+    assert lines[-1] == "1 document(s) renormalised"
+    assert not validate_project(load_project(seed_project)).errors
+    _set_rules(seed_project, None)
+    code, out, _ = run(seed_project, "renormalise")
+    assert out.splitlines()[0] == f"{DOC}: annotations 3 unchanged, 102 moved, 13 changed, 0 lost"
+    assert annotation_file.read_bytes() == gold
+
+
+def test_removed_text_is_never_dropped_silently(seed_project: Path) -> None:
+    raw_file = seed_project / "corpus" / DOC / "raw.txt"
+    raw = raw_file.read_text(encoding="utf-8")
+    raw_file.write_text(raw.replace(" and Washington has been advising", " and has been"), "utf-8")
+    before = tree(seed_project)
+    code, _, err = run(seed_project, "renormalise")
+    assert code == 1
+    assert err.startswith(
+        f"error: corpus/{DOC}/raw.txt: E215 raw.txt no longer matches the sha256 recorded when "
+        "it was added ("
+    )
+    assert err.endswith(
+        "Restore it from version control; if the edit is a deliberate correction, run "
+        "`newscorpus renormalise --accept-raw-edits`.\n"
+    )
+    code, _, err = run(seed_project, "renormalise", "--accept-raw-edits")
+    assert (code, err) == (
+        1,
+        f"error: annotations/{DOC}.json: E217 1 annotation(s) would be lost because their text "
+        'was removed: T45 lost GPE "Washington" [1953, 1963). No file was changed. Check the '
+        "change; to drop them, run the command again with --drop-lost.\n",
+    )
+    assert tree(seed_project) == before
+    code, out, _ = run(seed_project, "renormalise", "--accept-raw-edits", "--drop-lost")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        f"{DOC}: annotations 64 unchanged, 53 moved, 0 changed, 1 lost",
+        '  T45 lost GPE "Washington" [1953, 1963)',
+    ]
+    assert not validate_project(load_project(seed_project)).errors
+
+
+def _git(project: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, env=env)
+
+
+@pytest.mark.parametrize("from_git", [True, False])
+def test_reanchor_finds_the_annotated_text(seed_project: Path, from_git: bool) -> None:
+    text_file = seed_project / "corpus" / DOC / "text.txt"
+    old = text_file.read_text(encoding="utf-8")
+    old_copy = seed_project.parent / "old.txt"
+    old_copy.write_text(old, encoding="utf-8")
+    _git(seed_project, "init", "-q")
+    _git(seed_project, "add", "-A")
+    _git(seed_project, "commit", "-qm", "seed")
+    text_file.write_text("Breaking: " + old, encoding="utf-8")
+    args = ["reanchor", DOC] if from_git else ["reanchor", DOC, "--old-text", str(old_copy)]
+    code, out, _ = run(seed_project, *args)
+    assert (code, out) == (0, f"{DOC}: annotations 0 unchanged, 118 moved, 0 changed, 0 lost\n")
+    entities = json.loads((seed_project / "annotations" / f"{DOC}.json").read_text("utf-8"))
+    assert entities["entities"][0] == {
+        "id": "T1",
+        "start": 10,
+        "end": 15,
+        "label": "GPE",
+        "text": "India",
+        "source": "gold",
+    }
+    assert run(seed_project, "reanchor", DOC)[1] == (
+        f"{DOC}: annotations not moved (already anchored to the current text)\n"
+    )
+
+
+def test_reanchor_without_the_old_text(seed_project: Path) -> None:
+    text_file = seed_project / "corpus" / DOC / "text.txt"
+    text_file.write_text("Changed. " + text_file.read_text("utf-8"), encoding="utf-8")
+    code, _, err = run(seed_project, "reanchor", DOC)
+    assert code == 1
+    assert err.startswith(
+        f"error: annotations/{DOC}.json: E218 cannot find the text these annotations were made "
+        "on (sha256 "
+    )
+    assert err.endswith(
+        f"in the git history of corpus/{DOC}/text.txt. Pass that earlier text with "
+        "--old-text FILE.\n"
+    )
