@@ -293,7 +293,10 @@ def test_renormalise_rewrites_only_changed_text(empty_project: Path) -> None:
     raw_before = (empty_project / "corpus" / "seed" / "raw.txt").read_bytes()
     text_file.write_text("stale text", encoding="utf-8")
     code, out, _ = run(empty_project, "renormalise")
-    assert (code, out) == (0, "changed seed\n1 document(s) renormalised\n")
+    assert (code, out) == (
+        0,
+        "seed: annotations not moved (no annotations)\n1 document(s) renormalised\n",
+    )
     assert text_file.read_bytes() == expected
     assert (empty_project / "corpus" / "seed" / "raw.txt").read_bytes() == raw_before
     assert run(empty_project, "renormalise")[1] == "0 document(s) renormalised\n"
