@@ -82,9 +82,9 @@ def make_ruler_nlp(patterns: Sequence[dict[str, Any]], model: str | None = None)
     Raises:
         UsageError: E121 when ``model`` is not installed (nothing is ever downloaded).
     """
-    from newscorpus.nlp import make_nlp
-
     from spacy.pipeline import SpanRuler
+
+    from newscorpus.nlp import make_nlp
 
     nlp = make_nlp()
     ruler = nlp.add_pipe(
