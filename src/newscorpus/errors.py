@@ -55,6 +55,10 @@ CODES: dict[str, str] = {
     "E122": "existing annotations are invalid, so pre-annotation will not merge into them",
     "E123": "merged pre-annotation proposals fail validation",
     "E124": "GUIDELINES.md has no generated label index",
+    # E130-E139: brat import (brat.py)
+    "E130": "a brat line that this corpus cannot represent (event, attribute, discontinuous span)",
+    "E131": "the brat folder's text differs from the corpus text",
+    "E132": "imported brat annotations fail validation",
     # --- E2xx / W2xx: corpus and input files -----------------------------------------------------
     "E201": "input file not found",
     "E202": "input path is a directory where a file was expected, or holds no articles",
@@ -83,6 +87,7 @@ CODES: dict[str, str] = {
     "E306": "the output folder exists and is not a newscorpus build",
     "E307": "the stored normalised text differs from the normaliser's output",
     "E308": "cannot load the dataset: not a built dataset folder, or a bad argument",
+    "E309": "the corpus has no documents to build",
     "W301": "a split override names a document that is not in the corpus",
     # --- E4xx: publish (publish.py) --------------------------------------------------------------
     "E401": "no usable build to publish (manifest.json missing or unreadable)",

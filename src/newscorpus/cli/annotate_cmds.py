@@ -1,6 +1,8 @@
-"""``preannotate``: propose entities and relations with spaCy rules for curators to review."""
+"""``preannotate``, ``schema``, ``export``, ``import``: tools for annotators."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -74,4 +76,41 @@ def schema(ctx: click.Context, update_guidelines: bool) -> None:
     click.echo(f"updated {project.relative(path)}")
 
 
-COMMANDS: list[click.Command] = [preannotate, schema]
+@click.command(name="export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["brat"]))
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("doc_ids", nargs=-1)
+@click.pass_context
+def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[str, ...]) -> None:
+    """Export normalised texts and annotations (all, or DOC_ID...) for an annotation tool.
+
+    brat: OUT gets annotation.conf (generated from the schema), <doc_id>.txt and <doc_id>.ann.
+    """
+    from newscorpus.brat import export_project
+
+    count = export_project(get_project(ctx), out, list(doc_ids) or None)
+    click.echo(f"exported {count} document(s) to {out} ({fmt})")
+
+
+@click.command(name="import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["brat"]))
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("doc_ids", nargs=-1)
+@click.pass_context
+def import_annotations(
+    ctx: click.Context, fmt: str, folder: Path, doc_ids: tuple[str, ...]
+) -> None:
+    """Import curated annotations (all .ann files in FOLDER, or DOC_ID...) from a tool.
+
+    Each document is validated before any file is written; lines the corpus cannot represent
+    are refused with their line number, never dropped.
+    """
+    from newscorpus.brat import import_project
+
+    project = get_project(ctx)
+    imported = import_project(project, folder, list(doc_ids) or None)
+    for doc_id in imported:
+        click.echo(f"imported {project.relative(project.annotations / doc_id)}.json ({fmt})")
+
+
+COMMANDS: list[click.Command] = [preannotate, schema, export_annotations, import_annotations]

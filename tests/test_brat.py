@@ -1,0 +1,139 @@
+"""brat standoff export and import: exact round trips, nothing dropped silently."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO_ROOT
+from newscorpus.brat import annotation_conf
+from newscorpus.cli import main
+from newscorpus.schema import Schema
+from test_ingest import tree
+
+DOC = "india-japan-5g-agreement"
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--root", str(project), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def exported(seed_project: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "brat"
+    assert run(seed_project, "export", "brat", str(out)) == (
+        0,
+        f"exported 1 document(s) to {out} (brat)\n",
+        "",
+    )
+    return out
+
+
+def test_export_then_import_is_byte_identical(seed_project: Path, exported: Path) -> None:
+    before = tree(seed_project)
+    assert sorted(p.name for p in exported.iterdir()) == [
+        "annotation.conf",
+        f"{DOC}.ann",
+        f"{DOC}.txt",
+    ]
+    ann = (exported / f"{DOC}.ann").read_text("utf-8").splitlines()
+    assert ann[0] == "T1\tGPE 0 5\tIndia"
+    assert ann[89] == "R1\tagreement_with Arg1:T1 Arg2:T2"
+    assert len(ann) == 89 + 29
+    code, out, _ = run(seed_project, "import", "brat", str(exported))
+    assert (code, out) == (0, f"imported annotations/{DOC}.json (brat)\n")
+    assert tree(seed_project) == before
+
+
+def test_curated_edits_come_back_as_gold_with_notes(seed_project: Path, exported: Path) -> None:
+    ann = exported / f"{DOC}.ann"
+    lines = ann.read_text("utf-8").splitlines()
+    lines[0] = "T1\tLOC 0 5\tIndia"
+    lines.append("#1\tAnnotatorNotes T1\tcountry or region? checked")
+    ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    annotation_file = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(annotation_file.read_text("utf-8"))
+    data["entities"][1]["source"] = "rule"
+    annotation_file.write_text(json.dumps(data), encoding="utf-8")
+    assert run(seed_project, "import", "brat", str(exported))[0] == 1  # R1 now LOC <-> GPE
+    lines = [line for line in lines if not re.search(r"Arg[12]:T1\b", line)]
+    ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = run(seed_project, "import", "brat", str(exported))
+    assert (code, err) == (0, "")
+    data = json.loads(annotation_file.read_text("utf-8"))
+    assert data["entities"][0] == {
+        "id": "T1",
+        "start": 0,
+        "end": 5,
+        "label": "LOC",
+        "text": "India",
+        "source": "gold",
+    }
+    assert data["entities"][1]["source"] == "rule"  # unchanged annotations keep provenance
+    assert data["notes"] == {"T1": "country or region? checked"}
+    run(seed_project, "export", "brat", str(exported))
+    assert "#1\tAnnotatorNotes T1\tcountry or region? checked" in ann.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("E1\tMeeting:T1 Arg:T2", "an event"),
+        ("A1\tNegated T1", "an attribute"),
+        ("T99\tGPE 0 5;10 15\tIndia Japan", "a discontinuous span"),
+        ("*\tEquiv T1 T4", "an equivalence"),
+    ],
+)
+def test_unrepresentable_lines_are_refused(
+    seed_project: Path, exported: Path, line: str, kind: str
+) -> None:
+    ann = exported / f"{DOC}.ann"
+    ann.write_text(ann.read_text("utf-8") + line + "\n", encoding="utf-8")
+    before = tree(seed_project)
+    code, _, err = run(seed_project, "import", "brat", str(exported))
+    assert (code, err) == (
+        1,
+        f"error: {ann}:119: E130 {kind} cannot be represented in this corpus: {line!r}. Remove "
+        "it, or model it as entities and binary relations; nothing is dropped silently.\n",
+    )
+    assert tree(seed_project) == before
+
+
+def test_text_mismatch_is_refused(seed_project: Path, exported: Path) -> None:
+    txt = exported / f"{DOC}.txt"
+    txt.write_text("Edited. " + txt.read_text("utf-8"), encoding="utf-8")
+    code, _, err = run(seed_project, "import", "brat", str(exported))
+    assert (code, err) == (
+        1,
+        f"error: {txt}: E131 the text beside the annotations differs from corpus/{DOC}/text.txt, "
+        "so their offsets point at other characters. Export again with `newscorpus export "
+        "brat`, redo the edits there, or re-anchor the annotations first.\n",
+    )
+
+
+def test_invalid_import_changes_nothing(seed_project: Path, exported: Path) -> None:
+    ann = exported / f"{DOC}.ann"
+    ann.write_text(
+        ann.read_text("utf-8").replace("T1\tGPE 0 5\tIndia", "T1\tCOUNTRY 0 5\tIndia"), "utf-8"
+    )
+    before = tree(seed_project)
+    code, _, err = run(seed_project, "import", "brat", str(exported))
+    assert code == 1
+    assert err.startswith(f"error: {ann}: E132 the imported annotations have ")
+    assert "COUNTRY" in err
+    assert tree(seed_project) == before
+
+
+def test_annotation_conf_is_derived_from_the_schema() -> None:
+    schema = Schema.load(REPO_ROOT / "annotations" / "schema.yaml")
+    conf = annotation_conf(schema)
+    entities = conf.split("[entities]\n")[1].split("\n\n")[0].splitlines()
+    assert entities == list(schema.entity_labels)
+    assert "role_in\tArg1:PERSON, Arg2:GPE|ORG" in conf
+    assert "agreement_with\tArg1:GPE|ORG, Arg2:GPE|ORG, <REL-TYPE>:symmetric" in conf
