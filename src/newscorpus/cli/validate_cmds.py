@@ -1,7 +1,82 @@
-"""CLI commands (to be filled in)."""
+"""``newscorpus validate``: check the corpus and its annotations, for people and for CI."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from newscorpus.cli import get_project
+from newscorpus.errors import Issue
+
+
+@click.command("validate")
+@click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1), as CI should.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: one line per issue and a summary; json: one JSON document; "
+    "github: workflow commands that annotate a pull request.",
+)
+@click.pass_context
+def validate_command(
+    ctx: click.Context, paths: tuple[Path, ...], strict: bool, output: str
+) -> None:
+    """Check the schema, the corpus and every annotation file, and report every problem.
+
+    With PATHs, check only those annotation files (or folders of them) and their articles.
+    Exit status: 0 no problems, 1 errors (or warnings with --strict), 2 usage error.
+    Never changes a file.
+    """
+    from newscorpus.validate import validate_project
+
+    report = validate_project(get_project(ctx), list(paths) or None)
+    if output == "json":
+        document = {
+            "ok": report.ok(strict),
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "issues": [dataclasses.asdict(i) for i in report.issues],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        render = _github if output == "github" else Issue.render
+        for item in report.issues:
+            click.echo(render(item))
+        click.echo(report.summary())
+    ctx.exit(0 if report.ok(strict) else 1)
+
+
+def _github(item: Issue) -> str:
+    """A GitHub Actions workflow command that shows ``item`` on the file in a pull request."""
+    props = [f"file={_escape_property(item.path)}"]
+    if item.line is not None:
+        props.append(f"line={item.line}")
+        if item.column is not None:
+            props.append(f"col={item.column}")
+    props.append(f"title={_escape_property(item.code)}")
+    text = f"{item.annotation_id} {item.message}" if item.annotation_id else item.message
+    if item.fix:
+        text = f"{text} {item.fix}"
+    return f"::{item.severity} {','.join(props)}::{_escape_data(text)}"
+
+
+def _escape_data(text: str) -> str:
+    """Escape a workflow command's message as the runner expects (``%``, CR, LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    """Escape a workflow command property value (also ``:`` and ``,``)."""
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+COMMANDS: list[click.Command] = [validate_command]

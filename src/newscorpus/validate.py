@@ -1,0 +1,258 @@
+"""The annotation validator: every problem of a corpus project, with where it is and the fix.
+
+Checks are pure functions over parsed data that return :class:`~newscorpus.errors.Issue`s; none
+prints, none stops at the first problem, none changes a file. Three layers:
+
+- :mod:`newscorpus.validate_json`: file bytes -> JSON -> typed records (E101-E107);
+- this module: one annotation document against the schema and its text (E108-E133), and the
+  whole project (:func:`validate_project`);
+- :mod:`newscorpus.validate_corpus`: the stored articles (E212-E216).
+
+Every allowed value comes from the schema; no label is spelled here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newscorpus.annotations import annotation_files, text_sha256
+from newscorpus.corpus import doc_ids
+from newscorpus.errors import Issue, NewscorpusError, UsageError
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+from newscorpus.validate_corpus import check_article, stray_entries
+from newscorpus.validate_json import issue, one_line, parse_annotation_bytes, printable, show
+from newscorpus.validate_records import read_structure
+from newscorpus.validate_relations import check_relations
+from newscorpus.validate_spans import check_entities, check_overlaps
+
+# --- one document ----------------------------------------------------------------------------
+
+
+def validate_document(
+    data: Any,
+    schema: Schema | None,
+    text: str | None,
+    path: str = "<document>",
+    *,
+    doc_id: str | None = None,
+) -> list[Issue]:
+    """Every problem of one parsed annotation document.
+
+    Args:
+        data: the parsed JSON (any value; a :class:`~newscorpus.validate_json.Located` dict
+            gives issues a line and column).
+        schema: the project's schema; None skips the label and signature checks.
+        text: the article's normalised text; None skips the checks against the text.
+        path: the file name used in the issues.
+        doc_id: the id the document must have (from the file name); None skips that check.
+
+    Returns:
+        The issues in check order. Never raises.
+
+    >>> [i.code for i in validate_document([], None, None)]
+    ['E106']
+    """
+    structure = read_structure(data, path)
+    issues = list(structure.issues)
+    if doc_id is not None and structure.doc_id is not None and structure.doc_id != doc_id:
+        issues.append(
+            issue(
+                "E108",
+                path,
+                f"doc_id is {show(structure.doc_id)} but the file is named {printable(doc_id)}"
+                ".json; the file name is the document id.",
+                f"Set doc_id to {show(doc_id)}, or rename the file to "
+                f"{printable(structure.doc_id)}.json.",
+                at=data,
+            )
+        )
+    if text is not None and structure.text_sha256 is not None:
+        actual = text_sha256(text)
+        if structure.text_sha256 != actual:
+            name = printable(doc_id or structure.doc_id or "DOC_ID")
+            issues.append(
+                issue(
+                    "E133",
+                    path,
+                    f"text_sha256 is {printable(structure.text_sha256[:12])}... but the article's "
+                    f"text hashes to {actual[:12]}...: the annotations were made on another "
+                    "version of the text (stale annotations).",
+                    f"Move them onto the current text with `newscorpus reanchor {name}`, or "
+                    "re-annotate the article; do not just copy the new hash.",
+                    at=data,
+                )
+            )
+    overlap = schema.overlap if schema is not None else "nested"
+    issues += check_entities(structure.entities, schema, text, path)
+    issues += check_overlaps(structure.entities, text, overlap, path)
+    issues += check_relations(structure.relations, structure.entities, schema, path)
+    return issues
+
+
+# --- the project -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of validating a project: issues sorted by file, then position."""
+
+    issues: tuple[Issue, ...]
+    #: How many annotation files and articles were checked.
+    annotation_files: int
+    articles: int
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    def ok(self, strict: bool = False) -> bool:
+        """No errors (and, when ``strict``, no warnings either)."""
+        return not self.errors and not (strict and self.warnings)
+
+    def summary(self) -> str:
+        """One line: ``2 errors, 1 warning in 3 files`` or ``ok: 2 annotation files, ...``."""
+        if not self.issues:
+            return (
+                f"ok: {_count(self.annotation_files, 'annotation file')}, "
+                f"{_count(self.articles, 'article')}, no problems"
+            )
+        files = len({i.path for i in self.issues})
+        return (
+            f"{_count(len(self.errors), 'error')}, {_count(len(self.warnings), 'warning')} "
+            f"in {_count(files, 'file')}"
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def validate_project(project: Project, paths: Sequence[Path] | None = None) -> Report:
+    """Validate the schema, the corpus and the annotation files of ``project``.
+
+    Args:
+        project: the corpus project.
+        paths: annotation files or folders of them to check (with their articles); None checks
+            the whole project, and also reports articles without annotations (W102).
+
+    Returns:
+        A :class:`Report`. Never raises on file content.
+
+    Raises:
+        UsageError: E135 when a path is not an annotation file or a folder holding some.
+    """
+    issues: list[Issue] = []
+    schema = _load_schema(project, issues)
+    whole = paths is None or any(p.resolve() == project.root.resolve() for p in paths)
+    files = annotation_files(project) if whole or paths is None else _expand(project, paths)
+    stored = set(doc_ids(project))
+    wanted = sorted(stored) if whole else sorted({f.stem for f in files} & stored)
+    texts: dict[str, str | None] = {}
+    for doc_id in wanted:
+        texts[doc_id], found = check_article(project, doc_id)
+        issues += found
+    if whole:
+        issues += stray_entries(project)
+    for file in files:
+        issues += _check_file(project, file, schema, stored, texts)
+    if whole:
+        annotated = {f.stem for f in files}
+        for doc_id in sorted(stored - annotated):
+            issues.append(
+                issue(
+                    "W102",
+                    project.relative(project.corpus / doc_id),
+                    f"article {printable(doc_id)} has no annotation file "
+                    f"({project.annotations_dir}/{printable(doc_id)}.json).",
+                    "Annotate it, or remove the article from the corpus.",
+                )
+            )
+    return Report(_sorted(issues), annotation_files=len(files), articles=len(wanted))
+
+
+def _load_schema(project: Project, issues: list[Issue]) -> Schema | None:
+    try:
+        return Schema.load(project.schema_path)
+    except NewscorpusError as err:
+        where = printable(project.relative(project.schema_path))
+        message = f"{one_line(err.message)} (Labels and relation signatures went unchecked.)"
+        issues.append(issue(err.code, where, message, one_line(err.fix)))
+        return None
+
+
+def _check_file(
+    project: Project,
+    file: Path,
+    schema: Schema | None,
+    stored: set[str],
+    texts: dict[str, str | None],
+) -> list[Issue]:
+    path = printable(project.relative(file))
+    doc_id = file.stem
+    try:
+        data = file.read_bytes()
+    except OSError as err:
+        return [issue("E101", path, f"cannot be read: {err.strerror}.", "Check its permissions.")]
+    parsed = parse_annotation_bytes(data, path)
+    issues = list(parsed.issues)
+    if doc_id not in stored:
+        issues.append(
+            issue(
+                "E134",
+                path,
+                f"there is no article {printable(doc_id)} in the corpus "
+                f"({project.corpus_dir}/{printable(doc_id)}/ is missing); the file name is the "
+                "document id.",
+                "Add the article with `newscorpus add`, rename the file after its article, or "
+                "delete it.",
+            )
+        )
+    if parsed.ok:
+        issues += validate_document(
+            parsed.data, schema, texts.get(doc_id), path=path, doc_id=doc_id
+        )
+    return issues
+
+
+def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
+    """The annotation files named by ``paths`` (files, or folders of ``*.json`` files)."""
+    files: dict[Path, None] = {}
+    for path in paths:
+        shown = printable(str(path))
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                raise UsageError(
+                    "E135",
+                    f"{shown} holds no annotation files (*.json).",
+                    fix=f"Pass annotation files or their folder ({project.annotations_dir}/), "
+                    "or no path to validate the whole project.",
+                )
+        elif path.is_file() and path.suffix == ".json":
+            found = [path]
+        else:
+            raise UsageError(
+                "E135",
+                f"{shown} is not an annotation file (*.json) or a folder of them.",
+                fix=f"Pass annotation files or their folder ({project.annotations_dir}/), "
+                "or no path to validate the whole project.",
+            )
+        files.update(dict.fromkeys(p.resolve() for p in found))
+    return sorted(files)
+
+
+def _sorted(issues: list[Issue]) -> tuple[Issue, ...]:
+    """By file, then line and column (issues without a place first), then check order."""
+    order = sorted(
+        range(len(issues)),
+        key=lambda i: (issues[i].path, issues[i].line or 0, issues[i].column or 0, i),
+    )
+    return tuple(issues[i] for i in order)

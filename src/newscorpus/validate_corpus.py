@@ -1,0 +1,180 @@
+"""Checks of the stored corpus: complete entries, untouched raw articles, current normalised text.
+
+Each article folder must hold ``meta.json``, ``raw.txt`` and ``text.txt`` (E212, E216), the raw
+bytes must still hash to the ``raw_sha256`` recorded when the article was added (E215), and
+``text.txt`` must be what the normaliser makes of ``raw.txt`` today (E214). The files are read
+here directly rather than through :func:`newscorpus.corpus.load_article`, so that any content of
+them becomes an issue, never an exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, article_dir
+from newscorpus.errors import Issue, NewscorpusError
+from newscorpus.project import Project
+from newscorpus.validate_json import describe, issue, one_line, printable, quoted, show
+
+_RESTORE = (
+    "Restore it from version control, or remove the folder and `newscorpus add` the article again."
+)
+
+
+def check_article(project: Project, doc_id: str) -> tuple[str | None, list[Issue]]:
+    """The article's normalised text (None when unusable) and the problems of its entry."""
+    folder = article_dir(project, doc_id)
+    issues: list[Issue] = []
+    meta = _read_meta(project, folder, doc_id, issues)
+    raw_bytes = _read(project, folder / RAW_FILE, issues)
+    text_bytes = _read(project, folder / TEXT_FILE, issues)
+    if raw_bytes is not None and meta is not None:
+        _check_raw_hash(project, folder / RAW_FILE, raw_bytes, meta, issues)
+    raw = _decode(project, folder / RAW_FILE, raw_bytes, issues)
+    text = _decode(project, folder / TEXT_FILE, text_bytes, issues)
+    if raw is not None and text is not None:
+        _check_stale(project, folder / TEXT_FILE, raw, text, issues)
+    return text, issues
+
+
+def stray_entries(project: Project) -> list[Issue]:
+    """Folders in the corpus without ``meta.json``: entries that commands silently skip."""
+    if not project.corpus.is_dir():
+        return []
+    return [
+        issue(
+            "E212",
+            printable(project.relative(folder)),
+            f"corpus entry {printable(folder.name)} has no {META_FILE}, so every command skips it.",
+            _RESTORE,
+        )
+        for folder in sorted(project.corpus.iterdir())
+        if folder.is_dir()
+        and not folder.name.startswith(".")
+        and not (folder / META_FILE).is_file()
+    ]
+
+
+def _read(project: Project, path: Path, issues: list[Issue]) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        what = (
+            "is missing"
+            if isinstance(err, FileNotFoundError)
+            else f"cannot be read ({err.strerror})"
+        )
+        issues.append(
+            issue("E212", printable(project.relative(path)), f"{path.name} {what}.", _RESTORE)
+        )
+        return None
+
+
+def _decode(project: Project, path: Path, data: bytes | None, issues: list[Issue]) -> str | None:
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        issues.append(
+            issue(
+                "E212",
+                printable(project.relative(path)),
+                f"{path.name} is not valid UTF-8 (byte 0x{data[err.start]:02x} at byte offset "
+                f"{err.start}).",
+                _RESTORE,
+            )
+        )
+        return None
+
+
+def _read_meta(
+    project: Project, folder: Path, doc_id: str, issues: list[Issue]
+) -> dict[str, Any] | None:
+    path = folder / META_FILE
+    where = printable(project.relative(path))
+    data = _read(project, path, issues)
+    if data is None:
+        return None
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        reason = err.msg if isinstance(err, json.JSONDecodeError) else type(err).__name__
+        issues.append(issue("E212", where, f"{META_FILE} cannot be parsed: {reason}.", _RESTORE))
+        return None
+    if not isinstance(meta, dict):
+        issues.append(
+            issue("E212", where, f"{META_FILE} holds {describe(meta)}, not an object.", _RESTORE)
+        )
+        return None
+    if meta.get("id") != doc_id:
+        issues.append(
+            issue(
+                "E216",
+                where,
+                f"id is {quoted(meta.get('id'))} but the article's folder is named "
+                f"{printable(doc_id)}; the folder name is the document id.",
+                f"Set id to {show(doc_id)}.",
+            )
+        )
+    return meta
+
+
+def _check_raw_hash(
+    project: Project, path: Path, data: bytes, meta: dict[str, Any], issues: list[Issue]
+) -> None:
+    recorded = meta.get("raw_sha256")
+    where = printable(project.relative(path))
+    if not isinstance(recorded, str):
+        issues.append(
+            issue(
+                "E212",
+                printable(project.relative(path.parent / META_FILE)),
+                f"raw_sha256 is {describe(recorded)}; it must be the sha256 of {RAW_FILE}.",
+                _RESTORE,
+            )
+        )
+        return
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != recorded:
+        issues.append(
+            issue(
+                "E215",
+                where,
+                f"{RAW_FILE} hashes to {actual[:12]}... but {META_FILE} records raw_sha256 "
+                f"{printable(recorded[:12])}...: the raw article was modified.",
+                f"Restore it (`git checkout -- {where}`) and fix text problems with normaliser "
+                "rules; for a deliberate correction, record it with `newscorpus renormalise "
+                "--accept-raw-edits`.",
+            )
+        )
+
+
+def _check_stale(project: Project, path: Path, raw: str, text: str, issues: list[Issue]) -> None:
+    from newscorpus.normalise import normalise
+
+    where = printable(project.relative(path))
+    try:
+        expected = normalise(raw, rules=project.normalise_rules).text
+    except NewscorpusError as err:
+        issues.append(issue(err.code, where, one_line(err.message), one_line(err.fix)))
+        return
+    if expected == text:
+        return
+    at = next((i for i, (a, b) in enumerate(zip(text, expected, strict=False)) if a != b), None)
+    if at is None:
+        at = min(len(text), len(expected))
+    issues.append(
+        issue(
+            "E214",
+            where,
+            f"{TEXT_FILE} differs from the normaliser's output for {RAW_FILE} from character "
+            f"{at}: it has {show(text[at : at + 30])} where the normaliser gives "
+            f"{show(expected[at : at + 30])} (stale corpus).",
+            "Regenerate it with `newscorpus renormalise` (it moves the annotations along); "
+            "never edit text.txt by hand.",
+        )
+    )
