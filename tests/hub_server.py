@@ -255,7 +255,7 @@ class _Rule:
     times: int
     status: int = 0
     message: str = ""
-    action: Callable[[], None] | None = None
+    action: Callable[[], object] | None = None
 
 
 @dataclass
@@ -266,6 +266,8 @@ class HubServer:
     tokens: dict[str, Account] = field(default_factory=dict)
     #: ``(method, path)`` of every request received, in order (query strings dropped).
     requests: list[tuple[str, str]] = field(default_factory=list)
+    #: Unexpected exceptions in the server itself (answered with 500); tests expect none.
+    crashes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._repos: dict[tuple[str, str], BareRepo] = {}
@@ -287,9 +289,11 @@ class HubServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving; raise if the server itself failed on a request while it ran."""
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()
+        assert not self.crashes, self.crashes
 
     # --- hooks for tests ------------------------------------------------------------------------
 
@@ -298,7 +302,9 @@ class HubServer:
         with self._lock:
             self._rules.append(_Rule(method, re.compile(path), times, status, message))
 
-    def before(self, method: str, path: str, action: Callable[[], None], *, times: int = 1) -> None:
+    def before(
+        self, method: str, path: str, action: Callable[[], object], *, times: int = 1
+    ) -> None:
         """Run ``action`` before handling the next ``times`` matching requests."""
         with self._lock:
             self._rules.append(_Rule(method, re.compile(path), times, action=action))
@@ -503,16 +509,20 @@ class HubServer:
         return {"transfer": "basic", "objects": objects, "hash_algo": "sha256"}
 
     def lfs_upload(self, ticket: str, data: bytes) -> Any:
+        # Like a presigned URL, a ticket works until it is used successfully.
         with self._lock:
-            target = self._uploads.pop(ticket, None)
+            target = self._uploads.get(ticket)
         if target is None:
             raise HubError(403, "Request has expired or the upload URL is invalid.")
         repo, oid, size = target
         if len(data) != size or hashlib.sha256(data).hexdigest() != oid:
             raise HubError(400, f"uploaded content does not match oid {oid} and size {size}")
-        partial = repo.lfs / f".{oid}.part"
+        # Two files with the same content share one object and may upload at the same time.
+        partial = repo.lfs / f".{oid}.{ticket}.part"
         partial.write_bytes(data)
         partial.replace(repo.lfs / oid)
+        with self._lock:
+            self._uploads.pop(ticket, None)
         return {}
 
     def commit(self, repo_id: str, repo: BareRepo, revision: str, payload: bytes) -> Any:
@@ -677,6 +687,11 @@ class _Handler(BaseHTTPRequestHandler):
             raise HubError(404, f"no route for {method} {path}")
         except HubError as err:
             self._error(err)
+        except Exception as err:
+            # A bug in this server: answer 500 and keep it for the test fixture to report.
+            with hub._lock:
+                hub.crashes.append(f"{method} {path}: {type(err).__name__}: {err}")
+            self._error(HubError(500, "Internal Error"))
 
     def _error(self, err: HubError) -> None:
         headers = {"X-Error-Message": err.message}
@@ -740,7 +755,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             metadata = _front_matter(content)
         except yaml.YAMLError as err:
-            self._json(400, {"errors": [{"message": f"Invalid YAML: {err}"}], "warnings": []})
+            problem = getattr(err, "problem", None) or "syntax error"
+            self._json(400, {"errors": [{"message": f"Invalid YAML: {problem}"}], "warnings": []})
             return
         if metadata is not None and not isinstance(metadata, dict):
             self._json(400, {"errors": [{"message": "metadata must be a mapping"}], "warnings": []})
