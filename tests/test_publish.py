@@ -611,6 +611,47 @@ def test_unreachable_endpoint(
     )
 
 
+def test_offline_mode(
+    remote: HubServer,
+    repo_id: str,
+    project: Path,
+    build: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    sent = len(remote.requests)
+
+    code, out, err = publish(project, build, repo_id)
+
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {remote.url}/datasets/{repo_id}: E407 offline mode is on (HF_HUB_OFFLINE), so "
+        "the Hub cannot be reached while checking the token; nothing was committed and no tag "
+        "was made. Unset HF_HUB_OFFLINE and run the command again.\n"
+    )
+    assert len(remote.requests) == sent
+
+
+def test_repo_without_main_branch(
+    remote: HubServer, repo_id: str, project: Path, build: Path
+) -> None:
+    from huggingface_hub import HfApi
+
+    HfApi(endpoint=remote.url, token=TOKEN).create_repo(repo_id, repo_type="dataset")
+    remote.repo(repo_id).git("update-ref", "-d", "refs/heads/main")
+
+    code, out, err = publish(project, build, repo_id)
+
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {remote.url}/datasets/{repo_id}: E410 the repo has no main branch; nothing was "
+        "committed and no tag was made. Recreate the repo on the Hub.\n"
+    )
+    assert remote.tags(repo_id) == {}
+
+
 def test_card_yaml_rejected_by_the_hub(
     remote: HubServer, repo_id: str, project: Path, build: Path
 ) -> None:

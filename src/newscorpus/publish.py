@@ -7,10 +7,10 @@ Parquet shards, ``manifest.json``, ``croissant.json``). Publishing it:
 2. reads the repo's refs. If tag ``v<version>`` exists, its files must equal the build: then the
    release is already published and nothing happens; otherwise publishing is refused, because a
    published version never changes (bump the version instead). Tags are never moved or deleted;
-3. uploads the whole folder in ONE commit on ``main`` with ``parent_commit`` set to the head it
-   read, deleting shards under ``data/`` that the build no longer has. If ``main`` moved in the
-   meantime the Hub refuses the commit (HTTP 412) and nothing changes. When the build equals
-   ``main`` already, the client makes no commit and returns the current head;
+3. uploads every file of the build in ONE commit on ``main`` with ``parent_commit`` set to the
+   head it read, deleting shards under ``data/`` that the build no longer has. If ``main`` moved
+   in the meantime the Hub refuses the commit (HTTP 412) and nothing changes. When the build
+   equals ``main`` already, the client makes no commit and returns the current head;
 4. tags that commit ``v<version>``. A tag is only ever made after a successful commit.
 
 Every Hub failure becomes a :class:`~newscorpus.errors.NewscorpusError` that says what happened,
@@ -70,10 +70,6 @@ class Release:
         """Config names, from the ``data/<config>/`` folders."""
         names = {f.path.split("/")[1] for f in self.files if f.path.startswith(DATA_DIR)}
         return tuple(sorted(names))
-
-    @property
-    def total_size(self) -> int:
-        return sum(f.size for f in self.files)
 
 
 @dataclass(frozen=True)
@@ -198,7 +194,7 @@ def publish(release: Release, target: Target, *, token: str | None = None) -> Pu
             exists with other files, E409 the branch moved or the repo is busy, E410 the Hub
             failed, E411 the Hub rejected the card's YAML.
     """
-    from huggingface_hub import HfApi, get_token
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
 
     from newscorpus import __version__
 
@@ -240,14 +236,21 @@ def publish(release: Release, target: Target, *, token: str | None = None) -> Pu
             if path.startswith(DATA_DIR) and path not in local
         )
     with session.stage("uploading and committing"):
-        info = api.upload_folder(
-            repo_id=target.repo_id,
+        # create_commit, not upload_folder: with hf_xet installed, upload_folder streams large
+        # folders as several commits, and a release must be exactly one.
+        info = api.create_commit(
+            target.repo_id,
+            [
+                *(CommitOperationDelete(path_in_repo=path) for path in stale),
+                *(
+                    CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=release.folder / f.path)
+                    for f in release.files
+                ),
+            ],
             repo_type="dataset",
-            folder_path=release.folder,
             commit_message=f"Release {release.tag}",
             commit_description=f"{len(release.files)} files built by newscorpus {__version__}.",
             parent_commit=head,
-            delete_patterns=[_glob_escape(path) for path in stale] or None,
         )
     commit = str(info.oid)
     session.committed = commit
@@ -266,7 +269,6 @@ def publish(release: Release, target: Target, *, token: str | None = None) -> Pu
 
 @dataclass(frozen=True, slots=True)
 class _RemoteFile:
-    size: int
     blob: str
     lfs_sha256: str | None
 
@@ -275,7 +277,7 @@ def _remote_files(api: Any, repo_id: str, commit: str) -> dict[str, _RemoteFile]
     """Every file of the commit except ``.gitattributes`` (the Hub's, not the build's)."""
     files = api.list_repo_tree(repo_id, revision=commit, recursive=True, repo_type="dataset")
     return {
-        f.path: _RemoteFile(f.size, f.blob_id, f.lfs.sha256 if f.lfs else None)
+        f.path: _RemoteFile(f.blob_id, f.lfs.sha256 if f.lfs else None)
         for f in files
         if hasattr(f, "blob_id") and f.path != ".gitattributes"
     }
@@ -463,11 +465,6 @@ def _upload_of(text: str) -> str:
     """``uploading <path>`` from the client's "Error while uploading '<path>' to the Hub."."""
     match = re.search(r"'([^']+)'", text)
     return f"uploading {match[1]}" if match else "uploading a file"
-
-
-def _glob_escape(path: str) -> str:
-    """``path`` as an fnmatch pattern that matches only itself."""
-    return re.sub(r"([*?\[])", r"[\1]", path)
 
 
 def _git_blob_oid(data: bytes) -> str:
