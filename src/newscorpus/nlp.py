@@ -33,6 +33,8 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_suffix_regex, registry
 
+from newscorpus.views import Sentence
+
 #: Name of the registered tokenizer callback, for ``[initialize.before_init]``.
 TOKENIZER_FIX = "newscorpus.tokenizer_fix.v1"
 #: Name of the component that starts a sentence after a line break.
@@ -95,3 +97,17 @@ def make_nlp() -> Language:
     nlp.add_pipe(LINE_BREAKS)
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+def segment(doc: Doc) -> list[Sentence]:
+    """The sentences of a processed ``doc`` as offsets, without whitespace tokens.
+
+    Sentences holding only whitespace are left out, and each sentence's span runs from its first
+    to its last non-space token, so views never carry line breaks at sentence edges.
+    """
+    sentences = []
+    for sent in doc.sents:
+        tokens = tuple((t.idx, t.idx + len(t)) for t in sent if not t.is_space)
+        if tokens:
+            sentences.append(Sentence(tokens[0][0], tokens[-1][1], tokens))
+    return sentences

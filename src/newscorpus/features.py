@@ -1,0 +1,139 @@
+"""The Arrow schema of every dataset config, derived from the annotation schema.
+
+One :class:`datasets.Features` object per config is the single description of its columns: the
+build writes Parquet through it (so each file's ``huggingface`` metadata holds it) and the card's
+``dataset_info`` YAML is generated from it, so the two always agree. Label lists are never typed
+here: ClassLabel names come from :class:`~newscorpus.schema.Schema`, in schema order, so the
+integer ids stay stable when labels are appended.
+
+Importing this module imports ``datasets``; import it only where features are needed.
+"""
+
+from __future__ import annotations
+
+from datasets import ClassLabel, Features, List, Value
+
+from newscorpus.schema import NO_RELATION, Schema
+from newscorpus.views import CONFIGS, DEFAULT_CONFIG, DOCUMENTS, RELATIONS, SENTENCES
+
+__all__ = [
+    "CONFIGS",
+    "DEFAULT_CONFIG",
+    "DOCUMENTS",
+    "RELATIONS",
+    "SENTENCES",
+    "config_features",
+    "documents_features",
+    "relation_class_names",
+    "relations_features",
+    "sentences_features",
+]
+
+_OFFSET = "int32"
+
+
+def relation_class_names(schema: Schema) -> tuple[str, ...]:
+    """Labels of the ``relations`` config: ``no_relation`` first, then the schema's relations.
+
+    ``no_relation`` is id 0 so that appending a relation label to the schema never renumbers
+    the existing ones.
+    """
+    return (NO_RELATION, *schema.relation_labels)
+
+
+def _entity_struct(schema: Schema, *, with_source: bool) -> dict[str, object]:
+    struct: dict[str, object] = {
+        "id": Value("string"),
+        "start": Value(_OFFSET),
+        "end": Value(_OFFSET),
+        "label": ClassLabel(names=list(schema.entity_labels)),
+        "text": Value("string"),
+    }
+    if with_source:
+        struct["source"] = Value("string")
+    return struct
+
+
+def documents_features(schema: Schema) -> Features:
+    """One row per article: normalised and raw text, alignment, metadata, annotations."""
+    return Features(
+        {
+            "id": Value("string"),
+            "title": Value("string"),
+            "category": Value("string"),
+            "text": Value("string"),
+            "raw_text": Value("string"),
+            "alignment": List(
+                {
+                    "raw_start": Value(_OFFSET),
+                    "raw_end": Value(_OFFSET),
+                    "start": Value(_OFFSET),
+                    "end": Value(_OFFSET),
+                }
+            ),
+            "source_file": Value("string"),
+            "url": Value("string"),
+            "published": Value("string"),
+            "language": Value("string"),
+            "license": Value("string"),
+            "raw_sha256": Value("string"),
+            "text_sha256": Value("string"),
+            "entities": List(_entity_struct(schema, with_source=True)),
+            "relations": List(
+                {
+                    "id": Value("string"),
+                    "head": Value("string"),
+                    "tail": Value("string"),
+                    "label": ClassLabel(names=list(schema.relation_labels)),
+                    "source": Value("string"),
+                }
+            ),
+        }
+    )
+
+
+def sentences_features(schema: Schema) -> Features:
+    """One row per sentence: tokens with document-level character offsets and BIO tags."""
+    return Features(
+        {
+            "id": Value("string"),
+            "doc_id": Value("string"),
+            "text": Value("string"),
+            "start": Value(_OFFSET),
+            "end": Value(_OFFSET),
+            "tokens": List(Value("string")),
+            "token_starts": List(Value(_OFFSET)),
+            "token_ends": List(Value(_OFFSET)),
+            "ner_tags": List(ClassLabel(names=list(schema.bio_tags))),
+        }
+    )
+
+
+def relations_features(schema: Schema) -> Features:
+    """One row per ordered entity pair: the relation label (or ``no_relation``) and context."""
+    return Features(
+        {
+            "id": Value("string"),
+            "doc_id": Value("string"),
+            "relation_id": Value("string"),
+            "label": ClassLabel(names=list(relation_class_names(schema))),
+            "head": _entity_struct(schema, with_source=False),
+            "tail": _entity_struct(schema, with_source=False),
+            "context": Value("string"),
+            "context_start": Value(_OFFSET),
+            "context_end": Value(_OFFSET),
+            "head_start": Value(_OFFSET),
+            "head_end": Value(_OFFSET),
+            "tail_start": Value(_OFFSET),
+            "tail_end": Value(_OFFSET),
+        }
+    )
+
+
+def config_features(schema: Schema) -> dict[str, Features]:
+    """The features of every config, keyed by config name, in :data:`CONFIGS` order."""
+    return {
+        DOCUMENTS: documents_features(schema),
+        SENTENCES: sentences_features(schema),
+        RELATIONS: relations_features(schema),
+    }

@@ -1,0 +1,307 @@
+"""Rows of the three configs from one document: documents, sentences (BIO), relation pairs."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.language import Language
+from spacy.training import biluo_to_iob, offsets_to_biluo_tags
+
+from build_helpers import AGREEMENT, AGREEMENT_ENTITIES, AGREEMENT_RELATIONS, Ent, entity
+from conftest import REPO_ROOT
+from newscorpus.errors import NewscorpusError
+from newscorpus.model import Document, Entity, Relation, outermost
+from newscorpus.nlp import make_nlp, segment
+from newscorpus.normalise import normalise
+from newscorpus.schema import Schema
+from newscorpus.views import (
+    RelationOptions,
+    Sentence,
+    document_row,
+    merge_sentences,
+    relation_rows,
+    sentence_rows,
+)
+
+SCHEMA = Schema.load(REPO_ROOT / "annotations" / "schema.yaml")
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return make_nlp()
+
+
+def make_doc(text: str, ents: tuple[Ent, ...], rels: tuple[tuple[str, str, str, str], ...] = ()):
+    return Document(
+        "d1",
+        text,
+        tuple(entity(text, e) for e in ents),
+        tuple(Relation(i, h, t, label) for i, h, t, label in rels),
+    )
+
+
+def agreement() -> Document:
+    text = normalise(AGREEMENT).text
+    return Document(
+        "agreement",
+        text,
+        tuple(entity(text, e) for e in AGREEMENT_ENTITIES),
+        tuple(Relation(i, h, t, label) for i, h, t, label in AGREEMENT_RELATIONS),
+    )
+
+
+def test_document_row() -> None:
+    doc = Document(
+        "d1",
+        "India",
+        (Entity("T1", 0, 5, "GPE", "India", "gold"),),
+        (Relation("R1", "T1", "T1", "alias_of"),),
+        title="A title",
+        meta={"category": "News", "raw_text": "India ", "url": None, "language": "en"},
+    )
+    assert document_row(doc) == {
+        "id": "d1",
+        "title": "A title",
+        "text": "India",
+        "category": "News",
+        "raw_text": "India ",
+        "alignment": None,
+        "source_file": None,
+        "url": None,
+        "published": None,
+        "language": "en",
+        "license": None,
+        "raw_sha256": None,
+        "text_sha256": hashlib.sha256(b"India").hexdigest(),
+        "entities": [
+            {"id": "T1", "start": 0, "end": 5, "label": "GPE", "text": "India", "source": "gold"}
+        ],
+        "relations": [
+            {"id": "R1", "head": "T1", "tail": "T1", "label": "alias_of", "source": None}
+        ],
+    }
+
+
+ORACLE_CASES = [
+    ("India and Japan agree on 5G.", (Ent("T1", "India", "GPE"), Ent("T2", "5G", "TECHNOLOGY"))),
+    (
+        "It covers the IoT.\n\nAnd AI.",
+        (Ent("T1", "IoT", "TECHNOLOGY"), Ent("T2", "AI", "TECHNOLOGY")),
+    ),
+    (
+        "The India-Japan Strategic Dialog met in Tokyo.",
+        (
+            Ent("T1", "India-Japan Strategic Dialog", "EVENT"),
+            Ent("T2", "India", "GPE"),
+            Ent("T3", "Japan", "GPE"),
+            Ent("T4", "Tokyo", "GPE"),
+        ),
+    ),
+    (
+        "Minister S Jaishankar said: 4G LTE lags 5G.",
+        (Ent("T1", "S Jaishankar", "PERSON"), Ent("T2", "4G LTE", "TECHNOLOGY")),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "ents"), ORACLE_CASES)
+def test_bio_tags_match_spacy(nlp: Language, text: str, ents: tuple[Ent, ...]) -> None:
+    doc = make_doc(text, ents)
+    sentences, _ = merge_sentences(segment(nlp(text)), doc.entities)
+    rows = sentence_rows(doc, sentences)
+    ours = [tag for row in rows for tag in row["ner_tags"]]
+    spacy_doc = nlp(text)
+    flat = [(e.start, e.end, e.label) for e in outermost(doc.entities)]
+    oracle = biluo_to_iob(offsets_to_biluo_tags(spacy_doc, flat))
+    assert ours == [tag for tag, token in zip(oracle, spacy_doc, strict=True) if not token.is_space]
+
+
+def test_sentence_rows(nlp: Language) -> None:
+    text = "Tokyo hosts 5G talks.\n\nIndia joins."
+    doc = make_doc(text, (Ent("T1", "Tokyo", "GPE"), Ent("T2", "5G", "TECHNOLOGY")))
+    assert sentence_rows(doc, segment(nlp(text))) == [
+        {
+            "id": "d1-s0",
+            "doc_id": "d1",
+            "text": "Tokyo hosts 5G talks.",
+            "start": 0,
+            "end": 21,
+            "tokens": ["Tokyo", "hosts", "5G", "talks", "."],
+            "token_starts": [0, 6, 12, 15, 20],
+            "token_ends": [5, 11, 14, 20, 21],
+            "ner_tags": ["B-GPE", "O", "B-TECHNOLOGY", "O", "O"],
+        },
+        {
+            "id": "d1-s1",
+            "doc_id": "d1",
+            "text": "India joins.",
+            "start": 23,
+            "end": 35,
+            "tokens": ["India", "joins", "."],
+            "token_starts": [23, 29, 34],
+            "token_ends": [28, 34, 35],
+            "ner_tags": ["O", "O", "O"],
+        },
+    ]
+
+
+def test_misaligned_entity_fails(nlp: Language) -> None:
+    text = "Huawei is limited in the U.S. market."
+    doc = make_doc(text, (Ent("T1", "Huawei", "ORG"), Ent("T2", "U.S", "GPE")))
+    with pytest.raises(NewscorpusError) as err:
+        sentence_rows(doc, segment(nlp(text)))
+    assert err.value.render() == (
+        "document d1: E302 [T2] entity [25, 28) 'U.S' (GPE) does not start and end on token "
+        "boundaries (it overlaps the tokens ['U.S.']), so the token views would lose it. "
+        "Move the span edges to word boundaries (`newscorpus validate` shows span edges), or "
+        "extend the tokenizer fix in newscorpus.nlp if the tokenizer splits wrongly."
+    )
+
+
+def test_entity_across_a_sentence_boundary_merges_the_sentences(nlp: Language) -> None:
+    text = "Staff at Yahoo! Japan agreed. Nobody else did."
+    doc = make_doc(text, (Ent("T1", "Yahoo! Japan", "ORG"),))
+    plain = segment(nlp(text))
+    assert [text[s.start : s.end] for s in plain] == [
+        "Staff at Yahoo!",
+        "Japan agreed.",
+        "Nobody else did.",
+    ]
+    merged, removed = merge_sentences(plain, doc.entities)
+    assert removed == 1
+    assert [text[s.start : s.end] for s in merged] == [
+        "Staff at Yahoo! Japan agreed.",
+        "Nobody else did.",
+    ]
+    assert sentence_rows(doc, merged)[0]["ner_tags"] == [
+        "O",
+        "O",
+        "B-ORG",
+        "I-ORG",
+        "I-ORG",
+        "O",
+        "O",
+    ]
+
+
+def test_merge_sentences_over_several_boundaries() -> None:
+    sentences = [Sentence(0, 2, ((0, 2),)), Sentence(3, 5, ((3, 5),)), Sentence(6, 8, ((6, 8),))]
+    merged, removed = merge_sentences(sentences, [Entity("T1", 0, 8, "ORG", "")])
+    assert (merged, removed) == ([Sentence(0, 8, ((0, 2), (3, 5), (6, 8)))], 2)
+
+
+def pairs(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    return [(r["id"], r["label"], r["head"]["id"], r["tail"]["id"]) for r in rows]  # type: ignore[index]
+
+
+def test_relation_rows(nlp: Language) -> None:
+    doc = agreement()
+    sentences, _ = merge_sentences(segment(nlp(doc.text)), doc.entities)
+    rows = relation_rows(doc, sentences, SCHEMA, RelationOptions("none"))
+    # agreement_with is symmetric: both directions; the others once, as annotated.
+    assert pairs(rows) == [
+        ("agreement-R1", "agreement_with", "T4", "T5"),
+        ("agreement-R2", "cooperates_on", "T4", "T6"),
+        ("agreement-R1-rev", "agreement_with", "T5", "T4"),
+        ("agreement-R3", "role_in", "T7", "T4"),
+        ("agreement-R4", "located_in", "T10", "T9"),
+    ]
+    r3 = rows[3]
+    assert r3["context"] == doc.text[r3["context_start"] : r3["context_end"]]
+    assert r3["context"].startswith("India and Japan signed") and r3["context"].endswith("Tokyo.")
+    for row in rows:
+        for side in ("head", "tail"):
+            start, end = row[f"{side}_start"], row[f"{side}_end"]
+            assert row["context"][start:end] == row[side]["text"]
+
+
+def test_negatives_are_typed_same_sentence_pairs(nlp: Language) -> None:
+    doc = agreement()
+    sentences, _ = merge_sentences(segment(nlp(doc.text)), doc.entities)
+    rows = relation_rows(doc, sentences, SCHEMA, RelationOptions("same_sentence", 1000))
+    negatives = [r for r in rows if r["label"] == "no_relation"]
+    assert all(r["relation_id"] is None and r["id"].endswith("-neg") for r in negatives)
+    sentence_of = {}
+    for i, s in enumerate(sentences):
+        for e in doc.entities:
+            if s.start <= e.start < s.end:
+                sentence_of[e.id] = i
+    related = {(r["head"]["id"], r["tail"]["id"]) for r in rows if r["label"] != "no_relation"}
+    for row in negatives:
+        head, tail = doc.entity(row["head"]["id"]), doc.entity(row["tail"]["id"])
+        assert head is not None and tail is not None
+        assert sentence_of[head.id] == sentence_of[tail.id]
+        assert (head.id, tail.id) not in related
+        assert any(t.allows(head.label, tail.label) for t in SCHEMA.relation_types)
+    found = {(r["head"]["id"], r["tail"]["id"]) for r in negatives}
+    # No relation type has a TECHNOLOGY head and a GPE tail, so (5G, India) is never a negative.
+    assert ("T3", "T1") not in found and ("T1", "T3") in found
+    # Counted by hand: 4 + 1 + 4 + 8 typed same-sentence pairs that are not related.
+    assert len(negatives) == 17
+
+
+def test_negatives_are_capped_by_sha256_rank(nlp: Language) -> None:
+    doc = agreement()
+    sentences, _ = merge_sentences(segment(nlp(doc.text)), doc.entities)
+    everything = relation_rows(doc, sentences, SCHEMA, RelationOptions("same_sentence", 1000))
+    capped = relation_rows(doc, sentences, SCHEMA, RelationOptions("same_sentence", 3))
+
+    def rank(row: dict[str, object]) -> str:
+        key = f"agreement\0{row['head']['id']}\0{row['tail']['id']}"  # type: ignore[index]
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    expected = sorted((r for r in everything if r["label"] == "no_relation"), key=rank)[:3]
+    kept = [r for r in capped if r["label"] == "no_relation"]
+    assert sorted(r["id"] for r in kept) == sorted(r["id"] for r in expected)
+    assert len(capped) == 5 + 3
+
+
+def test_relation_to_a_missing_entity_fails(nlp: Language) -> None:
+    text = "India and Japan agree."
+    doc = make_doc(text, (Ent("T1", "India", "GPE"),), (("R1", "T1", "T9", "agreement_with"),))
+    with pytest.raises(NewscorpusError) as err:
+        relation_rows(doc, segment(nlp(text)), SCHEMA, RelationOptions())
+    assert err.value.render() == (
+        "document d1: E303 [R1] relation agreement_with names entity T9, which the document "
+        "does not have. Run `newscorpus validate` and fix the relation's head and tail ids."
+    )
+
+
+WORDS = ["The", "India", "Japan", "Strategic", "Dialog", "met", "in", "Tokyo", "on", "Friday"]
+TEXT = " ".join(WORDS)
+STARTS = [sum(len(w) + 1 for w in WORDS[:i]) for i in range(len(WORDS))]
+
+
+@st.composite
+def nested_spans(draw: st.DrawFn) -> list[Entity]:
+    """Token-aligned spans where any two either nest or are disjoint (never cross)."""
+    spans: list[tuple[int, int]] = []
+    for _ in range(draw(st.integers(0, 6))):
+        first = draw(st.integers(0, len(WORDS) - 1))
+        last = draw(st.integers(first, min(first + 3, len(WORDS) - 1)))
+        crosses = any(a < first <= b < last or first < a <= last < b for a, b in spans)
+        if (first, last) not in spans and not crosses:
+            spans.append((first, last))
+    labels = st.sampled_from(SCHEMA.entity_labels)
+    return [
+        Entity(f"T{i}", STARTS[a], STARTS[b] + len(WORDS[b]), draw(labels), "")
+        for i, (a, b) in enumerate(spans)
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(nested_spans())
+def test_bio_decodes_to_the_outermost_entities(entities: list[Entity]) -> None:
+    tokens = tuple((s, s + len(w)) for s, w in zip(STARTS, WORDS, strict=True))
+    doc = Document("d", TEXT, tuple(entities))
+    (row,) = sentence_rows(doc, [Sentence(0, len(TEXT), tokens)])
+    decoded = []
+    for i, tag in enumerate(row["ner_tags"]):
+        if tag.startswith("B-"):
+            decoded.append([tokens[i][0], tokens[i][1], tag[2:]])
+        elif tag.startswith("I-"):
+            decoded[-1][1] = tokens[i][1]
+    assert decoded == [[e.start, e.end, e.label] for e in outermost(entities)]
