@@ -138,6 +138,7 @@ def _e104(root: Path, doc: dict[str, Any]) -> None:
 def _e105(root: Path, doc: dict[str, Any]) -> None:
     del doc["relations"]
     del entity(doc, "T1")["text"]
+    del entity(doc, "T1")["label"]
     write_doc(root, doc)
 
 
@@ -282,10 +283,10 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
     "E105": (
         _e105,
         [
-            'annotations/india-japan.json:1:1: E105 has no "relations" key; an annotation file '
-            'needs doc_id, text_sha256, entities, relations. Add "relations".',
-            'annotations/india-japan.json:5:5: E105 T1 has no "text" key; an entity needs id, '
-            'start, end, label, text. Add "text".',
+            'annotations/india-japan.json:1:1: E105 has no "relations"; an annotation file '
+            "needs doc_id, text_sha256, entities, relations. Add it.",
+            'annotations/india-japan.json:5:5: E105 T1 has no "label", "text"; an entity needs '
+            "id, start, end, label, text. Add them.",
         ],
     ),
     "E106": (

@@ -14,6 +14,7 @@ import bisect
 import json
 import json.decoder
 import json.scanner
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -265,4 +266,30 @@ def _parse_json(text: str, path: str) -> ParsedFile:
         message = "nests arrays or objects too deeply to read."
         fix = "An annotation file nests three levels: document, entity list, entity."
         return _failed(issue("E103", path, message, fix))
+    surrogate = _lone_surrogate(text, data)
+    if surrogate is not None:
+        line, column = position(surrogate) if surrogate >= 0 else (None, None)
+        message = "holds a \\u escape of half a surrogate pair, which no UTF-8 file can store."
+        fix = "Write the character itself, or both halves of the pair."
+        notes.append(issue("E103", path, message, fix, line=line, column=column))
     return ParsedFile(True, data, tuple(notes))
+
+
+_SURROGATE_ESCAPE = re.compile(
+    r"\\u(?:d[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|d[c-f][0-9a-f]{2})", re.IGNORECASE
+)
+
+
+def _lone_surrogate(text: str, data: Any) -> int | None:
+    """Where a lone surrogate escape is (-1 if it cannot be placed), or None if there is none.
+
+    Such a string parses, but writing it back as UTF-8 (or to Arrow) fails.
+    """
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        match = _SURROGATE_ESCAPE.search(text)
+        return match.start() if match else -1
+    except (RecursionError, ValueError):
+        return None
+    return None

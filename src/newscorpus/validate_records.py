@@ -73,17 +73,7 @@ def read_structure(data: Any, path: str) -> Structure:
             )
         )
         return Structure(None, None, (), (), tuple(issues))
-    for key in _DOC_KEYS:
-        if key not in data:
-            issues.append(
-                issue(
-                    "E105",
-                    path,
-                    f'has no "{key}" key; an annotation file needs {", ".join(_DOC_KEYS)}.',
-                    f'Add "{key}".',
-                    at=data,
-                )
-            )
+    _check_keys(data, _DOC_KEYS, "an annotation file", None, path, issues)
     doc_id = _string_field(data, "doc_id", path, issues)
     sha = _string_field(data, "text_sha256", path, issues)
     entity_items = _list_field(data, "entities", path, issues)
@@ -114,7 +104,8 @@ def _entity(index: int, item: Any, path: str, issues: list[Issue]) -> EntityReco
     ref = _ref(item, "entities", index)
     if not _is_object(item, ref, "entity", path, issues):
         return EntityRecord(index, ref, None, None, None, None, None, item)
-    fields = {key: _field(item, key, ref, "entity", path, issues) for key in _ENTITY_KEYS}
+    _check_keys(item, _ENTITY_KEYS, "an entity", ref, path, issues)
+    fields = {key: _field(item, key, ref, path, issues) for key in _ENTITY_KEYS}
     _check_source(item, ref, path, issues)
     start, end = fields["start"], fields["end"]
     return EntityRecord(
@@ -133,7 +124,8 @@ def _relation(index: int, item: Any, path: str, issues: list[Issue]) -> Relation
     ref = _ref(item, "relations", index)
     if not _is_object(item, ref, "relation", path, issues):
         return RelationRecord(index, ref, None, None, None, None, item)
-    fields = {key: _field(item, key, ref, "relation", path, issues) for key in _RELATION_KEYS}
+    _check_keys(item, _RELATION_KEYS, "a relation", ref, path, issues)
+    fields = {key: _field(item, key, ref, path, issues) for key in _RELATION_KEYS}
     _check_source(item, ref, path, issues)
     return RelationRecord(
         index=index,
@@ -143,6 +135,31 @@ def _relation(index: int, item: Any, path: str, issues: list[Issue]) -> Relation
         tail=_as_str(fields["tail"]),
         label=_as_str(fields["label"]),
         at=item,
+    )
+
+
+def _check_keys(
+    item: dict[str, Any],
+    needed: tuple[str, ...],
+    what: str,
+    ref: str | None,
+    path: str,
+    issues: list[Issue],
+) -> None:
+    """One E105 naming every required key that ``item`` lacks."""
+    missing = [key for key in needed if key not in item]
+    if not missing:
+        return
+    names = ", ".join(f'"{key}"' for key in missing)
+    issues.append(
+        issue(
+            "E105",
+            path,
+            f"has no {names}; {what} needs {', '.join(needed)}.",
+            f"Add {'it' if len(missing) == 1 else 'them'}.",
+            ref=ref,
+            at=item,
+        )
     )
 
 
@@ -172,22 +189,10 @@ def _is_object(item: Any, ref: str, kind: str, path: str, issues: list[Issue]) -
 
 
 def _field(
-    item: dict[str, Any], key: str, ref: str, kind: str, path: str, issues: list[Issue]
+    item: dict[str, Any], key: str, ref: str, path: str, issues: list[Issue]
 ) -> str | int | None:
     """The value of ``key`` if it has the right type, else None (after reporting it)."""
     if key not in item:
-        needed = _ENTITY_KEYS if kind == "entity" else _RELATION_KEYS
-        issues.append(
-            issue(
-                "E105",
-                path,
-                f'has no "{key}" key; {"an" if kind == "entity" else "a"} {kind} needs '
-                f"{', '.join(needed)}.",
-                f'Add "{key}".',
-                ref=ref,
-                at=item,
-            )
-        )
         return None
     value = item[key]
     if key in _INT_KEYS:
