@@ -59,7 +59,7 @@ def run(root: Path, *args: str) -> tuple[int, str, str]:
 
 
 GHOST = (
-    "annotations/ghost.json: E134 there is no article ghost in the corpus (corpus/ghost/ is "
+    "annotations/ghost.json: E144 there is no article ghost in the corpus (corpus/ghost/ is "
     "missing); the file name is the document id. Add the article with `newscorpus add`, rename "
     "the file after its article, or delete it."
 )
@@ -68,7 +68,7 @@ CUT = (
     "Extend it to [0, 5), or leave it if the mention really is part of a word."
 )
 MIRROR = (
-    f"{ANN}:107:5: E132 R5 mirrors R1 (agreement_with T1 <-> T2); agreement_with is symmetric, "
+    f"{ANN}:107:5: E142 R5 mirrors R1 (agreement_with T1 <-> T2); agreement_with is symmetric, "
     "so both say the same. Remove R5."
 )
 
@@ -108,10 +108,10 @@ def test_json_is_one_document(broken: Path) -> None:
         "warnings": 1,
         "issues": [
             {
-                "code": "E134",
+                "code": "E144",
                 "severity": "error",
                 "path": "annotations/ghost.json",
-                "message": GHOST.split(" E134 ")[1].split(" Add the")[0],
+                "message": GHOST.split(" E144 ")[1].split(" Add the")[0],
                 "fix": "Add the article with `newscorpus add`, rename the file after its "
                 "article, or delete it.",
                 "annotation_id": None,
@@ -129,7 +129,7 @@ def test_json_is_one_document(broken: Path) -> None:
                 "column": 5,
             },
             {
-                "code": "E132",
+                "code": "E142",
                 "severity": "error",
                 "path": ANN,
                 "message": "mirrors R1 (agreement_with T1 <-> T2); agreement_with is symmetric, "
@@ -153,13 +153,13 @@ def test_github_workflow_commands(broken: Path) -> None:
     code, out, _ = run(broken, "--format", "github")
     assert code == 1
     assert out.splitlines() == [
-        "::error file=annotations/ghost.json,title=E134::there is no article ghost in the corpus "
+        "::error file=annotations/ghost.json,title=E144::there is no article ghost in the corpus "
         "(corpus/ghost/ is missing); the file name is the document id. Add the article with "
         "`newscorpus add`, rename the file after its article, or delete it.",
         f'::warning file={ANN},line=5,col=5,title=W101::T1 span [0, 4) "Indi" cuts a word: '
         'the text around it reads "India". Extend it to [0, 5), or leave it if the mention '
         "really is part of a word.",
-        f"::error file={ANN},line=107,col=5,title=E132::R5 mirrors R1 (agreement_with T1 <-> T2); "
+        f"::error file={ANN},line=107,col=5,title=E142::R5 mirrors R1 (agreement_with T1 <-> T2); "
         "agreement_with is symmetric, so both say the same. Remove R5.",
         "2 errors, 1 warning in 2 files",
     ]
@@ -173,7 +173,7 @@ def test_github_escapes_property_and_message_text(project: Path) -> None:
     code, out, _ = run(project, "--format", "github", str(project / "annotations"))
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith("::error file=annotations/a%2Cb%3Ac.json,title=E134::there is ")
+    assert lines[0].startswith("::error file=annotations/a%2Cb%3Ac.json,title=E144::there is ")
     assert lines[1].startswith(
         "::error file=annotations/a%2Cb%3Ac.json,line=5,col=5,title=E109::T1 label is "
         '"100%25"; allowed: PERSON,'
@@ -199,7 +199,7 @@ def test_a_path_that_is_no_annotation_file_exits_2(project: Path) -> None:
     assert run(project, str(schema)) == (
         2,
         "",
-        f"error: E135 {schema} is not an annotation file (*.json) or a folder of them. Pass "
+        f"error: E145 {schema} is not an annotation file (*.json) or a folder of them. Pass "
         "annotation files or their folder (annotations/), or no path to validate the whole "
         "project.\n",
     )
@@ -214,7 +214,7 @@ def test_no_traceback_whatever_the_bytes(project: Path) -> None:
     assert out.splitlines() == [
         f"{ANN}: E101 is encoded as UTF-16; annotation files must be UTF-8. Convert it, e.g. "
         "`iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`, and save it as UTF-8.",
-        "annotations/zz.json: E134 there is no article zz in the corpus (corpus/zz/ is missing); "
+        "annotations/zz.json: E144 there is no article zz in the corpus (corpus/zz/ is missing); "
         "the file name is the document id. Add the article with `newscorpus add`, rename the "
         "file after its article, or delete it.",
         'annotations/zz.json:1:1: E105 has no "doc_id", "text_sha256", "relations"; an '
@@ -273,7 +273,7 @@ def test_the_workflow_validates_with_github_annotations(project: Path) -> None:
     assert (
         done.stdout.decode()
         .splitlines()[0]
-        .startswith(f"::error file={ANN},line=107,col=5,title=E132::R5 mirrors R1")
+        .startswith(f"::error file={ANN},line=107,col=5,title=E142::R5 mirrors R1")
     )
 
 

@@ -40,13 +40,13 @@ CODES: dict[str, str] = {
     "E117": "two entities annotate the same span",
     "E118": "spans cross (or, with overlap: none, overlap at all)",
     "E119": "relation argument is not an entity id of the file",
-    # E130-E139: validate.py, continued
-    "E130": "relation links an entity to itself",
-    "E131": "relation argument type outside the relation's signature",
-    "E132": "duplicate relation (also the mirror of a symmetric one)",
-    "E133": "text_sha256 does not match the article's text (stale annotations)",
-    "E134": "annotation file without an article in the corpus",
-    "E135": "a path given to validate is not an annotation file or a folder of them",
+    # E140-E149: validate.py, continued
+    "E140": "relation links an entity to itself",
+    "E141": "relation argument type outside the relation's signature",
+    "E142": "duplicate relation (also the mirror of a symmetric one)",
+    "E143": "text_sha256 does not match the article's text (stale annotations)",
+    "E144": "annotation file without an article in the corpus",
+    "E145": "a path given to validate is not an annotation file or a folder of them",
     "W101": "span cuts a word",
     "W102": "article without an annotation file",
     # E120-E129: pre-annotation (annotate.py)

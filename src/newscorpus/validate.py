@@ -4,7 +4,7 @@ Checks are pure functions over parsed data that return :class:`~newscorpus.error
 prints, none stops at the first problem, none changes a file. Three layers:
 
 - :mod:`newscorpus.validate_json`: file bytes -> JSON -> typed records (E101-E107);
-- this module: one annotation document against the schema and its text (E108-E133), and the
+- this module: one annotation document against the schema and its text (E108-E143), and the
   whole project (:func:`validate_project`);
 - :mod:`newscorpus.validate_corpus`: the stored articles (E212-E216).
 
@@ -76,7 +76,7 @@ def validate_document(
             name = printable(doc_id or structure.doc_id or "DOC_ID")
             issues.append(
                 issue(
-                    "E133",
+                    "E143",
                     path,
                     f"text_sha256 is {printable(structure.text_sha256[:12])}... but the article's "
                     f"text hashes to {actual[:12]}...: the annotations were made on another "
@@ -147,7 +147,7 @@ def validate_project(project: Project, paths: Sequence[Path] | None = None) -> R
         A :class:`Report`. Never raises on file content.
 
     Raises:
-        UsageError: E135 when a path is not an annotation file or a folder holding some.
+        UsageError: E145 when a path is not an annotation file or a folder holding some.
     """
     issues: list[Issue] = []
     schema = _load_schema(project, issues)
@@ -206,7 +206,7 @@ def _check_file(
     if doc_id not in stored:
         issues.append(
             issue(
-                "E134",
+                "E144",
                 path,
                 f"there is no article {printable(doc_id)} in the corpus "
                 f"({project.corpus_dir}/{printable(doc_id)}/ is missing); the file name is the "
@@ -231,7 +231,7 @@ def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
             found = sorted(p for p in path.glob("*.json") if p.is_file())
             if not found:
                 raise UsageError(
-                    "E135",
+                    "E145",
                     f"{shown} holds no annotation files (*.json).",
                     fix=f"Pass annotation files or their folder ({project.annotations_dir}/), "
                     "or no path to validate the whole project.",
@@ -240,7 +240,7 @@ def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
             found = [path]
         else:
             raise UsageError(
-                "E135",
+                "E145",
                 f"{shown} is not an annotation file (*.json) or a folder of them.",
                 fix=f"Pass annotation files or their folder ({project.annotations_dir}/), "
                 "or no path to validate the whole project.",

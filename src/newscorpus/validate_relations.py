@@ -1,7 +1,7 @@
 """Checks of an annotation document's relations: labels, arguments, signatures, repeats.
 
 Pure functions over :class:`~newscorpus.validate_json.RelationRecord`s that yield issues E110,
-E116, E119-E132. Argument types come from the schema's relation signatures.
+E116, E119-E142. Argument types come from the schema's relation signatures.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def check_relations(
             continue
         if rel.head == rel.tail:
             yield issue(
-                "E130",
+                "E140",
                 path,
                 f"head and tail are both {printable(rel.head)}; a relation links two different "
                 "entities.",
@@ -93,7 +93,7 @@ def _check_signature(
     ]
     for side, entity, allowed in wrong:
         yield issue(
-            "E131",
+            "E141",
             path,
             f"relation {kind.label} has {side} {_argument(entity)} of type {entity.label}; "
             f"{kind.label} needs a {side} of type {_either(allowed)}.",
@@ -103,7 +103,7 @@ def _check_signature(
         )
     if not wrong:  # each side fits, but the schema wants them to share a type
         yield issue(
-            "E131",
+            "E141",
             path,
             f"relation {kind.label} has head {_argument(head)} of type {h} and tail "
             f"{_argument(tail)} of type {t}; {kind.label} needs a head and tail of the same type.",
@@ -147,4 +147,4 @@ def _check_repeat(
     else:
         said[key] = rel
         return
-    yield issue("E132", path, message, f"Remove {rel.ref}.", ref=rel.ref, at=rel.at)
+    yield issue("E142", path, message, f"Remove {rel.ref}.", ref=rel.ref, at=rel.at)
