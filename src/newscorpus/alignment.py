@@ -20,8 +20,10 @@ Mapping a half-open span ``[start, end)``:
   :class:`~newscorpus.errors.SpanRemovedError`.
 
 Blocks are kept in a canonical form so equal maps compare equal: no block is empty on both sides,
-and a block that is empty on one side (a pure insertion or deletion) is merged with any block it
-touches. Touching replacements stay separate, because the boundary between them is exact.
+and touching *pure* blocks (insertions and deletions, empty on one side) merge into one, since a
+deletion next to an insertion is one replacement. A pure block touching a replacement stays
+separate, and so do touching replacements: the boundary between them is exact, so a word next to
+a deleted zero-width space or a replaced no-break space keeps its exact span.
 """
 
 from __future__ import annotations
@@ -227,8 +229,12 @@ class Alignment:
             return p
         start, end, image_start, image_end = starts[i], ends[i], images[i], image_ends[i]
         if p < end:
-            # Inside the block: its left edge is exact, an interior boundary takes the image.
-            return image_end if role is _Role.END and p > start else image_start
+            if p > start:  # strictly inside: a boundary takes the whole image
+                return image_end if role is _Role.END else image_start
+            if role is not _Role.START and i and starts[i - 1] == ends[i - 1] == p:
+                # An insertion at p just before this block: ends and points go before it.
+                return images[i - 1]
+            return image_start
         if start == end == p:
             # A pure insertion at p: starts go after the inserted text, ends and points before.
             return image_end if role is _Role.START else image_start
@@ -241,6 +247,7 @@ def _canonical(src_len: int, dst_len: int, blocks: Iterable[Sequence[int]]) -> t
         raise ValueError(f"text lengths must not be negative, got {src_len} and {dst_len}")
     out: list[Block] = []
     prev_a = prev_b = prev_c = prev_d = 0
+    prev_pure = False  # the last block was made of pure insertions and deletions only
     for block in blocks:
         a, b, c, d = block
         if a > b or c > d:
@@ -256,12 +263,14 @@ def _canonical(src_len: int, dst_len: int, blocks: Iterable[Sequence[int]]) -> t
             )
         if a == b and c == d:
             continue
-        if out and a == prev_b and (prev_a == prev_b or prev_c == prev_d or a == b or c == d):
-            # A pure insertion or deletion touching another block: one change, so one block.
+        pure = a == b or c == d
+        if pure and prev_pure and out and a == prev_b:
+            # Touching insertions and deletions are one change, so one block.
             a, c = prev_a, prev_c
             out.pop()
         out.append((a, b, c, d))
         prev_a, prev_b, prev_c, prev_d = a, b, c, d
+        prev_pure = pure
     if src_len - prev_b != dst_len - prev_d or prev_b > src_len:
         raise ValueError(
             f"alignment blocks end at ({prev_b}, {prev_d}), which does not fit texts of lengths "

@@ -113,7 +113,7 @@ def unicode_nfc(text: str) -> list[Replacement]:
     return out
 
 
-_NON_ASCII_WORD = re.compile(r"\S*[^\x00-\x7f]\S*")
+_NON_ASCII_WORD = re.compile(r"\S*[^\s\x00-\x7f]\S*")
 
 
 def _nfc_word(word: str) -> list[Replacement]:
