@@ -180,6 +180,18 @@ def test_github_escapes_property_and_message_text(project: Path) -> None:
     )
 
 
+def test_github_paths_are_relative_to_the_workspace(broken: Path) -> None:
+    """In a repository whose corpus project lives in a subfolder, annotations still attach."""
+    env = {"GITHUB_WORKSPACE": str(broken.parent)}
+    args = ["--root", str(broken), "validate", "--format", "github"]
+    result = CliRunner(env=env).invoke(main, args)
+    assert [line.split(",")[0] for line in result.stdout.splitlines()[:3]] == [
+        "::error file=proj/annotations/ghost.json",
+        f"::warning file=proj/{ANN}",
+        f"::error file=proj/{ANN}",
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "stderr"),
     [

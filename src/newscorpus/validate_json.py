@@ -197,7 +197,7 @@ def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def _parse_json(text: str, path: str) -> ParsedFile:
-    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    newlines = [match.start() for match in re.finditer("\n", text)]
     notes: list[Issue] = []
 
     def position(offset: int) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import click
@@ -38,7 +39,8 @@ def validate_command(
     """
     from newscorpus.validate import validate_project
 
-    report = validate_project(get_project(ctx), list(paths) or None)
+    project = get_project(ctx)
+    report = validate_project(project, list(paths) or None)
     if output == "json":
         document = {
             "ok": report.ok(strict),
@@ -48,16 +50,30 @@ def validate_command(
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        render = _github if output == "github" else Issue.render
+        prefix = _workspace_prefix(project.root)
         for item in report.issues:
-            click.echo(render(item))
+            click.echo(_github(item, prefix) if output == "github" else item.render())
         click.echo(report.summary())
     ctx.exit(0 if report.ok(strict) else 1)
 
 
-def _github(item: Issue) -> str:
+def _workspace_prefix(root: Path) -> str:
+    """The project's folder within the GitHub workspace (``""`` at its top), so that issue paths,
+    relative to the project, name files as GitHub does: relative to the repository."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return ""
+    try:
+        inside = root.resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if inside == "." else f"{inside}/"
+
+
+def _github(item: Issue, prefix: str) -> str:
     """A GitHub Actions workflow command that shows ``item`` on the file in a pull request."""
-    props = [f"file={_escape_property(item.path)}"]
+    path = item.path if Path(item.path).is_absolute() else prefix + item.path
+    props = [f"file={_escape_property(path)}"]
     if item.line is not None:
         props.append(f"line={item.line}")
         if item.column is not None:
