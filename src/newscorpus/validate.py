@@ -1,12 +1,15 @@
 """The annotation validator: every problem of a corpus project, with where it is and the fix.
 
 Checks are pure functions over parsed data that return :class:`~newscorpus.errors.Issue`s; none
-prints, none stops at the first problem, none changes a file. Three layers:
+prints, none stops at the first problem, none changes a file. The layers:
 
-- :mod:`newscorpus.validate_json`: file bytes -> JSON -> typed records (E101-E107);
-- this module: one annotation document against the schema and its text (E108-E143), and the
-  whole project (:func:`validate_project`);
-- :mod:`newscorpus.validate_corpus`: the stored articles (E212-E216).
+- :mod:`newscorpus.validate_json`: file bytes -> JSON with positions (E101-E104);
+- :mod:`newscorpus.validate_records`: JSON -> typed entity and relation records (E105-E107);
+- :mod:`newscorpus.validate_spans` and :mod:`newscorpus.validate_relations`: entities and
+  relations against the schema and the text (E109-E119, E140-E142, W101);
+- :mod:`newscorpus.validate_corpus`: the stored articles (E212, E214-E216);
+- this module: one document (:func:`validate_document`, also E108, E143) and the whole project
+  (:func:`validate_project`, also E003, E144, E145, W102).
 
 Every allowed value comes from the schema; no label is spelled here.
 """
@@ -169,7 +172,7 @@ def validate_project(project: Project, paths: Sequence[Path] | None = None) -> R
             issues.append(
                 issue(
                     "W102",
-                    project.relative(project.corpus / doc_id),
+                    printable(project.relative(project.corpus / doc_id)),
                     f"article {printable(doc_id)} has no annotation file "
                     f"({project.annotations_dir}/{printable(doc_id)}.json).",
                     "Annotate it, or remove the article from the corpus.",
@@ -251,8 +254,4 @@ def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
 
 def _sorted(issues: list[Issue]) -> tuple[Issue, ...]:
     """By file, then line and column (issues without a place first), then check order."""
-    order = sorted(
-        range(len(issues)),
-        key=lambda i: (issues[i].path, issues[i].line or 0, issues[i].column or 0, i),
-    )
-    return tuple(issues[i] for i in order)
+    return tuple(sorted(issues, key=lambda i: (i.path, i.line or 0, i.column or 0)))

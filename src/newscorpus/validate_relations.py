@@ -1,7 +1,7 @@
 """Checks of an annotation document's relations: labels, arguments, signatures, repeats.
 
-Pure functions over :class:`~newscorpus.validate_json.RelationRecord`s that yield issues E110,
-E116, E119-E142. Argument types come from the schema's relation signatures.
+Pure functions over :class:`~newscorpus.validate_records.RelationRecord`s that yield issues
+E110, E116, E119 and E140-E142. Argument types come from the schema's relation signatures.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ def check_relations(
     schema: Schema | None,
     path: str,
 ) -> Iterable[Issue]:
+    """Each relation's id, label and arguments, against the entities and the schema."""
     by_id: dict[str, EntityRecord] = {}
     for entity in entities:
         if entity.id is not None:

@@ -1,6 +1,6 @@
 """Checks of an annotation document's entities: labels, ids, offsets against the text, overlaps.
 
-Pure functions over :class:`~newscorpus.validate_json.EntityRecord`s that yield issues E109,
+Pure functions over :class:`~newscorpus.validate_records.EntityRecord`s that yield issues E109,
 E111-E115, E117, E118 and W101. The edge and word checks look at single characters (Unicode
 classes), not at a tokenizer, so they are fast and do not depend on spaCy.
 """
@@ -23,6 +23,7 @@ _CLOSE_OPEN = {close: open_ for open_, close in _OPEN_CLOSE.items()}
 def check_entities(
     entities: Sequence[EntityRecord], schema: Schema | None, text: str | None, path: str
 ) -> Iterable[Issue]:
+    """Each entity's id, label and offsets; its span against ``text`` when that is known."""
     first: dict[str, EntityRecord] = {}
     for entity in entities:
         if entity.id is not None:
@@ -262,15 +263,15 @@ def _overlap_issue(
 ) -> Issue | None:
     """The problem, if any, of ``inner`` (starting no earlier) against an open ``outer`` span."""
     if (inner.start, inner.end) == (outer.start, outer.end):
-        later, earlier = (inner, outer) if inner.index > outer.index else (outer, inner)
+        # The sweep orders identical spans by file position: ``inner`` is the later one.
         return issue(
             "E117",
             path,
-            f"has the same span {_describe_span(later, text)} as {earlier.ref} "
-            f"({printable(earlier.label or 'no label')}); a span takes one entity.",
+            f"has the same span {_describe_span(inner, text)} as {outer.ref} "
+            f"({printable(outer.label or 'no label')}); a span takes one entity.",
             "Remove one of the two, keeping the right label.",
-            ref=later.ref,
-            at=later.at,
+            ref=inner.ref,
+            at=inner.at,
         )
     nested = (inner.end or 0) <= (outer.end or 0)
     if nested and overlap == "nested":
