@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from datasets import ClassLabel, Dataset, Features
 
@@ -9,6 +11,7 @@ from conftest import REPO_ROOT
 from newscorpus.features import (
     CONFIGS,
     config_features,
+    dataset_from_rows,
     relation_class_names,
 )
 from newscorpus.schema import Schema
@@ -81,3 +84,51 @@ def test_unknown_label_is_refused() -> None:
     features = Features({"label": ClassLabel(names=list(relation_class_names(SCHEMA)))})
     with pytest.raises(ValueError, match="Invalid string class label located_near"):
         Dataset.from_dict({"label": ["located_near"]}, features=features)
+
+
+def seed_rows() -> dict[str, list[dict[str, object]]]:
+    from newscorpus.annotations import read_annotations
+    from newscorpus.model import Document
+    from newscorpus.nlp import make_nlp, segment
+    from newscorpus.views import (
+        RelationOptions,
+        document_row,
+        merge_sentences,
+        relation_rows,
+        sentence_rows,
+    )
+
+    annotations = read_annotations(REPO_ROOT / "annotations" / "india-japan-5g-agreement.json")
+    text = (REPO_ROOT / "corpus" / "india-japan-5g-agreement" / "text.txt").read_text("utf-8")
+    doc = Document("seed", text, annotations.entities, annotations.relations, "Title", {})
+    sentences, _ = merge_sentences(segment(make_nlp()(text)), doc.entities)
+    return {
+        "documents": [document_row(doc)],
+        "sentences": sentence_rows(doc, sentences),
+        "relations": relation_rows(doc, sentences, SCHEMA, RelationOptions()),
+    }
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_fast_encoding_writes_the_same_bytes_as_datasets(config: str, tmp_path: Path) -> None:
+    rows = seed_rows()[config]
+    features = FEATURES[config]
+    dataset_from_rows(rows, features).to_parquet(str(tmp_path / "ours.parquet"), batch_size=7)
+    Dataset.from_list(rows, features=features).to_parquet(
+        str(tmp_path / "datasets.parquet"), batch_size=7
+    )
+    ours = (tmp_path / "ours.parquet").read_bytes()
+    assert ours == (tmp_path / "datasets.parquet").read_bytes()
+
+
+def test_fast_encoding_refuses_bad_rows() -> None:
+    features = FEATURES["relations"]
+    (row,) = seed_rows()["relations"][:1]
+    with pytest.raises(ValueError) as err:
+        dataset_from_rows([{**row, "label": "located_near"}], features)
+    assert str(err.value) == (
+        "unknown label 'located_near'; allowed: no_relation, " + ", ".join(SCHEMA.relation_labels)
+    )
+    with pytest.raises(ValueError) as err:
+        dataset_from_rows([{k: v for k, v in row.items() if k != "context"}], features)
+    assert str(err.value).startswith("row columns ['context_end', 'context_start', 'doc_id',")

@@ -11,7 +11,13 @@ Importing this module imports ``datasets``; import it only where features are ne
 
 from __future__ import annotations
 
-from datasets import ClassLabel, Features, List, Value
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pyarrow as pa
+from datasets import ClassLabel, Dataset, Features, List, Value
+from datasets.info import DatasetInfo
+from datasets.table import InMemoryTable
 
 from newscorpus.schema import NO_RELATION, Schema
 from newscorpus.views import CONFIGS, DEFAULT_CONFIG, DOCUMENTS, RELATIONS, SENTENCES
@@ -23,6 +29,7 @@ __all__ = [
     "RELATIONS",
     "SENTENCES",
     "config_features",
+    "dataset_from_rows",
     "documents_features",
     "relation_class_names",
     "relations_features",
@@ -137,3 +144,60 @@ def config_features(schema: Schema) -> dict[str, Features]:
         SENTENCES: sentences_features(schema),
         RELATIONS: relations_features(schema),
     }
+
+
+Encoder = Callable[[Any], Any]
+
+
+def _label_encoder(feature: Any) -> Encoder | None:
+    """A function turning the label names inside ``feature``'s values into ClassLabel ids, or
+    None when ``feature`` holds no ClassLabel."""
+    if isinstance(feature, ClassLabel):
+        ids = {name: i for i, name in enumerate(feature.names)}
+
+        def label(value: Any) -> Any:
+            if value is None or isinstance(value, int):
+                return value
+            if value not in ids:
+                raise ValueError(f"unknown label {value!r}; allowed: {', '.join(feature.names)}")
+            return ids[value]
+
+        return label
+    if isinstance(feature, List):
+        inner = _label_encoder(feature.feature)
+        if inner is None:
+            return None
+        return lambda values: None if values is None else [inner(v) for v in values]
+    if isinstance(feature, dict):
+        parts = {key: enc for key, sub in feature.items() if (enc := _label_encoder(sub))}
+        if not parts:
+            return None
+        return lambda struct: (
+            None
+            if struct is None
+            else {**struct, **{key: enc(struct[key]) for key, enc in parts.items()}}
+        )
+    return None
+
+
+def dataset_from_rows(rows: Sequence[dict[str, Any]], features: Features) -> Dataset:
+    """An in-memory :class:`datasets.Dataset` of ``rows`` (labels as names or ids).
+
+    It holds the same Arrow data as ``Dataset.from_list(rows, features=features)`` (so the
+    Parquet bytes are the same) but encodes labels with one dict lookup each instead of
+    ``datasets``' generic per-value walk, which was half the build time.
+
+    Raises:
+        ValueError: a row's columns differ from the features', or a label is unknown.
+    """
+    columns = set(features)
+    encoder = _label_encoder(dict(features))
+    encoded = []
+    for row in rows:
+        if row.keys() != columns:
+            raise ValueError(
+                f"row columns {sorted(row)} differ from the features' {sorted(columns)}"
+            )
+        encoded.append(encoder(row) if encoder else row)
+    table = pa.Table.from_pylist(encoded, schema=features.arrow_schema)
+    return Dataset(InMemoryTable(table), info=DatasetInfo(features=features))

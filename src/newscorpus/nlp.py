@@ -80,10 +80,11 @@ registry.callbacks.register(TOKENIZER_FIX, func=tokenizer_fix_callback)
 @Language.component(LINE_BREAKS)
 def line_breaks(doc: Doc) -> Doc:
     """Start a sentence at the token after each whitespace token holding a newline."""
-    for i in range(len(doc) - 1):
-        token = doc[i]
-        if token.is_space and "\n" in token.text:
-            doc[i + 1].is_sent_start = True
+    after_break = False
+    for token in doc:
+        if after_break:
+            token.is_sent_start = True
+        after_break = token.is_space and "\n" in token.text
     return doc
 
 

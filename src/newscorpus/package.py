@@ -456,10 +456,9 @@ def _count_edits(result: Normalised, stats: Stats) -> None:
 
 def _write_parquet(rows: list[dict[str, Any]], features: Features, path: Path, config: str) -> int:
     """Write ``rows`` through ``features``; return the in-memory Arrow size in bytes."""
-    from datasets import Dataset
+    from newscorpus.features import dataset_from_rows
 
-    columns = {name: [row[name] for row in rows] for name in features}
-    dataset = Dataset.from_dict(columns, features=features)
+    dataset = dataset_from_rows(rows, features)
     path.parent.mkdir(parents=True, exist_ok=True)
     dataset.to_parquet(str(path), batch_size=BATCH_SIZES[config])
     nbytes: int = dataset.data.nbytes

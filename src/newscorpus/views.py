@@ -74,9 +74,11 @@ class RelationOptions:
 
 def document_row(doc: Document) -> dict[str, Any]:
     """The ``documents`` row of ``doc``; labels as strings (``datasets`` encodes them)."""
-    row: dict[str, Any] = {"id": doc.id, "title": doc.title, "text": doc.text}
-    for key in META_COLUMNS:
-        row[key] = doc.meta.get(key)
+    meta = {key: doc.meta.get(key) for key in META_COLUMNS}
+    # Keys in the order of the features' columns.
+    row: dict[str, Any] = {"id": doc.id, "title": doc.title, "category": meta.pop("category")}
+    row["text"] = doc.text
+    row.update(meta)
     row["text_sha256"] = text_sha256(doc.text)
     row["entities"] = [
         {
@@ -146,14 +148,16 @@ def locate(doc: Document, sentences: Sequence[Sentence]) -> dict[str, int]:
             boundary of one sentence (merge sentences first, see :func:`merge_sentences`).
     """
     starts = [s.start for s in sentences]
+    boundaries: dict[int, tuple[set[int], set[int]]] = {}
     where: dict[str, int] = {}
     for entity in doc.entities:
         index = bisect_right(starts, entity.start) - 1
         sentence = sentences[index] if index >= 0 else None
         if sentence is None or entity.end > sentence.end:
             raise _misaligned(doc, entity, sentence)
-        token_starts = {s for s, _ in sentence.tokens}
-        token_ends = {e for _, e in sentence.tokens}
+        if index not in boundaries:
+            boundaries[index] = ({s for s, _ in sentence.tokens}, {e for _, e in sentence.tokens})
+        token_starts, token_ends = boundaries[index]
         if entity.start not in token_starts or entity.end not in token_ends:
             raise _misaligned(doc, entity, sentence)
         where[entity.id] = index
@@ -293,14 +297,23 @@ def relation_rows(
                 _pair_row(doc, sentences, where, row_id, relation.id, relation.label, first, second)
             )
     if options.negatives == "same_sentence" and options.max_negatives_per_doc > 0:
+        typed = {
+            (h, t)
+            for h in schema.entity_labels
+            for t in schema.entity_labels
+            if any(kind.allows(h, t) for kind in schema.relation_types)
+        }
+        by_sentence: dict[int, list[Entity]] = {}
+        for e in doc.entities:
+            by_sentence.setdefault(where[e.id], []).append(e)
         candidates = [
             (head, tail)
-            for head in doc.entities
-            for tail in doc.entities
+            for group in by_sentence.values()
+            for head in group
+            for tail in group
             if head.id != tail.id
-            and where[head.id] == where[tail.id]
+            and (head.label, tail.label) in typed
             and (head.id, tail.id) not in related
-            and any(t.allows(head.label, tail.label) for t in schema.relation_types)
         ]
         candidates.sort(key=lambda pair: _negative_rank(doc.id, *pair))
         for head, tail in candidates[: options.max_negatives_per_doc]:
