@@ -300,3 +300,16 @@ def test_renormalise_rewrites_only_changed_text(empty_project: Path) -> None:
     assert text_file.read_bytes() == expected
     assert (empty_project / "corpus" / "seed" / "raw.txt").read_bytes() == raw_before
     assert run(empty_project, "renormalise")[1] == "0 document(s) renormalised\n"
+
+
+def test_corrupt_metadata_is_reported_not_a_traceback(seed_project: Path) -> None:
+    meta = seed_project / "corpus" / "india-japan-5g-agreement" / "meta.json"
+    meta.write_text("[1, 2]", encoding="utf-8")
+    code, _, err = run(seed_project, "renormalise")
+    assert (code, err) == (
+        1,
+        "error: corpus/india-japan-5g-agreement: E212 corpus entry india-japan-5g-agreement is "
+        "incomplete or corrupt: meta.json is not a JSON object. Restore "
+        "corpus/india-japan-5g-agreement from version control, or remove it and `newscorpus "
+        "add` the article again.\n",
+    )

@@ -84,7 +84,10 @@ def load_article(project: Project, doc_id: str) -> Article:
     folder = article_dir(project, doc_id)
     where = project.relative(folder)
     try:
-        meta = ArticleMeta.from_dict(json.loads((folder / META_FILE).read_text(encoding="utf-8")))
+        data = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise TypeError("meta.json is not a JSON object")
+        meta = ArticleMeta.from_dict(data)
         raw = (folder / RAW_FILE).read_bytes().decode("utf-8")
         text = (folder / TEXT_FILE).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
