@@ -374,6 +374,9 @@ def _shard_rows(
 
     rows: dict[str, list[dict[str, Any]]] = {config: [] for config in CONFIGS}
     docs = [load_document(project, doc_id, stats) for doc_id in chunk]
+    # spaCy refuses texts over max_length (a guard for parsers); tokenizing and splitting
+    # sentences of a long article is fine.
+    nlp.max_length = max([nlp.max_length, *(len(d.text) + 1 for d in docs)])
     for doc, spacy_doc in zip(docs, nlp.pipe(d.text for d in docs), strict=True):
         sentences, merged = merge_sentences(segment(spacy_doc), doc.entities)
         rows[DOCUMENTS].append(document_row(doc))

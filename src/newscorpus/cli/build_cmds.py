@@ -47,10 +47,14 @@ def build_command(ctx: click.Context, out: Path | None) -> None:
     per_split = ", ".join(f"{split} {stats.documents[split]}" for split in SPLITS)
     click.echo(
         f"built {_shown(result.out)} (version {project.version}) in {seconds:.1f}s: "
-        f"{stats.documents.total()} documents ({per_split}), "
-        f"{stats.rows['sentences'].total()} sentences, "
-        f"{stats.rows['relations'].total()} relation pairs"
+        f"{_count(stats.documents.total(), 'document')} ({per_split}), "
+        f"{_count(stats.rows['sentences'].total(), 'sentence')}, "
+        f"{_count(stats.rows['relations'].total(), 'relation pair')}"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _shown(path: Path) -> str:
