@@ -15,6 +15,9 @@ through :mod:`newscorpus.features`, so the Parquet ``huggingface`` metadata and 
 agree. Nothing in the output depends on time or machine: two builds of the same sources with
 the same pinned library versions are byte-identical.
 
+A split without rows in a config is neither written nor declared for that config (``datasets``
+cannot load an empty split), and a config without rows is left out.
+
 Everything is written into a hidden temporary sibling folder, which replaces the output folder
 only once complete; a failed or interrupted build leaves the previous output as it was.
 
@@ -23,11 +26,9 @@ Build options live in ``[tool.newscorpus.build]`` (see :class:`BuildSettings`).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import shutil
-import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +41,7 @@ from newscorpus.annotations import annotation_path, read_annotations
 from newscorpus.corpus import doc_ids, load_article
 from newscorpus.errors import NewscorpusError
 from newscorpus.io import dumps_json
+from newscorpus.manifest import CARD_PROSE, MANIFEST
 from newscorpus.model import Document, outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -63,10 +65,7 @@ if TYPE_CHECKING:
 
 README = "README.md"
 CROISSANT = "croissant.json"
-MANIFEST = "manifest.json"
 DATA_DIR = "data"
-#: The project's prose for the card, appended to by the build.
-CARD_PROSE = "DATASET_CARD.md"
 #: Rows per Parquet row group, per config: fixed so the bytes do not depend on library defaults.
 BATCH_SIZES = {DOCUMENTS: 100, SENTENCES: 1000, RELATIONS: 1000}
 _BUILD_TABLE = "[tool.newscorpus.build]"
@@ -475,6 +474,7 @@ def _write_metadata(
     from newscorpus.card import render_card
     from newscorpus.croissant import croissant
     from newscorpus.features import config_features
+    from newscorpus.manifest import write_manifest
     from newscorpus.normalise import DEFAULT_RULES
 
     features = config_features(schema)
@@ -487,76 +487,4 @@ def _write_metadata(
     (work / CROISSANT).write_text(
         dumps_json(croissant(project, schema, features, stats)), encoding="utf-8"
     )
-    manifest = {
-        "name": project.name,
-        "version": project.version,
-        "tools": _tool_versions(),
-        "source": _source_commit(project),
-        "schema_sha256": schema.sha256,
-        "normalise_rules": list(rules),
-        "build": settings.to_dict(),
-        "documents": {split: stats.documents[split] for split in SPLITS},
-        "rows": {
-            config: {split: stats.rows[config][split] for split in SPLITS} for config in CONFIGS
-        },
-        "files": [
-            {"path": path, "size": (work / path).stat().st_size, "sha256": _sha256(work / path)}
-            for path in sorted(
-                p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()
-            )
-        ],
-    }
-    (work / MANIFEST).write_text(dumps_json(manifest), encoding="utf-8")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _tool_versions() -> dict[str, str]:
-    """Versions of the libraries that shape the output bytes."""
-    from importlib.metadata import version
-
-    from newscorpus import __version__
-
-    return {
-        "newscorpus": __version__,
-        "datasets": version("datasets"),
-        "pyarrow": version("pyarrow"),
-        "spacy": version("spacy"),
-    }
-
-
-def _source_commit(project: Project) -> dict[str, Any]:
-    """The git commit of the project and whether its sources differ from it (else nulls).
-
-    "Dirty" looks only at what the build reads: the corpus, the annotations, pyproject.toml
-    and the card prose, untracked files included.
-    """
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", "-C", str(project.root), *args],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-
-    try:
-        commit = git("rev-parse", "--verify", "HEAD").strip()
-        status = git(
-            "status",
-            "--porcelain",
-            "--",
-            project.corpus_dir,
-            project.annotations_dir,
-            "pyproject.toml",
-            CARD_PROSE,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": bool(status.strip())}
+    write_manifest(work, project, schema, settings.to_dict(), stats, rules)
