@@ -27,9 +27,14 @@ from newscorpus.errors import NewscorpusError, SpanRemovedError
 Replacement = tuple[int, int, str]
 Rule = Callable[[str], list[Replacement]]
 
+#: Horizontal white space other than the plain space: ``unicode_spaces`` makes each a plain space.
+_OTHER_SPACES = (
+    "\t\x0b\x0c\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+)
 #: Horizontal white space: what every space rule treats as "a space". The space rules run before
 #: ``unicode_spaces``, so they delete the raw characters themselves and edits do not stack.
-_HS = "[ \\t\\x0b\\x0c\\xa0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]"
+_HS_CHARS = " " + _OTHER_SPACES
+_HS = f"[{re.escape(_HS_CHARS)}]"
 
 #: Site prompts removed by ``site_boilerplate`` (and that announce a ``site_category`` line).
 SITE_PROMPTS: tuple[str, ...] = (
@@ -51,17 +56,28 @@ SITE_PROMPTS: tuple[str, ...] = (
 )
 
 
-def _prompt_pattern(prompts: Sequence[str]) -> re.Pattern[str]:
-    """A whole-line, case-insensitive pattern for the prompts; straight or curly apostrophes and
-    any run of spaces match."""
+def _prompt_pattern(prompts: Sequence[str]) -> str:
+    """A case-insensitive pattern for a line holding one of the prompts, up to its line break;
+    straight or curly apostrophes and any run of spaces match."""
     alternatives = []
     for prompt in prompts:
         words = [re.escape(w).replace("'", "['\u2019]") for w in prompt.split()]
         alternatives.append(f"{_HS}+".join(words))
-    return re.compile(f"(?im)^{_HS}*(?:{'|'.join(alternatives)}){_HS}*$")
+    return rf"(?i:{_HS}*(?:{'|'.join(alternatives)}){_HS}*)(?=\n|\Z)"
 
 
-_PROMPT_LINE = _prompt_pattern(SITE_PROMPTS)
+_PROMPT = _prompt_pattern(SITE_PROMPTS)
+_PROMPT_LINE = re.compile(_PROMPT)
+# Led by the line break so the engine skips from line to line; the first line is matched apart.
+_PROMPT_AFTER_NEWLINE = re.compile(rf"\n({_PROMPT})")
+
+
+def _prompt_lines(text: str) -> list[tuple[int, int]]:
+    """The spans of the lines that hold a site prompt (without their line breaks)."""
+    first = _PROMPT_LINE.match(text)
+    spans = [first.span()] if first else []
+    spans.extend(m.span(1) for m in _PROMPT_AFTER_NEWLINE.finditer(text))
+    return spans
 
 
 def strip_bom_and_zero_width(text: str) -> list[Replacement]:
@@ -71,6 +87,8 @@ def strip_bom_and_zero_width(text: str) -> list[Replacement]:
     Never touches the zero width joiner and non-joiner (U+200D, U+200C): emoji sequences and
     Indic and Persian scripts need them.
     """
+    if not any(char in text for char in "\ufeff\u200b\u2060"):
+        return []
     return [(m.start(), m.end(), "") for m in _ZERO_WIDTH.finditer(text)]
 
 
@@ -83,6 +101,8 @@ def line_endings(text: str) -> list[Replacement]:
 
     Never touches LF, form feeds or vertical tabs (``unicode_spaces`` handles those).
     """
+    if not any(char in text for char in "\r\u2028\u2029"):
+        return []
     out: list[Replacement] = []
     for m in _LINE_BREAK.finditer(text):
         if m.group(1):
@@ -113,7 +133,8 @@ def unicode_nfc(text: str) -> list[Replacement]:
     return out
 
 
-_NON_ASCII_WORD = re.compile(r"\S*[^\s\x00-\x7f]\S*")
+# Anchored at a word start and lazy, so a long ASCII token is scanned once, not once per character.
+_NON_ASCII_WORD = re.compile(r"(?<!\S)\S*?[^\s\x00-\x7f]\S*")
 
 
 def _nfc_word(word: str) -> list[Replacement]:
@@ -186,27 +207,30 @@ def site_boilerplate(text: str) -> list[Replacement]:
     prompt ("Sign up today for our newsletter").
     """
     runs: list[tuple[int, int]] = []  # (start of first line, end of last line) of prompt runs
-    for m in _PROMPT_LINE.finditer(text):
-        if runs and runs[-1][1] + 1 == m.start():
-            runs[-1] = (runs[-1][0], m.end())
+    for start, end in _prompt_lines(text):
+        if runs and runs[-1][1] + 1 == start:
+            runs[-1] = (runs[-1][0], end)
         else:
-            runs.append((m.start(), m.end()))
-    keep = [False] * len(runs)
-    for i, (start, end) in enumerate(runs):
-        prev_blank = start == 0 or not _last_line(text, start - 1).strip()
-        next_blank = end == len(text) or not _first_line(text, end + 1).strip()
-        keep[i] = not (prev_blank and next_blank)
-    # The header and the footer: runs separated from the text's ends only by blank lines.
+            runs.append((start, end))
+    # A run standing alone between blank lines (or the text's ends) goes.
+    remove = [
+        (start == 0 or not _last_line(text, start - 1).strip())
+        and (end == len(text) or not _first_line(text, end + 1).strip())
+        for start, end in runs
+    ]
+    # So do the header and the footer: runs separated from the text's ends only by blank lines.
     gaps_blank = [not text[a:b].strip() for a, b in _gaps(runs, len(text))]
     for i in range(len(runs)):
-        if all(gaps_blank[: i + 1]):
-            keep[i] = False
-    for i in range(len(runs)):
-        if all(gaps_blank[i + 1 :]):
-            keep[i] = False
+        if not gaps_blank[i]:
+            break
+        remove[i] = True
+    for i in reversed(range(len(runs))):
+        if not gaps_blank[i + 1]:
+            break
+        remove[i] = True
     out: list[Replacement] = []
-    for (start, end), kept in zip(runs, keep, strict=True):
-        if kept:
+    for (start, end), removed in zip(runs, remove, strict=True):
+        if not removed:
             continue
         line_start = start
         while line_start <= end:
@@ -245,31 +269,47 @@ def generation_names(text: str) -> list[Replacement]:
     return [(m.start(1), m.end(1), "") for m in _GENERATION.finditer(text)]
 
 
-_GENERATION = re.compile(rf"(?<![\w.,])[2-6]({_HS}+)G(?![A-Za-z0-9])")
+_GENERATION = re.compile(rf"[2-6](?<![\w.,][2-6])({_HS}+)G(?![A-Za-z0-9])")
 
 
 def space_before_punct(text: str) -> list[Replacement]:
     """Delete spaces between a word and the punctuation after it: ``China ,`` -> ``China,``,
     ``IoT )`` -> ``IoT)``, for ``, . ; : ? ! ) ]`` followed by a space, the end of the text, a
-    closing quote or bracket or more punctuation.
+    closing quote or bracket, or more punctuation (a ``.`` only by a space, the end or a closer).
 
     Never touches a spaced ellipsis (``. . .``, `` ...``), a decimal (``.5``), a ``.`` before a
     letter (``.NET``), emoticons (``:)``, ``;)``), empty brackets (``( )``, ``[ ]``), or spaces at
     the start of a line.
     """
-    return [(m.start(), m.end(), "") for m in _SPACE_BEFORE_PUNCT.finditer(text)]
+    out: list[Replacement] = []
+    for m in _SPACED_PUNCT.finditer(text):
+        end = m.start()
+        start = _run_start(text, end)
+        before = text[start - 1] if start else ""
+        mark, after = m.group(), text[m.end() : m.end() + 1]
+        if not before or before.isspace() or before in "([":
+            continue  # the start of a line, or empty brackets
+        if mark in ":;" and after in (")", "]"):
+            continue  # an emoticon
+        if mark == "." and (before == "." or not _SENTENCE_END.match(text, m.end())):
+            continue  # part of an ellipsis, or not the end of a sentence
+        out.append((start, end, ""))
+    return out
+
+
+def _run_start(text: str, end: int) -> int:
+    """Where the run of horizontal spaces that ends at ``end`` starts."""
+    start = end
+    while start and text[start - 1] in _HS_CHARS:
+        start -= 1
+    return start
 
 
 _CLOSERS = "[)\\]\"'\u201d\u2019]"
-_SPACE_BEFORE_PUNCT = re.compile(
-    # After a non-space that is not an opening bracket (so "( )" and "[ ]" stay) ...
-    r"(?<=[^\s(\[])(?:"
-    # ... before , ; : ? ! ) ] that end a word, unless they form an emoticon,
-    rf"{_HS}+(?![:;][)\]])(?=[,;:?!)\]](?:\s|$|[,.;:?!]|{_CLOSERS}))"
-    # ... or before a full stop that ends a sentence and is not part of an ellipsis.
-    rf"|(?<!\.){_HS}+(?=\.(?!{_HS}*\.)(?:\s|$|{_CLOSERS}))"
-    r")"
-)
+# A punctuation mark after a space, followed by white space, the end, more punctuation or a closer.
+_SPACED_PUNCT = re.compile(rf"[,.;:?!)\]](?<={_HS}.)(?=\s|\Z|[,.;:?!]|{_CLOSERS})")
+# After a full stop: the end of a sentence (white space, the end, a closer), but not an ellipsis.
+_SENTENCE_END = re.compile(rf"(?!{_HS}*\.)(?:\s|\Z|{_CLOSERS})")
 
 
 def space_after_open_bracket(text: str) -> list[Replacement]:
@@ -278,10 +318,10 @@ def space_after_open_bracket(text: str) -> list[Replacement]:
     Never touches empty brackets (``( )``, ``[ ]``), a bracket at the end of a line, or an
     emoticon (``:( ``, ``;( ``).
     """
-    return [(m.start(), m.end(), "") for m in _SPACE_AFTER_OPEN.finditer(text)]
+    return [(m.start(1), m.end(1), "") for m in _SPACE_AFTER_OPEN.finditer(text)]
 
 
-_SPACE_AFTER_OPEN = re.compile(rf"(?<=(?<![:;])[(\[]){_HS}+(?=[^\s)\]])")
+_SPACE_AFTER_OPEN = re.compile(rf"[(\[](?<![:;][(\[])({_HS}+)(?=[^\s)\]])")
 
 
 def line_edge_spaces(text: str) -> list[Replacement]:
@@ -289,10 +329,20 @@ def line_edge_spaces(text: str) -> list[Replacement]:
 
     Never touches spaces inside a line or line breaks.
     """
-    return [(m.start(), m.end(), "") for m in _LINE_EDGE.finditer(text)]
+    spans = {m.span(1) for m in _LINE_START_SPACES.finditer(text)}
+    spans.update(
+        (_run_start(text, m.start()), m.start()) for m in _NEWLINE_AFTER_SPACE.finditer(text)
+    )
+    if text[:1] in _HS_CHARS:  # also true for "": then the span is empty and dropped below
+        spans.add((0, len(text) - len(text.lstrip(_HS_CHARS))))
+    if text[-1:] in _HS_CHARS:
+        spans.add((_run_start(text, len(text)), len(text)))
+    return [(start, end, "") for start, end in sorted(spans) if start < end]
 
 
-_LINE_EDGE = re.compile(rf"(?m)^{_HS}+|{_HS}+$")
+# Both led by a line break, the rare character, so the engine skips ahead between candidates.
+_LINE_START_SPACES = re.compile(rf"\n({_HS}+)")
+_NEWLINE_AFTER_SPACE = re.compile(rf"\n(?<={_HS}\n)")
 
 
 def collapse_spaces(text: str) -> list[Replacement]:
@@ -304,7 +354,7 @@ def collapse_spaces(text: str) -> list[Replacement]:
     return [(m.start() + 1, m.end(), "") for m in _SPACE_RUN.finditer(text)]
 
 
-_SPACE_RUN = re.compile(f"{_HS}{{2,}}")
+_SPACE_RUN = re.compile(f"{_HS}{_HS}+")
 
 
 def unicode_spaces(text: str) -> list[Replacement]:
@@ -316,7 +366,7 @@ def unicode_spaces(text: str) -> list[Replacement]:
     return [(m.start(), m.end(), " ") for m in _UNICODE_SPACE.finditer(text)]
 
 
-_UNICODE_SPACE = re.compile(_HS.replace(" ", "", 1))
+_UNICODE_SPACE = re.compile(f"[{re.escape(_OTHER_SPACES)}]")
 
 
 def blank_lines(text: str) -> list[Replacement]:
