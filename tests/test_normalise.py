@@ -236,6 +236,27 @@ def test_edit_on_text_an_earlier_rule_changed_keeps_the_raw_span() -> None:
     assert n.raw[2:3] == "\r"
 
 
+def test_annotations_move_through_the_raw_text_when_rules_change() -> None:
+    raw = "Sign in\nWorld\n\nTalks on 5 G ( IoT) in Tokyo ,\u00a0Japan.\n"
+    old = normalise(raw, ["site_boilerplate", "blank_lines"])
+    new = normalise(raw)
+    assert old.text == "World\n\nTalks on 5 G ( IoT) in Tokyo ,\u00a0Japan."
+    assert new.text == "Talks on 5G (IoT) in Tokyo, Japan."
+    old_to_new = old.alignment.inverse().compose(new.alignment)
+    words = ("5 G", "IoT", "Tokyo", "Japan", "Talks on 5 G")
+    spans = {word: (old.text.index(word), old.text.index(word) + len(word)) for word in words}
+    moved = {word: new.text[slice(*old_to_new.to_dst(*span))] for word, span in spans.items()}
+    assert moved == {
+        "5 G": "5G",
+        "IoT": "IoT",
+        "Tokyo": "Tokyo",
+        "Japan": "Japan",
+        "Talks on 5 G": "Talks on 5G",
+    }
+    with pytest.raises(SpanRemovedError):
+        old_to_new.to_dst(0, len("World"))  # the category line the new rules remove
+
+
 def test_span_outside_the_text_is_a_value_error() -> None:
     with pytest.raises(ValueError, match=r"^span \[0, 99\) is not within a text of length 2$"):
         normalise("ab").to_raw(0, 99)
