@@ -156,7 +156,10 @@ class Alignment:
         """The map ``A -> C`` from ``self: A -> B`` and ``other: B -> C``.
 
         Blocks of the two maps that overlap in ``B`` merge into one block; so does a pure
-        insertion or deletion strictly inside a block of the other map.
+        insertion or deletion strictly inside a block of the other map. Blocks that only touch
+        in ``B`` stay apart, since the boundary between them maps exactly (touching pure blocks
+        then merge as the canonical form requires). Composing with the identity changes
+        nothing, and ``a.compose(b).inverse() == b.inverse().compose(a.inverse())``.
 
         Raises:
             ValueError: ``other`` does not start from the text ``self`` ends at.
