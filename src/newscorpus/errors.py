@@ -88,6 +88,7 @@ CODES: dict[str, str] = {
     "E307": "the stored normalised text differs from the normaliser's output",
     "E308": "cannot load the dataset: not a built dataset folder, or a bad argument",
     "E309": "the corpus has no documents to build",
+    "E310": "a folder given to diff is not a newscorpus build",
     "W301": "a split override names a document that is not in the corpus",
     # --- E4xx: publish (publish.py) --------------------------------------------------------------
     "E401": "no usable build to publish (manifest.json missing or unreadable)",

@@ -1,4 +1,4 @@
-"""``newscorpus build``: the versioned Parquet dataset folder, ready to upload to the Hub."""
+"""``build`` and ``diff``: the versioned Parquet dataset folder, and what changed between two."""
 
 from __future__ import annotations
 
@@ -65,4 +65,27 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-COMMANDS: list[click.Command] = [build_command]
+@click.command("diff")
+@click.argument("old", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("new", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def diff_command(old: Path, new: Path, fmt: str) -> None:
+    """Compare two builds: documents, entities and relations added, removed or relabelled.
+
+    Use it to write the dataset section of CHANGELOG.md before a release. Documents whose text
+    changed are compared after re-anchoring the old annotations onto the new text.
+    """
+    import json
+
+    from newscorpus.builddiff import diff_builds, render_text, to_json
+
+    result = diff_builds(old, new)
+    if fmt == "json":
+        click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(result), nl=False)
+
+
+COMMANDS: list[click.Command] = [build_command, diff_command]
