@@ -106,7 +106,7 @@ def _nlp():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("India’s Foreign Minister S Jaishankar spoke.", ("S Jaishankar", "India")),
+        ("India\u2019s Foreign Minister S Jaishankar spoke.", ("S Jaishankar", "India")),
         (
             "India hosted talks. Foreign Minister S Jaishankar and his Japanese counterpart "
             "Toshimitsu Motegi met. Japan agreed.",

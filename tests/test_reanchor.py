@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_ingest import tree
 
 from newscorpus.cli import main
 from newscorpus.model import Entity, Relation
 from newscorpus.project import load_project
 from newscorpus.reanchor import Status, diff_alignment, reanchor
 from newscorpus.validate import validate_project
+from test_ingest import tree
 
 DOC = "india-japan-5g-agreement"
 

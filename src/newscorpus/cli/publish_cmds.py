@@ -61,9 +61,8 @@ def publish(
     """
     from huggingface_hub import constants
 
-    from newscorpus.publish import Target, check_repo_id, read_release
-
     from newscorpus.package import build, default_out
+    from newscorpus.publish import Target, check_repo_id, read_release
 
     project = get_project(ctx)
     target = Target(check_repo_id(repo_id), constants.ENDPOINT.rstrip("/"), private)
