@@ -128,3 +128,27 @@ def test_croissant_validates_and_loads_the_same_records(small: tuple[Project, Pa
     assert json.loads((out / "croissant.json").read_text())["conformsTo"] == (
         "http://mlcommons.org/croissant/1.0"
     )
+
+
+def test_card_offset_snippets_agree_with_the_alignment(tmp_path: Path) -> None:
+    from conftest import make_project
+    from newscorpus.alignment import Alignment
+    from newscorpus.project import load_project
+
+    project = load_project(make_project(tmp_path / "seed", with_seed=True))
+    out = tmp_path / "out"
+    build(project, out)
+    code = card_text(out).split("```python\ndef raw_start", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec("def raw_start" + code, namespace)
+    row = load_dataset(str(out), "documents", split="train")[0]
+    alignment = Alignment.from_list(
+        [[b["raw_start"], b["raw_end"], b["start"], b["end"]] for b in row["alignment"]],
+        len(row["raw_text"]),
+        len(row["text"]),
+    )
+    raw_start, raw_end = namespace["raw_start"], namespace["raw_end"]
+    spans = [(e["start"], e["end"]) for e in row["entities"]]
+    spans.append((0, len(row["text"])))
+    for start, end in spans:
+        assert (raw_start(row, start), raw_end(row, end)) == alignment.to_src(start, end)  # type: ignore[operator]

@@ -362,14 +362,22 @@ def _alignment() -> str:
         "to `raw_text` by the shift of the last block before it; an offset strictly inside a "
         "block maps to the block's raw edges.\n\n"
         "```python\n"
-        "def to_raw(row, offset):\n"
-        '    """Raw offset of a normalised offset that is not inside a changed block."""\n'
+        "def raw_start(row, start):\n"
+        '    """Raw offset of a span start (text removed just before it stays out)."""\n'
         "    shift = 0\n"
         '    for block in row["alignment"]:\n'
-        '        if block["end"] > offset:\n'
+        '        if block["end"] > start:\n'
         "            break\n"
         '        shift = block["raw_end"] - block["end"]\n'
-        "    return offset + shift\n"
+        "    return start + shift\n\n\n"
+        "def raw_end(row, end):\n"
+        '    """Raw offset of a span end (text removed just after it stays out)."""\n'
+        "    shift = 0\n"
+        '    for block in row["alignment"]:\n'
+        '        if block["end"] > end or block["start"] == end:\n'
+        "            break\n"
+        '        shift = block["raw_end"] - block["end"]\n'
+        "    return end + shift\n"
         "```\n\n"
         '`newscorpus.alignment.Alignment.from_list([[b["raw_start"], b["raw_end"], '
         'b["start"], b["end"]] for b in row["alignment"]], len(row["raw_text"]), '
