@@ -98,3 +98,26 @@ def test_fix_refuses_a_custom_tokenizer() -> None:
         "cannot apply the newscorpus tokenizer fix to this 'en' pipeline: it needs spaCy's "
         "rule-based tokenizer with the default English suffix rules."
     )
+
+
+def test_spacy_finds_the_components_through_entry_points() -> None:
+    """A training config needs no --code: spaCy finds both names in a fresh process."""
+    import subprocess
+    import sys
+
+    script = (
+        "import spacy\n"
+        "from spacy.util import registry\n"
+        "nlp = spacy.blank('en')\n"
+        "registry.callbacks.get('newscorpus.tokenizer_fix.v1')()(nlp)\n"
+        "nlp.add_pipe('newscorpus_line_breaks')\n"
+        "nlp.add_pipe('sentencizer')\n"
+        "doc = nlp('Title on 5G\\nBody on 5G.')\n"
+        "print([t.text for t in doc], [s.text for s in doc.sents])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out == (
+        "['Title', 'on', '5G', '\\n', 'Body', 'on', '5G', '.'] ['Title on 5G\\n', 'Body on 5G.']\n"
+    )
