@@ -158,14 +158,21 @@ def validate_project(project: Project, paths: Sequence[Path] | None = None) -> R
     files = annotation_files(project) if whole or paths is None else _expand(project, paths)
     stored = set(doc_ids(project))
     wanted = sorted(stored) if whole else sorted({f.stem for f in files} & stored)
-    texts: dict[str, str | None] = {}
+    # One article at a time, each checked with its annotation files, so memory stays bounded
+    # by the largest document rather than growing with the corpus.
+    by_id: dict[str, list[Path]] = {}
+    for file in files:
+        by_id.setdefault(file.stem, []).append(file)
     for doc_id in wanted:
-        texts[doc_id], found = check_article(project, doc_id)
+        text, found = check_article(project, doc_id)
         issues += found
+        for file in by_id.pop(doc_id, []):
+            issues += _check_file(project, file, schema, stored, text)
     if whole:
         issues += stray_entries(project)
-    for file in files:
-        issues += _check_file(project, file, schema, stored, texts)
+    for orphans in by_id.values():
+        for file in orphans:
+            issues += _check_file(project, file, schema, stored, None)
     if whole:
         annotated = {f.stem for f in files}
         for doc_id in sorted(stored - annotated):
@@ -196,7 +203,7 @@ def _check_file(
     file: Path,
     schema: Schema | None,
     stored: set[str],
-    texts: dict[str, str | None],
+    text: str | None,
 ) -> list[Issue]:
     path = printable(project.relative(file))
     doc_id = file.stem
@@ -219,9 +226,7 @@ def _check_file(
             )
         )
     if parsed.ok:
-        issues += validate_document(
-            parsed.data, schema, texts.get(doc_id), path=path, doc_id=doc_id
-        )
+        issues += validate_document(parsed.data, schema, text, path=path, doc_id=doc_id)
     return issues
 
 
