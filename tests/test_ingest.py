@@ -259,6 +259,8 @@ def test_init_scaffolds_a_project_that_commands_find(
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
         "DATASET_CARD.md",
         "annotations",
+        "annotations/GUIDELINES.md",
+        "annotations/patterns.jsonl",
         "annotations/schema.yaml",
         "corpus",
         "pyproject.toml",
@@ -273,6 +275,8 @@ def test_init_scaffolds_a_project_that_commands_find(
     monkeypatch.chdir(target / "corpus")
     result = CliRunner().invoke(main, ["add", str(SEED), "--id", "seed"])
     assert (result.exit_code, result.stdout) == (0, "added seed  (000_e9c3dbcb3b5f8d71.txt)\n")
+    for command in (["preannotate", "seed"], ["schema", "--update-guidelines"], ["validate"]):
+        assert CliRunner().invoke(main, command).exit_code == 0, command
     assert (target / "corpus" / "seed" / "raw.txt").read_bytes() == SEED.read_bytes()
 
 

@@ -87,11 +87,12 @@ def make_ruler_nlp(patterns: Sequence[dict[str, Any]], model: str | None = None)
     from newscorpus.nlp import make_nlp
 
     nlp = make_nlp()
-    ruler = nlp.add_pipe(
-        "span_ruler", config={"spans_key": "ruler", "annotate_ents": False, "overwrite": False}
-    )
-    assert isinstance(ruler, SpanRuler)
-    ruler.add_patterns(list(patterns))
+    if patterns:  # an empty ruler only makes spaCy warn (W036)
+        ruler = nlp.add_pipe(
+            "span_ruler", config={"spans_key": "ruler", "annotate_ents": False, "overwrite": False}
+        )
+        assert isinstance(ruler, SpanRuler)
+        ruler.add_patterns(list(patterns))
     if model is not None:
         import spacy
 

@@ -20,10 +20,13 @@ if TYPE_CHECKING:
 def init(directory: Path) -> None:
     """Scaffold an empty corpus project in DIRECTORY (created if missing).
 
-    Writes pyproject.toml with a [tool.newscorpus] table, corpus/, annotations/schema.yaml and a
-    DATASET_CARD.md to fill in. Refuses to overwrite an existing project.
+    Writes pyproject.toml with a [tool.newscorpus] table, corpus/, annotations/ (schema.yaml,
+    GUIDELINES.md with the generated label index, an empty patterns.jsonl for the pre-annotation
+    ruler) and a DATASET_CARD.md to fill in. Refuses to overwrite an existing project.
     """
+    from newscorpus.docs import label_tables, replace_generated
     from newscorpus.io import write_text_atomic
+    from newscorpus.schema import Schema
 
     config = directory / "pyproject.toml"
     if config.exists():
@@ -40,10 +43,19 @@ def init(directory: Path) -> None:
     )
     for target, template in (
         ("annotations/schema.yaml", "schema.yaml"),
+        ("annotations/GUIDELINES.md", "GUIDELINES.md"),
+        ("annotations/patterns.jsonl", "patterns.jsonl"),
         ("DATASET_CARD.md", "DATASET_CARD.md"),
     ):
         if not (directory / target).exists():
             write_text_atomic(directory / target, (templates / template).read_text("utf-8"))
+    write_text_atomic(
+        directory / "annotations" / "GUIDELINES.md",
+        replace_generated(
+            (directory / "annotations" / "GUIDELINES.md").read_text("utf-8"),
+            label_tables(Schema.load(directory / "annotations" / "schema.yaml")),
+        ),
+    )
     click.echo(f"created corpus project {name} in {directory}")
     click.echo("next: newscorpus add ARTICLE.txt, then annotate and run newscorpus validate")
 
