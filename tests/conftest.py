@@ -25,7 +25,13 @@ os.environ.pop("HF_TOKEN", None)
 import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SEEDS = REPO_ROOT.parent / "shared" / "seeds"
+# The seed article under its scraped file name, recreated from the corpus's verbatim copy so the
+# tests need nothing outside the repository.
+SEEDS = Path(tempfile.mkdtemp(prefix="newscorpus-seeds-"))
+shutil.copyfile(
+    REPO_ROOT / "corpus" / "india-japan-5g-agreement" / "raw.txt",
+    SEEDS / "000_e9c3dbcb3b5f8d71.txt",
+)
 
 PYPROJECT = """\
 [tool.newscorpus]
