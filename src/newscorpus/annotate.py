@@ -285,7 +285,7 @@ def preannotate(
     )
     from newscorpus.corpus import doc_ids as stored_ids
     from newscorpus.corpus import load_article
-    from newscorpus.validate import validate_document
+    from newscorpus.validate import document_errors
 
     schema = Schema.load(project.schema_path)
     known = set(stored_ids(project))
@@ -307,11 +307,7 @@ def preannotate(
             read_annotations(path) if path.exists() else AnnotationFile(doc_id, text_sha256(text))
         )
         where = project.relative(path)
-        problems = [
-            i
-            for i in validate_document(existing.to_dict(), schema, text, path=where, doc_id=doc_id)
-            if i.severity == "error"
-        ]
+        problems = document_errors(existing.to_dict(), schema, text, path=where, doc_id=doc_id)
         if problems:
             raise NewscorpusError(
                 "E122",
@@ -324,11 +320,7 @@ def preannotate(
         merged = AnnotationFile(
             doc_id, text_sha256(text), result.entities, result.relations, existing.extra
         )
-        problems = [
-            i
-            for i in validate_document(merged.to_dict(), schema, text, path=where, doc_id=doc_id)
-            if i.severity == "error"
-        ]
+        problems = document_errors(merged.to_dict(), schema, text, path=where, doc_id=doc_id)
         if problems:
             raise NewscorpusError(
                 "E123",

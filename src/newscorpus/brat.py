@@ -199,7 +199,7 @@ def import_project(project: Project, folder: Path, ids: Sequence[str] | None = N
         NewscorpusError: E130 unrepresentable line; E131 the folder's text differs from the
             corpus text; E132 the imported annotations fail validation.
     """
-    from newscorpus.validate import validate_document
+    from newscorpus.validate import document_errors
 
     schema = Schema.load(project.schema_path)
     wanted = ids if ids is not None else sorted(p.stem for p in folder.glob("*.ann"))
@@ -230,13 +230,9 @@ def import_project(project: Project, folder: Path, ids: Sequence[str] | None = N
         path = annotation_path(project, doc_id)
         previous = read_annotations(path) if path.exists() else None
         imported = to_annotation_file(doc_id, text, parsed, previous)
-        errors = [
-            i
-            for i in validate_document(
-                imported.to_dict(), schema, text, path=str(ann_path), doc_id=doc_id
-            )
-            if i.severity == "error"
-        ]
+        errors = document_errors(
+            imported.to_dict(), schema, text, path=str(ann_path), doc_id=doc_id
+        )
         if errors:
             shown = " | ".join(i.render() for i in errors[:3])
             raise NewscorpusError(

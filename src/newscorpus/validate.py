@@ -96,6 +96,12 @@ def validate_document(
     return issues
 
 
+def document_errors(data: Any, schema: Schema, text: str, *, path: str, doc_id: str) -> list[Issue]:
+    """The errors (not warnings) of one document: what must be fixed before it is written."""
+    issues = validate_document(data, schema, text, path=path, doc_id=doc_id)
+    return [i for i in issues if i.severity == "error"]
+
+
 # --- the project -----------------------------------------------------------------------------
 
 
