@@ -23,6 +23,9 @@ os.environ["HF_HUB_DISABLE_XET"] = "1"
 os.environ.pop("HF_TOKEN", None)
 
 import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from newscorpus.cli import main  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The seed article under its scraped file name, recreated from the corpus's verbatim copy so the
@@ -69,3 +72,10 @@ def empty_project(tmp_path: Path) -> Path:
 def seed_project(tmp_path: Path) -> Path:
     """A copy of this repository's corpus project (seed article, gold annotations)."""
     return make_project(tmp_path / "proj", with_seed=True)
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``newscorpus --root PROJECT ARGS...``: exit code, stdout, stderr; never a traceback."""
+    result = CliRunner().invoke(main, ["--root", str(project), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr

@@ -6,11 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, run
 from newscorpus.annotate import merge, propose
-from newscorpus.cli import main
 from newscorpus.docs import label_tables, replace_generated
 from newscorpus.model import Entity, Relation
 from newscorpus.schema import Schema
@@ -19,12 +17,6 @@ from test_ingest import tree
 
 DOC = "india-japan-5g-agreement"
 SCHEMA = Schema.load(REPO_ROOT / "annotations" / "schema.yaml")
-
-
-def run(project: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--root", str(project), *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def gold(project: Path) -> dict:

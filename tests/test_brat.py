@@ -7,21 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, run
 from newscorpus.brat import annotation_conf
-from newscorpus.cli import main
 from newscorpus.schema import Schema
 from test_ingest import tree
 
 DOC = "india-japan-5g-agreement"
-
-
-def run(project: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--root", str(project), *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

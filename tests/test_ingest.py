@@ -9,18 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import SEEDS
+from conftest import SEEDS, run
 from newscorpus.cli import main
 from newscorpus.ingest import slugify
 from newscorpus.normalise import normalise
 
 SEED = SEEDS / "000_e9c3dbcb3b5f8d71.txt"
-
-
-def run(project: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--root", str(project), *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def tree(folder: Path) -> dict[str, str]:

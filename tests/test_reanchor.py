@@ -8,9 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from newscorpus.cli import main
+from conftest import run
 from newscorpus.model import Entity, Relation
 from newscorpus.project import load_project
 from newscorpus.reanchor import Status, diff_alignment, reanchor
@@ -18,12 +17,6 @@ from newscorpus.validate import validate_project
 from test_ingest import tree
 
 DOC = "india-japan-5g-agreement"
-
-
-def run(project: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--root", str(project), *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_statuses_and_relations_following_their_arguments() -> None:
