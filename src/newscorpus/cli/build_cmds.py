@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import get_project
+from newscorpus.cli import format_option, get_project
 
 
 @click.command("build")
@@ -68,9 +68,7 @@ def _shown(path: Path) -> str:
 @click.command("diff")
 @click.argument("old", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.argument("new", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("text", "json", help="json: the same report as one JSON object.")
 def diff_command(old: Path, new: Path, fmt: str) -> None:
     """Compare two builds: documents, entities and relations added, removed or relabelled.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import get_project
+from newscorpus.cli import format_option, get_project
 from newscorpus.errors import UsageError
 from newscorpus.normalise import normalise
 from newscorpus.project import find_root
@@ -22,12 +22,9 @@ from newscorpus.sources import decode_text, read_text_file
     is_flag=True,
     help="Print the edits (rule, raw span, before -> after), one per line, instead of the text.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "json",
     help="json: one object with text, title, category, edits and the alignment to the raw text.",
 )
 @click.pass_context

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from newscorpus.cli import get_project
+from newscorpus.cli import format_option, get_project
 
 
 @click.command()
@@ -35,14 +35,7 @@ from newscorpus.cli import get_project
     help="Publish the existing build as is, after checking it against its manifest and version.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be published; send nothing.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("text", "json", help="json: the same facts as one JSON object.")
 @click.pass_context
 def publish(
     ctx: click.Context,

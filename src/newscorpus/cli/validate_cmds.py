@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import get_project
+from newscorpus.cli import format_option, get_project
 from newscorpus.errors import Issue
 
 
@@ -18,19 +18,15 @@ from newscorpus.errors import Issue
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1), as CI should.")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "json",
+    "github",
     help="text: one line per issue and a summary; json: one JSON document; "
     "github: workflow commands that annotate a pull request.",
 )
 @click.pass_context
-def validate_command(
-    ctx: click.Context, paths: tuple[Path, ...], strict: bool, output: str
-) -> None:
+def validate_command(ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     """Check the schema, the corpus and every annotation file, and report every problem.
 
     With PATHs, check only those annotation files (or folders of them) and their articles.
@@ -41,7 +37,7 @@ def validate_command(
 
     project = get_project(ctx)
     report = validate_project(project, list(paths) or None)
-    if output == "json":
+    if fmt == "json":
         document = {
             "ok": report.ok(strict),
             "errors": len(report.errors),
@@ -52,7 +48,7 @@ def validate_command(
     else:
         prefix = _workspace_prefix(project.root)
         for item in report.issues:
-            click.echo(_github(item, prefix) if output == "github" else item.render())
+            click.echo(_github(item, prefix) if fmt == "github" else item.render())
         click.echo(report.summary())
     ctx.exit(0 if report.ok(strict) else 1)
 
