@@ -10,7 +10,6 @@ import click
 
 from newscorpus.cli import format_option, get_project
 from newscorpus.errors import UsageError
-from newscorpus.normalise import normalise
 from newscorpus.project import find_root
 from newscorpus.sources import decode_text, read_text_file
 
@@ -41,6 +40,8 @@ def normalise_cmd(ctx: click.Context, source: str, explain: bool, fmt: str) -> N
         raw = decode_text(sys.stdin.buffer.read(), "<stdin>")
     else:
         raw = read_text_file(Path(source))
+    from newscorpus.normalise import normalise
+
     result = normalise(raw, _project_rules(ctx))
     if fmt == "json":
         data = {
