@@ -140,9 +140,20 @@ def test_round_trip(request: pytest.FixtureRequest, build_name: str, doc_id: str
     assert found == original
 
 
+def test_from_row_of_a_loaded_row_needs_nothing_else(small: tuple[Project, Path]) -> None:
+    project, out = small
+    loaded = newscorpus.load(out)["train"]
+    row = loaded[0]
+    assert Document.from_row(row) == Document.from_row(
+        newscorpus.load(out, decode_labels=False)["train"][0], features=loaded.features
+    )
+    assert Document.from_row(row).entities == load_document(project, row["id"]).entities
+    assert [e["label"] for e in loaded["entities"][0]][:1] == [row["entities"][0]["label"]]
+
+
 def test_from_row_needs_features_for_label_ids(small: tuple[Project, Path]) -> None:
     _, out = small
-    row = newscorpus.load(out)["train"][0]
+    row = newscorpus.load(out, decode_labels=False)["train"][0]
     with pytest.raises(ValueError) as err:
         Document.from_row(row)
     assert str(err.value) == (

@@ -5,8 +5,9 @@ reads it without this library. :func:`load` adds a clear error for a folder that
 and for a revision on a local folder; :func:`iter_documents` turns ``documents`` rows into typed
 :class:`~newscorpus.model.Document` objects, label ids decoded to names.
 
-Labels stay ClassLabel ids in the returned datasets (what training code expects); decoding
-happens in :meth:`Document.from_row <newscorpus.model.Document.from_row>` with the features.
+In the ``documents`` config, :func:`load` returns entity and relation labels as names, so
+``Document.from_row(row)`` needs nothing else; the task views keep ClassLabel ids, which is what
+training code expects (``decode_labels`` changes either default).
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ if TYPE_CHECKING:
 
 
 def load(
-    path_or_repo_id: str | Path, config: str = DEFAULT_CONFIG, revision: str | None = None
+    path_or_repo_id: str | Path,
+    config: str = DEFAULT_CONFIG,
+    revision: str | None = None,
+    *,
+    decode_labels: bool | None = None,
 ) -> DatasetDict:
     """Every split of one config of a built dataset.
 
@@ -32,6 +37,9 @@ def load(
         path_or_repo_id: a local build folder (e.g. ``dist/newscorpus-5g``) or a Hub dataset id.
         config: ``documents``, ``sentences`` or ``relations``.
         revision: a Hub tag, branch or commit (e.g. ``"v0.1.0"``); only for Hub ids.
+        decode_labels: return the entity and relation labels of ``documents`` rows as names
+            (a transform on read; the features still declare the ClassLabels). Default: on for
+            ``documents``, off for the task views.
 
     Raises:
         UsageError: E308 for an unknown config, a local folder that is not a build, or a
@@ -62,9 +70,32 @@ def load(
             )
         # An absolute path: datasets 5.2 cannot name a dataset loaded from ".".
         dataset: DatasetDict = load_dataset(str(local.resolve()), config)
-        return dataset
-    hub: DatasetDict = load_dataset(str(path_or_repo_id), config, revision=revision)
-    return hub
+    else:
+        dataset = load_dataset(str(path_or_repo_id), config, revision=revision)
+    if decode_labels is None:
+        decode_labels = config == DEFAULT_CONFIG
+    if decode_labels and config == DEFAULT_CONFIG:
+        return dataset.with_transform(_label_decoder(dataset))
+    return dataset
+
+
+def _label_decoder(dataset: DatasetDict) -> Any:
+    """A batch transform that turns entity and relation label ids into names."""
+    features: Any = next(iter(dataset.values())).features
+    names = {
+        column: features[column].feature["label"].names for column in ("entities", "relations")
+    }
+
+    def decode(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for column, labels in names.items():
+            if column in batch:
+                batch[column] = [
+                    [{**item, "label": labels[item["label"]]} for item in items]
+                    for items in batch[column]
+                ]
+        return batch
+
+    return decode
 
 
 def iter_documents(dataset: Dataset) -> Iterator[Document]:
