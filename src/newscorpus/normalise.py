@@ -58,12 +58,22 @@ SITE_PROMPTS: tuple[str, ...] = (
 
 def _prompt_pattern(prompts: Sequence[str]) -> str:
     """A case-insensitive pattern for a line holding one of the prompts, up to its line break;
-    straight or curly apostrophes and any run of spaces match."""
+    straight or curly apostrophes and any run of spaces match, and so do spaces before a
+    punctuation mark ("Lost your password ?"): ``space_before_punct`` runs later and would
+    otherwise turn such a line into a prompt that a second run removes."""
     alternatives = []
     for prompt in prompts:
-        words = [re.escape(w).replace("'", "['\u2019]") for w in prompt.split()]
+        words = ["".join(_prompt_char(char) for char in word) for word in prompt.split()]
         alternatives.append(f"{_HS}+".join(words))
     return rf"(?i:{_HS}*(?:{'|'.join(alternatives)}){_HS}*)(?=\n|\Z)"
+
+
+def _prompt_char(char: str) -> str:
+    if char == "'":
+        return "['\u2019]"
+    if char in ",.;:?!":
+        return f"{_HS}*{re.escape(char)}"
+    return re.escape(char)
 
 
 _PROMPT = _prompt_pattern(SITE_PROMPTS)
@@ -199,7 +209,7 @@ def _is_category(line: str) -> bool:
 def site_boilerplate(text: str) -> list[Replacement]:
     """Remove whole lines, with their line break, that are known site prompts (:data:`SITE_PROMPTS`:
     "Lost your password?", "Sign in", ...), matched case-insensitively with straight or curly
-    apostrophes.
+    apostrophes and with or without spaces before their punctuation.
 
     Never touches a prompt inside a paragraph: a run of prompt lines goes only when it is in the
     page header (only blank or prompt lines above it), in the footer (only blank or prompt lines
