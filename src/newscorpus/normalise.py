@@ -288,8 +288,9 @@ def space_before_punct(text: str) -> list[Replacement]:
     closing quote or bracket, or more punctuation (a ``.`` only by a space, the end or a closer).
 
     Never touches a spaced ellipsis (``. . .``, `` ...``), a decimal (``.5``), a ``.`` before a
-    letter (``.NET``), emoticons (``:)``, ``;)``), empty brackets (``( )``, ``[ ]``), or spaces at
-    the start of a line.
+    letter (``.NET``), emoticons (``:)``, ``;)``), empty brackets (``( )``, ``[ ]``), a colon
+    spaced between digits (``10 : 30``, ``3 : 1``: deleting one space would leave ``10: 30``), or
+    spaces at the start of a line.
     """
     out: list[Replacement] = []
     for m in _SPACED_PUNCT.finditer(text):
@@ -301,6 +302,8 @@ def space_before_punct(text: str) -> list[Replacement]:
             continue  # the start of a line, or empty brackets
         if mark in ":;" and after in (")", "]"):
             continue  # an emoticon
+        if mark == ":" and before.isdigit() and _DIGIT_AHEAD.match(text, m.end()):
+            continue  # a spaced time or ratio
         if mark == "." and (before == "." or not _SENTENCE_END.match(text, m.end())):
             continue  # part of an ellipsis, or not the end of a sentence
         out.append((start, end, ""))
@@ -318,6 +321,7 @@ def _run_start(text: str, end: int) -> int:
 _CLOSERS = "[)\\]\"'\u201d\u2019]"
 # A punctuation mark after a space, followed by white space, the end, more punctuation or a closer.
 _SPACED_PUNCT = re.compile(rf"[,.;:?!)\]](?<={_HS}.)(?=\s|\Z|[,.;:?!]|{_CLOSERS})")
+_DIGIT_AHEAD = re.compile(f"{_HS}*[0-9]")
 # After a full stop: the end of a sentence (white space, the end, a closer), but not an ellipsis.
 _SENTENCE_END = re.compile(rf"(?!{_HS}*\.)(?:\s|\Z|{_CLOSERS})")
 
