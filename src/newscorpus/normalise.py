@@ -481,12 +481,25 @@ class Normalised:
             raise SpanRemovedError(start, end, "raw") from None
 
     def explain(self) -> str:
-        """The edits, one per line: rule, raw span, ``before -> after`` (repr-escaped)."""
+        """The edits, one per line: rule, raw span, ``before -> after`` (repr-escaped, combining
+        marks too, so ``'e\\u0301' -> 'é'`` does not read as ``'é' -> 'é'``)."""
         width = max((len(e.rule) for e in self.edits), default=0)
         return "\n".join(
-            f"{e.rule:<{width}}  [{e.raw_start}, {e.raw_end})  {e.before!r} -> {e.after!r}"
+            f"{e.rule:<{width}}  [{e.raw_start}, {e.raw_end})  {_shown(e.before)} -> "
+            f"{_shown(e.after)}"
             for e in self.edits
         )
+
+
+def _shown(text: str) -> str:
+    """``repr(text)`` with combining marks escaped: repr prints them as they render, joined to
+    the character before them."""
+    return "".join(
+        (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
+        if unicodedata.combining(c)
+        else c
+        for c in repr(text)
+    )
 
 
 def normalise(raw: str, rules: Sequence[str] | None = None) -> Normalised:
