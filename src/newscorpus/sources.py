@@ -14,6 +14,15 @@ from newscorpus.errors import InputError
 #: Bytes that never occur in text files; one of them means the input is binary.
 _BINARY_MARKERS = (b"\x00",)
 _CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
+#: Byte order marks of the encodings whose text holds NUL bytes; UTF-32 first (it extends UTF-16).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+#: Invisible characters that the normaliser deletes (``strip_bom_and_zero_width``).
+_INVISIBLE = frozenset("\ufeff\u200b\u2060")
 
 
 def read_text_file(path: Path) -> str:
@@ -42,12 +51,23 @@ def read_text_file(path: Path) -> str:
 
 
 def decode_text(data: bytes, where: str) -> str:
-    """Decode article bytes as UTF-8 (a BOM is allowed), refusing empty and binary input."""
+    """Decode article bytes as UTF-8 (a BOM is allowed), refusing empty and binary input, and
+    text in UTF-16 or UTF-32 (named as such: its NUL bytes would otherwise read as binary)."""
+    empty = InputError(
+        "E205",
+        "is empty (or only whitespace).",
+        fix="Pass a file that holds the article text.",
+        where=where,
+    )
     if not data.strip():
+        raise empty
+    encoding = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+    if encoding is not None:
         raise InputError(
-            "E205",
-            "is empty (or only whitespace).",
-            fix="Pass a file that holds the article text.",
+            "E204",
+            f"is encoded as {encoding} (it starts with a {encoding} byte order mark); articles "
+            "must be UTF-8.",
+            fix=f"Convert it first, e.g. `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`.",
             where=where,
         )
     if any(marker in data for marker in _BINARY_MARKERS):
@@ -68,6 +88,10 @@ def decode_text(data: bytes, where: str) -> str:
             "(use the file's real encoding).",
             where=where,
         ) from None
+    # Byte order marks and zero width characters are not whitespace to Python, but the
+    # normaliser deletes them: an article of nothing else would be stored as empty text.
+    if all(c.isspace() or c in _INVISIBLE for c in text):
+        raise empty
     bad = next((c for c in text if ord(c) < 32 and c not in _CONTROL_OK), None)
     if bad is not None:
         raise InputError(
