@@ -9,7 +9,7 @@ prints, none stops at the first problem, none changes a file. The layers:
   relations against the schema and the text (E109-E119, E140-E142, W101);
 - :mod:`newscorpus.validate_corpus`: the stored articles (E212, E214-E216);
 - this module: one document (:func:`validate_document`, also E108, E143) and the whole project
-  (:func:`validate_project`, also E003, E144, E145, W102).
+  (:func:`validate_project`, also E003, E101 for entries that are not files, E144, E145, W102).
 
 Every allowed value comes from the schema; no label is spelled here.
 """
@@ -102,6 +102,32 @@ def document_errors(data: Any, schema: Schema, text: str, *, path: str, doc_id: 
     return [i for i in issues if i.severity == "error"]
 
 
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` is not a regular file that can be read, or None when it is one."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return "is a directory"
+    if path.is_symlink() and not path.exists():
+        return "is a broken symbolic link (or a symbolic link loop)"
+    return "is a pipe, socket or device"
+
+
+def _entry_name(project: Project, path: Path) -> str:
+    """``path`` for a message, relative to the project, without following a link at its end
+    (a link loop cannot be resolved)."""
+    return printable(f"{project.relative(path.parent)}/{path.name}")
+
+
+def _irregular_issue(where: str, reason: str) -> Issue:
+    return issue(
+        "E101",
+        where,
+        f"{reason}, not an annotation file.",
+        "Replace it with the annotation JSON file, or remove it.",
+    )
+
+
 # --- the project -----------------------------------------------------------------------------
 
 
@@ -174,13 +200,15 @@ def validate_project(project: Project, paths: Sequence[Path] | None = None) -> R
         issues += found
         for file in by_id.pop(doc_id, []):
             issues += _check_file(project, file, schema, stored, text)
+    irregular = _irregular_entries(project) if whole else {}
     if whole:
         issues += stray_entries(project)
+        issues += irregular.values()
     for orphans in by_id.values():
         for file in orphans:
             issues += _check_file(project, file, schema, stored, None)
     if whole:
-        annotated = {f.stem for f in files}
+        annotated = {f.stem for f in files} | irregular.keys()
         for doc_id in sorted(stored - annotated):
             issues.append(
                 issue(
@@ -192,6 +220,20 @@ def validate_project(project: Project, paths: Sequence[Path] | None = None) -> R
                 )
             )
     return Report(_sorted(issues), annotation_files=len(files), articles=len(wanted))
+
+
+def _irregular_entries(project: Project) -> dict[str, Issue]:
+    """E101 for every ``*.json`` in the annotations folder that is not a regular file (a folder,
+    a broken link, a pipe), by document id: :func:`annotation_files` leaves them out, and
+    reading a pipe would block, so they are reported without being opened."""
+    if not project.annotations.is_dir():
+        return {}
+    found: dict[str, Issue] = {}
+    for path in sorted(project.annotations.glob("*.json")):
+        reason = _not_a_file(path)
+        if reason is not None:
+            found[path.stem] = _irregular_issue(_entry_name(project, path), reason)
+    return found
 
 
 def _load_schema(project: Project, issues: list[Issue]) -> Schema | None:
