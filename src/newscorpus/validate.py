@@ -8,8 +8,9 @@ prints, none stops at the first problem, none changes a file. The layers:
 - :mod:`newscorpus.validate_spans` and :mod:`newscorpus.validate_relations`: entities and
   relations against the schema and the text (E109-E119, E140-E142, W101);
 - :mod:`newscorpus.validate_corpus`: the stored articles (E212, E214-E216);
-- this module: one document (:func:`validate_document`, also E108, E143) and the whole project
-  (:func:`validate_project`, also E003, E101 for entries that are not files, E144, E145, W102).
+- this module: one document (:func:`validate_document`, also E108, E143), whether a file can be
+  read at all (:func:`file_problems`), and the whole project (:func:`validate_project`, also
+  E003, E101 for entries that are not files, E144, E145, W102).
 
 Every allowed value comes from the schema; no label is spelled here.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscorpus.annotations import annotation_files, text_sha256
+from newscorpus.annotations import annotation_files, annotation_path, text_sha256
 from newscorpus.corpus import doc_ids
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
@@ -99,6 +100,34 @@ def validate_document(
 def document_errors(data: Any, schema: Schema, text: str, *, path: str, doc_id: str) -> list[Issue]:
     """The errors (not warnings) of one document: what must be fixed before it is written."""
     issues = validate_document(data, schema, text, path=path, doc_id=doc_id)
+    return [i for i in issues if i.severity == "error"]
+
+
+def file_problems(project: Project, doc_id: str) -> list[Issue]:
+    """The errors that keep ``annotations/<doc_id>.json`` from being read as annotations at all:
+    not a regular file or unreadable (E101), not UTF-8 JSON (E101-E103), a repeated key (E104),
+    missing keys, wrong types, repeated ids or unknown sources (E105-E107, E115, E116).
+
+    Commands that rewrite an annotation file (``preannotate``, ``reanchor``, ``renormalise``)
+    check this first: they read files that may be stale, which they fix, but a file they cannot
+    read would crash them, and a repeated key would vanish silently when they write it back.
+    Offsets, labels and the text are not checked here. Empty when the file does not exist.
+    """
+    path = annotation_path(project, doc_id)
+    if not path.exists() and not path.is_symlink():
+        return []
+    where = _entry_name(project, path)
+    not_a_file = _not_a_file(path)
+    if not_a_file is not None:
+        return [_irregular_issue(where, not_a_file)]
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return [issue("E101", where, f"cannot be read: {err.strerror}.", "Check its permissions.")]
+    parsed = parse_annotation_bytes(data, where)
+    issues = list(parsed.issues)
+    if parsed.ok:
+        issues += read_structure(parsed.data, where).issues
     return [i for i in issues if i.severity == "error"]
 
 
