@@ -125,7 +125,10 @@ def reanchor_documents(
                 fix="Check the id (`ls corpus/`).",
             )
         path = annotation_path(project, doc_id)
-        annotations = read_annotations(path)
+        if not path.exists() and not path.is_symlink():
+            revisions.append(Revision(doc_id, None, note="no annotations"))
+            continue
+        annotations = _read_checked(project, doc_id)
         text = load_article(project, doc_id).text
         if annotations.text_sha256 == text_sha256(text):
             revisions.append(Revision(doc_id, None, note="already anchored to the current text"))
@@ -155,9 +158,13 @@ def _carry_annotations(
     project: Project, doc_id: str, old_text: str, new_text: str, drop_lost: bool
 ) -> Revision:
     path = annotation_path(project, doc_id)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Revision(doc_id, None, note="no annotations")
-    annotations = read_annotations(path)
+    annotations = _read_checked(project, doc_id)
+    if annotations.text_sha256 == text_sha256(new_text):
+        # text.txt had been edited away from the normaliser's output; regenerating it brought
+        # back the text the annotations were made on.
+        return Revision(doc_id, None, note="already anchored to the new text")
     if annotations.text_sha256 != text_sha256(old_text):
         return Revision(
             doc_id,
@@ -183,6 +190,35 @@ def _carry_annotations(
         annotations.extra,
     )
     return Revision(doc_id, result, moved)
+
+
+def _read_checked(project: Project, doc_id: str) -> AnnotationFile:
+    """The document's annotations, once the validator has found the file readable.
+
+    Raises:
+        NewscorpusError: the first problem that keeps the file from being read (E101-E107,
+            E115, E116), with its code and place.
+    """
+    from newscorpus.validate import file_problems
+
+    problems = file_problems(project, doc_id)
+    if problems:
+        first = problems[0]
+        where = first.path
+        if first.line is not None:
+            where += f":{first.line}" + (f":{first.column}" if first.column is not None else "")
+        more = f" ({len(problems) - 1} more problem(s) in the file)" if len(problems) > 1 else ""
+        then = (
+            "Then run the command again (`newscorpus validate` lists every problem); "
+            "no file was changed."
+        )
+        raise NewscorpusError(
+            first.code,
+            f"{first.message}{more}",
+            fix=f"{first.fix} {then}" if first.fix else then,
+            where=where,
+        )
+    return read_annotations(annotation_path(project, doc_id))
 
 
 def _text_from_git(project: Project, doc_id: str, annotations: AnnotationFile) -> str:
