@@ -457,13 +457,8 @@ class Normalised:
 
     @property
     def title(self) -> str | None:
-        """The headline: the first line of the text when it is a paragraph of its own, at most
-        300 characters long, followed by a blank line and more text; else None."""
-        parts = self.text.split("\n", 2)
-        if len(parts) < 3 or parts[1].strip() or not parts[2].strip():
-            return None
-        head = parts[0]
-        return head if head.strip() and len(head) <= 300 else None
+        """The headline (see :func:`title_of`)."""
+        return title_of(self.text)
 
     def to_raw(self, start: int, end: int) -> tuple[int, int]:
         """The raw span of the normalised span ``[start, end)`` (see :class:`Alignment`)."""
@@ -500,6 +495,20 @@ def _shown(text: str) -> str:
         else c
         for c in repr(text)
     )
+
+
+def title_of(text: str) -> str | None:
+    """The headline of a normalised text: its first line when that is a paragraph of its own, at
+    most 300 characters long, followed by a blank line and more text; else None.
+
+    >>> title_of("5G in Lagos\\n\\nMTN switched on 5G.")
+    '5G in Lagos'
+    """
+    parts = text.split("\n", 2)
+    if len(parts) < 3 or parts[1].strip() or not parts[2].strip():
+        return None
+    head = parts[0]
+    return head if head.strip() and len(head) <= 300 else None
 
 
 def normalise(raw: str, rules: Sequence[str] | None = None) -> Normalised:

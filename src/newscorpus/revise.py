@@ -26,6 +26,7 @@ from newscorpus.corpus import (
     META_FILE,
     RAW_FILE,
     TEXT_FILE,
+    ArticleMeta,
     article_dir,
     doc_ids,
     iter_articles,
@@ -33,6 +34,7 @@ from newscorpus.corpus import (
 )
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.io import write_json_atomic, write_text_atomic
+from newscorpus.normalise import Normalised, normalise, title_of
 from newscorpus.project import Project
 from newscorpus.reanchor import Reanchored, describe, reanchor
 
@@ -59,35 +61,35 @@ def renormalise(
             ``accept_raw_edits`` is off); E217 when annotations would be lost (and
             ``drop_lost`` is off). No file is written in either case.
     """
-    from newscorpus.normalise import normalise
-
     writes: list[tuple[Path, str]] = []
     annotation_writes: list[tuple[Path, AnnotationFile]] = []
     meta_writes: list[tuple[Path, dict[str, object]]] = []
     revisions: list[Revision] = []
     for article in iter_articles(project):
         folder = article_dir(project, article.id)
+        meta = article.meta
         raw_sha = hashlib.sha256((folder / RAW_FILE).read_bytes()).hexdigest()
-        if raw_sha != article.meta.raw_sha256:
+        if raw_sha != meta.raw_sha256:
             if not accept_raw_edits:
                 raise NewscorpusError(
                     "E215",
                     f"raw.txt no longer matches the sha256 recorded when it was added "
-                    f"({article.meta.raw_sha256[:12]}..., now {raw_sha[:12]}...).",
+                    f"({meta.raw_sha256[:12]}..., now {raw_sha[:12]}...).",
                     fix="Restore it from version control; if the edit is a deliberate "
                     "correction, run `newscorpus renormalise --accept-raw-edits`.",
                     where=project.relative(folder / RAW_FILE),
                 )
-            meta = replace(article.meta, raw_sha256=raw_sha)
+            meta = replace(meta, raw_sha256=raw_sha)
+        result = normalise(article.raw, project.normalise_rules)
+        if result.text != article.text:
+            meta = _rederived(meta, article.text, result)
+            writes.append((folder / TEXT_FILE, result.text))
+            revision = _carry_annotations(project, article.id, article.text, result.text, drop_lost)
+            if revision.moved is not None:
+                annotation_writes.append((annotation_path(project, article.id), revision.moved))
+            revisions.append(revision)
+        if meta != article.meta:
             meta_writes.append((folder / META_FILE, meta.to_dict()))
-        new_text = normalise(article.raw, project.normalise_rules).text
-        if new_text == article.text:
-            continue
-        writes.append((folder / TEXT_FILE, new_text))
-        revision = _carry_annotations(project, article.id, article.text, new_text, drop_lost)
-        if revision.moved is not None:
-            annotation_writes.append((annotation_path(project, article.id), revision.moved))
-        revisions.append(revision)
     for path, text in writes:
         write_text_atomic(path, text)
     for path, moved in annotation_writes:
@@ -152,6 +154,13 @@ def reanchor_documents(
         for path, moved in planned:
             write_annotations(path, moved)
     return revisions
+
+
+def _rederived(meta: ArticleMeta, old_text: str, result: Normalised) -> ArticleMeta:
+    """``meta`` with the category and headline of the new text, so a corrected headline (or a
+    rule change) reaches the dataset; a title given at ``add`` (not the old headline) is kept."""
+    title = result.title if meta.title == title_of(old_text) else meta.title
+    return replace(meta, title=title, category=result.category)
 
 
 def _carry_annotations(
