@@ -311,3 +311,30 @@ def test_corrupt_metadata_is_reported_not_a_traceback(seed_project: Path) -> Non
         "corpus/india-japan-5g-agreement from version control, or remove it and `newscorpus "
         "add` the article again.\n",
     )
+
+
+def test_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    """Atomic writes go through private temp files; the results must not stay private."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "proj"
+        CliRunner().invoke(main, ["init", str(target)])
+        run(target, "add", str(SEED), "--id", "seed")
+        modes = {
+            p.relative_to(target).as_posix(): oct(p.stat().st_mode & 0o777)
+            for p in sorted(target.rglob("*"))
+        }
+    finally:
+        os.umask(old)
+    assert modes["pyproject.toml"] == "0o644"
+    assert modes["annotations/schema.yaml"] == "0o644"
+    assert modes["corpus/seed"] == "0o755"
+    assert modes["corpus/seed/raw.txt"] == "0o644"
+    schema = target / "annotations" / "schema.yaml"
+    schema.chmod(0o600)
+    from newscorpus.io import write_text_atomic
+
+    write_text_atomic(schema, schema.read_text("utf-8"))
+    assert oct(schema.stat().st_mode & 0o777) == "0o600"  # a rewrite keeps the mode

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newscorpus.errors import NewscorpusError
-from newscorpus.io import dumps_json
+from newscorpus.io import dumps_json, umask
 from newscorpus.project import Project
 
 RAW_FILE = "raw.txt"
@@ -112,6 +112,7 @@ def store_article(project: Project, meta: ArticleMeta, raw_bytes: bytes, text: s
     project.corpus.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=project.corpus, prefix=f".{meta.id}."))
     try:
+        tmp.chmod(0o777 & ~umask())  # mkdtemp makes it private (0700)
         (tmp / RAW_FILE).write_bytes(raw_bytes)
         (tmp / META_FILE).write_text(dumps_json(meta.to_dict()), encoding="utf-8")
         (tmp / TEXT_FILE).write_text(text, encoding="utf-8")

@@ -12,11 +12,27 @@ from pathlib import Path
 from typing import Any
 
 
+def umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so it is set back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename."""
+    """Replace ``path`` with ``data`` in one rename.
+
+    The file keeps the mode of the file it replaces, or gets the mode a plain ``open`` would
+    give a new file (temp files are created private, 0600, which would otherwise stick).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        Path(tmp).chmod(mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
