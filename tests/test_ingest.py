@@ -338,3 +338,17 @@ def test_files_get_ordinary_permissions(tmp_path: Path) -> None:
 
     write_text_atomic(schema, schema.read_text("utf-8"))
     assert oct(schema.stat().st_mode & 0o777) == "0o600"  # a rewrite keeps the mode
+
+
+def test_an_article_of_only_site_boilerplate_is_refused(
+    empty_project: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "login.txt"
+    page.write_text("Lost your password?\nDon't have an account? Sign Up\n", encoding="utf-8")
+    code, _, err = run(empty_project, "add", str(page))
+    assert (code, err) == (
+        1,
+        f"error: {page}: E205 holds no article text once site boilerplate is removed (2 edit(s); "
+        "see `newscorpus normalise --explain`). Check the scrape, and pass the article's text.\n",
+    )
+    assert not any((empty_project / "corpus").iterdir())

@@ -224,6 +224,14 @@ def add_articles(project: Project, articles: Sequence[NewArticle]) -> list[Artic
             )
         raw = article.raw_bytes.decode("utf-8")
         result = normalise(raw, project.normalise_rules)
+        if not result.text.strip():
+            raise InputError(
+                "E205",
+                "holds no article text once site boilerplate is removed "
+                f"({len(result.edits)} edit(s); see `newscorpus normalise --explain`).",
+                fix="Check the scrape, and pass the article's text.",
+                where=article.where,
+            )
         title = article.title or result.title
         doc_id = article.doc_id
         if doc_id is None:
