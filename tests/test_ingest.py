@@ -251,6 +251,7 @@ def test_init_scaffolds_a_project_that_commands_find(
         "next: newscorpus add ARTICLE.txt, then annotate and run newscorpus validate\n"
     )
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        ".gitattributes",
         "DATASET_CARD.md",
         "annotations",
         "annotations/GUIDELINES.md",

@@ -46,6 +46,7 @@ def init(directory: Path) -> None:
         ("annotations/GUIDELINES.md", "GUIDELINES.md"),
         ("annotations/patterns.jsonl", "patterns.jsonl"),
         ("DATASET_CARD.md", "DATASET_CARD.md"),
+        (".gitattributes", "gitattributes"),
     ):
         if not (directory / target).exists():
             write_text_atomic(directory / target, (templates / template).read_text("utf-8"))
