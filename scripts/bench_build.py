@@ -1,96 +1,737 @@
-"""Measure `newscorpus build` on a synthetic corpus made from this repository's seed documents.
+"""Time normalise, validate and build on a synthetic scraped corpus against a pyarrow baseline.
 
-Each synthetic document is a seed article with one numbered line appended to its raw text (so
-every raw sha256 differs) and the seed's annotations (whose offsets the appended line does not
-move). The project lives in a temporary folder; nothing in the repository changes.
+    .venv/bin/python scripts/bench_build.py                 # N = 1,000 and 10,000
+    .venv/bin/python scripts/bench_build.py --docs 200 --runs 3 --keep /tmp/bench
 
-    .venv/bin/python scripts/bench_build.py --docs 500
+Run by hand only: timings never belong in the test suite.
 
-Prints the corpus size, then the median of ``--runs`` timings of validation and of the build
-(which validates again first), in documents and MB of text per second.
+**Corpus.** :func:`synthetic_article` makes article ``n`` from a ``random.Random`` seeded by
+``n`` alone (no network), so article ``n`` is the same in every corpus size. It looks scraped:
+the site's login prompts, a category line, a blank line and a headline, then 2-8 KB of
+paragraphs drawn from sentence templates filled from name lists (people, countries, cities,
+organisations, technologies, events, initiatives, regions, nationalities), with the artefacts the
+normaliser exists for: ``5 G``, ``( IoT)``, ``China ,``, no-break spaces, double spaces, runs of
+blank lines, trailing spaces, CRLF line ends in some articles, a BOM or a prompt footer in a few.
+Every inserted name is a gold entity: its raw span is recorded while the text is written and
+mapped onto the normalised text with :func:`newscorpus.normalise.normalise`'s alignment (and
+checked to read the name). Templates declare the relations their sentence states; each is
+checked against the schema signature (``Schema.relation(label).allows``) and a few per article
+are kept. Labels come from this repository's ``annotations/schema.yaml``. Articles go in through
+the library (:func:`newscorpus.ingest.read_inputs` on a JSONL file, then
+:func:`~newscorpus.ingest.add_articles`); annotation files through
+:func:`newscorpus.annotations.write_annotations`.
+
+**Stages.** Each stage runs in a fresh child process (``--stage NAME --root DIR``), so no stage
+inflates another's memory; the child imports what the stage needs before the clock starts and
+reports its seconds and its peak RSS (``ru_maxrss``) as JSON. On Linux a child's ``ru_maxrss``
+starts at its parent's peak (it survives fork and exec), so the corpus is generated in a child
+too (``--generate N --root DIR``) and the parent stays small. The stages:
+
+* ``normalise``: :func:`~newscorpus.normalise.normalise` over every stored raw text (reading the
+  files is not timed);
+* ``validate``: :func:`~newscorpus.validate.validate_project`, which must find no errors;
+* ``build``: :func:`~newscorpus.package.build` into a fresh folder; it validates first, and that
+  validation is timed apart (by wrapping the build's own check), giving ``build - validate``;
+* ``baseline``: the rows the build wrote, written again with plain pyarrow. Each built Parquet
+  file is read back and turned into Python rows (not timed: the build has its rows already);
+  then ``pa.Table.from_pylist`` with the file's Arrow schema and ``pq.write_table`` with the
+  build's row-group size are timed. These are the very rows of all three configs, labels already
+  as ClassLabel ids, so the baseline does only what any writer of those rows must do. The
+  ``baseline write`` line is ``pq.write_table`` alone, the floor.
+
+**Report.** One table per N: seconds, documents per second, MB per second (of raw text for
+normalise, of normalised text otherwise; MB = 10^6 bytes of UTF-8), peak RSS of the child and
+how far the stage raised it above the RSS after imports; then build/baseline, and the peak
+memory at the largest N over the smallest. With ``--runs`` above 1 every figure is the median.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
+import os
+import random
+import re
+import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
-from newscorpus.annotations import annotation_path, read_annotations, write_annotations
-from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, doc_ids, load_article
+from newscorpus.annotations import AnnotationFile, annotation_path, text_sha256, write_annotations
+from newscorpus.corpus import RAW_FILE, doc_ids
+from newscorpus.ingest import add_articles, read_inputs, slugify
+from newscorpus.model import Entity, Relation
 from newscorpus.normalise import normalise
-from newscorpus.package import build
-from newscorpus.project import load_project
-from newscorpus.validate import validate_project
+from newscorpus.project import Project, load_project
+from newscorpus.schema import Schema
 
 REPO = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = REPO / "annotations" / "schema.yaml"
+STAGES = ("normalise", "validate", "build", "baseline")
+
+# --- the synthetic articles ------------------------------------------------------------------
+
+#: Slot kind -> (entity label, names). Every label must be one of the schema's.
+NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
+    kind: (label, tuple(names.split("|")))
+    for kind, label, names in (
+        (
+            "person",
+            "PERSON",
+            "Anika Sharma|Kenji Watanabe|Maria Lopez|Olusegun Adeyemi|Li Wei"
+            "|Sofia Petrova|Rahul Mehta|Yuki Tanaka|James Carter|Amara Okafor"
+            "|Lars Eriksson|Fatima Al-Sayed|Hiroshi Nakamura|Priya Nair|Daniel Kim"
+            "|Elena Rossi|Toshimitsu Motegi|S Jaishankar",
+        ),
+        (
+            "country",
+            "GPE",
+            "India|Japan|China|Australia|Germany|France|Brazil|Indonesia|South Korea"
+            "|Vietnam|Canada|Kenya|United States|United Kingdom",
+        ),
+        (
+            "city",
+            "GPE",
+            "Tokyo|New Delhi|Beijing|Canberra|Berlin|Singapore|Seoul|Nairobi|Jakarta"
+            "|Hanoi|Washington|Mumbai|Osaka|Shenzhen",
+        ),
+        (
+            "ministry",
+            "ORG",
+            "Ministry of External Affairs|Ministry of Communications"
+            "|Department of Telecom|Ministry of Internal Affairs"
+            "|Cyberspace Administration|Federal Network Agency",
+        ),
+        (
+            "company",
+            "ORG",
+            "Huawei|ZTE|Ericsson|Nokia|Samsung Electronics|NEC Corporation"
+            "|Reliance Jio|Fujitsu|Qualcomm|Rakuten Mobile|Bharti Airtel|SoftBank",
+        ),
+        (
+            "body",
+            "ORG",
+            "United Nations|ASEAN|World Trade Organization|European Commission"
+            "|International Telecommunication Union|Quad Tech Council|GSMA",
+        ),
+        (
+            "tech",
+            "TECHNOLOGY",
+            "5G|4G LTE|6G|quantum computing|semiconductors|cloud computing|Open RAN"
+            "|satellite broadband|edge computing|blockchain|5G standalone",
+        ),
+        (
+            "event",
+            "EVENT",
+            "East Asia Summit|G20 Summit|Quad Leaders' Summit|Mobile World Congress"
+            "|COVID-19|Raisina Dialogue|Shangri-La Dialogue"
+            "|India-Japan Strategic Dialog",
+        ),
+        (
+            "initiative",
+            "INITIATIVE",
+            "Indo-Pacific Oceans Initiative|IPOI|Digital Silk Road|Clean Network"
+            "|Supply Chain Resilience Initiative|Digital India"
+            "|Belt and Road Initiative",
+        ),
+        (
+            "region",
+            "LOC",
+            "Indo-Pacific|South China Sea|East Asia|Southeast Asia|Indian Ocean|Europe|Africa",
+        ),
+        (
+            "norp",
+            "NORP",
+            "Chinese|Japanese|Indian|American|European|Australian|Korean",
+        ),
+    )
+}
+#: ``{full} ({abbr})`` pairs: both TECHNOLOGY, related by ``alias_of``.
+ALIASES: tuple[tuple[str, str], ...] = (
+    ("Internet of Things", "IoT"),
+    ("artificial intelligence", "AI"),
+    ("machine learning", "ML"),
+    ("Open Radio Access Network", "O-RAN"),
+    ("radio frequency identification", "RFID"),
+)
+ALIAS_LABEL = "TECHNOLOGY"
+#: Slot kinds filled with plain words, not entities.
+PLAIN: dict[str, tuple[str, ...]] = {
+    "weekday": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"),
+    "year": ("2021", "2022", "2023", "2025", "2030"),
+    "number": ("two", "three", "five", "12", "40"),
+}
 
 
-def make_corpus(root: Path, docs: int) -> int:
-    """A project at ``root`` with ``docs`` documents; returns the bytes of normalised text."""
-    seed = load_project(REPO)
-    seeds = [
-        (load_article(seed, i), read_annotations(annotation_path(seed, i))) for i in doc_ids(seed)
-    ]
-    (root / "corpus").mkdir(parents=True)
-    shutil.copytree(seed.annotations, root / "annotations", ignore=shutil.ignore_patterns("*.json"))
+@dataclass(frozen=True)
+class Template:
+    """A sentence with ``{kind}`` / ``{kind2}`` slots and the relations it states, as
+    ``(label, head slot, tail slot)``."""
+
+    text: str
+    relations: tuple[tuple[str, str, str], ...] = ()
+
+
+SENTENCES: tuple[Template, ...] = (
+    Template(
+        "{country} and {country2} signed an agreement to deepen cooperation on {tech} and {tech2}.",
+        (
+            ("agreement_with", "country", "country2"),
+            ("cooperates_on", "country", "tech"),
+            ("cooperates_on", "country2", "tech2"),
+        ),
+    ),
+    Template(
+        "{person}, the foreign minister of {country}, met her {norp} counterpart {person2} in "
+        "{city} on {weekday}.",
+        (("role_in", "person", "country"),),
+    ),
+    Template(
+        "{company}, which is headquartered in {city}, has been barred from supplying {tech} "
+        "equipment in {country}.",
+        (("based_in", "company", "city"), ("restricts", "country", "company")),
+    ),
+    Template(
+        "The {event} in {city} discussed the {initiative}, which {country} proposed in {year}.",
+        (("located_in", "event", "city"), ("proposed", "country", "initiative")),
+    ),
+    Template("Officials said the {initiative} aims to keep the {region} free and open."),
+    Template(
+        "{norp} companies have invested more than {number} billion dollars in {tech}, according "
+        "to the {body}."
+    ),
+    Template(
+        "{country} has restricted exports of {tech} to {country2}, citing national security.",
+        (("restricts", "country", "tech"),),
+    ),
+    Template(
+        "{person} of the {ministry} said the talks would continue at the {event} later this year.",
+        (("role_in", "person", "ministry"), ("participates_in", "ministry", "event")),
+    ),
+    Template(
+        "Analysts expect {tech} networks to cover most of {country} by {year}, with equipment "
+        "from {company} and {company2}."
+    ),
+    Template(
+        "The {full} ({abbr}) is expected to transform manufacturing across {region}.",
+        (("alias_of", "abbr", "full"),),
+    ),
+    Template(
+        "{company} and {company2} agreed to work together on {tech} research in {city}.",
+        (
+            ("agreement_with", "company", "company2"),
+            ("cooperates_on", "company", "tech"),
+            ("cooperates_on", "company2", "tech"),
+        ),
+    ),
+    Template(
+        "Both sides reaffirmed their commitment to the {initiative} and welcomed the "
+        "participation of {country}.",
+        (("participates_in", "country", "initiative"),),
+    ),
+    Template(
+        "{company} opened a research centre in {city} focused on {full} ({abbr}).",
+        (("located_in", "company", "city"), ("alias_of", "abbr", "full")),
+    ),
+    Template(
+        "{person}, who heads the {body}, warned that {event} had exposed fragile supply chains "
+        "in {region}.",
+        (("role_in", "person", "body"),),
+    ),
+    Template(
+        "The {body} has asked members to phase out equipment from {company} by {year}.",
+        (("restricts", "body", "company"),),
+    ),
+    Template(
+        "{country}, {country2} and {country3} will hold talks on {tech} on the sidelines of the "
+        "{event}.",
+        (("participates_in", "country", "event"), ("participates_in", "country2", "event")),
+    ),
+)
+#: Sentences without names, mixed in so that entities are about as dense as in the seed article.
+FILLERS: tuple[Template, ...] = (
+    Template("The statement did not give a timeline."),
+    Template("Details of the deal were not made public."),
+    Template("Experts say the move reflects growing concern over supply chains."),
+    Template("The talks lasted more than {number} hours, officials said."),
+    Template("Industry groups welcomed the decision but asked for more clarity."),
+    Template("A joint statement is expected later this week."),
+    Template("The two sides also discussed trade, climate and maritime security."),
+    Template(
+        "Operators have warned that the cost of replacing existing equipment could run into "
+        "billions, and that rural coverage may be delayed as a result."
+    ),
+    Template(
+        "The announcement comes as governments weigh how far to rely on foreign suppliers for "
+        "critical infrastructure."
+    ),
+    Template("Neither side took questions from reporters after the meeting."),
+)
+FILLER_SHARE = 0.5
+HEADLINES: tuple[Template, ...] = (
+    Template("{country} and {country2} finalize a historic agreement on {tech}"),
+    Template("{company} faces new curbs in {country} over {tech} security fears"),
+    Template("{person} calls for closer {tech} cooperation ahead of {event}"),
+    Template("{country} joins the {initiative} as the {tech} race heats up"),
+    Template("{body} weighs new rules on {full} ({abbr})"),
+)
+CATEGORIES = (
+    "5G Technology",
+    "Cyber Security",
+    "Telecom Policy",
+    "Tech News",
+    "Asia Pacific",
+    "Artificial Intelligence",
+)
+PROMPTS = ("Lost your password?", "Don't have an account? Sign Up")
+FOOTER = ("Sign in", "Remember me")
+_SLOT = re.compile(r"\{([a-z]+)(\d?)\}")
+_GENERATION = re.compile(r"^([2-6])G\b")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name written into the raw text at ``[start, end)``."""
+
+    start: int
+    end: int
+    label: str
+    name: str
+
+
+@dataclass
+class _Writer:
+    """Writes an article's raw text piece by piece, recording where each name went."""
+
+    rng: random.Random
+    newline: str
+    pieces: list[str] = field(default_factory=list)
+    length: int = 0
+    mentions: list[Mention] = field(default_factory=list)
+
+    def text(self, text: str) -> None:
+        self.pieces.append(text)
+        self.length += len(text)
+
+    def prose(self, text: str) -> None:
+        """Template words, with the odd no-break or double space a scraper leaves."""
+        words = text.split(" ")
+        out = [words[0]]
+        for word in words[1:]:
+            roll = self.rng.random()
+            out.append(("\xa0" if roll < 0.01 else "  " if roll < 0.015 else " ") + word)
+        self.text("".join(out))
+
+    def name(self, label: str, name: str) -> int:
+        """Write ``name`` in a scraped form; return its mention index."""
+        form = name
+        if _GENERATION.match(name) and self.rng.random() < 0.5:
+            form = f"{name[0]} {name[1:]}"  # 5G -> 5 G
+        if " " in form and self.rng.random() < 0.2:
+            form = form.replace(" ", "\xa0", 1)
+        self.mentions.append(Mention(self.length, self.length + len(form), label, name))
+        self.text(form)
+        return len(self.mentions) - 1
+
+    def line_break(self, count: int = 1) -> None:
+        self.text(self.newline * count)
+
+    def raw(self) -> str:
+        return "".join(self.pieces)
+
+
+def _fill(writer: _Writer, template: Template) -> list[tuple[str, int, int]]:
+    """Write one template; return its relations as ``(label, head mention, tail mention)``."""
+    rng = writer.rng
+    slots: dict[str, int] = {}
+    drawn: dict[str, set[str]] = {}
+    alias = rng.choice(ALIASES)
+    pos = 0
+    for match in _SLOT.finditer(template.text):
+        literal = template.text[pos : match.start()]
+        writer.prose(literal)
+        if literal.endswith("(") and rng.random() < 0.5:
+            writer.text(" ")  # ( IoT)
+        kind = match.group(1)
+        if kind in PLAIN:
+            writer.text(rng.choice(PLAIN[kind]))
+        elif kind in ("full", "abbr"):
+            slots[kind] = writer.name(ALIAS_LABEL, alias[0] if kind == "full" else alias[1])
+        else:
+            label, names = NAMES[kind]
+            taken = drawn.setdefault(kind, set())
+            name = rng.choice([n for n in names if n not in taken])
+            taken.add(name)
+            slots[kind + match.group(2)] = writer.name(label, name)
+        if template.text[match.end() : match.end() + 1] in (",", ".") and rng.random() < 0.15:
+            writer.text(" ")  # China ,
+        pos = match.end()
+    writer.prose(template.text[pos:])
+    return [(label, slots[head], slots[tail]) for label, head, tail in template.relations]
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    """One generated article: what goes into the JSONL input and its annotation file."""
+
+    doc_id: str
+    raw: str
+    text: str
+    url: str
+    published: str
+    annotations: AnnotationFile
+
+
+def synthetic_article(n: int, schema: Schema) -> Synthetic:
+    """Article ``n``: the same for a given ``n`` on every run and in every corpus size.
+
+    Raises:
+        ValueError: a name does not survive normalisation as itself, or a template states a
+            relation the schema does not allow (bugs in this generator, not in the data).
+    """
+    rng = random.Random(f"newscorpus-bench-{n}")
+    writer = _Writer(rng, "\r\n" if n % 3 == 1 else "\n")  # CRLF in a third of them
+    if rng.random() < 0.05:
+        writer.text("\ufeff")
+    for prompt in PROMPTS:
+        writer.text(prompt.replace("'", "\u2019") if rng.random() < 0.2 else prompt)
+        writer.line_break()
+    writer.text(rng.choice(CATEGORIES))
+    writer.line_break(2)
+    relations = _fill(writer, rng.choice(HEADLINES))
+    target = rng.randint(2000, 8000)
+    while writer.length < target:
+        writer.line_break(rng.choice((2, 2, 2, 3, 4)))
+        if rng.random() < 0.05:
+            writer.text(" ")
+        for k in range(rng.randint(2, 5)):
+            if k:
+                writer.text(" ")
+            pool = FILLERS if rng.random() < FILLER_SHARE else SENTENCES
+            relations += _fill(writer, rng.choice(pool))
+        if rng.random() < 0.2:
+            writer.text(rng.choice((" ", "  ", "\xa0")))
+    if rng.random() < 0.1:
+        for line in FOOTER:
+            writer.line_break(2 if line == FOOTER[0] else 1)
+            writer.text(line)
+    writer.line_break()
+    raw = writer.raw()
+    result = normalise(raw)
+    entities = []
+    for k, mention in enumerate(writer.mentions, start=1):
+        start, end = result.to_normalised(mention.start, mention.end)
+        if result.text[start:end] != mention.name:
+            raise ValueError(f"article {n}: {mention.name!r} became {result.text[start:end]!r}")
+        entities.append(Entity(f"T{k}", start, end, mention.label, mention.name, "gold"))
+    kept = sorted(rng.sample(range(len(relations)), min(len(relations), rng.randint(3, 10))))
+    gold = []
+    for k, index in enumerate(kept, start=1):
+        label, head, tail = relations[index]
+        kind = schema.relation(label)
+        if kind is None or not kind.allows(entities[head].label, entities[tail].label):
+            raise ValueError(f"the schema does not allow {label}({head}, {tail})")
+        gold.append(Relation(f"R{k}", entities[head].id, entities[tail].id, label, "gold"))
+    doc_id = f"{slugify(result.title or 'article')}-{n:05d}"
+    annotations = AnnotationFile(doc_id, text_sha256(result.text), tuple(entities), tuple(gold))
+    published = f"{2019 + n % 5}-{1 + n % 12:02d}-{1 + n % 28:02d}"
+    url = f"https://technews.example/{published[:4]}/{doc_id}"
+    return Synthetic(doc_id, raw, result.text, url, published, annotations)
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    """What a generated corpus holds."""
+
+    documents: int
+    raw_bytes: int
+    text_bytes: int
+    entities: int
+    relations: int
+
+
+def make_corpus(root: Path, docs: int) -> CorpusInfo:
+    """A corpus project at ``root`` (which must not exist) with articles ``0 .. docs - 1``.
+
+    The articles go through a JSONL file and the library's ingest; the annotation files through
+    the library's writer.
+    """
+    schema = Schema.load(SCHEMA_PATH)
+    unknown = {label for label, _ in NAMES.values()} - set(schema.entity_labels)
+    if unknown:
+        raise ValueError(f"labels {sorted(unknown)} are not in {SCHEMA_PATH}")
+    root.mkdir(parents=True)
     (root / "pyproject.toml").write_text(
         '[tool.newscorpus]\nname = "bench"\nversion = "0.0.0"\n', encoding="utf-8"
     )
+    (root / "annotations").mkdir()
+    shutil.copy(SCHEMA_PATH, root / "annotations" / SCHEMA_PATH.name)
     project = load_project(root)
-    total = 0
-    for n in range(docs):
-        article, annotations = seeds[n % len(seeds)]
-        doc_id = f"{article.id}-{n:06d}"
-        raw = f"{article.raw.rstrip()}\n\nReference {n}.\n"
-        text = normalise(raw, project.normalise_rules).text
-        folder = project.corpus / doc_id
-        folder.mkdir()
-        meta = {**article.meta.to_dict(), "id": doc_id}
-        meta["raw_sha256"] = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-        (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-        (folder / RAW_FILE).write_text(raw, encoding="utf-8")
-        (folder / TEXT_FILE).write_text(text, encoding="utf-8")
-        copy = type(annotations)(
-            doc_id,
-            hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            annotations.entities,
-            annotations.relations,
+    inputs = root / "articles.jsonl"
+    raw_bytes = text_bytes = entities = relations = 0
+    with inputs.open("w", encoding="utf-8") as handle:
+        for n in range(docs):
+            article = synthetic_article(n, schema)
+            record = {
+                "text": article.raw,
+                "id": article.doc_id,
+                "url": article.url,
+                "published": article.published,
+            }
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            write_annotations(annotation_path(project, article.doc_id), article.annotations)
+            raw_bytes += len(article.raw.encode("utf-8"))
+            text_bytes += len(article.text.encode("utf-8"))
+            entities += len(article.annotations.entities)
+            relations += len(article.annotations.relations)
+    add_articles(project, read_inputs([inputs]))
+    return CorpusInfo(docs, raw_bytes, text_bytes, entities, relations)
+
+
+# --- the stages, each run in a child process -------------------------------------------------
+
+
+def _peak_mb() -> float:
+    """Peak resident set size of this process so far, in MB (2^20 bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
+
+
+def _build_out(project: Project) -> Path:
+    return project.root / "dist" / "bench"
+
+
+def _warm_build() -> None:
+    """Import what the build imports lazily, so its timing and memory growth exclude imports."""
+    import datasets  # noqa: F401
+    import spacy  # noqa: F401
+
+    import newscorpus.features
+    import newscorpus.nlp
+    import newscorpus.validate  # noqa: F401
+
+
+def _warm_arrow() -> None:
+    import pyarrow.parquet  # noqa: F401
+
+
+def _warm_validate() -> None:
+    import newscorpus.validate  # noqa: F401
+
+
+def stage_normalise(project: Project) -> dict[str, float]:
+    seconds = 0.0
+    for doc_id in doc_ids(project):
+        raw = (project.corpus / doc_id / RAW_FILE).read_bytes().decode("utf-8")
+        started = time.perf_counter()
+        normalise(raw, project.normalise_rules)
+        seconds += time.perf_counter() - started
+    return {"seconds": seconds}
+
+
+def stage_validate(project: Project) -> dict[str, float]:
+    from newscorpus.validate import validate_project
+
+    started = time.perf_counter()
+    report = validate_project(project)
+    seconds = time.perf_counter() - started
+    if report.errors:
+        raise SystemExit(f"the synthetic corpus is invalid: {report.errors[0].render()}")
+    return {"seconds": seconds, "warnings": len(report.warnings)}
+
+
+def stage_build(project: Project) -> dict[str, float]:
+    from newscorpus import package
+
+    out = _build_out(project)
+    if out.exists():
+        shutil.rmtree(out)
+    checks: list[float] = []
+    check = package._refuse_invalid
+
+    def timed_check(checked: Project) -> None:
+        started = time.perf_counter()
+        check(checked)
+        checks.append(time.perf_counter() - started)
+
+    # The build's own validation, timed in place.
+    with patch.object(package, "_refuse_invalid", timed_check):
+        started = time.perf_counter()
+        package.build(project, out)
+    return {"seconds": time.perf_counter() - started, "validate_seconds": sum(checks)}
+
+
+def stage_baseline(project: Project) -> dict[str, float]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from newscorpus.package import BATCH_SIZES, DATA_DIR
+
+    built = _build_out(project) / DATA_DIR
+    files = sorted(built.rglob("*.parquet"))
+    if not files:
+        raise SystemExit(f"no build at {built}: run the build stage first")
+    target = project.root / "baseline"
+    if target.exists():
+        shutil.rmtree(target)
+    convert = write = 0.0
+    for path in files:
+        config = path.parent.name
+        table = pq.read_table(path)
+        rows, schema = table.to_pylist(), table.schema.remove_metadata()
+        del table
+        dest = target / path.relative_to(built)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        arrow = pa.Table.from_pylist(rows, schema=schema)
+        converted = time.perf_counter()
+        pq.write_table(arrow, dest, row_group_size=BATCH_SIZES[config])
+        write += time.perf_counter() - converted
+        convert += converted - started
+        del rows, arrow
+    return {"seconds": convert + write, "write_seconds": write}
+
+
+_STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, float]]]] = {
+    "normalise": (lambda: None, stage_normalise),
+    "validate": (_warm_validate, stage_validate),
+    "build": (_warm_build, stage_build),
+    "baseline": (_warm_arrow, stage_baseline),
+}
+
+
+def child(stage: str, root: Path) -> None:
+    """Run one stage on the project at ``root``; print its figures as one JSON line."""
+    project = load_project(root)
+    warm, run = _STAGE_RUNS[stage]
+    warm()
+    start_mb = _peak_mb()
+    figures = run(project)
+    print(json.dumps({**figures, "start_mb": start_mb, "peak_mb": _peak_mb()}))
+
+
+def generate(docs: int, root: Path) -> None:
+    """Make the corpus at ``root``; print its :class:`CorpusInfo` as one JSON line."""
+    print(json.dumps(asdict(make_corpus(root, docs))))
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    """Run this script with ``args`` in a fresh Python process; return its JSON line."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    command = [sys.executable, str(Path(__file__).resolve()), *args]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args)} failed (exit {done.returncode}):\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def measure(stage: str, root: Path, runs: int) -> dict[str, float]:
+    """The median of each figure over ``runs`` runs of ``stage``."""
+    results = [run_child("--stage", stage, "--root", str(root)) for _ in range(runs)]
+    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def _line(name: str, seconds: float, docs: int, size: int, peak: str, growth: str) -> str:
+    return (
+        f"{name:<22}{seconds:>9.2f}{docs / seconds:>10,.0f}{size / 1e6 / seconds:>9.2f}"
+        f"{peak:>10}{growth:>12}"
+    )
+
+
+def table(info: CorpusInfo, figures: dict[str, dict[str, float]]) -> str:
+    """The table of one corpus size."""
+
+    def memory(stage: str) -> tuple[str, str]:
+        f = figures[stage]
+        return f"{f['peak_mb']:.0f}", f"{f['peak_mb'] - f['start_mb']:+.0f}"
+
+    n, raw, text = info.documents, info.raw_bytes, info.text_bytes
+    build, baseline = figures["build"], figures["baseline"]
+    net = build["seconds"] - build["validate_seconds"]
+    lines = [
+        f"N = {n:,}: {raw / 1e6:.1f} MB raw text, {text / 1e6:.1f} MB normalised text, "
+        f"{info.entities:,} entities, {info.relations:,} relations",
+        f"{'stage':<22}{'seconds':>9}{'docs/s':>10}{'MB/s':>9}{'peak MB':>10}{'stage MB':>12}",
+        _line("normalise", figures["normalise"]["seconds"], n, raw, *memory("normalise")),
+        _line("validate", figures["validate"]["seconds"], n, text, *memory("validate")),
+        _line("build", build["seconds"], n, text, *memory("build")),
+        _line("  build - validate", net, n, text, "-", "-"),
+        _line("baseline", baseline["seconds"], n, text, *memory("baseline")),
+        _line("  baseline write only", baseline["write_seconds"], n, text, "-", "-"),
+        f"build / baseline: {build['seconds'] / baseline['seconds']:.1f}x; "
+        f"(build - validate) / baseline: {net / baseline['seconds']:.1f}x",
+    ]
+    return "\n".join(lines)
+
+
+def memory_ratio(small: CorpusInfo, large: CorpusInfo, figures: dict[int, Any]) -> str:
+    """Peak RSS (and the stage's own growth) at the large N over the small N, per stage."""
+    parts = []
+    for stage in STAGES:
+        a, b = figures[small.documents][stage], figures[large.documents][stage]
+        growth_a, growth_b = a["peak_mb"] - a["start_mb"], b["peak_mb"] - b["start_mb"]
+        parts.append(
+            f"{stage} {b['peak_mb'] / a['peak_mb']:.2f}x ({growth_a:+.0f} -> {growth_b:+.0f} MB)"
         )
-        write_annotations(annotation_path(project, doc_id), copy)
-        total += len(text.encode("utf-8"))
-    return total
+    return f"peak memory, N={large.documents:,} / N={small.documents:,}: " + ", ".join(parts)
+
+
+def bench(root: Path, docs: int, runs: int) -> tuple[CorpusInfo, dict[str, dict[str, float]]]:
+    started = time.perf_counter()
+    info = CorpusInfo(**run_child("--generate", str(docs), "--root", str(root)))
+    print(
+        f"generated and ingested {docs:,} articles in {time.perf_counter() - started:.1f}s",
+        file=sys.stderr,
+    )
+    figures = {}
+    for stage in STAGES:
+        figures[stage] = measure(stage, root, runs)
+        print(f"  {stage}: {figures[stage]['seconds']:.2f}s", file=sys.stderr)
+    return info, figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--docs", type=int, default=500, help="documents (default 500)")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs (default 3)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument(
+        "--docs", type=int, nargs="+", default=[1000, 10000], help="corpus sizes (1000 10000)"
+    )
+    parser.add_argument("--runs", type=int, default=1, help="runs per stage, median (1)")
+    parser.add_argument("--keep", type=Path, help="keep the corpora in DIR/n<N> (a new folder)")
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stage:
+        child(args.stage, args.root)
+        return
+    if args.generate is not None:
+        generate(args.generate, args.root)
+        return
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"--keep {args.keep} exists; pass a new folder")
+    results: dict[int, Any] = {}
+    infos = []
     with tempfile.TemporaryDirectory(prefix="newscorpus-bench-") as tmp:
-        root = Path(tmp) / "bench"
-        size = make_corpus(root, args.docs)
-        project = load_project(root)
-        print(f"corpus: {args.docs} documents, {size / 1e6:.2f} MB of normalised text")
-        for name, run in (
-            ("validate", lambda: validate_project(project)),
-            ("build", lambda: build(project, Path(tmp) / "out")),
-        ):
-            timings = []
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                run()
-                timings.append(time.perf_counter() - started)
-            median = statistics.median(timings)
-            print(
-                f"{name:>8}: {median:.2f}s median of {args.runs}, "
-                f"{args.docs / median:.0f} docs/s, {size / 1e6 / median:.2f} MB/s"
-            )
+        for docs in args.docs:
+            root = (args.keep or Path(tmp)) / f"n{docs}"
+            info, figures = bench(root, docs, args.runs)
+            infos.append(info)
+            results[docs] = figures
+            print(table(info, figures), "\n", flush=True)
+    if len(infos) > 1:
+        print(memory_ratio(infos[0], infos[-1], results))
 
 
 if __name__ == "__main__":
