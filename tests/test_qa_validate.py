@@ -336,7 +336,8 @@ CASES: dict[str, tuple[Mutation, list[str] | None]] = {
         [
             f"{ANN}:1:1: E143 text_sha256 is 000000000000... but the article's text hashes to "
             "5563a3821b03...: the annotations were made on another version of the text (stale "
-            f"annotations). Move them onto the current text with `newscorpus reanchor {DOC}`, or "
+            "annotations; their offsets were not checked against this text). "
+            f"Move them onto the current text with `newscorpus reanchor {DOC}`, or "
             "re-annotate the article; do not just copy the new hash."
         ],
     ),
