@@ -170,3 +170,32 @@ def test_reanchor_without_the_old_text(seed_project: Path) -> None:
         f"in the git history of corpus/{DOC}/text.txt. Pass that earlier text with "
         "--old-text FILE.\n"
     )
+
+
+def test_extra_keys_survive_every_rewrite(seed_project: Path, tmp_path: Path) -> None:
+    """A curator's note on an entity or relation is kept by every command that rewrites."""
+    from newscorpus.normalise import DEFAULT_RULES
+
+    path = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["entities"][2]["note"] = "5G as written in the headline"
+    data["relations"][0]["note"] = "stated twice"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    def notes() -> tuple[str | None, str | None]:
+        current = json.loads(path.read_text("utf-8"))
+        return current["entities"][2].get("note"), current["relations"][0].get("note")
+
+    expected = ("5G as written in the headline", "stated twice")
+    assert run(seed_project, "preannotate", DOC)[0] == 0
+    assert notes() == expected
+    _set_rules(seed_project, [r for r in DEFAULT_RULES if r != "generation_names"])
+    assert run(seed_project, "renormalise")[0] == 0
+    assert notes() == expected
+    _set_rules(seed_project, None)
+    assert run(seed_project, "renormalise")[0] == 0
+    assert notes() == expected
+    brat = tmp_path / "brat"
+    assert run(seed_project, "export", "brat", str(brat))[0] == 0
+    assert run(seed_project, "import", "brat", str(brat))[0] == 0
+    assert notes() == expected

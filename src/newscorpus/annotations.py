@@ -23,6 +23,8 @@ from newscorpus.model import Entity, Relation
 from newscorpus.project import SCHEMA_FILE, Project
 
 ANNOTATION_SUFFIX = ".json"
+_ENTITY_KEYS = frozenset({"id", "start", "end", "label", "text", "source"})
+_RELATION_KEYS = frozenset({"id", "head", "tail", "label", "source"})
 
 
 def text_sha256(text: str) -> str:
@@ -71,11 +73,26 @@ def parse_annotations(data: dict[str, Any]) -> AnnotationFile:
         doc_id=data["doc_id"],
         text_sha256=data["text_sha256"],
         entities=tuple(
-            Entity(e["id"], e["start"], e["end"], e["label"], e["text"], e.get("source"))
+            Entity(
+                e["id"],
+                e["start"],
+                e["end"],
+                e["label"],
+                e["text"],
+                e.get("source"),
+                {k: v for k, v in e.items() if k not in _ENTITY_KEYS},
+            )
             for e in data.get("entities", [])
         ),
         relations=tuple(
-            Relation(r["id"], r["head"], r["tail"], r["label"], r.get("source"))
+            Relation(
+                r["id"],
+                r["head"],
+                r["tail"],
+                r["label"],
+                r.get("source"),
+                {k: v for k, v in r.items() if k not in _RELATION_KEYS},
+            )
             for r in data.get("relations", [])
         ),
         extra={k: v for k, v in data.items() if k not in known},

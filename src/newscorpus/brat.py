@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from newscorpus.annotations import (
@@ -113,32 +113,21 @@ def to_annotation_file(
     Annotations identical to one in ``previous`` keep its provenance; new or edited ones were
     made by a curator in brat, so their source is ``gold``. Notes are kept under ``notes``.
     """
-    old_entities = (
-        {(e.id, e.start, e.end, e.label): e.source for e in previous.entities} if (previous) else {}
-    )
-    old_relations = (
-        {(r.id, r.head, r.tail, r.label): r.source for r in previous.relations}
-        if (previous)
-        else {}
-    )
+    before_e = {e.id: e for e in previous.entities} if previous else {}
+    before_r = {r.id: r for r in previous.relations} if previous else {}
     entities = tuple(
-        Entity(
-            e.id,
-            e.start,
-            e.end,
-            e.label,
-            e.text,
-            old_entities.get((e.id, e.start, e.end, e.label), "gold"),
+        replace(
+            e,
+            source=_kept_source(before_e.get(e.id), e),
+            extra=dict(before_e[e.id].extra) if e.id in before_e else {},
         )
         for e in parsed.entities
     )
     relations = tuple(
-        Relation(
-            r.id,
-            r.head,
-            r.tail,
-            r.label,
-            old_relations.get((r.id, r.head, r.tail, r.label), "gold"),
+        replace(
+            r,
+            source=_kept_source(before_r.get(r.id), r),
+            extra=dict(before_r[r.id].extra) if r.id in before_r else {},
         )
         for r in parsed.relations
     )
@@ -146,6 +135,13 @@ def to_annotation_file(
     if parsed.notes:
         extra["notes"] = dict(sorted(parsed.notes.items()))
     return AnnotationFile(doc_id, text_sha256(text), entities, relations, extra)
+
+
+def _kept_source(before: Entity | Relation | None, after: Entity | Relation) -> str | None:
+    """The provenance of an annotation unchanged since export, else ``gold`` (curated)."""
+    if before is not None and before == replace(after, source=before.source):
+        return before.source
+    return "gold"
 
 
 def notes_of(annotations: AnnotationFile) -> dict[str, str]:

@@ -29,9 +29,11 @@ class Entity:
     text: str
     #: Provenance: ``gold`` (curated by hand), ``rule`` (span ruler) or ``model``; None if unknown.
     source: str | None = None
+    #: Other keys of the annotation file (a curator's ``note``), kept through every rewrite.
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The annotation-file form; ``source`` only when known."""
+        """The annotation-file form; ``source`` only when known, then any extra keys."""
         data: dict[str, Any] = {
             "id": self.id,
             "start": self.start,
@@ -41,7 +43,7 @@ class Entity:
         }
         if self.source is not None:
             data["source"] = self.source
-        return data
+        return {**self.extra, **data}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class Relation:
     tail: str
     label: str
     source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -61,7 +64,7 @@ class Relation:
         }
         if self.source is not None:
             data["source"] = self.source
-        return data
+        return {**self.extra, **data}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from newscorpus.alignment import Alignment
@@ -126,7 +126,7 @@ def reanchor(
             status = Status.MOVED
         else:
             status = Status.UNCHANGED
-        moved = Entity(entity.id, start, end, entity.label, text, entity.source)
+        moved = replace(entity, start=start, end=end, text=text)
         status_of[entity.id] = status
         kept_entities.append(moved)
         outcomes.append(Outcome(entity.id, status, entity, moved))
