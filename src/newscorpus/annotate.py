@@ -285,7 +285,7 @@ def preannotate(
     )
     from newscorpus.corpus import doc_ids as stored_ids
     from newscorpus.corpus import load_article
-    from newscorpus.validate import document_errors
+    from newscorpus.validate import document_errors, file_problems
 
     schema = Schema.load(project.schema_path)
     known = set(stored_ids(project))
@@ -303,11 +303,17 @@ def preannotate(
     for doc_id in doc_ids:
         text = load_article(project, doc_id).text
         path = annotation_path(project, doc_id)
-        existing = (
-            read_annotations(path) if path.exists() else AnnotationFile(doc_id, text_sha256(text))
-        )
         where = project.relative(path)
-        problems = document_errors(existing.to_dict(), schema, text, path=where, doc_id=doc_id)
+        # A file that cannot be read as annotations (bad JSON, a repeated key, a folder in its
+        # place) must stop here: reading it would crash, rewriting it would lose data.
+        problems = file_problems(project, doc_id)
+        if not problems:
+            existing = (
+                read_annotations(path)
+                if path.exists()
+                else AnnotationFile(doc_id, text_sha256(text))
+            )
+            problems = document_errors(existing.to_dict(), schema, text, path=where, doc_id=doc_id)
         if problems:
             raise NewscorpusError(
                 "E122",

@@ -52,9 +52,16 @@ class Project:
         return self.annotations / SCHEMA_FILE
 
     def relative(self, path: Path) -> str:
-        """``path`` relative to the project root when inside it, for messages."""
+        """``path`` relative to the project root when inside it, for messages.
+
+        Never raises: a symlink loop cannot be resolved, so the path is then taken as written.
+        """
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            resolved = path.absolute()
+        try:
+            return resolved.relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
 

@@ -30,26 +30,11 @@ def preannotate(
     """
     from newscorpus.annotate import preannotate as run
     from newscorpus.corpus import doc_ids as stored_ids
-    from newscorpus.errors import NewscorpusError
-    from newscorpus.validate import file_problems
 
     project = get_project(ctx)
     if all_docs == bool(doc_ids):
         raise click.UsageError("give DOC_ID... or --all (not both)")
-    stored = stored_ids(project)
-    targets = stored if all_docs else list(doc_ids)
-    # Pre-annotation reads each file as valid JSON; one it cannot read must stop it with the
-    # validator's report, not a traceback, and a repeated key must not vanish on rewrite.
-    for doc_id in sorted(set(targets) & set(stored)):
-        problems = file_problems(project, doc_id)
-        if problems:
-            raise NewscorpusError(
-                "E122",
-                f"the existing annotations have {len(problems)} error(s), e.g. "
-                f"{problems[0].render()}",
-                fix="Fix them (see `newscorpus validate`) before pre-annotating.",
-                where=problems[0].path,
-            )
+    targets = stored_ids(project) if all_docs else list(doc_ids)
     for result in run(project, targets, model=model, dry_run=dry_run):
         verb = "would add" if dry_run else "added"
         click.echo(
