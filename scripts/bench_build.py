@@ -11,7 +11,8 @@ the site's login prompts, a category line, a blank line and a headline, then 2-8
 paragraphs drawn from sentence templates filled from name lists (people, countries, cities,
 organisations, technologies, events, initiatives, regions, nationalities), with the artefacts the
 normaliser exists for: ``5 G``, ``( IoT)``, ``China ,``, no-break spaces, double spaces, runs of
-blank lines, trailing spaces, CRLF line ends in some articles, a BOM or a prompt footer in a few.
+blank lines, trailing spaces, CRLF line ends in every third article, a BOM or a prompt footer
+in a few.
 Every inserted name is a gold entity: its raw span is recorded while the text is written and
 mapped onto the normalised text with :func:`newscorpus.normalise.normalise`'s alignment (and
 checked to read the name). Templates declare the relations their sentence states; each is
@@ -37,7 +38,7 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   then ``pa.Table.from_pylist`` with the file's Arrow schema and ``pq.write_table`` with the
   build's row-group size are timed. These are the very rows of all three configs, labels already
   as ClassLabel ids, so the baseline does only what any writer of those rows must do. The
-  ``baseline write`` line is ``pq.write_table`` alone, the floor.
+  ``baseline write only`` line is ``pq.write_table`` alone, the floor.
 
 **Report.** One table per N: seconds, documents per second, MB per second (of raw text for
 normalise, of normalised text otherwise; MB = 10^6 bytes of UTF-8), peak RSS of the child and
