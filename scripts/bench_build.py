@@ -12,13 +12,12 @@ paragraphs drawn from sentence templates filled from name lists (people, countri
 organisations, technologies, events, initiatives, regions, nationalities), with the artefacts the
 normaliser exists for: ``5 G``, ``( IoT)``, ``China ,``, no-break spaces, double spaces, runs of
 blank lines, trailing spaces, CRLF line ends in every third article, a BOM or a prompt footer
-in a few.
-Every inserted name is a gold entity: its raw span is recorded while the text is written and
-mapped onto the normalised text with :func:`newscorpus.normalise.normalise`'s alignment (and
-checked to read the name). Templates declare the relations their sentence states; each is
-checked against the schema signature (``Schema.relation(label).allows``) and a few per article
-are kept. Labels come from this repository's ``annotations/schema.yaml``. Articles go in through
-the library (:func:`newscorpus.ingest.read_inputs` on a JSONL file, then
+in a few. Every inserted name is a gold entity: its raw span is recorded while the text is
+written and mapped onto the normalised text with :func:`newscorpus.normalise.normalise`'s
+alignment (and checked to read the name). Templates declare the relations their sentence
+states; each is checked against the schema signature (``Schema.relation(label).allows``) and a
+few per article are kept. Labels come from this repository's ``annotations/schema.yaml``.
+Articles go in through the library (:func:`newscorpus.ingest.read_inputs` on a JSONL file, then
 :func:`~newscorpus.ingest.add_articles`); annotation files through
 :func:`newscorpus.annotations.write_annotations`.
 
