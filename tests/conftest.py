@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -79,3 +80,15 @@ def run(project: Path, *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, ["--root", str(project), *args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+def git(root: Path, *args: str) -> None:
+    """Run git in ``root`` with a fixed identity (CI machines may have none configured)."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "newscorpus tests",
+        "GIT_AUTHOR_EMAIL": "tests@example.com",
+        "GIT_COMMITTER_NAME": "newscorpus tests",
+        "GIT_COMMITTER_EMAIL": "tests@example.com",
+    }
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import git
 from newscorpus.cli import main
 
 DOC = "india-japan-5g-agreement"
@@ -67,17 +66,6 @@ def assert_anchored(root: Path) -> None:
     text = (root / TEXT).read_text(encoding="utf-8")
     for e in annotations(root)["entities"]:
         assert text[e["start"] : e["end"]] == e["text"], e
-
-
-def git(root: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "qa",
-        "GIT_AUTHOR_EMAIL": "qa@example.com",
-        "GIT_COMMITTER_NAME": "qa",
-        "GIT_COMMITTER_EMAIL": "qa@example.com",
-    }
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
 
 
 # --- a correction of the raw article ----------------------------------------------------------

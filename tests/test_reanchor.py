@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import git, run
 from newscorpus.model import Entity, Relation
 from newscorpus.project import load_project
 from newscorpus.reanchor import Status, diff_alignment, reanchor
@@ -119,26 +117,15 @@ def test_removed_text_is_never_dropped_silently(seed_project: Path) -> None:
     assert not validate_project(load_project(seed_project)).errors
 
 
-def _git(project: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, env=env)
-
-
 @pytest.mark.parametrize("from_git", [True, False])
 def test_reanchor_finds_the_annotated_text(seed_project: Path, from_git: bool) -> None:
     text_file = seed_project / "corpus" / DOC / "text.txt"
     old = text_file.read_text(encoding="utf-8")
     old_copy = seed_project.parent / "old.txt"
     old_copy.write_text(old, encoding="utf-8")
-    _git(seed_project, "init", "-q")
-    _git(seed_project, "add", "-A")
-    _git(seed_project, "commit", "-qm", "seed")
+    git(seed_project, "init", "-q")
+    git(seed_project, "add", "-A")
+    git(seed_project, "commit", "-qm", "seed")
     text_file.write_text("Breaking: " + old, encoding="utf-8")
     args = ["reanchor", DOC] if from_git else ["reanchor", DOC, "--old-text", str(old_copy)]
     code, out, _ = run(seed_project, *args)
