@@ -28,7 +28,14 @@ from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.validate_corpus import check_article, stray_entries
-from newscorpus.validate_json import issue, one_line, parse_annotation_bytes, printable, show
+from newscorpus.validate_json import (
+    issue,
+    one_line,
+    parse_annotation_bytes,
+    parse_clean,
+    printable,
+    show,
+)
 from newscorpus.validate_records import read_structure
 from newscorpus.validate_relations import check_relations
 from newscorpus.validate_spans import check_entities, check_overlaps
@@ -292,10 +299,9 @@ def _check_file(
         data = file.read_bytes()
     except OSError as err:
         return [issue("E101", path, f"cannot be read: {err.strerror}.", "Check its permissions.")]
-    parsed = parse_annotation_bytes(data, path)
-    issues = list(parsed.issues)
+    missing = []
     if doc_id not in stored:
-        issues.append(
+        missing.append(
             issue(
                 "E144",
                 path,
@@ -306,6 +312,15 @@ def _check_file(
                 "delete it.",
             )
         )
+    # Most files have no problem: parse them with the C decoder, and parse again with the
+    # careful parser, which places every issue, only when there is something to report.
+    clean = parse_clean(data)
+    if clean is not None and not validate_document(
+        clean.data, schema, text, path=path, doc_id=doc_id
+    ):
+        return missing
+    parsed = parse_annotation_bytes(data, path)
+    issues = [*parsed.issues, *missing]
     if parsed.ok:
         issues += validate_document(parsed.data, schema, text, path=path, doc_id=doc_id)
     return issues

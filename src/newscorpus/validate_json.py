@@ -156,6 +156,62 @@ def parse_annotation_bytes(data: bytes, path: str) -> ParsedFile:
     return _parse_json(text, path)
 
 
+def parse_clean(data: bytes) -> ParsedFile | None:
+    """``data`` parsed by the C JSON decoder when :func:`parse_annotation_bytes` would surely
+    parse it to equal data without a single issue, else None (then ask that function).
+
+    The careful parser runs in Python to place every object; on a file that turns out to have
+    no problem those places go unused, so callers try this first and parse carefully only when
+    a check finds something to report. Everything the careful parser reports, or might parse
+    differently, goes back to it: bytes that are not UTF-8 JSON (a BOM, a NUL byte, a syntax
+    error, empty), a repeated key, NaN or Infinity, a number too long to read, a ``\\u``
+    escape of a surrogate and nesting deeper than an annotation file needs.
+    """
+    try:
+        text = data.decode("utf-8")
+        if _SURROGATE_HINT.search(text):
+            return None
+        parsed = _CLEAN_DECODER.decode(text)
+    except (ValueError, RecursionError, _Unclear):
+        # ValueError covers JSONDecodeError and too long numbers.
+        return None
+    if isinstance(parsed, dict | list) and not _shallow(parsed, _CLEAN_DEPTH):
+        return None
+    return ParsedFile(True, parsed, ())
+
+
+class _Unclear(Exception):
+    """The C decoder met what only the careful parser reports."""
+
+
+def _clean_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _Unclear
+    return obj
+
+
+def _clean_constant(name: str) -> float:
+    raise _Unclear
+
+
+_CLEAN_DECODER = json.JSONDecoder(object_pairs_hook=_clean_object, parse_constant=_clean_constant)
+#: An annotation file nests three levels; far deeper, the careful parser (three Python frames a
+#: level) may hit the recursion limit where the C decoder does not.
+_CLEAN_DEPTH = 32
+#: A ``\\u`` escape of a surrogate (or a false alarm, such as an escaped backslash before
+#: ``ud800``): the careful parser checks whether it is half a pair.
+_SURROGATE_HINT = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _shallow(value: dict[str, Any] | list[Any], budget: int) -> bool:
+    """Whether no array or object inside ``value`` lies more than ``budget`` levels down."""
+    for child in value.values() if isinstance(value, dict) else value:
+        if isinstance(child, dict | list) and (budget == 0 or not _shallow(child, budget - 1)):
+            return False
+    return True
+
+
 def _text_failure(data: bytes, path: str) -> Issue | None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return issue(
