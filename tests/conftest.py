@@ -7,6 +7,7 @@ is offline unless a test starts its own local Hub server.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -92,3 +93,20 @@ def git(root: Path, *args: str) -> None:
         "GIT_COMMITTER_EMAIL": "tests@example.com",
     }
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every entry under ``root`` (git's own files aside) with its kind and content hash, links
+    not followed: equal before and after a command that must change no file."""
+    found: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        if ".git" in path.relative_to(root).parts:
+            continue
+        name = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[name] = f"link {path.readlink()}"
+        elif path.is_file():
+            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            found[name] = "dir" if path.is_dir() else "other"
+    return found

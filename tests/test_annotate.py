@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, run
+from conftest import REPO_ROOT, run, tree
 from newscorpus.annotate import merge, propose
 from newscorpus.docs import label_tables, replace_generated
 from newscorpus.model import Entity, Relation
 from newscorpus.schema import Schema
 from newscorpus.validate import validate_project
-from test_ingest import tree
 
 DOC = "india-japan-5g-agreement"
 SCHEMA = Schema.load(REPO_ROOT / "annotations" / "schema.yaml")

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, run
+from conftest import REPO_ROOT, run, tree
 from newscorpus.brat import annotation_conf
 from newscorpus.schema import Schema
-from test_ingest import tree
 
 DOC = "india-japan-5g-agreement"
 

@@ -9,21 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import SEEDS, run
+from conftest import SEEDS, run, tree
 from newscorpus.cli import main
 from newscorpus.ingest import slugify
 from newscorpus.normalise import normalise
 
 SEED = SEEDS / "000_e9c3dbcb3b5f8d71.txt"
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` with its sha256, to prove a failed command wrote nothing."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_add_stores_the_raw_bytes_metadata_and_normalised_text(empty_project: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import git
+from conftest import git, tree
 from newscorpus.cli import main
 
 DOC = "india-japan-5g-agreement"
@@ -26,14 +26,6 @@ RAW = f"corpus/{DOC}/raw.txt"
 TEXT = f"corpus/{DOC}/text.txt"
 META = f"corpus/{DOC}/meta.json"
 OK = "ok: 1 annotation file, 1 article, no problems\n"
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.parts
-    }
 
 
 def run(root: Path, *args: str) -> tuple[int, str, str]:

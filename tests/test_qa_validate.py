@@ -11,7 +11,6 @@ so unreadable files are covered by folders, links and pipes instead.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -21,25 +20,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from conftest import tree
 from newscorpus.cli import main
 
 DOC = "india-japan-5g-agreement"
 ANN = f"annotations/{DOC}.json"
 Mutation = Callable[[Path], None]
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Every entry under ``root`` with its kind and content hash, links not followed."""
-    found: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        name = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            found[name] = f"link {path.readlink()}"
-        elif path.is_file():
-            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            found[name] = "dir" if path.is_dir() else "other"
-    return found
 
 
 def run(root: Path, *args: str) -> tuple[int, str, str]:

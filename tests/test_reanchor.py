@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, run
+from conftest import git, run, tree
 from newscorpus.model import Entity, Relation
 from newscorpus.project import load_project
 from newscorpus.reanchor import Status, diff_alignment, reanchor
 from newscorpus.validate import validate_project
-from test_ingest import tree
 
 DOC = "india-japan-5g-agreement"
 

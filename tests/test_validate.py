@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import tree
 from newscorpus.errors import CODES, UsageError
 from newscorpus.io import dumps_json
 from newscorpus.normalise import normalise
@@ -70,14 +71,6 @@ def project(empty_project: Path) -> Path:
     add_article(empty_project)
     write_doc(empty_project, base_doc())
     return empty_project
-
-
-def tree(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def check(root: Path, paths: list[Path] | None = None) -> Report:
