@@ -145,6 +145,7 @@ def test_default_rule_names_are_stable() -> None:
         "site_boilerplate",
         "generation_names",
         "space_before_punct",
+        "comma_space_swap",
         "space_after_open_bracket",
         "line_edge_spaces",
         "collapse_spaces",
@@ -167,7 +168,8 @@ def test_unknown_rule_is_e002_listing_the_allowed_names() -> None:
     assert str(info.value) == (
         "E002 unknown normalise rule 'fix_everything'; allowed rules: strip_bom_and_zero_width, "
         "line_endings, unicode_nfc, site_category, site_boilerplate, generation_names, "
-        "space_before_punct, space_after_open_bracket, line_edge_spaces, collapse_spaces, "
+        "space_before_punct, comma_space_swap, space_after_open_bracket, line_edge_spaces, "
+        "collapse_spaces, "
         "unicode_spaces, blank_lines. Fix `rules` in the [tool.newscorpus.normalise] table of "
         "pyproject.toml, or remove the key for the default rules."
     )

@@ -326,6 +326,26 @@ _DIGIT_AHEAD = re.compile(f"{_HS}*[0-9]")
 _SENTENCE_END = re.compile(rf"(?!{_HS}*\.)(?:\s|\Z|{_CLOSERS})")
 
 
+def comma_space_swap(text: str) -> list[Replacement]:
+    """Move a space from before a comma or semicolon to after it when the scrape swapped them:
+    ``Japan ,the US`` -> ``Japan, the US``, ``India ;and`` -> ``India; and``.
+
+    Never touches a comma before a digit, a quote or a space (``1 ,000``, ``a ,5``, ``x ,"``,
+    ``China , the``: ``space_before_punct`` handles that), or one at the start of a line. Two
+    minimal edits (the space deleted, a space inserted), so every word keeps an exact offset map.
+    """
+    out: list[Replacement] = []
+    for m in _SWAPPED_COMMA.finditer(text):
+        start = _run_start(text, m.start())
+        if start and not text[start - 1].isspace() and text[start - 1] not in "([":
+            out += [(start, m.start(), ""), (m.end(), m.end(), " ")]
+    return out
+
+
+# A comma or semicolon after a space and directly before a letter.
+_SWAPPED_COMMA = re.compile(rf"(?<={_HS})[,;](?=[^\W\d_])")
+
+
 def space_after_open_bracket(text: str) -> list[Replacement]:
     """Delete spaces after an opening bracket: ``( IoT)`` -> ``(IoT)``, ``[ 1]`` -> ``[1]``.
 
@@ -414,6 +434,7 @@ RULES: dict[str, Rule] = {
         site_boilerplate,
         generation_names,
         space_before_punct,
+        comma_space_swap,
         space_after_open_bracket,
         line_edge_spaces,
         collapse_spaces,
