@@ -36,7 +36,7 @@ def test_export_then_import_is_byte_identical(seed_project: Path, exported: Path
     ann = (exported / f"{DOC}.ann").read_text("utf-8").splitlines()
     assert ann[0] == "T1\tGPE 0 5\tIndia"
     assert ann[89] == "R1\tagreement_with Arg1:T1 Arg2:T2"
-    assert len(ann) == 89 + 29
+    assert len(ann) == 89 + 35
     code, out, _ = run(seed_project, "import", "brat", str(exported))
     assert (code, out) == (0, f"imported annotations/{DOC}.json (brat)\n")
     assert tree(seed_project) == before
@@ -90,7 +90,7 @@ def test_unrepresentable_lines_are_refused(
     code, _, err = run(seed_project, "import", "brat", str(exported))
     assert (code, err) == (
         1,
-        f"error: {ann}:119: E130 {kind} cannot be represented in this corpus: {line!r}. Remove "
+        f"error: {ann}:125: E130 {kind} cannot be represented in this corpus: {line!r}. Remove "
         "it, or model it as entities and binary relations; nothing is dropped silently.\n",
     )
     assert tree(seed_project) == before

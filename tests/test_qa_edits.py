@@ -100,7 +100,7 @@ def test_a_corrected_typo_is_reported_then_accepted(seed_project: Path) -> None:
     )
     assert run(seed_project, "renormalise", "--accept-raw-edits") == (
         0,
-        f"{DOC}: annotations 74 unchanged, 41 moved, 3 changed, 0 lost\n"
+        f"{DOC}: annotations 80 unchanged, 41 moved, 3 changed, 0 lost\n"
         '  T52 changed EVENT "13th India-Japan Foreign Ministers\u2019 Strategic Dialog" '
         "[2758, 2810) -> [2758, 2812) "
         '"13th India-Japan Foreign Ministers\u2019 Strategic Dialogue"\n'
@@ -135,7 +135,7 @@ def test_a_corrected_headline_reaches_the_metadata(seed_project: Path) -> None:
     code, out, err = run(seed_project, "renormalise", "--accept-raw-edits")
     assert (code, err) == (0, "")
     assert out == (
-        f"{DOC}: annotations 3 unchanged, 115 moved, 0 changed, 0 lost\n"
+        f"{DOC}: annotations 3 unchanged, 121 moved, 0 changed, 0 lost\n"
         "1 document(s) renormalised\n"
     )
     meta = json.loads((seed_project / META).read_text(encoding="utf-8"))
@@ -229,7 +229,7 @@ def test_a_removed_paragraph_takes_its_relations_along_only_when_asked(
     code, out, err = run(seed_project, "renormalise", "--accept-raw-edits", "--drop-lost")
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        f"{DOC}: annotations 85 unchanged, 24 moved, 0 changed, 9 lost",
+        f"{DOC}: annotations 91 unchanged, 24 moved, 0 changed, 9 lost",
         *(f"  {line}" for line in LOST),
         "1 document(s) renormalised",
     ]
@@ -238,7 +238,7 @@ def test_a_removed_paragraph_takes_its_relations_along_only_when_asked(
     ids = {e["id"] for e in data["entities"]}
     assert ids.isdisjoint({"T63", "T64", "T65", "T66", "T67", "T68"})
     assert all({r["head"], r["tail"]} <= ids for r in data["relations"])
-    assert len(data["relations"]) == 26
+    assert len(data["relations"]) == 32
     assert_anchored(seed_project)
 
 
@@ -268,7 +268,7 @@ def test_stale_annotations_follow_the_fix_validate_names(seed_project: Path) -> 
     assert run(seed_project, "reanchor", DOC, "--dry-run")[0] == 0
     assert (seed_project / ANN).read_bytes() == old_annotations
     assert run(seed_project, "reanchor", DOC)[1] == (
-        f"{DOC}: annotations 74 unchanged, 41 moved, 3 changed, 0 lost\n"
+        f"{DOC}: annotations 80 unchanged, 41 moved, 3 changed, 0 lost\n"
         '  T52 changed EVENT "13th India-Japan Foreign Ministers\u2019 Strategic Dialog" '
         "[2758, 2810) -> [2758, 2812) "
         '"13th India-Japan Foreign Ministers\u2019 Strategic Dialogue"\n'

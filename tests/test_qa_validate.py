@@ -119,7 +119,10 @@ _NO_ANNOTATIONS = (
 CASES: dict[str, tuple[Mutation, list[str] | None]] = {
     "truncated": (
         _bytes(lambda b: b[: len(b) // 2]),
-        [f"{ANN}:458:14: E103 is not valid JSON: Expecting value. {_SYNTAX}"],
+        [
+            f"{ANN}:480:5: E103 is not valid JSON: Expecting property name enclosed in double "
+            f"quotes. {_SYNTAX}"
+        ],
     ),
     "trailing-comma": (
         _replace(b'"gold"\n    }\n  ],', b'"gold"\n    },\n  ],'),
@@ -169,7 +172,7 @@ CASES: dict[str, tuple[Mutation, list[str] | None]] = {
     ),
     "two-objects": (
         _bytes(lambda b: b + b),
-        [f"{ANN}:924:1: E103 is not valid JSON: Extra data. {_SYNTAX}"],
+        [f"{ANN}:966:1: E103 is not valid JSON: Extra data. {_SYNTAX}"],
     ),
     "comment": (
         _bytes(lambda b: b"// checked\n" + b),
@@ -313,7 +316,7 @@ CASES: dict[str, tuple[Mutation, list[str] | None]] = {
     "mirrored-symmetric": (
         _json(_mirror),
         [
-            f"{ANN}:922:5: E142 R99 mirrors R1 (agreement_with T1 <-> T2); agreement_with is "
+            f"{ANN}:964:5: E142 R99 mirrors R1 (agreement_with T1 <-> T2); agreement_with is "
             "symmetric, so both say the same. Remove R99."
         ],
     ),
@@ -441,9 +444,9 @@ def test_preannotate_names_the_unreadable_file(seed_project: Path) -> None:
     assert run(seed_project, "preannotate", "--all") == (
         1,
         "",
-        f"error: {ANN}: E122 the existing annotations have 1 error(s), e.g. {ANN}:458:14: E103 "
-        f"is not valid JSON: Expecting value. {_SYNTAX} Fix them (see `newscorpus validate`) "
-        "before pre-annotating.\n",
+        f"error: {ANN}: E122 the existing annotations have 1 error(s), e.g. {ANN}:480:5: E103 "
+        "is not valid JSON: Expecting property name enclosed in double quotes. "
+        f"{_SYNTAX} Fix them (see `newscorpus validate`) before pre-annotating.\n",
     )
 
 
