@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import gc
 import math
-import os
 import shutil
 import tempfile
 from collections import Counter
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from newscorpus.annotations import annotation_path, read_annotations
 from newscorpus.corpus import doc_ids, load_article
 from newscorpus.errors import NewscorpusError
-from newscorpus.io import dumps_json
+from newscorpus.io import dumps_json, umask
 from newscorpus.manifest import CARD_PROSE, MANIFEST
 from newscorpus.model import Document, outermost
 from newscorpus.project import Project
@@ -239,7 +238,7 @@ def build(
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
     try:
-        work.chmod(0o777 & ~_umask())
+        work.chmod(0o777 & ~umask())
         stats = _write_data(project, schema, settings, by_split, work, on_document)
         _write_metadata(project, schema, settings, stats, work)
         _swap(work, target)
@@ -285,12 +284,6 @@ def _check_target(target: Path, project: Project) -> None:
             "whole, so it refuses to use this one.",
             fix="Pass a new or empty folder with --out, or remove this one.",
         )
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _swap(work: Path, target: Path) -> None:
