@@ -10,24 +10,33 @@ prints, none stops at the first problem, none changes a file. The layers:
 - :mod:`newscorpus.validate_corpus`: the stored articles (E212, E214-E216);
 - this module: one document (:func:`validate_document`, also E108, E143), whether a file can be
   read at all (:func:`file_problems`), and the whole project (:func:`validate_project`, also
-  E003, E101 for entries that are not files, E144, E145, W102).
+  E003, E101 for entries that are not files, E144, E145, W102). :func:`validate_project` is
+  :func:`load_schema`, then :func:`check_document` for each article, then
+  :func:`project_issues`; the build runs the same three in one pass with its own work.
 
 Every allowed value comes from the schema; no label is spelled here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscorpus.annotations import annotation_files, annotation_path, text_sha256
+from newscorpus.annotations import (
+    AnnotationFile,
+    annotation_files,
+    annotation_path,
+    parse_annotations,
+    text_sha256,
+)
 from newscorpus.corpus import doc_ids
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
-from newscorpus.validate_corpus import check_article, stray_entries
+from newscorpus.validate_corpus import CheckedArticle, check_article, stray_entries
 from newscorpus.validate_json import (
     issue,
     one_line,
@@ -210,6 +219,105 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+@dataclass(frozen=True)
+class CheckedDocument:
+    """The problems of one article and its annotation files, with what was read on the way."""
+
+    issues: tuple[Issue, ...]
+    article: CheckedArticle
+    #: The parsed JSON of ``annotations/<doc_id>.json`` when that file was checked and has no
+    #: errors; None otherwise.
+    annotation_data: Any
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    def annotations(self) -> AnnotationFile | None:
+        """The annotations as the build reads them, or None (see :attr:`annotation_data`)."""
+        if self.annotation_data is None:
+            return None
+        return parse_annotations(self.annotation_data)
+
+
+def check_document(
+    project: Project, doc_id: str, files: Sequence[Path], schema: Schema | None
+) -> CheckedDocument:
+    """Check the stored article ``doc_id`` and ``files``, its annotation files (usually the one
+    ``annotations/<doc_id>.json``, or none), reading each file once.
+
+    Returns:
+        The issues in check order, and what the build reuses. Never raises on file content.
+    """
+    article = check_article(project, doc_id)
+    issues = list(article.issues)
+    kept = None
+    project_file = annotation_path(project, doc_id)
+    for file in files:
+        found, data = _check_file(project, file, schema, article.text, known=True)
+        issues += found
+        if file == project_file:
+            kept = data
+    return CheckedDocument(tuple(issues), article, kept)
+
+
+def load_schema(project: Project) -> tuple[Schema | None, list[Issue]]:
+    """The project's schema, or None and the issue saying why it cannot be loaded (E003)."""
+    try:
+        return Schema.load(project.schema_path), []
+    except NewscorpusError as err:
+        where = printable(project.relative(project.schema_path))
+        message = f"{one_line(err.message)} (Labels and relation signatures went unchecked.)"
+        return None, [issue(err.code, where, message, one_line(err.fix))]
+
+
+def project_issues(
+    project: Project,
+    schema: Schema | None,
+    files: Sequence[Path],
+    stored: Collection[str],
+    *,
+    whole: bool = True,
+) -> list[Issue]:
+    """The problems that belong to no stored article: annotation files without one (E144, and
+    whatever else is wrong with them) and, when ``whole``, corpus entries without ``meta.json``
+    (E212), ``*.json`` entries that are not files (E101) and articles without annotations
+    (W102).
+
+    Args:
+        project: the corpus project.
+        schema: the project's schema; None skips the label and signature checks.
+        files: the annotation files being validated.
+        stored: the ids of the stored articles.
+        whole: whether the whole project is validated rather than some files.
+    """
+    issues: list[Issue] = []
+    irregular = _irregular_entries(project) if whole else {}
+    if whole:
+        issues += stray_entries(project)
+        issues += irregular.values()
+    orphans: dict[str, list[Path]] = {}
+    for file in files:
+        if file.stem not in stored:
+            orphans.setdefault(file.stem, []).append(file)
+    for group in orphans.values():
+        for file in group:
+            issues += _check_file(project, file, schema, None, known=False)[0]
+    if whole:
+        annotated = {f.stem for f in files} | irregular.keys()
+        for doc_id in sorted(set(stored) - annotated):
+            issues.append(
+                issue(
+                    "W102",
+                    printable(project.relative(project.corpus / doc_id)),
+                    f"article {printable(doc_id)} has no annotation file "
+                    f"({project.annotations_dir}/{printable(doc_id)}.json).",
+                    "Annotate it, or remove the article from the corpus.",
+                )
+            )
+    return issues
+
+
 def validate_project(project: Project, paths: Sequence[Path] | None = None) -> Report:
     """Validate the schema, the corpus and the annotation files of ``project``.
 
@@ -224,42 +332,26 @@ def validate_project(project: Project, paths: Sequence[Path] | None = None) -> R
     Raises:
         UsageError: E145 when a path is not an annotation file or a folder holding some.
     """
-    issues: list[Issue] = []
-    schema = _load_schema(project, issues)
+    schema, issues = load_schema(project)
     whole = paths is None or any(p.resolve() == project.root.resolve() for p in paths)
     files = annotation_files(project) if whole or paths is None else _expand(project, paths)
     stored = set(doc_ids(project))
     wanted = sorted(stored) if whole else sorted({f.stem for f in files} & stored)
     # One article at a time, each checked with its annotation files, so memory stays bounded
     # by the largest document rather than growing with the corpus.
+    by_id = files_by_id(files)
+    for doc_id in wanted:
+        issues += check_document(project, doc_id, by_id.get(doc_id, ()), schema).issues
+    issues += project_issues(project, schema, files, stored, whole=whole)
+    return Report(sort_issues(issues), annotation_files=len(files), articles=len(wanted))
+
+
+def files_by_id(files: Sequence[Path]) -> dict[str, list[Path]]:
+    """``files`` by document id (the file name's stem), in their order."""
     by_id: dict[str, list[Path]] = {}
     for file in files:
         by_id.setdefault(file.stem, []).append(file)
-    for doc_id in wanted:
-        text, found = check_article(project, doc_id)
-        issues += found
-        for file in by_id.pop(doc_id, []):
-            issues += _check_file(project, file, schema, stored, text)
-    irregular = _irregular_entries(project) if whole else {}
-    if whole:
-        issues += stray_entries(project)
-        issues += irregular.values()
-    for orphans in by_id.values():
-        for file in orphans:
-            issues += _check_file(project, file, schema, stored, None)
-    if whole:
-        annotated = {f.stem for f in files} | irregular.keys()
-        for doc_id in sorted(stored - annotated):
-            issues.append(
-                issue(
-                    "W102",
-                    printable(project.relative(project.corpus / doc_id)),
-                    f"article {printable(doc_id)} has no annotation file "
-                    f"({project.annotations_dir}/{printable(doc_id)}.json).",
-                    "Annotate it, or remove the article from the corpus.",
-                )
-            )
-    return Report(_sorted(issues), annotation_files=len(files), articles=len(wanted))
+    return by_id
 
 
 def _irregular_entries(project: Project) -> dict[str, Issue]:
@@ -276,31 +368,25 @@ def _irregular_entries(project: Project) -> dict[str, Issue]:
     return found
 
 
-def _load_schema(project: Project, issues: list[Issue]) -> Schema | None:
-    try:
-        return Schema.load(project.schema_path)
-    except NewscorpusError as err:
-        where = printable(project.relative(project.schema_path))
-        message = f"{one_line(err.message)} (Labels and relation signatures went unchecked.)"
-        issues.append(issue(err.code, where, message, one_line(err.fix)))
-        return None
-
-
 def _check_file(
     project: Project,
     file: Path,
     schema: Schema | None,
-    stored: set[str],
     text: str | None,
-) -> list[Issue]:
+    *,
+    known: bool,
+) -> tuple[list[Issue], Any]:
+    """The issues of one annotation file (E144 unless its article is ``known``), and its parsed
+    JSON when none of them is an error (else None)."""
     path = printable(project.relative(file))
     doc_id = file.stem
     try:
         data = file.read_bytes()
     except OSError as err:
-        return [issue("E101", path, f"cannot be read: {err.strerror}.", "Check its permissions.")]
+        problem = issue("E101", path, f"cannot be read: {err.strerror}.", "Check its permissions.")
+        return [problem], None
     missing = []
-    if doc_id not in stored:
+    if not known:
         missing.append(
             issue(
                 "E144",
@@ -318,12 +404,16 @@ def _check_file(
     if clean is not None and not validate_document(
         clean.data, schema, text, path=path, doc_id=doc_id
     ):
-        return missing
+        return missing, None if missing else clean.data
     parsed = parse_annotation_bytes(data, path)
     issues = [*parsed.issues, *missing]
     if parsed.ok:
         issues += validate_document(parsed.data, schema, text, path=path, doc_id=doc_id)
-    return issues
+    if any(i.severity == "error" for i in issues):
+        return issues, None
+    # Warnings only: the careful parser's values carry positions, so decode plainly, as
+    # read_annotations does.
+    return issues, json.loads(data.decode("utf-8"))
 
 
 def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
@@ -353,6 +443,6 @@ def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
     return sorted(files)
 
 
-def _sorted(issues: list[Issue]) -> tuple[Issue, ...]:
+def sort_issues(issues: Sequence[Issue]) -> tuple[Issue, ...]:
     """By file, then line and column (issues without a place first), then check order."""
     return tuple(sorted(issues, key=lambda i: (i.path, i.line or 0, i.column or 0)))

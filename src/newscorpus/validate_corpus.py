@@ -11,21 +11,44 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, article_dir
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.project import Project
 from newscorpus.validate_json import describe, issue, one_line, printable, quoted, show
 
+if TYPE_CHECKING:
+    from newscorpus.normalise import Normalised
+
 _RESTORE = (
     "Restore it from version control, or remove the folder and `newscorpus add` the article again."
 )
 
 
-def check_article(project: Project, doc_id: str) -> tuple[str | None, list[Issue]]:
-    """The article's normalised text (None when unusable) and the problems of its entry."""
+@dataclass(frozen=True)
+class CheckedArticle:
+    """The problems of one corpus entry, and what was read and computed to find them: the
+    build reuses these rather than reading and normalising the article a second time.
+
+    Each value is None when it could not be had (a missing file, bytes that are not UTF-8, a
+    ``meta.json`` that is not an object, raw text the normaliser refused).
+    """
+
+    issues: list[Issue]
+    #: ``meta.json`` as parsed.
+    meta: dict[str, Any] | None
+    raw: str | None
+    #: The stored normalised text (``text.txt``).
+    text: str | None
+    #: What the normaliser makes of ``raw`` today; its text equals ``text`` unless E214.
+    normalised: Normalised | None
+
+
+def check_article(project: Project, doc_id: str) -> CheckedArticle:
+    """The problems of the article's entry, with its contents (see :class:`CheckedArticle`)."""
     folder = article_dir(project, doc_id)
     issues: list[Issue] = []
     meta = _read_meta(project, folder, doc_id, issues)
@@ -35,9 +58,10 @@ def check_article(project: Project, doc_id: str) -> tuple[str | None, list[Issue
         _check_raw_hash(project, folder / RAW_FILE, raw_bytes, meta, issues)
     raw = _decode(project, folder / RAW_FILE, raw_bytes, issues)
     text = _decode(project, folder / TEXT_FILE, text_bytes, issues)
+    normalised = None
     if raw is not None and text is not None:
-        _check_stale(project, folder / TEXT_FILE, raw, text, issues)
-    return text, issues
+        normalised = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
+    return CheckedArticle(issues, meta, raw, text, normalised)
 
 
 def stray_entries(project: Project) -> list[Issue]:
@@ -153,17 +177,22 @@ def _check_raw_hash(
         )
 
 
-def _check_stale(project: Project, path: Path, raw: str, text: str, issues: list[Issue]) -> None:
+def _check_stale(
+    project: Project, path: Path, raw: str, text: str, issues: list[Issue]
+) -> Normalised | None:
+    """What the normaliser makes of ``raw`` (None when it refuses), reporting E214 when that is
+    not ``text``."""
     from newscorpus.normalise import normalise
 
     where = printable(project.relative(path))
     try:
-        expected = normalise(raw, rules=project.normalise_rules).text
+        normalised = normalise(raw, rules=project.normalise_rules)
     except NewscorpusError as err:
         issues.append(issue(err.code, where, one_line(err.message), one_line(err.fix)))
-        return
+        return None
+    expected = normalised.text
     if expected == text:
-        return
+        return normalised
     at = next((i for i, (a, b) in enumerate(zip(text, expected, strict=False)) if a != b), None)
     if at is None:
         at = min(len(text), len(expected))
@@ -178,3 +207,4 @@ def _check_stale(project: Project, path: Path, raw: str, text: str, issues: list
             "never edit text.txt by hand.",
         )
     )
+    return normalised
