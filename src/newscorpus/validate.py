@@ -292,20 +292,21 @@ def project_issues(
         whole: whether the whole project is validated rather than some files.
     """
     issues: list[Issue] = []
+    known = set(stored)
     irregular = _irregular_entries(project) if whole else {}
     if whole:
         issues += stray_entries(project)
         issues += irregular.values()
     orphans: dict[str, list[Path]] = {}
     for file in files:
-        if file.stem not in stored:
+        if file.stem not in known:
             orphans.setdefault(file.stem, []).append(file)
     for group in orphans.values():
         for file in group:
             issues += _check_file(project, file, schema, None, known=False)[0]
     if whole:
         annotated = {f.stem for f in files} | irregular.keys()
-        for doc_id in sorted(set(stored) - annotated):
+        for doc_id in sorted(known - annotated):
             issues.append(
                 issue(
                     "W102",
