@@ -167,6 +167,32 @@ def test_invalid_annotations_refuse_the_build(tmp_path: Path) -> None:
     assert not (project.root / "dist").exists() or not any((project.root / "dist").iterdir())
 
 
+def test_validation_errors_win_over_row_errors_and_a_foreign_output(tmp_path: Path) -> None:
+    # One pass: rows of the first shards are made before the bad document is read, yet the
+    # build still refuses with E301, not with the row error met first, and leaves no folder.
+    project = small_project(tmp_path / "proj", "\n[tool.newscorpus.build]\ndocs_per_shard = 1\n")
+    text = "Market\n\nHuawei is limited in the U.S. market.\n"
+    add_document(project, "us-market", text, (Ent("T1", "Huawei", "ORG"), Ent("T2", "U.S", "GPE")))
+    add_document(project, "zeta", "Zeta\n\nHuawei grew.\n", (Ent("T1", "Huawei", "COMPANY"),))
+    assert (hashed_split("us-market"), hashed_split("zeta")) == ("train", "test")
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "x").touch()
+    for out in (None, foreign):
+        with pytest.raises(NewscorpusError) as err:
+            build(project, out)
+        assert err.value.render().startswith(
+            "E301 the project has 1 validation error, so nothing was built."
+        )
+        assert err.value.render().endswith(
+            "\n  annotations/zeta.json:5:5: E109 T1 label is "
+            '"COMPANY"; allowed: PERSON, ORG, GPE, LOC, TECHNOLOGY, EVENT, INITIATIVE, NORP. Use '
+            "one of the schema's entity labels, or declare this one in schema.yaml."
+        )
+    assert not (project.root / "dist").exists()
+    assert sorted(p.name for p in foreign.iterdir()) == ["x"]
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [

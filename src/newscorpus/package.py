@@ -10,7 +10,11 @@ dataset repo::
 
 The build refuses to run while ``newscorpus validate`` reports errors (E301). Documents are
 streamed from disk in id order, one shard (``docs_per_shard`` documents) at a time, so memory
-stays bounded; every config's shard ``k`` holds the rows of the same documents. Rows are written
+stays bounded; every config's shard ``k`` holds the rows of the same documents. Each document is
+read, validated and normalised once: its rows are made from what validation read
+(:func:`newscorpus.validate.check_document`). Once an error is seen no more rows are made, but
+validation goes on to the last document, so that E301 reports what ``newscorpus validate``
+would, and wins over a bad output folder (E306) or a row error (E302, E303). Rows are written
 through :mod:`newscorpus.features`, so the Parquet ``huggingface`` metadata and the card YAML
 agree. Nothing in the output depends on time or machine: two builds of the same sources with
 the same pinned library versions are byte-identical.
@@ -32,14 +36,19 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newscorpus.annotations import annotation_path, read_annotations
-from newscorpus.corpus import doc_ids, load_article
-from newscorpus.errors import NewscorpusError
+from newscorpus.annotations import (
+    AnnotationFile,
+    annotation_files,
+    annotation_path,
+    read_annotations,
+)
+from newscorpus.corpus import ArticleMeta, doc_ids, load_article
+from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.io import dumps_json, umask
 from newscorpus.manifest import CARD_PROSE, MANIFEST
 from newscorpus.model import Document, outermost
@@ -62,6 +71,7 @@ if TYPE_CHECKING:
     from datasets import Features
 
     from newscorpus.normalise import Normalised
+    from newscorpus.validate import CheckedDocument
 
 README = "README.md"
 CROISSANT = "croissant.json"
@@ -205,22 +215,27 @@ def build(
     Args:
         project: the corpus project.
         out: the output folder; replaced as a whole when the build succeeds.
-        on_document: called with each document id once its rows are made (progress).
+        on_document: called with each document id once it is done with (progress): validated,
+            and its rows made while the build has met no error.
 
     Raises:
         NewscorpusError: E301 the project has validation errors; E302 an entity does not align
             to token boundaries; E303 a relation names a missing entity; E304 a bad build
-            setting; E305 a bad split override; E306 ``out`` is not a previous build; E307 a
-            stored text is stale; E003 the schema is invalid.
+            setting; E305 a bad split override; E306 ``out`` is not a previous build; E003 the
+            schema is invalid.
     """
+    from newscorpus.validate import files_by_id, project_issues
+
     schema = Schema.load(project.schema_path)
     settings = BuildSettings.from_project(project)
     check_overrides(project.split_overrides)
-    _refuse_invalid(project)
     target = (out if out is not None else default_out(project)).resolve()
-    _check_target(target, project)
+    refused = _target_problem(target, project)
     ids = doc_ids(project)
+    files = annotation_files(project)
+    errors = _errors(project_issues(project, schema, files, ids))
     if not ids:
+        _refuse(errors, refused)
         raise NewscorpusError(
             "E309",
             "the corpus has no documents, so there is nothing to build.",
@@ -235,38 +250,70 @@ def build(
         "document that is not in the corpus. Remove the entry, or fix the id."
         for doc_id in sorted(set(project.split_overrides) - set(ids))
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
+    work = None
+    # The folders made for the output, removed again if the build fails: bad input changes
+    # no file, and validation errors may only be found once the build has begun.
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    if refused is None and not errors:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent)
+        )
     try:
-        work.chmod(0o777 & ~umask())
-        stats = _write_data(project, schema, settings, by_split, work, on_document)
-        _write_metadata(project, schema, settings, stats, work)
+        if work is not None:
+            work.chmod(0o777 & ~umask())
+        run = _Run(project, schema, settings, files_by_id(files), work, on_document)
+        run.stream(by_split)
+        # validate_project's order: the documents' issues, then the project's. The documents
+        # came in shard order, not id order, but their issues name their own files, so sorting
+        # by file puts them where the report has them.
+        _refuse([*run.errors, *errors], refused)
+        if run.row_error is not None:
+            raise run.row_error
+        assert work is not None  # no error: the build went on to the end
+        _write_metadata(project, schema, settings, run.stats, work)
         _swap(work, target)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+            for folder in made:
+                with suppress(OSError):  # not empty: someone else wrote there meanwhile
+                    folder.rmdir()
         raise
-    return BuildResult(target, stats, warnings)
+    return BuildResult(target, run.stats, warnings)
 
 
-def _refuse_invalid(project: Project) -> None:
-    from newscorpus.validate import validate_project
+def _errors(issues: Sequence[Issue]) -> list[Issue]:
+    return [i for i in issues if i.severity == "error"]
 
-    errors = validate_project(project).errors
+
+def _refuse(errors: list[Issue], refused: NewscorpusError | None) -> None:
+    """Raise E301 when there are validation errors (exactly what ``newscorpus validate`` would
+    list first), else the output folder's problem, if any."""
+    from newscorpus.validate import sort_issues
+
     if errors:
-        shown = "".join(f"\n  {issue.render()}" for issue in errors[:5])
-        more = f"\n  ... and {len(errors) - 5} more" if len(errors) > 5 else ""
-        count = f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}"
-        first = "it is" if len(errors) == 1 else "the first are"
-        raise NewscorpusError(
-            "E301",
-            f"the project has {count}, so nothing was built.",
-            fix=f"Run `newscorpus validate` for the full report and fix them; {first}:"
-            f"{shown}{more}",
-        )
+        _refuse_invalid(sort_issues(errors))
+    if refused is not None:
+        raise refused
 
 
-def _check_target(target: Path, project: Project) -> None:
-    """Refuse an output folder the build would destroy: one that is not a previous build."""
+def _refuse_invalid(errors: Sequence[Issue]) -> None:
+    """E301 naming the first five of ``errors`` (sorted as in the validation report)."""
+    shown = "".join(f"\n  {issue.render()}" for issue in errors[:5])
+    more = f"\n  ... and {len(errors) - 5} more" if len(errors) > 5 else ""
+    count = f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}"
+    first = "it is" if len(errors) == 1 else "the first are"
+    raise NewscorpusError(
+        "E301",
+        f"the project has {count}, so nothing was built.",
+        fix=f"Run `newscorpus validate` for the full report and fix them; {first}:{shown}{more}",
+    )
+
+
+def _target_problem(target: Path, project: Project) -> NewscorpusError | None:
+    """E306 for an output folder the build would destroy (one that is not a previous build),
+    returned rather than raised: validation errors, found later, come first."""
     root = project.root.resolve()
     inside = root.is_relative_to(target)
     foreign = False
@@ -278,12 +325,13 @@ def _check_target(target: Path, project: Project) -> None:
         what = (
             "holds the project itself" if inside else f"is not a newscorpus build (no {MANIFEST})"
         )
-        raise NewscorpusError(
+        return NewscorpusError(
             "E306",
             f"the output folder {target} {what}; the build replaces its output folder as a "
             "whole, so it refuses to use this one.",
             fix="Pass a new or empty folder with --out, or remove this one.",
         )
+    return None
 
 
 def _swap(work: Path, target: Path) -> None:
@@ -334,38 +382,109 @@ def shard_path(config: str, split: str, index: int, count: int) -> str:
     return f"{DATA_DIR}/{config}/{split}-{index:05d}-of-{count:05d}.parquet"
 
 
-def _write_data(
-    project: Project,
-    schema: Schema,
-    settings: BuildSettings,
-    by_split: dict[str, list[str]],
-    work: Path,
-    on_document: Callable[[str], None] | None,
-) -> Stats:
-    from newscorpus.features import config_features
-    from newscorpus.nlp import make_nlp
+class _Run:
+    """One pass over the documents: validate each, and make and write its rows until an error
+    is seen (then only validate). Holds one shard's documents at a time."""
 
-    features = config_features(schema)
-    nlp = make_nlp()
-    stats = Stats()
-    with _quiet_datasets(), _gc_paused():
-        for split in SPLITS:
-            ids = by_split[split]
-            size = settings.docs_per_shard
-            count = max(1, math.ceil(len(ids) / size))
-            for index in range(count):
-                chunk = ids[index * size : (index + 1) * size]
-                rows = _shard_rows(project, schema, settings, split, chunk, nlp, stats, on_document)
-                for config in CONFIGS:
-                    # Let each config's rows go once written: kept in `rows` (or in a loop
-                    # variable) they stayed alive while the next shard's were made, so a build
-                    # of several shards held two shards' rows at its peak.
-                    config_rows = rows.pop(config)
-                    path = work / shard_path(config, split, index, count)
-                    num_bytes = _write_parquet(config_rows, features[config], path, config)
-                    stats.count_rows(config, split, len(config_rows), num_bytes)
-                    stats.file_bytes[config] += path.stat().st_size
-                    del config_rows
+    def __init__(
+        self,
+        project: Project,
+        schema: Schema,
+        settings: BuildSettings,
+        files: dict[str, list[Path]],
+        work: Path | None,
+        on_document: Callable[[str], None] | None,
+    ) -> None:
+        self.project = project
+        self.schema = schema
+        self.settings = settings
+        self.files = files
+        #: The temporary output folder; None once nothing more is to be written.
+        self.work = work
+        self.on_document = on_document
+        self.stats = Stats()
+        #: Validation errors of the documents, in document order.
+        self.errors: list[Issue] = []
+        #: The first E302/E303 met while making rows.
+        self.row_error: NewscorpusError | None = None
+
+    def stream(self, by_split: dict[str, list[str]]) -> None:
+        """Go through every document in shard order, then tidy the data folder."""
+        from newscorpus.features import config_features
+        from newscorpus.nlp import make_nlp
+
+        building = self.work is not None
+        features = config_features(self.schema) if building else {}
+        nlp = make_nlp() if building else None
+        with _quiet_datasets(), _gc_paused():
+            for split in SPLITS:
+                ids = by_split[split]
+                size = self.settings.docs_per_shard
+                count = max(1, math.ceil(len(ids) / size))
+                for index in range(count):
+                    chunk = ids[index * size : (index + 1) * size]
+                    self._shard(split, index, count, chunk, features, nlp)
+        if self.work is not None:
+            _drop_empty(self.work, self.stats)
+
+    def _shard(
+        self,
+        split: str,
+        index: int,
+        count: int,
+        chunk: Sequence[str],
+        features: dict[str, Features],
+        nlp: Any,
+    ) -> None:
+        from newscorpus.validate import check_document
+
+        checked = []
+        for doc_id in chunk:
+            result = check_document(self.project, doc_id, self.files.get(doc_id, ()), self.schema)
+            self.errors += result.errors
+            if self.work is not None:
+                checked.append((doc_id, result))
+        if self.errors:
+            self.work = None
+        if self.work is None:
+            if self.on_document is not None:
+                for doc_id in chunk:
+                    self.on_document(doc_id)
+            return
+        # What validation read and computed goes once the documents are made from it, so the
+        # shard's rows grow beside the documents alone, as when the build read them itself.
+        docs = [_checked_document(doc_id, result, self.stats) for doc_id, result in checked]
+        del checked
+        try:
+            rows = _shard_rows(
+                self.project,
+                self.schema,
+                self.settings,
+                split,
+                docs,
+                nlp,
+                self.stats,
+                self.on_document,
+            )
+        except NewscorpusError as err:
+            # Validation goes on: an error in a later document still wins as E301.
+            self.row_error, self.work = err, None
+            return
+        del docs
+        for config in CONFIGS:
+            # Let each config's rows go once written: kept in `rows` (or in a loop
+            # variable) they stayed alive while the next shard's were made, so a build
+            # of several shards held two shards' rows at its peak.
+            config_rows = rows.pop(config)
+            path = self.work / shard_path(config, split, index, count)
+            num_bytes = _write_parquet(config_rows, features[config], path, config)
+            self.stats.count_rows(config, split, len(config_rows), num_bytes)
+            self.stats.file_bytes[config] += path.stat().st_size
+            del config_rows
+
+
+def _drop_empty(work: Path, stats: Stats) -> None:
+    """Remove the files of splits without rows, and the folders of configs without any."""
     for config in CONFIGS:
         for split in SPLITS:
             if not stats.rows[config][split]:
@@ -373,7 +492,6 @@ def _write_data(
                     path.unlink()
         if not stats.splits(config):
             (work / DATA_DIR / config).rmdir()
-    return stats
 
 
 def _shard_rows(
@@ -381,7 +499,7 @@ def _shard_rows(
     schema: Schema,
     settings: BuildSettings,
     split: str,
-    chunk: Sequence[str],
+    docs: Sequence[Document],
     nlp: Any,
     stats: Stats,
     on_document: Callable[[str], None] | None,
@@ -389,7 +507,6 @@ def _shard_rows(
     from newscorpus.nlp import segment
 
     rows: dict[str, list[dict[str, Any]]] = {config: [] for config in CONFIGS}
-    docs = [load_document(project, doc_id, stats) for doc_id in chunk]
     # spaCy refuses texts over max_length (a guard for parsers); tokenizing and splitting
     # sentences of a long article is fine.
     nlp.max_length = max([nlp.max_length, *(len(d.text) + 1 for d in docs)])
@@ -418,6 +535,19 @@ def _shard_rows(
     return rows
 
 
+def _checked_document(doc_id: str, result: CheckedDocument, stats: Stats) -> Document:
+    """The document from what validation read and computed: nothing is read again."""
+    article = result.article
+    # A document without validation errors has all of these (the build checks first).
+    assert article.meta is not None and article.raw is not None
+    assert article.text is not None and article.normalised is not None
+    annotations = result.annotations()
+    _count_edits(article.normalised, stats)
+    stats.unannotated += annotations is None
+    meta = ArticleMeta.from_dict(article.meta)
+    return _document(doc_id, meta, article.raw, article.text, article.normalised, annotations)
+
+
 def load_document(project: Project, doc_id: str, stats: Stats | None = None) -> Document:
     """The document ``doc_id`` as the build sees it: stored text, annotations, raw text,
     alignment and source metadata (the ``documents`` row's columns in ``meta``).
@@ -443,16 +573,26 @@ def load_document(project: Project, doc_id: str, stats: Stats | None = None) -> 
     if stats is not None:
         _count_edits(result, stats)
         stats.unannotated += annotations is None
-    meta = article.meta
+    return _document(doc_id, article.meta, article.raw, article.text, result, annotations)
+
+
+def _document(
+    doc_id: str,
+    meta: ArticleMeta,
+    raw: str,
+    text: str,
+    result: Normalised,
+    annotations: AnnotationFile | None,
+) -> Document:
     return Document(
         id=doc_id,
-        text=article.text,
+        text=text,
         entities=annotations.entities if annotations else (),
         relations=annotations.relations if annotations else (),
         title=meta.title,
         meta={
             "category": meta.category,
-            "raw_text": article.raw,
+            "raw_text": raw,
             "alignment": [
                 {"raw_start": a, "raw_end": b, "start": c, "end": d}
                 for a, b, c, d in result.alignment.to_list()
