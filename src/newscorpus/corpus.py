@@ -75,12 +75,25 @@ def doc_ids(project: Project) -> list[str]:
     return sorted(p.name for p in project.corpus.iterdir() if (p / META_FILE).is_file())
 
 
+def load_meta(project: Project, doc_id: str) -> ArticleMeta:
+    """Read one stored article's metadata only (what duplicate checks need).
+
+    Raises:
+        NewscorpusError: E212 when meta.json is missing or unreadable.
+    """
+    return _read_entry(project, doc_id, with_texts=False).meta
+
+
 def load_article(project: Project, doc_id: str) -> Article:
     """Read one stored article.
 
     Raises:
         NewscorpusError: E212 when a file of the entry is missing or unreadable.
     """
+    return _read_entry(project, doc_id, with_texts=True)
+
+
+def _read_entry(project: Project, doc_id: str, *, with_texts: bool) -> Article:
     folder = article_dir(project, doc_id)
     where = project.relative(folder)
     try:
@@ -88,8 +101,10 @@ def load_article(project: Project, doc_id: str) -> Article:
         if not isinstance(data, dict):
             raise TypeError("meta.json is not a JSON object")
         meta = ArticleMeta.from_dict(data)
-        raw = (folder / RAW_FILE).read_bytes().decode("utf-8")
-        text = (folder / TEXT_FILE).read_bytes().decode("utf-8")
+        raw = text = ""
+        if with_texts:
+            raw = (folder / RAW_FILE).read_bytes().decode("utf-8")
+            text = (folder / TEXT_FILE).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
         raise NewscorpusError(
             "E212",

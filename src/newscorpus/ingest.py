@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from newscorpus.corpus import ArticleMeta, doc_ids, load_article, store_article
+from newscorpus.corpus import ArticleMeta, doc_ids, load_meta, store_article
 from newscorpus.errors import InputError
 from newscorpus.project import Project
 from newscorpus.sources import decode_text, read_text_file
@@ -209,7 +209,7 @@ def add_articles(project: Project, articles: Sequence[NewArticle]) -> list[Artic
     """
     from newscorpus.normalise import normalise
 
-    known = {load_article(project, i).meta.raw_sha256: i for i in doc_ids(project)}
+    known = {load_meta(project, i).raw_sha256: i for i in doc_ids(project)}
     taken = set(known.values())
     planned: list[tuple[ArticleMeta, bytes, str]] = []
     for article in articles:
