@@ -26,6 +26,15 @@ RAW = f"corpus/{DOC}/raw.txt"
 TEXT = f"corpus/{DOC}/text.txt"
 META = f"corpus/{DOC}/meta.json"
 OK = "ok: 1 annotation file, 1 article, no problems\n"
+#: What renormalise and reanchor report after "Strategic Dialog" became "Dialogue".
+DIALOGUE_REPORT = (
+    f"{DOC}: annotations 80 unchanged, 41 moved, 3 changed, 0 lost\n"
+    '  T52 changed EVENT "13th India-Japan Foreign Ministers\u2019 Strategic Dialog" '
+    "[2758, 2810) -> [2758, 2812) "
+    '"13th India-Japan Foreign Ministers\u2019 Strategic Dialogue"\n'
+    "  R22 changed participates_in T55 -> T52\n"
+    "  R23 changed participates_in T56 -> T52\n"
+)
 
 
 def run(root: Path, *args: str) -> tuple[int, str, str]:
@@ -100,13 +109,7 @@ def test_a_corrected_typo_is_reported_then_accepted(seed_project: Path) -> None:
     )
     assert run(seed_project, "renormalise", "--accept-raw-edits") == (
         0,
-        f"{DOC}: annotations 80 unchanged, 41 moved, 3 changed, 0 lost\n"
-        '  T52 changed EVENT "13th India-Japan Foreign Ministers\u2019 Strategic Dialog" '
-        "[2758, 2810) -> [2758, 2812) "
-        '"13th India-Japan Foreign Ministers\u2019 Strategic Dialogue"\n'
-        "  R22 changed participates_in T55 -> T52\n"
-        "  R23 changed participates_in T56 -> T52\n"
-        "1 document(s) renormalised\n",
+        DIALOGUE_REPORT + "1 document(s) renormalised\n",
         "",
     )
     assert run(seed_project, "validate") == (0, OK, "")
@@ -267,14 +270,7 @@ def test_stale_annotations_follow_the_fix_validate_names(seed_project: Path) -> 
     )
     assert run(seed_project, "reanchor", DOC, "--dry-run")[0] == 0
     assert (seed_project / ANN).read_bytes() == old_annotations
-    assert run(seed_project, "reanchor", DOC)[1] == (
-        f"{DOC}: annotations 80 unchanged, 41 moved, 3 changed, 0 lost\n"
-        '  T52 changed EVENT "13th India-Japan Foreign Ministers\u2019 Strategic Dialog" '
-        "[2758, 2810) -> [2758, 2812) "
-        '"13th India-Japan Foreign Ministers\u2019 Strategic Dialogue"\n'
-        "  R22 changed participates_in T55 -> T52\n"
-        "  R23 changed participates_in T56 -> T52\n"
-    )
+    assert run(seed_project, "reanchor", DOC)[1] == DIALOGUE_REPORT
     assert run(seed_project, "validate") == (0, OK, "")
     assert (seed_project / ANN).read_bytes() == moved
 
