@@ -20,6 +20,8 @@ CODES: dict[str, str] = {
     "E001": "no corpus project found (no pyproject.toml with a [tool.newscorpus] table)",
     "E002": "the project configuration is invalid",
     "E003": "the schema file is missing or invalid",
+    "E010": "another newscorpus command holds the project lock",
+    "E011": "an interrupted change cannot be completed (its journal or staged files are damaged)",
     # --- E1xx / W1xx: annotations (validate.py) --------------------------------------------------
     "E101": "annotation file is not UTF-8 text (another encoding, or unreadable)",
     "E102": "annotation file is binary (holds NUL bytes)",

@@ -1,0 +1,291 @@
+"""All-or-nothing changes to several files: stage, journal, apply, and recover after a crash.
+
+Every command that changes more than one file of a project (``add``, ``renormalise``,
+``reanchor``, ``preannotate``, each importer, ``adjudicate``) builds its writes inside
+:func:`transaction` and touches the tree through nothing else. The protocol is git's and
+SQLite's, reduced to what a folder of files needs:
+
+1. ``txn.write`` stages each new file under ``.newscorpus/txn/<id>/`` (fsynced); the tree is
+   not touched yet, so an error or a kill here leaves the project as it was.
+2. On a clean exit the journal (every operation, with the sha256 of each staged file) is written
+   to a temp name, fsynced and renamed to ``<id>.journal``: **that rename is the commit point**.
+3. The operations are applied in order (renames and unlinks, each safe to repeat), then the
+   journal and the staging folder are deleted.
+
+:func:`recover` runs first in every writing command, under the lock: a complete journal is
+rolled forward (operations already applied are recognised by their hash), and staging with no
+journal is deleted. After a kill at any point the project is therefore either as before or as
+after the command, once the next writing command (or ``newscorpus recover``) has run.
+
+For tests, ``NEWSCORPUS_FAULT_AFTER=k`` makes the process exit hard (as a SIGKILL would) after
+the k-th step (each staged file, the commit, each applied operation), so every point is
+reachable without timing luck.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newscorpus.errors import NewscorpusError
+from newscorpus.io import dumps_json, umask
+from newscorpus.lock import project_lock, state_dir
+from newscorpus.project import Project
+
+TXN_DIR = "txn"
+JOURNAL_SUFFIX = ".journal"
+FAULT_ENV = "NEWSCORPUS_FAULT_AFTER"
+
+
+@dataclass
+class _Fault:
+    """Counts steps and exits hard at the one ``NEWSCORPUS_FAULT_AFTER`` names."""
+
+    after: int | None = field(default=None)
+    steps: int = 0
+
+    @classmethod
+    def from_env(cls) -> _Fault:
+        raw = os.environ.get(FAULT_ENV, "")
+        return cls(int(raw) if raw.isdigit() else None)
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.after is not None and self.steps >= self.after:
+            os._exit(137)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return _sha256(path.read_bytes())
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+class Transaction:
+    """The writes of one command, staged until the block ends cleanly.
+
+    Use through :func:`transaction`; paths are inside the project root.
+    """
+
+    def __init__(self, project: Project, command: str) -> None:
+        self.project = project
+        self.command = command
+        self.id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.folder = state_dir(project) / TXN_DIR
+        self.staging = self.folder / self.id
+        self._ops: list[dict[str, Any]] = []
+        self._targets: dict[str, int] = {}
+        self._fault = _Fault.from_env()
+
+    def _relative(self, path: Path) -> str:
+        root = self.project.root.resolve()
+        full = (path if path.is_absolute() else root / path).resolve()
+        try:
+            rel = full.relative_to(root)
+        except ValueError:
+            raise ValueError(f"{path} is outside the project {root}") from None
+        if rel.parts[:1] == (state_dir(self.project).name,) or not rel.parts:
+            raise ValueError(f"{path} is not a project file a transaction may change")
+        return rel.as_posix()
+
+    def _add(self, op: dict[str, Any]) -> None:
+        # A later operation on the same path replaces the earlier one: the last write wins.
+        index = self._targets.get(op["path"])
+        if index is None:
+            self._targets[op["path"]] = len(self._ops)
+            self._ops.append(op)
+        else:
+            self._ops[index] = op
+
+    def write(self, path: Path, data: bytes) -> None:
+        """Stage ``data`` as the new content of ``path`` (created with its parent folders)."""
+        rel = self._relative(path)
+        if not self.staging.exists():
+            self.staging.mkdir(parents=True)
+        staged = f"{len(self._ops):06d}"
+        if rel in self._targets:
+            staged = self._ops[self._targets[rel]].get("staged") or staged
+        with (self.staging / staged).open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._add({"op": "write", "path": rel, "staged": staged, "sha256": _sha256(data)})
+        self._fault.step()
+
+    def write_text(self, path: Path, text: str) -> None:
+        """Stage UTF-8 text (``\\n`` line ends kept as given)."""
+        self.write(path, text.encode("utf-8"))
+
+    def write_json(self, path: Path, data: Any) -> None:
+        """Stage JSON in the project's style (see :func:`newscorpus.io.dumps_json`)."""
+        self.write_text(path, dumps_json(data))
+
+    def remove(self, path: Path) -> None:
+        """Stage the removal of the file ``path`` (a missing file is not an error)."""
+        self._add({"op": "remove", "path": self._relative(path)})
+
+    @property
+    def paths(self) -> list[str]:
+        """Project-relative paths this transaction changes, in order."""
+        return [op["path"] for op in self._ops]
+
+    def _commit(self) -> None:
+        journal = {"id": self.id, "command": self.command, "ops": self._ops}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.staging.exists():
+            _fsync_dir(self.staging)
+        tmp = self.folder / f"{self.id}{JOURNAL_SUFFIX}.tmp"
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(journal, ensure_ascii=False))
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(self.folder / f"{self.id}{JOURNAL_SUFFIX}")
+        _fsync_dir(self.folder)
+        self._fault.step()
+        _apply(self.project, self.folder / f"{self.id}{JOURNAL_SUFFIX}", self._fault)
+
+    def _discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class JournalError(NewscorpusError):
+    """A committed journal cannot be completed (E011): a staged file is gone or changed."""
+
+
+def _apply(project: Project, journal_path: Path, fault: _Fault | None = None) -> int:
+    """Apply a committed journal's operations (idempotent), then delete it; return the count."""
+    journal = json.loads(journal_path.read_text("utf-8"))
+    staging = journal_path.parent / journal["id"]
+    mode = 0o666 & ~umask()
+    dirs: set[Path] = set()
+    for op in journal["ops"]:
+        target = project.root / op["path"]
+        if op["op"] == "write":
+            staged = staging / op["staged"]
+            if staged.exists():
+                if _file_sha256(staged) != op["sha256"]:
+                    raise _broken(journal_path, op["path"], "its staged copy is corrupt")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staged.chmod(mode)
+                staged.replace(target)
+            elif _file_sha256(target) != op["sha256"]:
+                raise _broken(journal_path, op["path"], "its staged copy is missing")
+        else:
+            target.unlink(missing_ok=True)
+        dirs.add(target.parent)
+        if fault is not None:
+            fault.step()
+    for folder in sorted(dirs):
+        if folder.exists():
+            _fsync_dir(folder)
+    journal_path.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    return len(journal["ops"])
+
+
+def _broken(journal_path: Path, path: str, why: str) -> JournalError:
+    return JournalError(
+        "E011",
+        f"cannot complete the interrupted change recorded in {journal_path.name}: {path}: {why}.",
+        fix=f"Restore the project from git (git status shows what changed), then delete "
+        f"{journal_path.parent}.",
+    )
+
+
+def recover(project: Project) -> list[str]:
+    """Finish or undo what a killed command left; return one line per recovered transaction.
+
+    Call with the project lock held. Committed journals are rolled forward in id (time) order;
+    staging folders and journal temp files without a committed journal are deleted.
+    """
+    folder = state_dir(project) / TXN_DIR
+    if not folder.is_dir():
+        return []
+    said: list[str] = []
+    for journal_path in sorted(folder.glob(f"*{JOURNAL_SUFFIX}")):
+        try:
+            command = json.loads(journal_path.read_text("utf-8"))["command"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise _broken(journal_path, journal_path.name, "the journal is unreadable") from None
+        count = _apply(project, journal_path)
+        said.append(f"recovered: completed an interrupted `{command}` ({count} file operation(s))")
+    for leftover in sorted(folder.iterdir()):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+            said.append(f"recovered: discarded unfinished change {leftover.name} (never applied)")
+        else:
+            leftover.unlink(missing_ok=True)
+    return said
+
+
+#: What recovery said in this process, for the CLI to print once.
+recovered_messages: list[str] = []
+#: Commands whose transaction committed in this process, so an interrupt can say what was done.
+completed: list[str] = []
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the journal commits and applies, so Ctrl-C lands after."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextmanager
+def writing(project: Project, command: str) -> Iterator[None]:
+    """Hold the project lock and recover first: the start of every writing command."""
+    with project_lock(project, command):
+        recovered_messages.extend(recover(project))
+        yield
+
+
+@contextmanager
+def transaction(project: Project, command: str) -> Iterator[Transaction]:
+    """Collect one command's writes and apply them all, or none.
+
+    The block stages writes with :meth:`Transaction.write` and :meth:`Transaction.remove`; an
+    exception in the block discards them and leaves the project untouched.
+
+    >>> with transaction(project, "add") as txn:  # doctest: +SKIP
+    ...     txn.write_text(project.corpus / "doc" / "text.txt", text)
+    """
+    with writing(project, command):
+        txn = Transaction(project, command)
+        try:
+            yield txn
+        except BaseException:
+            txn._discard()
+            raise
+        if not txn._ops:
+            txn._discard()
+            return
+        with _signals_deferred():
+            txn._commit()
+            completed.append(command)
