@@ -51,8 +51,19 @@ class AnnotationFile:
         }
 
 
-def annotation_path(project: Project, doc_id: str) -> Path:
-    return project.annotations / f"{doc_id}{ANNOTATION_SUFFIX}"
+#: Each annotator's own set lives in ``annotations/annotators/<name>/``; gold stays at the top.
+ANNOTATORS_DIR = "annotators"
+
+
+def annotator_dir(project: Project, annotator: str) -> Path:
+    """The folder of one annotator's annotation files (same format as gold)."""
+    return project.annotations / ANNOTATORS_DIR / annotator
+
+
+def annotation_path(project: Project, doc_id: str, annotator: str | None = None) -> Path:
+    """Gold's file for ``doc_id``, or ``annotator``'s own when one is named."""
+    folder = project.annotations if annotator is None else annotator_dir(project, annotator)
+    return folder / f"{doc_id}{ANNOTATION_SUFFIX}"
 
 
 def annotation_files(project: Project) -> list[Path]:
