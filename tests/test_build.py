@@ -15,10 +15,11 @@ from huggingface_hub import DatasetCard
 
 from build_helpers import Ent, add_document, small_project, tree_digest
 from conftest import make_project
+from newscorpus.buildinfo import BuildResult
 from newscorpus.cli import main
 from newscorpus.errors import NewscorpusError
 from newscorpus.model import outermost
-from newscorpus.package import BuildResult, build, load_document
+from newscorpus.package import build, load_document
 from newscorpus.project import Project, load_project
 from newscorpus.splits import assign_split, hashed_split
 

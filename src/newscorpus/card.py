@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from datasets import Features
     from huggingface_hub import DatasetCardData
 
-    from newscorpus.package import BuildSettings, Stats
+    from newscorpus.buildinfo import BuildSettings, Stats
     from newscorpus.project import Project
 
 _SIZE_CATEGORIES = (

@@ -20,7 +20,7 @@ from newscorpus.splits import SPLITS
 if TYPE_CHECKING:
     from datasets import Features
 
-    from newscorpus.package import Stats
+    from newscorpus.buildinfo import Stats
     from newscorpus.project import Project
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"

@@ -27,7 +27,7 @@ from newscorpus.splits import SPLITS
 from newscorpus.views import CONFIGS
 
 if TYPE_CHECKING:
-    from newscorpus.package import Stats
+    from newscorpus.buildinfo import Stats
 
 MANIFEST = "manifest.json"
 #: The project's prose for the card; a source of the build like the corpus.
