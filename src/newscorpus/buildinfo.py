@@ -137,3 +137,5 @@ class BuildResult:
     out: Path
     stats: Stats
     warnings: tuple[str, ...]
+    #: Documents whose validation and rows came from the cache.
+    cached: int = 0

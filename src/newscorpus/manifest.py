@@ -41,8 +41,12 @@ def write_manifest(
     settings: dict[str, Any],
     stats: Stats,
     rules: Sequence[str],
+    known: dict[str, str] | None = None,
 ) -> None:
-    """Write ``folder/manifest.json`` listing every other file of ``folder``."""
+    """Write ``folder/manifest.json`` listing every other file of ``folder``; ``known`` holds
+    sha256 digests by path already computed (of files just written), which are not read
+    again."""
+    known = known or {}
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     manifest = {
         "name": project.name,
@@ -57,7 +61,11 @@ def write_manifest(
             config: {split: stats.rows[config][split] for split in SPLITS} for config in CONFIGS
         },
         "files": [
-            {"path": path, "size": (folder / path).stat().st_size, "sha256": sha256(folder / path)}
+            {
+                "path": path,
+                "size": (folder / path).stat().st_size,
+                "sha256": known.get(path) or sha256(folder / path),
+            }
             for path in files
             if path != MANIFEST
         ],

@@ -19,6 +19,12 @@ differ from ``spacy.blank("en")``:
   ``newscorpus_line_breaks`` component starts a sentence after every whitespace token that holds
   a newline, before the ``sentencizer`` (which keeps boundaries already set) does the rest.
 
+The build does not run the pipeline on whole documents: :func:`segment_text` tokenises and
+splits each line on its own, which gives the same sentences and token offsets (spaCy tokenises
+the text between whitespace without looking further, and no sentence crosses a line break) and
+runs many times faster: on a long paragraph after a line break spaCy's tokenizer slows down
+twenty-fold, and the Python ``newscorpus_line_breaks`` component is not needed at all.
+
 Importing this module imports spaCy: other modules import it inside the functions that need it.
 """
 
@@ -111,4 +117,31 @@ def segment(doc: Doc) -> list[Sentence]:
         tokens = tuple((t.idx, t.idx + len(t)) for t in sent if not t.is_space)
         if tokens:
             sentences.append(Sentence(tokens[0][0], tokens[-1][1], tokens))
+    return sentences
+
+
+def segment_text(nlp: Language, text: str) -> list[Sentence]:
+    """The sentences of ``text`` as :func:`segment` gives them for ``nlp(text)``, made line by
+    line with ``nlp``'s tokenizer and ``sentencizer`` (see the module docstring).
+
+    >>> [(s.start, s.end) for s in segment_text(make_nlp(), "Title\n\nOne. Two.")]
+    [(0, 5), (7, 11), (12, 16)]
+    """
+    tokenizer, sentencizer = nlp.tokenizer, nlp.get_pipe("sentencizer")
+    sentences = []
+    offset = 0
+    for line in text.split("\n"):
+        if line and not line.isspace():
+            doc = sentencizer(tokenizer(line))
+            tokens: list[tuple[int, int]] = []
+            for token in doc:
+                if token.is_sent_start and tokens:
+                    sentences.append(Sentence(tokens[0][0], tokens[-1][1], tuple(tokens)))
+                    tokens = []
+                if not token.is_space:
+                    start = offset + token.idx
+                    tokens.append((start, start + len(token)))
+            if tokens:
+                sentences.append(Sentence(tokens[0][0], tokens[-1][1], tuple(tokens)))
+        offset += len(line) + 1
     return sentences

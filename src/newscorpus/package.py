@@ -31,14 +31,17 @@ Build options live in ``[tool.newscorpus.build]`` (see :class:`BuildSettings`).
 from __future__ import annotations
 
 import gc
+import json
 import math
+import os
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from newscorpus.annotations import (
     AnnotationFile,
@@ -47,36 +50,38 @@ from newscorpus.annotations import (
     read_annotations,
 )
 from newscorpus.buildinfo import BuildResult, BuildSettings, Stats
+from newscorpus.cache import Cache, FileHashes, cache_dir
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
+from newscorpus.docunit import DocumentInputs, ProcessSettings, keys_of
+from newscorpus.engines import EngineSettings, map_shards
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.io import dumps_json, umask
-from newscorpus.manifest import CARD_PROSE, MANIFEST
-from newscorpus.model import Document, outermost
+from newscorpus.manifest import CARD_PROSE, MANIFEST, sha256
+from newscorpus.model import Document
 from newscorpus.project import Project
 from newscorpus.schema import Schema
-from newscorpus.splits import SPLITS, assign_split, check_overrides
-from newscorpus.views import (
-    CONFIGS,
-    DOCUMENTS,
-    RELATIONS,
-    SENTENCES,
-    document_row,
-    merge_sentences,
-    relation_rows,
-    sentence_rows,
+from newscorpus.shards import (
+    BATCH_SIZES,
+    DATA_DIR,
+    DocSpec,
+    ShardResult,
+    ShardSpec,
+    merge_stats,
+    run_shard,
+    shard_path,
+    stats_from_json,
+    stats_to_json,
 )
+from newscorpus.splits import SPLITS, assign_split, check_overrides
+from newscorpus.views import CONFIGS
 
 if TYPE_CHECKING:
-    from datasets import Features
-
     from newscorpus.normalise import Normalised
-    from newscorpus.validate import CheckedDocument
+
+__all__ = ["BATCH_SIZES", "DATA_DIR", "build", "default_out", "load_document", "shard_path"]
 
 README = "README.md"
 CROISSANT = "croissant.json"
-DATA_DIR = "data"
-#: Rows per Parquet row group, per config: fixed so the bytes do not depend on library defaults.
-BATCH_SIZES = {DOCUMENTS: 100, SENTENCES: 1000, RELATIONS: 1000}
 
 
 def default_out(project: Project) -> Path:
@@ -89,23 +94,30 @@ def build(
     out: Path | None = None,
     *,
     on_document: Callable[[str], None] | None = None,
+    engine: EngineSettings | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build the dataset folder of ``project`` at ``out`` (default :func:`default_out`).
 
     Args:
         project: the corpus project.
         out: the output folder; replaced as a whole when the build succeeds.
-        on_document: called with each document id once it is done with (progress): validated,
-            and its rows made while the build has met no error.
+        on_document: called with each document id once it is done with (progress): per
+            document when shards run here, per shard when they run in workers.
+        engine: where shards run (default: a process pool on every core).
+        use_cache: look results up in, and store them to, ``.newscorpus/cache/``; the output is
+            the same either way.
 
     Raises:
         NewscorpusError: E301 the project has validation errors; E302 an entity does not align
             to token boundaries; E303 a relation names a missing entity; E304 a bad build
             setting; E305 a bad split override; E306 ``out`` is not a previous build; E003 the
-            schema is invalid.
+            schema is invalid; E320-E322 a bad engine option or an unreachable Dask scheduler.
     """
     from newscorpus.validate import files_by_id, project_issues
 
+    engine = engine if engine is not None else EngineSettings()
+    engine.workers()  # a bad option fails before any work
     schema = Schema.load(project.schema_path)
     settings = BuildSettings.from_project(project)
     check_overrides(project.split_overrides)
@@ -142,8 +154,8 @@ def build(
     try:
         if work is not None:
             work.chmod(0o777 & ~umask())
-        run = _Run(project, schema, settings, files_by_id(files), work, on_document)
-        run.stream(by_split)
+        run = _Run(project, schema, settings, work, target, use_cache)
+        run.stream(by_split, files_by_id(files), engine, on_document)
         # validate_project's order: the documents' issues, then the project's. The documents
         # came in shard order, not id order, but their issues name their own files, so sorting
         # by file puts them where the report has them.
@@ -151,7 +163,8 @@ def build(
         if run.row_error is not None:
             raise run.row_error
         assert work is not None  # no error: the build went on to the end
-        _write_metadata(project, schema, settings, run.stats, work)
+        _drop_empty(work, run.stats)
+        _write_metadata(project, schema, settings, run.stats, work, run.known)
         _swap(work, target)
     except BaseException:
         if work is not None:
@@ -160,7 +173,7 @@ def build(
                 with suppress(OSError):  # not empty: someone else wrote there meanwhile
                     folder.rmdir()
         raise
-    return BuildResult(target, run.stats, warnings)
+    return BuildResult(target, run.stats, warnings, run.cached)
 
 
 def _errors(issues: Sequence[Issue]) -> list[Issue]:
@@ -225,28 +238,175 @@ def _swap(work: Path, target: Path) -> None:
     shutil.rmtree(old)
 
 
-@contextmanager
-def _quiet_datasets() -> Iterator[None]:
-    """Silence ``datasets`` progress bars for the build, restoring the caller's setting."""
-    import datasets
+class _Run:
+    """One pass over the documents, shard by shard: validate each, and make and write its rows
+    until an error is seen (then only validate). A shard whose documents are all unchanged, and
+    whose previous files are the ones made from them, is taken over from the previous build."""
 
-    was_enabled = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            datasets.enable_progress_bars()
+    def __init__(
+        self,
+        project: Project,
+        schema: Schema,
+        settings: BuildSettings,
+        work: Path | None,
+        target: Path,
+        use_cache: bool,
+    ) -> None:
+        self.project = project
+        self.schema = schema
+        self.settings = settings
+        #: The temporary output folder; None when nothing is to be written.
+        self.work = work
+        self.target = target
+        self.cache_root = cache_dir(project) if use_cache else None
+        self.cache = Cache(self.cache_root)
+        self.stats = Stats()
+        #: Validation errors of the documents, in document order.
+        self.errors: list[Issue] = []
+        #: The first E302/E303 met while making rows.
+        self.row_error: NewscorpusError | None = None
+        #: sha256 of the data files written, by path (the manifest need not read them again).
+        self.known: dict[str, str] = {}
+        #: Documents whose result came from the cache.
+        self.cached = 0
+
+    def stream(
+        self,
+        by_split: dict[str, list[str]],
+        files: dict[str, list[Path]],
+        engine: EngineSettings,
+        on_document: Callable[[str], None] | None,
+    ) -> None:
+        """Run every shard (reused ones aside) on ``engine`` and add up their results in shard
+        order."""
+        specs = self._specs(by_split, files)
+        results: dict[int, ShardResult] = {}
+        previous = _previous_files(self.target) if self.work is not None else {}
+        for i, spec in enumerate(specs):
+            reused = self._reuse(spec, previous)
+            if reused is not None:
+                results[i] = reused
+                _report(spec, on_document)
+        todo = [i for i in range(len(specs)) if i not in results]
+        # Shards run here report each document; in workers, each shard as it comes back.
+        here = engine.engine == "serial" or engine.workers() == 1 or len(todo) <= 1
+        fn: Callable[[ShardSpec], ShardResult] = (
+            partial(run_shard, on_document=on_document) if here else run_shard
+        )
+
+        def done(k: int, result: ShardResult) -> None:
+            if not here:
+                _report(specs[todo[k]], on_document)
+
+        with _gc_paused():
+            computed = map_shards(fn, [specs[i] for i in todo], engine, done)
+        for i, result in zip(todo, computed, strict=True):
+            results[i] = result
+            self._remember(specs[i], result)
+        for i in range(len(specs)):
+            result = results[i]
+            self.errors += result.errors
+            if self.row_error is None:
+                self.row_error = result.error()
+            merge_stats(self.stats, result.stats)
+            self.cached += result.cached
+            self.known.update(dict(result.files.values()))
+
+    def _specs(
+        self, by_split: dict[str, list[str]], files: dict[str, list[Path]]
+    ) -> list[ShardSpec]:
+        from newscorpus.features import config_features
+        from newscorpus.parquet import ConfigSchema
+
+        rows = None
+        if self.work is not None:
+            rows = {c: ConfigSchema(f) for c, f in config_features(self.schema).items()}
+        process = ProcessSettings(self.schema, self.settings, rows)
+        hashes = FileHashes(self.project, self.cache_root)
+        specs = []
+        size = self.settings.docs_per_shard
+        for split in SPLITS:
+            ids = by_split[split]
+            count = max(1, math.ceil(len(ids) / size))
+            for index in range(count):
+                docs = []
+                for doc_id in ids[index * size : (index + 1) * size]:
+                    inputs = DocumentInputs(self.project, doc_id, tuple(files.get(doc_id, ())))
+                    keys = keys_of(inputs, process, hashes) if self.cache_root else (None, None)
+                    docs.append(DocSpec(doc_id, inputs.files, *keys))
+                specs.append(
+                    ShardSpec(
+                        self.project,
+                        process,
+                        split,
+                        index,
+                        count,
+                        tuple(docs),
+                        self.work,
+                        self.cache_root,
+                    )
+                )
+        hashes.save()
+        return specs
+
+    def _reuse(self, spec: ShardSpec, previous: dict[str, str]) -> ShardResult | None:
+        """The shard's result, its files linked from the previous build, when every document
+        is unchanged and the previous files are the ones made from them; else None."""
+        key = spec.key()
+        if key is None or self.work is None or not previous:
+            return None
+        entry = self.cache.get_json("shards", key)
+        try:
+            stats = stats_from_json(entry["stats"])
+            files = {str(c): (str(p), str(h)) for c, (p, h) in entry["files"].items()}
+        except (TypeError, KeyError, ValueError):
+            return None
+        if sorted(files) != sorted(CONFIGS):
+            return None
+        linked: list[Path] = []
+        try:
+            for path, digest in files.values():
+                old = self.target / path
+                if previous.get(path) != digest or sha256(old) != digest:
+                    return None
+                new = self.work / path
+                new.parent.mkdir(parents=True, exist_ok=True)
+                linked.append(new)
+                try:
+                    os.link(old, new)
+                except OSError:  # another file system, or links not allowed
+                    shutil.copyfile(old, new)
+        except OSError:
+            return None
+        finally:
+            if len(linked) < len(files):
+                for new in linked:
+                    new.unlink(missing_ok=True)
+        return ShardResult(
+            stats=stats, files=files, cached=len(spec.docs), documents=len(spec.docs)
+        )
+
+    def _remember(self, spec: ShardSpec, result: ShardResult) -> None:
+        """Note a shard that wrote all its files, for the next build to reuse."""
+        key = spec.key()
+        if key is not None and sorted(result.files) == sorted(CONFIGS):
+            entry = {"stats": stats_to_json(result.stats), "files": result.files}
+            self.cache.put_json("shards", key, entry)
+
+
+def _report(spec: ShardSpec, on_document: Callable[[str], None] | None) -> None:
+    if on_document is not None:
+        for doc in spec.docs:
+            on_document(doc.doc_id)
 
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause automatic cyclic garbage collection, restoring the caller's setting.
 
-    A shard's rows are millions of small dicts, lists and strings that stay alive until the
-    shard is written, and every full collection walks all of them again: about a fifth of the
-    build's time on a 10,000-document corpus (``scripts/bench_build.py``). The rows form no
-    reference cycles, so nothing waits for the collector: peak memory stays the same.
+    Making rows creates millions of small dicts, lists and strings, and every full collection
+    walks all that are alive again; they form no reference cycles, so nothing waits for the
+    collector. (Workers of a process pool inherit the setting.)
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -257,110 +417,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def shard_path(config: str, split: str, index: int, count: int) -> str:
-    """``data/<config>/<split>-<index>-of-<count>.parquet`` (five digits each)."""
-    return f"{DATA_DIR}/{config}/{split}-{index:05d}-of-{count:05d}.parquet"
-
-
-class _Run:
-    """One pass over the documents: validate each, and make and write its rows until an error
-    is seen (then only validate). Holds one shard's documents at a time."""
-
-    def __init__(
-        self,
-        project: Project,
-        schema: Schema,
-        settings: BuildSettings,
-        files: dict[str, list[Path]],
-        work: Path | None,
-        on_document: Callable[[str], None] | None,
-    ) -> None:
-        self.project = project
-        self.schema = schema
-        self.settings = settings
-        self.files = files
-        #: The temporary output folder; None once nothing more is to be written.
-        self.work = work
-        self.on_document = on_document
-        self.stats = Stats()
-        #: Validation errors of the documents, in document order.
-        self.errors: list[Issue] = []
-        #: The first E302/E303 met while making rows.
-        self.row_error: NewscorpusError | None = None
-
-    def stream(self, by_split: dict[str, list[str]]) -> None:
-        """Go through every document in shard order, then tidy the data folder."""
-        from newscorpus.features import config_features
-        from newscorpus.nlp import make_nlp
-
-        building = self.work is not None
-        features = config_features(self.schema) if building else {}
-        nlp = make_nlp() if building else None
-        with _quiet_datasets(), _gc_paused():
-            for split in SPLITS:
-                ids = by_split[split]
-                size = self.settings.docs_per_shard
-                count = max(1, math.ceil(len(ids) / size))
-                for index in range(count):
-                    chunk = ids[index * size : (index + 1) * size]
-                    self._shard(split, index, count, chunk, features, nlp)
-        if self.work is not None:
-            _drop_empty(self.work, self.stats)
-
-    def _shard(
-        self,
-        split: str,
-        index: int,
-        count: int,
-        chunk: Sequence[str],
-        features: dict[str, Features],
-        nlp: Any,
-    ) -> None:
-        from newscorpus.validate import check_document
-
-        checked = []
-        for doc_id in chunk:
-            result = check_document(self.project, doc_id, self.files.get(doc_id, ()), self.schema)
-            self.errors += result.errors
-            if self.work is not None:
-                checked.append((doc_id, result))
-        if self.errors:
-            self.work = None
-        if self.work is None:
-            if self.on_document is not None:
-                for doc_id in chunk:
-                    self.on_document(doc_id)
-            return
-        # What validation read and computed goes once the documents are made from it, so the
-        # shard's rows grow beside the documents alone, as when the build read them itself.
-        docs = [_checked_document(doc_id, result, self.stats) for doc_id, result in checked]
-        del checked
-        try:
-            rows = _shard_rows(
-                self.project,
-                self.schema,
-                self.settings,
-                split,
-                docs,
-                nlp,
-                self.stats,
-                self.on_document,
-            )
-        except NewscorpusError as err:
-            # Validation goes on: an error in a later document still wins as E301.
-            self.row_error, self.work = err, None
-            return
-        del docs
-        for config in CONFIGS:
-            # Let each config's rows go once written: kept in `rows` (or in a loop
-            # variable) they stayed alive while the next shard's were made, so a build
-            # of several shards held two shards' rows at its peak.
-            config_rows = rows.pop(config)
-            path = self.work / shard_path(config, split, index, count)
-            num_bytes = _write_parquet(config_rows, features[config], path, config)
-            self.stats.count_rows(config, split, len(config_rows), num_bytes)
-            self.stats.file_bytes[config] += path.stat().st_size
-            del config_rows
+def _previous_files(target: Path) -> dict[str, str]:
+    """sha256 by path of the files of the previous build at ``target`` (from its manifest)."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        return {str(f["path"]): str(f["sha256"]) for f in manifest["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _drop_empty(work: Path, stats: Stats) -> None:
@@ -372,60 +435,6 @@ def _drop_empty(work: Path, stats: Stats) -> None:
                     path.unlink()
         if not stats.splits(config):
             (work / DATA_DIR / config).rmdir()
-
-
-def _shard_rows(
-    project: Project,
-    schema: Schema,
-    settings: BuildSettings,
-    split: str,
-    docs: Sequence[Document],
-    nlp: Any,
-    stats: Stats,
-    on_document: Callable[[str], None] | None,
-) -> dict[str, list[dict[str, Any]]]:
-    from newscorpus.nlp import segment
-
-    rows: dict[str, list[dict[str, Any]]] = {config: [] for config in CONFIGS}
-    # spaCy refuses texts over max_length (a guard for parsers); tokenizing and splitting
-    # sentences of a long article is fine.
-    nlp.max_length = max([nlp.max_length, *(len(d.text) + 1 for d in docs)])
-    for doc, spacy_doc in zip(docs, nlp.pipe(d.text for d in docs), strict=True):
-        sentences, merged = merge_sentences(segment(spacy_doc), doc.entities)
-        rows[DOCUMENTS].append(document_row(doc))
-        try:
-            rows[SENTENCES] += sentence_rows(doc, sentences)
-            pairs = relation_rows(doc, sentences, schema, settings.relations)
-        except NewscorpusError as err:
-            # The views know the document, not its file: point at the annotation file.
-            where = project.relative(annotation_path(project, doc.id))
-            raise NewscorpusError(err.code, err.message, fix=err.fix, where=where) from None
-        rows[RELATIONS] += pairs
-        stats.documents[split] += 1
-        stats.entities += len(doc.entities)
-        stats.nested_left_out += len(doc.entities) - len(outermost(doc.entities))
-        stats.merged_boundaries += merged
-        stats.entity_labels.update((e.label, split) for e in doc.entities)
-        stats.relation_labels.update((r.label, split) for r in doc.relations)
-        stats.pair_labels.update((p["label"], split) for p in pairs)
-        stats.reversed_pairs += sum(p["id"].endswith("-rev") for p in pairs)
-        stats.sources.update(e.source for e in doc.entities)
-        if on_document is not None:
-            on_document(doc.id)
-    return rows
-
-
-def _checked_document(doc_id: str, result: CheckedDocument, stats: Stats) -> Document:
-    """The document from what validation read and computed: nothing is read again."""
-    article = result.article
-    # A document without validation errors has all of these (the build checks first).
-    assert article.meta is not None and article.raw is not None
-    assert article.text is not None and article.normalised is not None
-    annotations = result.annotations()
-    _count_edits(article.normalised, stats)
-    stats.unannotated += annotations is None
-    meta = ArticleMeta.from_dict(article.meta)
-    return _document(doc_id, meta, article.raw, article.text, article.normalised, annotations)
 
 
 def load_document(project: Project, doc_id: str, stats: Stats | None = None) -> Document:
@@ -453,10 +462,10 @@ def load_document(project: Project, doc_id: str, stats: Stats | None = None) -> 
     if stats is not None:
         _count_edits(result, stats)
         stats.unannotated += annotations is None
-    return _document(doc_id, article.meta, article.raw, article.text, result, annotations)
+    return document_of(doc_id, article.meta, article.raw, article.text, result, annotations)
 
 
-def _document(
+def document_of(
     doc_id: str,
     meta: ArticleMeta,
     raw: str,
@@ -493,19 +502,13 @@ def _count_edits(result: Normalised, stats: Stats) -> None:
     stats.edited_documents.update(rules.keys())
 
 
-def _write_parquet(rows: list[dict[str, Any]], features: Features, path: Path, config: str) -> int:
-    """Write ``rows`` through ``features``; return the in-memory Arrow size in bytes."""
-    from newscorpus.features import dataset_from_rows
-
-    dataset = dataset_from_rows(rows, features)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    dataset.to_parquet(str(path), batch_size=BATCH_SIZES[config])
-    nbytes: int = dataset.data.nbytes
-    return nbytes
-
-
 def _write_metadata(
-    project: Project, schema: Schema, settings: BuildSettings, stats: Stats, work: Path
+    project: Project,
+    schema: Schema,
+    settings: BuildSettings,
+    stats: Stats,
+    work: Path,
+    known: dict[str, str],
 ) -> None:
     """README.md, croissant.json, then manifest.json (which covers the other two)."""
     from newscorpus.card import render_card
@@ -524,4 +527,4 @@ def _write_metadata(
     (work / CROISSANT).write_text(
         dumps_json(croissant(project, schema, features, stats)), encoding="utf-8"
     )
-    write_manifest(work, project, schema, settings.to_dict(), stats, rules)
+    write_manifest(work, project, schema, settings.to_dict(), stats, rules, known)

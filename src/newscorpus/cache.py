@@ -1,0 +1,191 @@
+"""The per-document cache under ``.newscorpus/cache/``: results kept by the hash of their inputs.
+
+A document's validation issues and rows depend only on its files' bytes and on a few project-
+and tool-wide things; :func:`document_key` hashes all of them (the article's ``meta.json``,
+``raw.txt`` and ``text.txt``, its annotation files, the schema, the normalise rules, the build
+settings, the library version and the hash of its own source files, and the versions of
+pyarrow, datasets and spaCy). An entry is stored with the sha256 of its bytes; an entry that is
+unreadable, truncated, or does not match its checksum is ignored and computed again, so a
+corrupt or foreign cache can cost time but never change an output.
+
+Files are hashed once: :class:`FileHashes` remembers each file's sha256 with its size, mtime and
+inode (as git's index does), so an unchanged corpus is not read again. A file whose mtime is
+within two seconds of when it was hashed is not remembered, so that a change made in the same
+clock tick can never hide behind an equal mtime.
+
+The cache is private to this machine: it is written with plain atomic renames, not through
+:func:`newscorpus.txn.transaction` (it is not part of the project), and ``newscorpus cache
+clear`` or deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from newscorpus.project import Project
+
+#: Under the project root; ``.newscorpus/`` is git-ignored.
+CACHE_DIR = ".newscorpus/cache"
+#: Bumped when the layout of an entry changes: older entries are then simply not found.
+FORMAT = 1
+_MAGIC = b"newscorpus-cache\n"
+_FILES = "files.json"
+#: Files changed less than this long before they were hashed are hashed again next time.
+_RACY_NS = 2_000_000_000
+
+
+def cache_dir(project: Project) -> Path:
+    return project.root / CACHE_DIR
+
+
+@cache
+def fingerprint() -> str:
+    """What ties an entry to the code that made it: versions of the libraries that shape rows
+    and Parquet bytes, and the sha256 of this package's source files (so an edited checkout
+    never reuses entries of the code before the edit)."""
+    from importlib.metadata import version
+
+    from newscorpus import __version__
+
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    tools = {name: version(name) for name in ("pyarrow", "datasets", "spacy")}
+    return _hash([FORMAT, __version__, tools, digest.hexdigest()])
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def document_key(
+    kind: str, doc_id: str, files: Sequence[tuple[str, str | None]], **inputs: Any
+) -> str:
+    """The key of a ``kind`` entry (``check``, ``rows``) of ``doc_id`` whose files are ``files``
+    (``(path, sha256 or None when missing)``) and which depends on ``inputs`` too (schema hash,
+    rules, settings: anything JSON can hold)."""
+    return _hash([kind, fingerprint(), doc_id, list(files), inputs])
+
+
+class Cache:
+    """Entries by kind and key in ``root``; a disabled cache (``root`` None) finds nothing."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    def _path(self, kind: str, key: str) -> Path:
+        assert self.root is not None
+        return self.root / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        """The entry's payload, or None when absent or not intact."""
+        if self.root is None:
+            return None
+        try:
+            data = self._path(kind, key).read_bytes()
+        except OSError:
+            return None
+        body, checksum = data[:-32], data[-32:]
+        if not body.startswith(_MAGIC) or hashlib.sha256(body).digest() != checksum:
+            return None
+        return body[len(_MAGIC) :]
+
+    def put(self, kind: str, key: str, payload: bytes) -> None:
+        """Store ``payload``; a cache that cannot be written is skipped, not an error."""
+        if self.root is None:
+            return
+        body = _MAGIC + payload
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(body + hashlib.sha256(body).digest())
+            Path(tmp).replace(path)
+        except OSError:
+            return
+
+    def get_json(self, kind: str, key: str) -> Any:
+        payload = self.get(kind, key)
+        if payload is None:
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
+
+    def put_json(self, kind: str, key: str, value: Any) -> None:
+        self.put(kind, key, json.dumps(value, ensure_ascii=False).encode())
+
+
+def clear(project: Project) -> int:
+    """Delete the project's cache; return how many bytes it held."""
+    root = cache_dir(project)
+    if not root.exists():
+        return 0
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    shutil.rmtree(root)
+    return size
+
+
+class FileHashes:
+    """sha256 of project files, remembered by size, mtime and inode between runs."""
+
+    def __init__(self, project: Project, root: Path | None) -> None:
+        self.project = project
+        self.path = root / _FILES if root is not None else None
+        self.known: dict[str, list[Any]] = {}
+        self.changed = False
+        if self.path is not None:
+            try:
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict) and loaded.get("format") == FORMAT:
+                    self.known = loaded["files"]
+            except (OSError, ValueError, KeyError, TypeError):
+                self.known = {}
+
+    def sha256(self, path: Path) -> str | None:
+        """The file's sha256, or None when it cannot be read (the check reports that)."""
+        try:
+            name = path.relative_to(self.project.root).as_posix()
+        except ValueError:
+            name = str(path)
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        signature = [st.st_size, st.st_mtime_ns, st.st_ino]
+        entry = self.known.get(name)
+        if isinstance(entry, list) and entry[:3] == signature and len(entry) == 4:
+            return str(entry[3])
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        if st.st_mtime_ns < time.time_ns() - _RACY_NS:
+            self.known[name] = [*signature, digest]
+            self.changed = True
+        return digest
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"format": FORMAT, "files": self.known}, handle)
+            Path(tmp).replace(self.path)
+        except OSError:
+            return

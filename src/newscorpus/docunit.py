@@ -1,0 +1,290 @@
+"""The per-document unit of work: one article and its annotations in, issues, rows and counts out.
+
+:func:`process_document` is the only place a document is validated and turned into rows; the
+serial build, the process pool and Dask all call it (through :mod:`newscorpus.shards`), and so
+does ``newscorpus validate`` (without rows). Its result depends only on the document's files and
+on :class:`ProcessSettings`, which is what makes it safe to cache (:mod:`newscorpus.cache`) and
+to run anywhere: :func:`cached_document` looks a result up by the hash of those inputs first.
+
+Rows are made by the views (:mod:`newscorpus.views`) and encoded to Arrow here, one small table
+per config, so a result is compact, pickles cheaply and is stored as Arrow IPC.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newscorpus.annotations import annotation_path
+from newscorpus.buildinfo import BuildSettings
+from newscorpus.cache import Cache, FileHashes, document_key
+from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, ArticleMeta, article_dir
+from newscorpus.errors import Issue, NewscorpusError
+from newscorpus.model import Document, outermost
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+from newscorpus.views import CONFIGS, document_row, merge_sentences, relation_rows, sentence_rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from spacy.language import Language
+
+    from newscorpus.normalise import Normalised
+    from newscorpus.parquet import ConfigSchema
+    from newscorpus.validate import CheckedDocument
+
+
+@dataclass(frozen=True)
+class DocumentInputs:
+    """Where a document is: its project, id and annotation files (usually one, or none)."""
+
+    project: Project
+    doc_id: str
+    files: tuple[Path, ...]
+
+    def paths(self) -> list[Path]:
+        """Every file the document's result depends on, in a fixed order."""
+        folder = article_dir(self.project, self.doc_id)
+        return [folder / META_FILE, folder / RAW_FILE, folder / TEXT_FILE, *self.files]
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """Everything besides the document that decides its result. ``rows`` None: validate only."""
+
+    schema: Schema
+    build: BuildSettings
+    rows: dict[str, ConfigSchema] | None = None
+
+    def key_inputs(self, project: Project) -> dict[str, Any]:
+        rules = list(project.normalise_rules) if project.normalise_rules is not None else None
+        inputs: dict[str, Any] = {
+            "schema": self.schema.sha256,
+            "rules": rules,
+            "corpus": project.corpus_dir,
+            "annotations": project.annotations_dir,
+        }
+        if self.rows is not None:
+            inputs["build"] = self.build.to_dict()
+        return inputs
+
+
+@dataclass
+class DocumentCounts:
+    """What a document adds to the build's statistics (labels listed in document order, so
+    counters fill in the same order whichever way documents are spread over workers)."""
+
+    entities: int = 0
+    nested_left_out: int = 0
+    merged_boundaries: int = 0
+    unannotated: int = 0
+    reversed_pairs: int = 0
+    entity_labels: list[str] = field(default_factory=list)
+    relation_labels: list[str] = field(default_factory=list)
+    pair_labels: list[str] = field(default_factory=list)
+    sources: list[str | None] = field(default_factory=list)
+    #: The normaliser's edits, by rule name, in edit order.
+    edits: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DocumentResult:
+    """The outcome of one document: its issues, and when it has no error and rows were asked
+    for, one Arrow table per config (labels as ids) and its counts; or the row error (E302,
+    E303) that stopped its rows."""
+
+    doc_id: str
+    issues: tuple[Issue, ...]
+    tables: dict[str, pa.Table] | None = None
+    counts: DocumentCounts | None = None
+    row_error: NewscorpusError | None = None
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    def to_bytes(self) -> bytes:
+        """Serialised: a JSON header, then each config's table as an Arrow IPC stream."""
+        import pyarrow as pa
+
+        error = self.row_error
+        header = {
+            "doc_id": self.doc_id,
+            "issues": [asdict(i) for i in self.issues],
+            "counts": asdict(self.counts) if self.counts is not None else None,
+            "row_error": [error.code, error.message, error.fix, error.where] if error else None,
+            "tables": list(self.tables) if self.tables is not None else None,
+        }
+        parts = [json.dumps(header, ensure_ascii=False).encode()]
+        for table in (self.tables or {}).values():
+            sink = io.BytesIO()
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            parts.append(sink.getvalue())
+        return b"".join(struct.pack("<Q", len(part)) + part for part in parts)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DocumentResult:
+        """The inverse of :meth:`to_bytes`. Raises ValueError (or another error) when the data
+        is not one."""
+        import pyarrow as pa
+
+        parts = []
+        offset = 0
+        while offset < len(data):
+            (size,) = struct.unpack_from("<Q", data, offset)
+            parts.append(data[offset + 8 : offset + 8 + size])
+            offset += 8 + size
+        if offset != len(data) or not parts:
+            raise ValueError("truncated cache entry")
+        header = json.loads(parts[0])
+        tables = None
+        if header["tables"] is not None:
+            streams = parts[1:]
+            if len(streams) != len(header["tables"]):
+                raise ValueError("cache entry lacks tables")
+            tables = {
+                name: pa.ipc.open_stream(stream).read_all()
+                for name, stream in zip(header["tables"], streams, strict=True)
+            }
+        error = header["row_error"]
+        return cls(
+            doc_id=header["doc_id"],
+            issues=tuple(Issue(**i) for i in header["issues"]),
+            tables=tables,
+            counts=DocumentCounts(**header["counts"]) if header["counts"] is not None else None,
+            row_error=(
+                NewscorpusError(error[0], error[1], fix=error[2], where=error[3]) if error else None
+            ),
+        )
+
+
+_NLP: list[Language] = []
+
+
+def _nlp() -> Language:
+    """The project's pipeline, made once per process (importing spaCy only when rows are made)."""
+    if not _NLP:
+        from newscorpus.nlp import make_nlp
+
+        _NLP.append(make_nlp())
+    return _NLP[0]
+
+
+def process_document(inputs: DocumentInputs, settings: ProcessSettings) -> DocumentResult:
+    """Validate one document and, when it has no error and ``settings.rows`` asks for them,
+    make its rows of every config. Reads the document's files once; never raises on their
+    content (problems are issues, or the row error)."""
+    from newscorpus.validate import check_document
+
+    checked = check_document(inputs.project, inputs.doc_id, inputs.files, settings.schema)
+    result = DocumentResult(inputs.doc_id, checked.issues)
+    if settings.rows is None or checked.errors:
+        return result
+    doc, counts = _document(inputs.doc_id, checked)
+    del checked
+    sentences, counts.merged_boundaries = merge_sentences(_segment(doc.text), doc.entities)
+    try:
+        rows = {
+            CONFIGS[0]: [document_row(doc)],
+            CONFIGS[1]: sentence_rows(doc, sentences),
+            CONFIGS[2]: relation_rows(doc, sentences, settings.schema, settings.build.relations),
+        }
+    except NewscorpusError as err:
+        # The views know the document, not its file: point at the annotation file.
+        project = inputs.project
+        where = project.relative(annotation_path(project, doc.id))
+        result.row_error = NewscorpusError(err.code, err.message, fix=err.fix, where=where)
+        return result
+    from newscorpus.parquet import encode_rows
+
+    pairs = rows[CONFIGS[2]]
+    counts.pair_labels = [p["label"] for p in pairs]
+    counts.reversed_pairs = sum(p["id"].endswith("-rev") for p in pairs)
+    result.tables = {config: encode_rows(rows[config], settings.rows[config]) for config in CONFIGS}
+    result.counts = counts
+    return result
+
+
+def _segment(text: str) -> Any:
+    from newscorpus.nlp import segment_text
+
+    return segment_text(_nlp(), text)
+
+
+def _document(doc_id: str, result: CheckedDocument) -> tuple[Document, DocumentCounts]:
+    """The document from what validation read and computed (nothing is read again), and the
+    counts that do not need its rows."""
+    from newscorpus.package import document_of
+
+    article = result.article
+    # A document without validation errors has all of these.
+    assert article.meta is not None and article.raw is not None
+    assert article.text is not None and article.normalised is not None
+    annotations = result.annotations()
+    meta = ArticleMeta.from_dict(article.meta)
+    doc = document_of(doc_id, meta, article.raw, article.text, article.normalised, annotations)
+    counts = DocumentCounts(
+        entities=len(doc.entities),
+        nested_left_out=len(doc.entities) - len(outermost(doc.entities)),
+        unannotated=int(annotations is None),
+        entity_labels=[e.label for e in doc.entities],
+        relation_labels=[r.label for r in doc.relations],
+        sources=[e.source for e in doc.entities],
+        edits=_edit_rules(article.normalised),
+    )
+    return doc, counts
+
+
+def _edit_rules(result: Normalised) -> list[str]:
+    return [edit.rule for edit in result.edits]
+
+
+def cached_document(
+    inputs: DocumentInputs,
+    settings: ProcessSettings,
+    cache: Cache,
+    key: str | None,
+    check_key: str | None = None,
+) -> tuple[DocumentResult, bool]:
+    """:func:`process_document` through the cache: the stored result under ``key`` when it is
+    intact, else a new one, stored (and its issues alone under ``check_key``, for ``validate``).
+    Returns the result and whether it came from the cache."""
+    kind = "rows" if settings.rows is not None else "check"
+    if key is not None:
+        payload = cache.get(kind, key)
+        if payload is not None:
+            try:
+                return DocumentResult.from_bytes(payload), True
+            except Exception:  # foreign or damaged (pyarrow has its own errors): compute again
+                pass
+    result = process_document(inputs, settings)
+    if key is not None:
+        cache.put(kind, key, result.to_bytes())
+    if check_key is not None:
+        cache.put("check", check_key, DocumentResult(result.doc_id, result.issues).to_bytes())
+    return result, False
+
+
+def keys_of(
+    inputs: DocumentInputs, settings: ProcessSettings, hashes: FileHashes
+) -> tuple[str, str]:
+    """The cache keys of the document's result with rows and of its issues alone (see
+    :func:`newscorpus.cache.document_key`)."""
+    project = inputs.project
+    files = []
+    for path in inputs.paths():
+        try:
+            name = path.relative_to(project.root).as_posix()
+        except ValueError:
+            name = str(path)
+        files.append((name, hashes.sha256(path)))
+    check = ProcessSettings(settings.schema, settings.build)
+    return (
+        document_key("rows", inputs.doc_id, files, **settings.key_inputs(project)),
+        document_key("check", inputs.doc_id, files, **check.key_inputs(project)),
+    )

@@ -1,0 +1,218 @@
+"""One shard of the build: its documents through :func:`~newscorpus.docunit.process_document`
+(or the cache), their rows into one Parquet file per config.
+
+:func:`run_shard` is what every engine runs (:func:`newscorpus.engines.map_shards`): a top-level
+function of a small, picklable :class:`ShardSpec` (paths, ids and cache keys, no data), so a
+process pool or a Dask worker can run it wherever the project and the output folder are
+readable. It returns a :class:`ShardResult`; the parent puts the results together in shard
+order, which is what makes the output the same for any number of workers.
+
+A shard that meets an error (a validation error, or a row error E302/E303) goes on validating
+its documents but writes nothing: the build will refuse anyway, and E301 must list every error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newscorpus.buildinfo import Stats
+from newscorpus.cache import Cache
+from newscorpus.docunit import DocumentInputs, DocumentResult, ProcessSettings, cached_document
+from newscorpus.errors import Issue, NewscorpusError
+from newscorpus.project import Project
+from newscorpus.views import CONFIGS, DOCUMENTS, RELATIONS, SENTENCES
+
+DATA_DIR = "data"
+#: Rows per Parquet row group, per config: fixed so the bytes do not depend on library defaults.
+BATCH_SIZES = {DOCUMENTS: 100, SENTENCES: 1000, RELATIONS: 1000}
+
+
+def shard_path(config: str, split: str, index: int, count: int) -> str:
+    """``data/<config>/<split>-<index>-of-<count>.parquet`` (five digits each)."""
+    return f"{DATA_DIR}/{config}/{split}-{index:05d}-of-{count:05d}.parquet"
+
+
+@dataclass(frozen=True)
+class DocSpec:
+    """A document of a shard: its id, annotation files and cache keys (None: no cache)."""
+
+    doc_id: str
+    files: tuple[Path, ...]
+    key: str | None = None
+    check_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """Shard ``index`` of ``count`` of ``split``: which documents, and where rows go (``work``
+    None: validate only)."""
+
+    project: Project
+    settings: ProcessSettings
+    split: str
+    index: int
+    count: int
+    docs: tuple[DocSpec, ...]
+    work: Path | None
+    cache_dir: Path | None
+
+    def paths(self) -> dict[str, str]:
+        return {c: shard_path(c, self.split, self.index, self.count) for c in CONFIGS}
+
+    def key(self) -> str | None:
+        """The key of the shard's files: the documents' keys in order and the file names."""
+        if any(doc.key is None for doc in self.docs):
+            return None
+        parts = [*self.paths().values(), *(str(doc.key) for doc in self.docs)]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class ShardResult:
+    """What a shard found and wrote: every validation error, the first row error, its counts,
+    and per config the file written (path, sha256) when it wrote one."""
+
+    errors: list[Issue] = field(default_factory=list)
+    row_error: tuple[str, str, str, str] | None = None
+    stats: Stats = field(default_factory=Stats)
+    files: dict[str, tuple[str, str]] = field(default_factory=dict)
+    cached: int = 0
+    documents: int = 0
+
+    def error(self) -> NewscorpusError | None:
+        if self.row_error is None:
+            return None
+        code, message, fix, where = self.row_error
+        return NewscorpusError(code, message, fix=fix, where=where)
+
+
+def run_shard(spec: ShardSpec, on_document: Callable[[str], None] | None = None) -> ShardResult:
+    """Validate the shard's documents and, while none has an error, write their rows."""
+    from newscorpus.parquet import ShardWriter
+
+    cache = Cache(spec.cache_dir)
+    result = ShardResult(documents=len(spec.docs))
+    writers: dict[str, Any] = {}
+    building = spec.work is not None and spec.settings.rows is not None
+    paths = spec.paths()
+    try:
+        for doc in spec.docs:
+            inputs = DocumentInputs(spec.project, doc.doc_id, doc.files)
+            settings = spec.settings
+            if not building or result.errors or result.row_error:
+                # Rows are no longer wanted: validation only (cached as such).
+                settings = ProcessSettings(settings.schema, settings.build)
+                outcome, hit = cached_document(inputs, settings, cache, doc.check_key)
+            else:
+                outcome, hit = cached_document(inputs, settings, cache, doc.key, doc.check_key)
+            result.cached += hit
+            result.errors += outcome.errors
+            if outcome.row_error is not None and result.row_error is None:
+                err = outcome.row_error
+                result.row_error = (err.code, err.message, err.fix, err.where)
+            if building and not result.errors and result.row_error is None:
+                assert spec.work is not None and spec.settings.rows is not None
+                if not writers:
+                    writers = {
+                        c: ShardWriter(spec.work / paths[c], spec.settings.rows[c], BATCH_SIZES[c])
+                        for c in CONFIGS
+                    }
+                _add(outcome, spec.split, result.stats, writers)
+            if on_document is not None:
+                on_document(doc.doc_id)
+        if writers and not result.errors and result.row_error is None:
+            assert spec.work is not None
+            for config, writer in writers.items():
+                rows, nbytes = writer.close()
+                result.stats.count_rows(config, spec.split, rows, nbytes)
+                path = spec.work / paths[config]
+                result.stats.file_bytes[config] += path.stat().st_size
+                result.files[config] = (paths[config], _sha256(path))
+            writers = {}
+    finally:
+        for writer in writers.values():
+            writer.abort()
+    return result
+
+
+def _add(outcome: DocumentResult, split: str, stats: Stats, writers: dict[str, Any]) -> None:
+    """Count a document and hand its rows to the writers."""
+    counts, tables = outcome.counts, outcome.tables
+    assert counts is not None and tables is not None
+    for config in CONFIGS:
+        writers[config].write(tables[config])
+    stats.documents[split] += 1
+    stats.entities += counts.entities
+    stats.nested_left_out += counts.nested_left_out
+    stats.merged_boundaries += counts.merged_boundaries
+    stats.unannotated += counts.unannotated
+    stats.entity_labels.update((label, split) for label in counts.entity_labels)
+    stats.relation_labels.update((label, split) for label in counts.relation_labels)
+    stats.pair_labels.update((label, split) for label in counts.pair_labels)
+    stats.reversed_pairs += counts.reversed_pairs
+    stats.sources.update(counts.sources)
+    rules = Counter(counts.edits)
+    stats.edits.update(rules)
+    stats.edited_documents.update(rules.keys())
+
+
+def _sha256(path: Path) -> str:
+    from newscorpus.manifest import sha256
+
+    return sha256(path)
+
+
+# --- statistics as JSON, for the shard cache -------------------------------------------------
+
+_COUNTERS = (
+    "documents",
+    "file_bytes",
+    "entity_labels",
+    "relation_labels",
+    "pair_labels",
+    "edits",
+    "edited_documents",
+    "sources",
+)
+_NUMBERS = ("reversed_pairs", "entities", "nested_left_out", "merged_boundaries", "unannotated")
+
+
+def stats_to_json(stats: Stats) -> dict[str, Any]:
+    """``stats`` as JSON, counters as ``[key, count]`` lists in their order."""
+    data: dict[str, Any] = {name: list(getattr(stats, name).items()) for name in _COUNTERS}
+    data.update({name: getattr(stats, name) for name in _NUMBERS})
+    data["rows"] = {c: list(stats.rows[c].items()) for c in CONFIGS}
+    data["num_bytes"] = {c: list(stats.num_bytes[c].items()) for c in CONFIGS}
+    return data
+
+
+def stats_from_json(data: dict[str, Any]) -> Stats:
+    """The inverse of :func:`stats_to_json` (raises on anything else)."""
+
+    def counter(pairs: list[Any]) -> Counter[Any]:
+        return Counter({tuple(k) if isinstance(k, list) else k: int(n) for k, n in pairs})
+
+    stats = Stats()
+    for name in _COUNTERS:
+        setattr(stats, name, counter(data[name]))
+    for name in _NUMBERS:
+        setattr(stats, name, int(data[name]))
+    stats.rows = {c: counter(data["rows"][c]) for c in CONFIGS}
+    stats.num_bytes = {c: counter(data["num_bytes"][c]) for c in CONFIGS}
+    return stats
+
+
+def merge_stats(total: Stats, part: Stats) -> None:
+    """Add ``part`` to ``total`` (in call order, so counters keep the serial build's order)."""
+    for name in _COUNTERS:
+        getattr(total, name).update(getattr(part, name))
+    for name in _NUMBERS:
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    for config in CONFIGS:
+        total.rows[config].update(part.rows[config])
+        total.num_bytes[config].update(part.num_bytes[config])
