@@ -5,7 +5,7 @@ and tool-wide things; :func:`document_key` hashes all of them (the article's ``m
 ``raw.txt`` and ``text.txt``, its annotation files, the schema, the normalise rules, the build
 settings, the library version and the hash of its own source files, and the versions of
 pyarrow, datasets and spaCy). An entry is stored with the sha256 of its bytes; an entry that is
-unreadable, truncated, or does not match its checksum is ignored and computed again, so a
+unreadable, truncated, does not match its checksum or names another key is ignored and computed again, so a
 corrupt or foreign cache can cost time but never change an output.
 
 Files are hashed once: :class:`FileHashes` remembers each file's sha256 with its size, mtime and
@@ -97,15 +97,18 @@ class Cache:
         except OSError:
             return None
         body, checksum = data[:-32], data[-32:]
-        if not body.startswith(_MAGIC) or hashlib.sha256(body).digest() != checksum:
+        # The key is inside the checksummed body: an intact entry copied under another key
+        # (another document's, another project's) is foreign, and not used.
+        head = _MAGIC + key.encode() + b"\n"
+        if not body.startswith(head) or hashlib.sha256(body).digest() != checksum:
             return None
-        return body[len(_MAGIC) :]
+        return body[len(head) :]
 
     def put(self, kind: str, key: str, payload: bytes) -> None:
         """Store ``payload``; a cache that cannot be written is skipped, not an error."""
         if self.root is None:
             return
-        body = _MAGIC + payload
+        body = _MAGIC + key.encode() + b"\n" + payload
         path = self._path(kind, key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -145,7 +145,7 @@ def _dask(
             )
             client = distributed.Client(cluster)
         else:
-            client = distributed.Client(scheduler, timeout=10)
+            client = distributed.Client(scheduler, timeout="5s")
     except (OSError, TimeoutError) as err:
         if cluster is not None:
             cluster.close()

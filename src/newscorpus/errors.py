@@ -92,6 +92,9 @@ CODES: dict[str, str] = {
     "E309": "the corpus has no documents to build",
     "E310": "a folder given to diff is not a newscorpus build",
     "W301": "a split override names a document that is not in the corpus",
+    "E320": "a bad engine option: --jobs below 1, or --scheduler without --engine dask",
+    "E321": "the dask engine is asked for but the dask extra is not installed",
+    "E322": "the Dask scheduler cannot be reached",
     # --- E4xx: publish (publish.py) --------------------------------------------------------------
     "E401": "no usable build to publish (manifest.json missing or unreadable)",
     "E402": "the build's files do not match its manifest",

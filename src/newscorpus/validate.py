@@ -20,7 +20,7 @@ Every allowed value comes from the schema; no label is spelled here.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -319,13 +319,23 @@ def project_issues(
     return issues
 
 
-def validate_project(project: Project, paths: Sequence[Path] | None = None) -> Report:
+def validate_project(
+    project: Project,
+    paths: Sequence[Path] | None = None,
+    *,
+    use_cache: bool = False,
+    on_document: Callable[[str], None] | None = None,
+) -> Report:
     """Validate the schema, the corpus and the annotation files of ``project``.
 
     Args:
         project: the corpus project.
         paths: annotation files or folders of them to check (with their articles); None checks
             the whole project, and also reports articles without annotations (W102).
+        use_cache: take each unchanged article's issues from ``.newscorpus/cache/`` (the
+            build's cache, :mod:`newscorpus.cache`) and store new ones there; the report is the
+            same either way.
+        on_document: called with each document id once checked (progress).
 
     Returns:
         A :class:`Report`. Never raises on file content.
@@ -341,10 +351,43 @@ def validate_project(project: Project, paths: Sequence[Path] | None = None) -> R
     # One article at a time, each checked with its annotation files, so memory stays bounded
     # by the largest document rather than growing with the corpus.
     by_id = files_by_id(files)
+    check = _cached_check(project, schema) if use_cache and schema is not None else None
     for doc_id in wanted:
-        issues += check_document(project, doc_id, by_id.get(doc_id, ()), schema).issues
+        found = by_id.get(doc_id, ())
+        if check is not None:
+            issues += check(doc_id, found)
+        else:
+            issues += check_document(project, doc_id, found, schema).issues
+        if on_document is not None:
+            on_document(doc_id)
+    if check is not None:
+        check(None, ())
     issues += project_issues(project, schema, files, stored, whole=whole)
     return Report(sort_issues(issues), annotation_files=len(files), articles=len(wanted))
+
+
+def _cached_check(
+    project: Project, schema: Schema
+) -> Callable[[str | None, Sequence[Path]], tuple[Issue, ...]]:
+    """A function giving a document's issues through the cache; called with None at the end,
+    it saves what it learnt of the files' hashes."""
+    from newscorpus.buildinfo import BuildSettings
+    from newscorpus.cache import Cache, FileHashes, cache_dir
+    from newscorpus.docunit import DocumentInputs, ProcessSettings, cached_document, keys_of
+
+    root = cache_dir(project)
+    cache, hashes = Cache(root), FileHashes(project, root)
+    settings = ProcessSettings(schema, BuildSettings())
+
+    def check(doc_id: str | None, files: Sequence[Path]) -> tuple[Issue, ...]:
+        if doc_id is None:
+            hashes.save()
+            return ()
+        inputs = DocumentInputs(project, doc_id, tuple(files))
+        key = keys_of(inputs, settings, hashes)[1]
+        return cached_document(inputs, settings, cache, key)[0].issues
+
+    return check
 
 
 def files_by_id(files: Sequence[Path]) -> dict[str, list[Path]]:

@@ -25,18 +25,31 @@ from newscorpus.errors import Issue
     help="text: one line per issue and a summary; json: one JSON document; "
     "github: workflow commands that annotate a pull request.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check every article afresh instead of taking unchanged ones from .newscorpus/cache/.",
+)
 @click.pass_context
-def validate_command(ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+def validate_command(
+    ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str, no_cache: bool
+) -> None:
     """Check the schema, the corpus and every annotation file, and report every problem.
 
     With PATHs, check only those annotation files (or folders of them) and their articles.
     Exit status: 0 no problems, 1 errors (or warnings with --strict), 2 usage error.
-    Never changes a file.
+    Never changes a project file; unchanged articles' results come from (and new ones go to)
+    the cache in .newscorpus/cache/, which gives the same report.
     """
+    from newscorpus.corpus import doc_ids
+    from newscorpus.progress import progress
     from newscorpus.validate import validate_project
 
     project = get_project(ctx)
-    report = validate_project(project, list(paths) or None)
+    with progress(len(doc_ids(project)), "validating") as step:
+        report = validate_project(
+            project, list(paths) or None, use_cache=not no_cache, on_document=step
+        )
     if fmt == "json":
         document = {
             "ok": report.ok(strict),

@@ -1,0 +1,33 @@
+"""Progress bars for long commands, drawn with ``tqdm`` on a terminal and nowhere else.
+
+``add``, ``validate`` and ``build`` (and importers) report each document done through the
+callback :func:`progress` yields. When standard error is not a terminal (CI logs, a pipe, a
+file) the callback does nothing and ``tqdm`` is not even imported, so logs stay as they were.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[Any], None]]:
+    """A callback that advances a bar of ``total`` steps named ``label`` by one per call.
+
+    >>> with progress(3, "checking") as step:  # not a terminal here: draws nothing
+    ...     step("a")
+    """
+    if not sys.stderr.isatty():
+        yield _nothing
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=label, unit="doc", file=sys.stderr, leave=False) as bar:
+        yield lambda _item: bar.update(1)
+
+
+def _nothing(_item: Any) -> None:
+    return None

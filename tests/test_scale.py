@@ -1,0 +1,234 @@
+"""Speed and scale without a changed byte: per-line segmentation, pyarrow writes, the process
+pool, Dask, and the per-document cache all give the output of a plain serial build."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from click.testing import CliRunner
+from datasets import Features
+
+from build_helpers import tree_digest
+from conftest import REPO_ROOT, make_project
+from newscorpus.annotations import annotation_path, write_annotations
+from newscorpus.cache import CACHE_DIR
+from newscorpus.cli import main
+from newscorpus.corpus import doc_ids, load_article
+from newscorpus.engines import EngineSettings, map_shards
+from newscorpus.errors import NewscorpusError, UsageError
+from newscorpus.features import dataset_from_rows
+from newscorpus.ingest import NewArticle, add_articles
+from newscorpus.nlp import make_nlp, segment, segment_text
+from newscorpus.package import BATCH_SIZES, build
+from newscorpus.project import Project, load_project
+from newscorpus.schema import Schema
+from newscorpus.validate import validate_project
+
+SERIAL = EngineSettings("serial", 1)
+SYNTHETIC = 10
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_build", REPO_ROOT / "scripts" / "bench_build.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_build"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def seed_and_synthetic(root: Path) -> Project:
+    """The seed project plus the benchmark's first synthetic articles, four per shard."""
+    make_project(root, with_seed=True)
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[tool.newscorpus.build]\ndocs_per_shard = 4\n")
+    project = load_project(root)
+    bench, schema = _bench(), Schema.load(project.schema_path)
+    for n in range(SYNTHETIC):
+        article = bench.synthetic_article(n, schema)
+        raw = article.raw.encode()
+        add_articles(
+            project,
+            [NewArticle(raw, where=article.doc_id, source_file="x.txt", doc_id=article.doc_id)],
+        )
+        write_annotations(annotation_path(project, article.doc_id), article.annotations)
+    return project
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, dict[str, str]]:
+    """The project and its serial, uncached build."""
+    project = seed_and_synthetic(tmp_path_factory.mktemp("scale") / "proj")
+    out = project.root / "serial"
+    build(project, out, engine=SERIAL, use_cache=False)
+    assert not (project.root / CACHE_DIR).exists()
+    return project, tree_digest(out)
+
+
+def test_segment_text_matches_whole_document_segmentation(
+    reference: tuple[Project, dict[str, str]],
+) -> None:
+    project, _ = reference
+    texts = [load_article(project, doc_id).text for doc_id in doc_ids(project)]
+    texts += [
+        "",
+        "\n\n",
+        "Title\n\n  Indented line. Next one\n \t\nLast.",
+        "x\n" + "Kenya and India met. Talks on 5G. in the IoT. " * 20,
+        'He said "yes."\nNo.\r\nU.S. and 10GB.\u00a0Then\u2028more',
+        "A.\n.B\n...\n",
+    ]
+    nlp = make_nlp()
+    for text in texts:
+        assert segment_text(nlp, text) == segment(nlp(text))
+
+
+def test_every_engine_and_the_cache_give_the_serial_bytes(
+    reference: tuple[Project, dict[str, str]],
+) -> None:
+    project, expected = reference
+    out = project.root / "dist" / "out"
+    assert build(project, out, engine=EngineSettings("process", 2)).cached == 0
+    assert tree_digest(out) == expected
+    # A no-op rebuild takes every shard over from the previous build.
+    again = build(project, out, engine=EngineSettings("process", 2))
+    assert again.cached == SYNTHETIC + 1
+    assert tree_digest(out) == expected
+    # Document results from the cache, written again (no previous build to take files from).
+    fresh = project.root / "dist" / "fresh"
+    assert build(project, fresh, engine=SERIAL).cached == SYNTHETIC + 1
+    assert tree_digest(fresh) == expected
+
+
+def test_dask_local_cluster_gives_the_serial_bytes(
+    reference: tuple[Project, dict[str, str]],
+) -> None:
+    pytest.importorskip("distributed")
+    project, expected = reference
+    out = project.root / "dist" / "dask"
+    build(project, out, engine=EngineSettings("dask", 2), use_cache=False)
+    assert tree_digest(out) == expected
+
+
+def test_pyarrow_writes_the_bytes_datasets_wrote(
+    reference: tuple[Project, dict[str, str]],
+) -> None:
+    """Each file equals ``Dataset.to_parquet`` of its rows, and the card's ``num_bytes`` is
+    the size of the ``datasets`` table, as before the build wrote Parquet itself."""
+    project, _ = reference
+    out = project.root / "serial"
+    card = (out / "README.md").read_text(encoding="utf-8").split("---\n")[1]
+    declared = {
+        (info["config_name"], split["name"]): split["num_bytes"]
+        for info in yaml.safe_load(card)["dataset_info"]
+        for split in info["splits"]
+    }
+    sizes: dict[tuple[str, str], int] = {}
+    for path in sorted((out / "data").rglob("*.parquet")):
+        config, split = path.parent.name, path.name.split("-")[0]
+        table = pq.read_table(path)
+        features = Features.from_arrow_schema(table.schema)
+        dataset = dataset_from_rows(table.to_pylist(), features)
+        again = path.with_suffix(".again")
+        dataset.to_parquet(str(again), batch_size=BATCH_SIZES[config])
+        assert again.read_bytes() == path.read_bytes(), path
+        again.unlink()
+        sizes[config, split] = sizes.get((config, split), 0) + dataset.data.nbytes
+    assert sizes == declared
+
+
+def test_one_changed_annotation_recomputes_one_document(tmp_path: Path) -> None:
+    project = seed_and_synthetic(tmp_path / "proj")
+    out = project.root / "dist" / "out"
+    build(project, out, engine=SERIAL)
+    doc_id = doc_ids(project)[3]
+    path = annotation_path(project, doc_id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["relations"] = data["relations"][:-1]
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    result = build(project, out, engine=SERIAL)
+    assert result.cached == SYNTHETIC  # every other document
+    changed = tree_digest(out)
+    build(project, project.root / "plain", engine=SERIAL, use_cache=False)
+    assert changed == tree_digest(project.root / "plain")
+
+
+def test_corrupt_and_foreign_cache_entries_are_recomputed(tmp_path: Path) -> None:
+    project = seed_and_synthetic(tmp_path / "proj")
+    build(project, project.root / "first", engine=SERIAL)
+    expected = tree_digest(project.root / "first")
+    entries = sorted(p for p in (project.root / CACHE_DIR / "rows").rglob("*") if p.is_file())
+    entries[0].write_bytes(entries[0].read_bytes()[:-40])  # truncated
+    entries[1].write_bytes(b"newscorpus-cache\nnot an entry" + bytes(32))  # bad checksum
+    entries[2].write_bytes(entries[3].read_bytes())  # another document's valid entry
+    result = build(project, project.root / "second", engine=SERIAL)
+    assert tree_digest(project.root / "second") == expected
+    assert result.cached == SYNTHETIC + 1 - 3
+
+
+def test_validate_takes_unchanged_articles_from_the_cache(tmp_path: Path) -> None:
+    project = seed_and_synthetic(tmp_path / "proj")
+    first = validate_project(project, use_cache=True)
+    assert validate_project(project, use_cache=True) == first
+    # A stale text.txt is found: its hash changed, so the article is checked again.
+    doc_id = doc_ids(project)[2]
+    text = project.corpus / doc_id / "text.txt"
+    text.write_text(text.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+    codes = {i.code for i in validate_project(project, use_cache=True).issues}
+    assert "E214" in codes
+    assert validate_project(project, use_cache=True) == validate_project(project)
+
+
+def test_cache_clear(tmp_path: Path) -> None:
+    project = seed_and_synthetic(tmp_path / "proj")
+    validate_project(project, use_cache=True)
+    assert (project.root / CACHE_DIR).is_dir()
+    result = CliRunner().invoke(main, ["--root", str(project.root), "cache", "clear"])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"cleared {CACHE_DIR}/ (")
+    assert not (project.root / CACHE_DIR).exists()
+
+
+def test_map_shards_keeps_spec_order() -> None:
+    assert map_shards(abs, [-3, 2, -1], EngineSettings("process", 2)) == [3, 2, 1]
+    assert map_shards(abs, [-3, 2, -1], SERIAL) == [3, 2, 1]
+
+
+def test_e320_bad_engine_options() -> None:
+    with pytest.raises(UsageError) as err:
+        EngineSettings("process", -1).workers()
+    assert str(err.value) == (
+        "E320 --jobs is -1; it must be 1 or more (0 means every core). "
+        "Pass --jobs N with N >= 1, or leave it out."
+    )
+    with pytest.raises(UsageError) as err:
+        EngineSettings("process", 2, "tcp://127.0.0.1:8786").workers()
+    assert err.value.code == "E320"
+    assert "Add --engine dask, or leave --scheduler out." in str(err.value)
+
+
+def test_e321_dask_engine_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    with pytest.raises(NewscorpusError) as err:
+        map_shards(abs, [1], EngineSettings("dask", 1))
+    assert str(err.value) == (
+        "E321 the dask engine needs the `distributed` package, which is not installed. "
+        "Install the extra: pip install 'newscorpus[dask]', or use --engine process."
+    )
+
+
+def test_e322_unreachable_scheduler() -> None:
+    pytest.importorskip("distributed")
+    with pytest.raises(NewscorpusError) as err:
+        map_shards(abs, [1], EngineSettings("dask", 1, "tcp://127.0.0.1:9"))
+    assert err.value.code == "E322"
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err.value.message
