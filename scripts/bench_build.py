@@ -77,7 +77,16 @@ from newscorpus.schema import Schema
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "annotations" / "schema.yaml"
-STAGES = ("normalise", "validate", "build", "baseline")
+STAGES = (
+    "normalise",
+    "reads",
+    "validate",
+    "spacy",
+    "build",
+    "baseline",
+    "rebuilds",
+    "load",
+)
 
 # --- the synthetic articles ------------------------------------------------------------------
 
@@ -501,9 +510,10 @@ def make_corpus(root: Path, docs: int) -> CorpusInfo:
 # --- the stages, each run in a child process -------------------------------------------------
 
 
-def _peak_mb() -> float:
-    """Peak resident set size of this process so far, in MB (2^20 bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size of this process (or its largest child) so far, in MB (2^20
+    bytes)."""
+    peak = resource.getrusage(who).ru_maxrss
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
 
 
@@ -525,6 +535,11 @@ def _warm_arrow() -> None:
     import pyarrow.parquet  # noqa: F401
 
 
+def _warm_load() -> None:
+    import datasets  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+
 def _warm_validate() -> None:
     import newscorpus.validate  # noqa: F401
 
@@ -543,7 +558,7 @@ def stage_validate(project: Project) -> dict[str, float]:
     from newscorpus.validate import validate_project
 
     started = time.perf_counter()
-    report = validate_project(project)
+    report = validate_project(project, use_cache=False)
     seconds = time.perf_counter() - started
     if report.errors:
         raise SystemExit(f"the synthetic corpus is invalid: {report.errors[0].render()}")
@@ -574,8 +589,12 @@ def stage_build(project: Project) -> dict[str, float]:
         patch.object(validate, "project_issues", timed(validate.project_issues)),
     ):
         started = time.perf_counter()
-        package.build(project, out)
-    return {"seconds": time.perf_counter() - started, "validate_seconds": sum(checks)}
+        package.build(project, out, use_cache=False)
+    return {
+        "seconds": time.perf_counter() - started,
+        "validate_seconds": sum(checks),
+        "workers_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),
+    }
 
 
 def stage_baseline(project: Project) -> dict[str, float]:
@@ -609,11 +628,100 @@ def stage_baseline(project: Project) -> dict[str, float]:
     return {"seconds": convert + write, "write_seconds": write}
 
 
+def stage_reads(project: Project) -> dict[str, float]:
+    """The floor of validation: read every file, ``json.loads`` the JSON ones, sha256 all."""
+    import hashlib
+
+    started = time.perf_counter()
+    for doc_id in doc_ids(project):
+        folder = project.corpus / doc_id
+        for path in (folder / "meta.json", folder / RAW_FILE, folder / "text.txt"):
+            data = path.read_bytes()
+            hashlib.sha256(data).hexdigest()
+            if path.suffix == ".json":
+                json.loads(data)
+        data = annotation_path(project, doc_id).read_bytes()
+        hashlib.sha256(data).hexdigest()
+        json.loads(data)
+    return {"seconds": time.perf_counter() - started}
+
+
+def stage_spacy(project: Project) -> dict[str, float]:
+    """The floor of row making: a bare ``spacy.blank("en")`` tokenizer + sentencizer pass over
+    the normalised texts, one process, ``nlp.pipe`` (texts read before the clock starts)."""
+    import spacy
+
+    texts = [
+        (project.corpus / d / "text.txt").read_text(encoding="utf-8") for d in doc_ids(project)
+    ]
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = max(len(t) for t in texts) + 1
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts):
+        pass
+    return {"seconds": time.perf_counter() - started}
+
+
+def _command(project: Project, *args: str) -> float:
+    """Seconds of a whole ``newscorpus`` command, start-up and imports included."""
+    script = Path(sys.executable).parent / "newscorpus"
+    started = time.perf_counter()
+    subprocess.run(
+        [str(script), "--root", str(project.root), *args], check=True, capture_output=True
+    )
+    return time.perf_counter() - started
+
+
+def stage_rebuilds(project: Project) -> dict[str, float]:
+    """Whole commands: a cold cached build, a no-op rebuild, a rebuild after one annotation
+    file changed; a cold and a no-op ``validate``."""
+    out = project.root / "dist" / "rebuilds"
+    shutil.rmtree(project.root / ".newscorpus", ignore_errors=True)
+    figures = {"validate_cold": _command(project, "validate")}
+    figures["validate_noop"] = _command(project, "validate")
+    figures["cold"] = _command(project, "build", "--out", str(out))
+    figures["noop"] = _command(project, "build", "--out", str(out))
+    doc_id = doc_ids(project)[len(doc_ids(project)) // 2]
+    path = annotation_path(project, doc_id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["relations"] = data["relations"][:-1]
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    figures["incremental"] = _command(project, "build", "--out", str(out))
+    return {"seconds": figures["cold"], **figures}
+
+
+def stage_load(project: Project) -> dict[str, float]:
+    """Cold ``load_dataset`` of the documents config against ``pyarrow.parquet.read_table`` of
+    the same files (a fresh datasets cache)."""
+    import datasets
+    import pyarrow.parquet as pq
+
+    from newscorpus.package import DATA_DIR
+
+    out = _build_out(project)
+    files = sorted((out / DATA_DIR / "documents").glob("*.parquet"))
+    started = time.perf_counter()
+    for path in files:
+        pq.read_table(path)
+    read = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as cache:
+        datasets.disable_progress_bars()
+        started = time.perf_counter()
+        datasets.load_dataset(str(out), "documents", cache_dir=cache)
+        load = time.perf_counter() - started
+    return {"seconds": load, "read_table": read}
+
+
 _STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, float]]]] = {
     "normalise": (lambda: None, stage_normalise),
     "validate": (_warm_validate, stage_validate),
     "build": (_warm_build, stage_build),
     "baseline": (_warm_arrow, stage_baseline),
+    "reads": (lambda: None, stage_reads),
+    "spacy": (lambda: None, stage_spacy),
+    "rebuilds": (lambda: None, stage_rebuilds),
+    "load": (_warm_load, stage_load),
 }
 
 
@@ -681,14 +789,40 @@ def table(info: CorpusInfo, figures: dict[str, dict[str, float]]) -> str:
         _line("  baseline write only", baseline["write_seconds"], n, text, "-", "-"),
         f"build / baseline: {build['seconds'] / baseline['seconds']:.1f}x; "
         f"(build - validate) / baseline: {net / baseline['seconds']:.1f}x",
+        *ratios(figures),
     ]
     return "\n".join(lines)
+
+
+def ratios(figures: dict[str, dict[str, float]]) -> list[str]:
+    """The issue's goals, each as a ratio of this run's figures."""
+    build, spacy_pass, reads = figures["build"], figures["spacy"], figures["reads"]
+    validate, rebuilds, load = figures["validate"], figures["rebuilds"], figures["load"]
+    floor = build["start_mb"]
+    return [
+        f"bare spaCy pass {spacy_pass['seconds']:.2f}s / full build {build['seconds']:.2f}s: "
+        f"{spacy_pass['seconds'] / build['seconds']:.2f}x (goal >= 0.5x)",
+        f"whole commands: cold build {rebuilds['cold']:.2f}s, no-op rebuild "
+        f"{rebuilds['noop']:.2f}s ({rebuilds['noop'] / rebuilds['cold']:.0%}, goal <= 5%), "
+        f"one annotation changed {rebuilds['incremental']:.2f}s "
+        f"({rebuilds['incremental'] / rebuilds['cold']:.0%}, goal <= 10%)",
+        f"bare reads + json.loads + sha256 {reads['seconds']:.2f}s / validate "
+        f"{validate['seconds']:.2f}s: {reads['seconds'] / validate['seconds']:.2f}x "
+        f"(goal >= 0.3x); validate command cold {rebuilds['validate_cold']:.2f}s, "
+        f"no-op {rebuilds['validate_noop']:.2f}s "
+        f"({rebuilds['validate_noop'] / rebuilds['validate_cold']:.0%}, goal <= 5%)",
+        f"build peak {build['peak_mb']:.0f} MB, {build['peak_mb'] - floor:+.0f} MB above the "
+        f"import floor ({floor:.0f} MB; goal <= +400); largest worker "
+        f"{build['workers_peak_mb']:.0f} MB",
+        f"cold load_dataset documents {load['seconds']:.2f}s / read_table "
+        f"{load['read_table']:.2f}s: {load['seconds'] / load['read_table']:.1f}x (goal <= 2x)",
+    ]
 
 
 def memory_ratio(small: CorpusInfo, large: CorpusInfo, figures: dict[int, Any]) -> str:
     """Peak RSS (and the stage's own growth) at the large N over the small N, per stage."""
     parts = []
-    for stage in STAGES:
+    for stage in ("normalise", "validate", "build", "baseline"):
         a, b = figures[small.documents][stage], figures[large.documents][stage]
         growth_a, growth_b = a["peak_mb"] - a["start_mb"], b["peak_mb"] - b["start_mb"]
         parts.append(
