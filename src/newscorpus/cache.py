@@ -4,9 +4,9 @@ A document's validation issues and rows depend only on its files' bytes and on a
 and tool-wide things; :func:`document_key` hashes all of them (the article's ``meta.json``,
 ``raw.txt`` and ``text.txt``, its annotation files, the schema, the normalise rules, the build
 settings, the library version and the hash of its own source files, and the versions of
-pyarrow, datasets and spaCy). An entry is stored with the sha256 of its bytes; an entry that is
-unreadable, truncated, does not match its checksum or names another key is ignored and computed again, so a
-corrupt or foreign cache can cost time but never change an output.
+pyarrow, datasets and spaCy). An entry is stored with its key and the sha256 of its bytes; an
+entry that is unreadable, truncated, does not match its checksum or names another key is
+ignored and computed again, so a corrupt or foreign cache can cost time, never an output.
 
 Files are hashed once: :class:`FileHashes` remembers each file's sha256 with its size, mtime and
 inode (as git's index does), so an unchanged corpus is not read again. A file whose mtime is

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -201,8 +201,13 @@ def _check_values(article: NewArticle) -> None:
             ) from None
 
 
-def add_articles(project: Project, articles: Sequence[NewArticle]) -> list[ArticleMeta]:
-    """Normalise and store articles; all of them or, on any error, none.
+def add_articles(
+    project: Project,
+    articles: Sequence[NewArticle],
+    on_article: Callable[[NewArticle], None] | None = None,
+) -> list[ArticleMeta]:
+    """Normalise and store articles; all of them or, on any error, none. ``on_article`` is
+    called with each article once normalised (progress).
 
     Raises:
         InputError: E207 for an article already stored (same raw sha256), E208 for an id in use.
@@ -232,6 +237,8 @@ def add_articles(project: Project, articles: Sequence[NewArticle]) -> list[Artic
                 fix="Check the scrape, and pass the article's text.",
                 where=article.where,
             )
+        if on_article is not None:
+            on_article(article)
         title = article.title or result.title
         doc_id = article.doc_id
         if doc_id is None:

@@ -14,8 +14,9 @@ from typing import Any
 
 
 @contextmanager
-def progress(total: int, label: str) -> Iterator[Callable[[Any], None]]:
-    """A callback that advances a bar of ``total`` steps named ``label`` by one per call.
+def progress(total: int | None, label: str) -> Iterator[Callable[[Any], None]]:
+    """A callback that advances a bar of ``total`` steps (None: unknown, a counter) named
+    ``label`` by one per call.
 
     >>> with progress(3, "checking") as step:  # not a terminal here: draws nothing
     ...     step("a")

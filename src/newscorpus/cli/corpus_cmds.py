@@ -81,9 +81,12 @@ def add(
     (same raw bytes) and unsafe ids are refused; on any error nothing is added.
     """
     from newscorpus.ingest import add_articles, read_inputs
+    from newscorpus.progress import progress
 
     project = get_project(ctx)
-    added = add_articles(project, read_inputs(paths, doc_id=doc_id, url=url, published=published))
+    inputs = read_inputs(paths, doc_id=doc_id, url=url, published=published)
+    with progress(len(inputs), "adding") as step:
+        added = add_articles(project, inputs, on_article=step)
     for meta in added:
         click.echo(f"added {meta.id}  ({meta.source_file})")
 
