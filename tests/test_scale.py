@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -70,7 +71,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, dict[s
     project = seed_and_synthetic(tmp_path_factory.mktemp("scale") / "proj")
     out = project.root / "serial"
     build(project, out, engine=SERIAL, use_cache=False)
-    assert not (project.root / CACHE_DIR).exists()
+    assert not (project.root / CACHE_DIR / "rows").exists()  # --no-cache wrote no entry
     return project, tree_digest(out)
 
 
@@ -195,7 +196,7 @@ def test_cache_clear(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--root", str(project.root), "cache", "clear"])
     assert result.exit_code == 0
     assert result.output.startswith(f"cleared {CACHE_DIR}/ (")
-    assert not (project.root / CACHE_DIR).exists()
+    assert not (project.root / CACHE_DIR / "rows").exists()  # --no-cache wrote no entry
 
 
 def test_map_shards_keeps_spec_order() -> None:
@@ -232,3 +233,35 @@ def test_e322_unreachable_scheduler() -> None:
         map_shards(abs, [1], EngineSettings("dask", 1, "tcp://127.0.0.1:9"))
     assert err.value.code == "E322"
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err.value.message
+
+
+def test_validate_after_add_does_not_normalise_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``add`` notes what the rules made of each raw text; ``validate`` then knows text.txt is
+    current from hashes alone, and normalises only an article whose text.txt changed."""
+    import newscorpus.normalise
+
+    project = seed_and_synthetic(tmp_path / "proj")
+    calls: list[str] = []
+    real = newscorpus.normalise.normalise
+
+    def counted(raw: str, rules: Any = None) -> Any:
+        calls.append(raw)
+        return real(raw, rules)
+
+    monkeypatch.setattr(newscorpus.normalise, "normalise", counted)
+    report = validate_project(project, use_cache=True)
+    # Only the seed article, copied into the project rather than added, is normalised.
+    assert report.errors == () and len(calls) == 1
+    doc_id = doc_ids(project)[1]
+    path = annotation_path(project, doc_id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["relations"] = data["relations"][:-1]
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    assert validate_project(project, use_cache=True).errors == ()
+    assert len(calls) == 1  # the annotations changed, the text did not: no normalising
+    text = project.corpus / doc_id / "text.txt"
+    text.write_text(text.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+    codes = [i.code for i in validate_project(project, use_cache=True).issues]
+    assert "E214" in codes and len(calls) == 2

@@ -78,6 +78,28 @@ def document_key(
     return _hash([kind, fingerprint(), doc_id, list(files), inputs])
 
 
+def normalised_key(raw_sha256: str, rules: Sequence[str] | None) -> str:
+    """The key under which the sha256 of ``normalise(raw, rules)``'s text is kept: with it, a
+    stale ``text.txt`` is found from hashes, without normalising again."""
+    return _hash(["normalised", fingerprint(), raw_sha256, list(rules) if rules else rules])
+
+
+def remember_normalised(cache: Cache, project: Project, raw_sha256: str, text: str) -> None:
+    """Note in ``cache`` that the project's rules make ``text`` of the raw text hashing to
+    ``raw_sha256`` (``add`` and the checks call this when they have normalised anyway)."""
+    key = normalised_key(raw_sha256, project.normalise_rules)
+    cache.put_json("normalised", key, _sha256_text(text))
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def metadata_key(inputs: Any) -> str:
+    """The key of a build's card and Croissant texts, made from ``inputs``."""
+    return _hash(["metadata", fingerprint(), inputs])
+
+
 class Cache:
     """Entries by kind and key in ``root``; a disabled cache (``root`` None) finds nothing."""
 

@@ -54,10 +54,12 @@ class DocumentInputs:
 
 @dataclass(frozen=True)
 class ProcessSettings:
-    """Everything besides the document that decides its result. ``rows`` None: validate only."""
+    """Everything besides the document that decides its result: ``building`` asks for rows
+    too, made with ``rows`` (each config's Arrow schema, filled in where rows are made)."""
 
     schema: Schema
     build: BuildSettings
+    building: bool = False
     rows: dict[str, ConfigSchema] | None = None
 
     def key_inputs(self, project: Project) -> dict[str, Any]:
@@ -68,7 +70,7 @@ class ProcessSettings:
             "corpus": project.corpus_dir,
             "annotations": project.annotations_dir,
         }
-        if self.rows is not None:
+        if self.building:
             inputs["build"] = self.build.to_dict()
         return inputs
 
@@ -109,8 +111,6 @@ class DocumentResult:
 
     def to_bytes(self) -> bytes:
         """Serialised: a JSON header, then each config's table as an Arrow IPC stream."""
-        import pyarrow as pa
-
         error = self.row_error
         header = {
             "doc_id": self.doc_id,
@@ -121,6 +121,8 @@ class DocumentResult:
         }
         parts = [json.dumps(header, ensure_ascii=False).encode()]
         for table in (self.tables or {}).values():
+            import pyarrow as pa
+
             sink = io.BytesIO()
             with pa.ipc.new_stream(sink, table.schema) as writer:
                 writer.write_table(table)
@@ -130,9 +132,8 @@ class DocumentResult:
     @classmethod
     def from_bytes(cls, data: bytes) -> DocumentResult:
         """The inverse of :meth:`to_bytes`. Raises ValueError (or another error) when the data
-        is not one."""
-        import pyarrow as pa
-
+        is not one. (pyarrow is imported only for an entry with tables: ``validate`` reads
+        entries without.)"""
         parts = []
         offset = 0
         while offset < len(data):
@@ -144,6 +145,8 @@ class DocumentResult:
         header = json.loads(parts[0])
         tables = None
         if header["tables"] is not None:
+            import pyarrow as pa
+
             streams = parts[1:]
             if len(streams) != len(header["tables"]):
                 raise ValueError("cache entry lacks tables")
@@ -175,16 +178,27 @@ def _nlp() -> Language:
     return _NLP[0]
 
 
-def process_document(inputs: DocumentInputs, settings: ProcessSettings) -> DocumentResult:
-    """Validate one document and, when it has no error and ``settings.rows`` asks for them,
+def process_document(
+    inputs: DocumentInputs, settings: ProcessSettings, cache: Cache | None = None
+) -> DocumentResult:
+    """Validate one document and, when it has no error and ``settings.building`` asks for them,
     make its rows of every config. Reads the document's files once; never raises on their
-    content (problems are issues, or the row error)."""
+    content (problems are issues, or the row error). A ``cache`` spares validation-only runs
+    from normalising an unchanged raw text again (and remembers each normalisation)."""
     from newscorpus.validate import check_document
 
-    checked = check_document(inputs.project, inputs.doc_id, inputs.files, settings.schema)
+    checked = check_document(
+        inputs.project,
+        inputs.doc_id,
+        inputs.files,
+        settings.schema,
+        cache=cache,
+        normalised=settings.building,
+    )
     result = DocumentResult(inputs.doc_id, checked.issues)
-    if settings.rows is None or checked.errors:
+    if not settings.building or checked.errors:
         return result
+    assert settings.rows is not None, "rows are made with the configs' Arrow schemas"
     doc, counts = _document(inputs.doc_id, checked)
     del checked
     sentences, counts.merged_boundaries = merge_sentences(_segment(doc.text), doc.entities)
@@ -254,7 +268,7 @@ def cached_document(
     """:func:`process_document` through the cache: the stored result under ``key`` when it is
     intact, else a new one, stored (and its issues alone under ``check_key``, for ``validate``).
     Returns the result and whether it came from the cache."""
-    kind = "rows" if settings.rows is not None else "check"
+    kind = "rows" if settings.building else "check"
     if key is not None:
         payload = cache.get(kind, key)
         if payload is not None:
@@ -262,7 +276,7 @@ def cached_document(
                 return DocumentResult.from_bytes(payload), True
             except Exception:  # foreign or damaged (pyarrow has its own errors): compute again
                 pass
-    result = process_document(inputs, settings)
+    result = process_document(inputs, settings, cache)
     if key is not None:
         cache.put(kind, key, result.to_bytes())
     if check_key is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from newscorpus.cache import Cache, cache_dir, remember_normalised
 from newscorpus.corpus import ArticleMeta, doc_ids, load_meta, store_article
 from newscorpus.errors import InputError
 from newscorpus.project import Project
@@ -214,6 +215,7 @@ def add_articles(
     """
     from newscorpus.normalise import normalise
 
+    cache = Cache(cache_dir(project))
     known = {load_meta(project, i).raw_sha256: i for i in doc_ids(project)}
     taken = set(known.values())
     planned: list[tuple[ArticleMeta, bytes, str]] = []
@@ -237,6 +239,8 @@ def add_articles(
                 fix="Check the scrape, and pass the article's text.",
                 where=article.where,
             )
+        # So that validate knows text.txt is current without normalising again.
+        remember_normalised(cache, project, digest, result.text)
         if on_article is not None:
             on_article(article)
         title = article.title or result.title

@@ -39,6 +39,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import fields, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,7 +51,7 @@ from newscorpus.annotations import (
     read_annotations,
 )
 from newscorpus.buildinfo import BuildResult, BuildSettings, Stats
-from newscorpus.cache import Cache, FileHashes, cache_dir
+from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.docunit import DocumentInputs, ProcessSettings, keys_of
 from newscorpus.engines import EngineSettings, map_shards
@@ -77,6 +78,7 @@ from newscorpus.views import CONFIGS
 
 if TYPE_CHECKING:
     from newscorpus.normalise import Normalised
+    from newscorpus.parquet import ConfigSchema
 
 __all__ = ["BATCH_SIZES", "DATA_DIR", "build", "default_out", "load_document", "shard_path"]
 
@@ -164,7 +166,7 @@ def build(
             raise run.row_error
         assert work is not None  # no error: the build went on to the end
         _drop_empty(work, run.stats)
-        _write_metadata(project, schema, settings, run.stats, work, run.known)
+        _write_metadata(project, schema, settings, run.stats, work, run.known, run.cache)
         _swap(work, target)
     except BaseException:
         if work is not None:
@@ -288,6 +290,10 @@ class _Run:
                 results[i] = reused
                 _report(spec, on_document)
         todo = [i for i in range(len(specs)) if i not in results]
+        if todo and self.work is not None:
+            rows = _config_schemas(self.schema)
+            for i in todo:
+                specs[i] = replace(specs[i], settings=replace(specs[i].settings, rows=rows))
         # Shards run here report each document; in workers, each shard as it comes back.
         here = engine.engine == "serial" or engine.workers() == 1 or len(todo) <= 1
         fn: Callable[[ShardSpec], ShardResult] = (
@@ -315,13 +321,7 @@ class _Run:
     def _specs(
         self, by_split: dict[str, list[str]], files: dict[str, list[Path]]
     ) -> list[ShardSpec]:
-        from newscorpus.features import config_features
-        from newscorpus.parquet import ConfigSchema
-
-        rows = None
-        if self.work is not None:
-            rows = {c: ConfigSchema(f) for c, f in config_features(self.schema).items()}
-        process = ProcessSettings(self.schema, self.settings, rows)
+        process = ProcessSettings(self.schema, self.settings, building=self.work is not None)
         hashes = FileHashes(self.project, self.cache_root)
         specs = []
         size = self.settings.docs_per_shard
@@ -392,6 +392,15 @@ class _Run:
         if key is not None and sorted(result.files) == sorted(CONFIGS):
             entry = {"stats": stats_to_json(result.stats), "files": result.files}
             self.cache.put_json("shards", key, entry)
+
+
+def _config_schemas(schema: Schema) -> dict[str, ConfigSchema]:
+    """Each config's Arrow schema, derived from its features (this imports ``datasets``, so
+    only when some shard must be written)."""
+    from newscorpus.features import config_features
+    from newscorpus.parquet import ConfigSchema
+
+    return {config: ConfigSchema(f) for config, f in config_features(schema).items()}
 
 
 def _report(spec: ShardSpec, on_document: Callable[[str], None] | None) -> None:
@@ -509,22 +518,50 @@ def _write_metadata(
     stats: Stats,
     work: Path,
     known: dict[str, str],
+    cache: Cache,
 ) -> None:
     """README.md, croissant.json, then manifest.json (which covers the other two)."""
-    from newscorpus.card import render_card
-    from newscorpus.croissant import croissant
-    from newscorpus.features import config_features
     from newscorpus.manifest import write_manifest
     from newscorpus.normalise import DEFAULT_RULES
 
-    features = config_features(schema)
     prose_path = project.root / CARD_PROSE
     prose = prose_path.read_text(encoding="utf-8") if prose_path.is_file() else None
     rules = project.normalise_rules if project.normalise_rules is not None else DEFAULT_RULES
-    card = render_card(project, schema, features, stats, settings, rules, prose)
-    # Plain writes: the whole folder is swapped into place atomically.
-    (work / README).write_text(card, encoding="utf-8")
-    (work / CROISSANT).write_text(
-        dumps_json(croissant(project, schema, features, stats)), encoding="utf-8"
+    # Everything the card and Croissant are made from: when nothing changed they come from
+    # the cache, and a no-op rebuild never imports datasets to derive the features again.
+    key = metadata_key(
+        [
+            stats_to_json(stats),
+            schema.sha256,
+            settings.to_dict(),
+            list(rules),
+            prose,
+            {f.name: getattr(project, f.name) for f in fields(project) if f.name != "root"},
+        ]
     )
+    texts = cache.get_json("metadata", key)
+    if not (isinstance(texts, list) and len(texts) == 2 and all(isinstance(t, str) for t in texts)):
+        texts = _metadata_texts(project, schema, settings, stats, rules, prose)
+        cache.put_json("metadata", key, texts)
+    # Plain writes: the whole folder is swapped into place atomically.
+    (work / README).write_text(texts[0], encoding="utf-8")
+    (work / CROISSANT).write_text(texts[1], encoding="utf-8")
     write_manifest(work, project, schema, settings.to_dict(), stats, rules, known)
+
+
+def _metadata_texts(
+    project: Project,
+    schema: Schema,
+    settings: BuildSettings,
+    stats: Stats,
+    rules: Sequence[str],
+    prose: str | None,
+) -> list[str]:
+    """The card and the Croissant JSON."""
+    from newscorpus.card import render_card
+    from newscorpus.croissant import croissant
+    from newscorpus.features import config_features
+
+    features = config_features(schema)
+    card = render_card(project, schema, features, stats, settings, rules, prose)
+    return [card, dumps_json(croissant(project, schema, features, stats))]

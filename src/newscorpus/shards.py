@@ -98,7 +98,7 @@ def run_shard(spec: ShardSpec, on_document: Callable[[str], None] | None = None)
     cache = Cache(spec.cache_dir)
     result = ShardResult(documents=len(spec.docs))
     writers: dict[str, Any] = {}
-    building = spec.work is not None and spec.settings.rows is not None
+    building = spec.work is not None and spec.settings.building
     paths = spec.paths()
     try:
         for doc in spec.docs:

@@ -32,6 +32,7 @@ from newscorpus.annotations import (
     parse_annotations,
     text_sha256,
 )
+from newscorpus.cache import Cache
 from newscorpus.corpus import doc_ids
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
@@ -241,15 +242,22 @@ class CheckedDocument:
 
 
 def check_document(
-    project: Project, doc_id: str, files: Sequence[Path], schema: Schema | None
+    project: Project,
+    doc_id: str,
+    files: Sequence[Path],
+    schema: Schema | None,
+    *,
+    cache: Cache | None = None,
+    normalised: bool = True,
 ) -> CheckedDocument:
     """Check the stored article ``doc_id`` and ``files``, its annotation files (usually the one
-    ``annotations/<doc_id>.json``, or none), reading each file once.
+    ``annotations/<doc_id>.json``, or none), reading each file once. ``cache`` and
+    ``normalised``: see :func:`~newscorpus.validate_corpus.check_article`.
 
     Returns:
         The issues in check order, and what the build reuses. Never raises on file content.
     """
-    article = check_article(project, doc_id)
+    article = check_article(project, doc_id, cache=cache, normalised=normalised)
     issues = list(article.issues)
     kept = None
     project_file = annotation_path(project, doc_id)

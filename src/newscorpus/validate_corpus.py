@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newscorpus.cache import Cache, normalised_key, remember_normalised
 from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, article_dir
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.project import Project
@@ -47,8 +48,16 @@ class CheckedArticle:
     normalised: Normalised | None
 
 
-def check_article(project: Project, doc_id: str) -> CheckedArticle:
-    """The problems of the article's entry, with its contents (see :class:`CheckedArticle`)."""
+def check_article(
+    project: Project, doc_id: str, *, cache: Cache | None = None, normalised: bool = True
+) -> CheckedArticle:
+    """The problems of the article's entry, with its contents (see :class:`CheckedArticle`).
+
+    With a ``cache``, each normalisation is remembered there, and unless the caller needs the
+    ``normalised`` result (the build does: it needs the alignment), ``text.txt`` is known to be
+    current without normalising ``raw.txt`` again when the cache holds what the rules made of
+    these raw bytes and it hashes like ``text.txt`` (``normalised`` is then None).
+    """
     folder = article_dir(project, doc_id)
     issues: list[Issue] = []
     meta = _read_meta(project, folder, doc_id, issues)
@@ -58,10 +67,20 @@ def check_article(project: Project, doc_id: str) -> CheckedArticle:
         _check_raw_hash(project, folder / RAW_FILE, raw_bytes, meta, issues)
     raw = _decode(project, folder / RAW_FILE, raw_bytes, issues)
     text = _decode(project, folder / TEXT_FILE, text_bytes, issues)
-    normalised = None
+    result = None
     if raw is not None and text is not None:
-        normalised = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
-    return CheckedArticle(issues, meta, raw, text, normalised)
+        assert raw_bytes is not None and text_bytes is not None
+        raw_sha256 = hashlib.sha256(raw_bytes).hexdigest()
+        known = None
+        if cache is not None and not normalised:
+            known = cache.get_json(
+                "normalised", normalised_key(raw_sha256, project.normalise_rules)
+            )
+        if known != hashlib.sha256(text_bytes).hexdigest():
+            result = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
+            if result is not None and cache is not None:
+                remember_normalised(cache, project, raw_sha256, result.text)
+    return CheckedArticle(issues, meta, raw, text, result)
 
 
 def stray_entries(project: Project) -> list[Issue]:
