@@ -57,10 +57,16 @@ CODES: dict[str, str] = {
     "E122": "existing annotations are invalid, so pre-annotation will not merge into them",
     "E123": "merged pre-annotation proposals fail validation",
     "E124": "GUIDELINES.md has no generated label index",
-    # E130-E139: brat import (brat.py)
+    # E130-E139: brat import (formats/brat.py)
     "E130": "a brat line that this corpus cannot represent (event, attribute, discontinuous span)",
     "E131": "the brat folder's text differs from the corpus text",
-    "E132": "imported brat annotations fail validation",
+    # E150-E169: interchange formats (formats/)
+    "E150": "export refused: the annotations do not validate",
+    "E151": "an imported span's offsets do not give back its text under any known convention",
+    "E152": "an imported item matches no corpus document",
+    "E153": "an imported label is not in the schema",
+    "E154": "imported annotations fail validation",
+    "E155": "an import would change or remove curated gold annotations without --replace",
     # --- E2xx / W2xx: corpus and input files -----------------------------------------------------
     "E201": "input file not found",
     "E202": "input path is a directory where a file was expected, or holds no articles",
