@@ -83,7 +83,10 @@ def add(
     from newscorpus.ingest import add_articles, read_inputs
 
     project = get_project(ctx)
-    added = add_articles(project, read_inputs(paths, doc_id=doc_id, url=url, published=published))
+    articles = read_inputs(
+        paths, doc_id=doc_id, url=url, published=published, limit=project.max_article_bytes
+    )
+    added = add_articles(project, articles)
     for meta in added:
         click.echo(f"added {meta.id}  ({meta.source_file})")
 
