@@ -32,14 +32,14 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newscorpus.errors import NewscorpusError
 from newscorpus.io import dumps_json, umask
-from newscorpus.lock import project_lock, state_dir
+from newscorpus.lock import LockedError, project_lock, state_dir
 from newscorpus.project import Project
 
 TXN_DIR = "txn"
@@ -261,6 +261,20 @@ def _signals_deferred() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def settle(project: Project) -> None:
+    """Recover a dead command's unfinished change before a command reads the project.
+
+    A leftover under ``.newscorpus/txn/`` belongs to a live writer while the lock is held, and
+    to a dead one otherwise (the kernel released its lock): only then is it recovered, so
+    readers never wait for a writer and never see half a change that nobody will finish.
+    """
+    folder = state_dir(project) / TXN_DIR
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    with suppress(LockedError), project_lock(project, "recover", wait=0):
+        recovered_messages.extend(recover(project))
 
 
 @contextmanager
