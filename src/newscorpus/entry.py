@@ -27,3 +27,7 @@ def run() -> None:
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     main()
+
+
+if __name__ == "__main__":
+    run()

@@ -24,6 +24,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from newscorpus import txn
 
+        txn.completed.clear()
         try:
             return super().invoke(ctx)
         except NewscorpusError as err:

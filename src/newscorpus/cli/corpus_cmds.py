@@ -47,6 +47,7 @@ def init(directory: Path) -> None:
         ("annotations/patterns.jsonl", "patterns.jsonl"),
         ("DATASET_CARD.md", "DATASET_CARD.md"),
         (".gitattributes", "gitattributes"),
+        (".gitignore", "gitignore"),
     ):
         if not (directory / target).exists():
             write_text_atomic(directory / target, (templates / template).read_text("utf-8"))
