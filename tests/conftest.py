@@ -96,16 +96,12 @@ def git(root: Path, *args: str) -> None:
 
 
 def tree(root: Path) -> dict[str, str]:
-    """Every entry under ``root`` (git's own files and the machine's cache aside) with its kind
+    """Every entry under ``root`` (git's and newscorpus's private folders aside) with its kind
     and content hash, links not followed: equal before and after a command that must change no
-    file. ``.newscorpus/cache`` is left out as ``.git`` is: private state, not project files."""
+    file."""
     found: dict[str, str] = {}
     for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if ".git" in relative.parts or relative.parts[:2] in {
-            (".newscorpus",),
-            (".newscorpus", "cache"),
-        }:
+        if {".git", ".newscorpus"} & set(path.relative_to(root).parts):
             continue
         name = path.relative_to(root).as_posix()
         if path.is_symlink():

@@ -35,7 +35,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -56,9 +55,10 @@ from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.docunit import DocumentInputs, ProcessSettings, keys_of
 from newscorpus.engines import EngineSettings, map_shards
 from newscorpus.errors import Issue, NewscorpusError
-from newscorpus.io import dumps_json, umask
+from newscorpus.io import dumps_json
 from newscorpus.manifest import CARD_PROSE, MANIFEST, sha256
 from newscorpus.model import Document
+from newscorpus.output import recover_output, swap, work_dir
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.shards import (
@@ -114,8 +114,25 @@ def build(
         NewscorpusError: E301 the project has validation errors; E302 an entity does not align
             to token boundaries; E303 a relation names a missing entity; E304 a bad build
             setting; E305 a bad split override; E306 ``out`` is not a previous build; E003 the
-            schema is invalid; E320-E322 a bad engine option or an unreachable Dask scheduler.
+            schema is invalid; E010 another command holds the project lock; E320-E322 a bad
+            engine option or an unreachable Dask scheduler.
     """
+    from newscorpus.txn import writing
+
+    # Under the lock: builds to one output folder take turns, and no corpus change lands
+    # half-way through a build.
+    with writing(project, "build"):
+        return _build(project, out, on_document, engine, use_cache)
+
+
+def _build(
+    project: Project,
+    out: Path | None,
+    on_document: Callable[[str], None] | None,
+    engine: EngineSettings | None,
+    use_cache: bool,
+) -> BuildResult:
+    from newscorpus.txn import recovered_messages
     from newscorpus.validate import files_by_id, project_issues
 
     engine = engine if engine is not None else EngineSettings()
@@ -124,6 +141,7 @@ def build(
     settings = BuildSettings.from_project(project)
     check_overrides(project.split_overrides)
     target = (out if out is not None else default_out(project)).resolve()
+    recovered_messages.extend(recover_output(target))
     refused = _target_problem(target, project)
     ids = doc_ids(project)
     files = annotation_files(project)
@@ -150,12 +168,9 @@ def build(
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     if refused is None and not errors:
         target.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent)
-        )
+        work = work_dir(target)
+        work.mkdir()
     try:
-        if work is not None:
-            work.chmod(0o777 & ~umask())
         run = _Run(project, schema, settings, work, target, use_cache)
         run.stream(by_split, files_by_id(files), engine, on_document)
         # validate_project's order: the documents' issues, then the project's. The documents
@@ -167,7 +182,7 @@ def build(
         assert work is not None  # no error: the build went on to the end
         _drop_empty(work, run.stats)
         _write_metadata(project, schema, settings, run.stats, work, run.known, run.cache)
-        _swap(work, target)
+        swap(work, target)
     except BaseException:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
@@ -227,17 +242,6 @@ def _target_problem(target: Path, project: Project) -> NewscorpusError | None:
             fix="Pass a new or empty folder with --out, or remove this one.",
         )
     return None
-
-
-def _swap(work: Path, target: Path) -> None:
-    """Put the finished build in place: the old output is moved aside, then deleted."""
-    if not target.exists():
-        work.replace(target)
-        return
-    old = work.with_name(work.name.replace(".building", ".old"))
-    target.replace(old)
-    work.replace(target)
-    shutil.rmtree(old)
 
 
 class _Run:

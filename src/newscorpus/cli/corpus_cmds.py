@@ -47,6 +47,7 @@ def init(directory: Path) -> None:
         ("annotations/patterns.jsonl", "patterns.jsonl"),
         ("DATASET_CARD.md", "DATASET_CARD.md"),
         (".gitattributes", "gitattributes"),
+        (".gitignore", "gitignore"),
     ):
         if not (directory / target).exists():
             write_text_atomic(directory / target, (templates / template).read_text("utf-8"))
@@ -84,9 +85,11 @@ def add(
     from newscorpus.progress import progress
 
     project = get_project(ctx)
-    inputs = read_inputs(paths, doc_id=doc_id, url=url, published=published)
-    with progress(len(inputs), "adding") as step:
-        added = add_articles(project, inputs, on_article=step)
+    articles = read_inputs(
+        paths, doc_id=doc_id, url=url, published=published, limit=project.max_article_bytes
+    )
+    with progress(len(articles), "adding") as step:
+        added = add_articles(project, articles, on_article=step)
     for meta in added:
         click.echo(f"added {meta.id}  ({meta.source_file})")
 
