@@ -144,12 +144,14 @@ def import_annotations(
     from newscorpus.formats import ImportOptions, get
     from newscorpus.formats.common import apply_plan, describe_plan
     from newscorpus.ingest import check_doc_id
+    from newscorpus.progress import progress
 
     if annotator is not None:
         check_doc_id(annotator, where="--annotator")
     project = get_project(ctx)
     plan = get(fmt).read(path, project, ImportOptions(annotator=annotator, doc_ids=doc_ids))
-    written = apply_plan(project, plan, replace=replace, dry_run=dry_run)
+    with progress(len(plan.changes), "importing") as step:
+        written = apply_plan(project, plan, replace=replace, dry_run=dry_run, on_document=step)
     for line in describe_plan(plan):
         click.echo(line)
     if dry_run:

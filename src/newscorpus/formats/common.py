@@ -12,7 +12,7 @@ gold without ``replace``, and writes through :func:`newscorpus.txn.transaction`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -336,8 +336,16 @@ def describe_plan(plan: ImportPlan) -> list[str]:
     return lines
 
 
-def apply_plan(project: Project, plan: ImportPlan, *, replace: bool, dry_run: bool) -> list[Change]:
-    """Validate the whole plan, then write it in one transaction (unless ``dry_run``).
+def apply_plan(
+    project: Project,
+    plan: ImportPlan,
+    *,
+    replace: bool,
+    dry_run: bool,
+    on_document: Callable[[str], None] | None = None,
+) -> list[Change]:
+    """Validate the whole plan, then write it in one transaction (unless ``dry_run``);
+    ``on_document`` is called with each document id once validated (progress).
 
     Returns:
         The changes that write something (unchanged documents left out).
@@ -359,6 +367,8 @@ def apply_plan(project: Project, plan: ImportPlan, *, replace: bool, dry_run: bo
             path=change.where or plan.source,
             doc_id=change.doc_id,
         )
+        if on_document is not None:
+            on_document(change.doc_id)
         if errors:
             shown = "\n".join(i.render() for i in errors[:10])
             raise NewscorpusError(
