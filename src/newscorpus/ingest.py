@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -236,13 +236,8 @@ def _check_values(article: NewArticle) -> None:
             ) from None
 
 
-def add_articles(
-    project: Project,
-    articles: Iterable[NewArticle],
-    on_article: Callable[[NewArticle], None] | None = None,
-) -> list[ArticleMeta]:
-    """Normalise and store articles; all of them or, on any error, none. ``on_article`` is
-    called with each article once normalised (progress).
+def add_articles(project: Project, articles: Iterable[NewArticle]) -> list[ArticleMeta]:
+    """Normalise and store articles; all of them or, on any error, none.
 
     Raises:
         InputError: E207 for an article already stored (same raw sha256), E208 for an id in use.
@@ -252,14 +247,10 @@ def add_articles(
     # Duplicates and ids in use are checked under the lock the writes take, so two `add`s
     # running at once cannot both store the same article or take the same id.
     with transaction(project, "add") as txn:
-        return _stage_articles(txn, articles, on_article)
+        return _stage_articles(txn, articles)
 
 
-def _stage_articles(
-    txn: Transaction,
-    articles: Iterable[NewArticle],
-    on_article: Callable[[NewArticle], None] | None,
-) -> list[ArticleMeta]:
+def _stage_articles(txn: Transaction, articles: Iterable[NewArticle]) -> list[ArticleMeta]:
     from newscorpus.normalise import normalise
 
     project = txn.project
@@ -289,8 +280,6 @@ def _stage_articles(
             )
         # So that validate knows text.txt is current without normalising again.
         remember_normalised(cache, project, digest, result.text)
-        if on_article is not None:
-            on_article(article)
         title = article.title or result.title
         doc_id = article.doc_id
         if doc_id is None:

@@ -8,9 +8,11 @@ file) the callback does nothing and ``tqdm`` is not even imported, so logs stay 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -32,3 +34,10 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[Any], None]]:
 
 def _nothing(_item: Any) -> None:
     return None
+
+
+def stepped(items: Iterable[T], step: Callable[[Any], None]) -> Iterator[T]:
+    """``items``, calling ``step`` after each one is handled (when the next is asked for)."""
+    for item in items:
+        yield item
+        step(item)

@@ -82,14 +82,14 @@ def add(
     (same raw bytes) and unsafe ids are refused; on any error nothing is added.
     """
     from newscorpus.ingest import add_articles, read_inputs
-    from newscorpus.progress import progress
+    from newscorpus.progress import progress, stepped
 
     project = get_project(ctx)
     articles = read_inputs(
         paths, doc_id=doc_id, url=url, published=published, limit=project.max_article_bytes
     )
     with progress(len(articles), "adding") as step:
-        added = add_articles(project, articles, on_article=step)
+        added = add_articles(project, stepped(articles, step))
     for meta in added:
         click.echo(f"added {meta.id}  ({meta.source_file})")
 
