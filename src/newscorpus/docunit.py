@@ -27,7 +27,14 @@ from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Document, outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
-from newscorpus.views import CONFIGS, document_row, merge_sentences, relation_rows, sentence_rows
+from newscorpus.views import (
+    CONFIGS,
+    Sentence,
+    document_row,
+    merge_sentences,
+    relation_rows,
+    sentence_rows,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -224,7 +231,7 @@ def process_document(
     return result
 
 
-def _segment(text: str) -> Any:
+def _segment(text: str) -> list[Sentence]:
     from newscorpus.nlp import segment_text
 
     return segment_text(_nlp(), text)

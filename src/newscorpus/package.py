@@ -8,16 +8,24 @@ dataset repo::
     manifest.json                   version, tool versions, source commit, sha256 of every file
     data/<config>/<split>-<k>-of-<n>.parquet
 
-The build refuses to run while ``newscorpus validate`` reports errors (E301). Documents are
-streamed from disk in id order, one shard (``docs_per_shard`` documents) at a time, so memory
-stays bounded; every config's shard ``k`` holds the rows of the same documents. Each document is
-read, validated and normalised once: its rows are made from what validation read
-(:func:`newscorpus.validate.check_document`). Once an error is seen no more rows are made, but
-validation goes on to the last document, so that E301 reports what ``newscorpus validate``
-would, and wins over a bad output folder (E306) or a row error (E302, E303). Rows are written
-through :mod:`newscorpus.features`, so the Parquet ``huggingface`` metadata and the card YAML
-agree. Nothing in the output depends on time or machine: two builds of the same sources with
-the same pinned library versions are byte-identical.
+The build refuses to run while ``newscorpus validate`` reports errors (E301). Documents go in
+id order into shards of ``docs_per_shard``; every config's shard ``k`` holds the rows of the
+same documents. Each shard is one call of :func:`newscorpus.shards.run_shard`, run here, on a
+process pool or on Dask (:mod:`newscorpus.engines`); it validates each document and makes its
+rows in one pass (:func:`newscorpus.docunit.process_document`, or its cached result) and
+streams them into Parquet a row group at a time, so memory does not grow with the corpus. The
+parent adds the shards' results up in shard order, so the output is the same for any engine.
+A shard that meets an error writes nothing more, but validation goes on to the last document,
+so that E301 reports what ``newscorpus validate`` would, and wins over a bad output folder
+(E306) or a row error (E302, E303). Parquet is written through the configs' ``Features``
+(:mod:`newscorpus.parquet`), so its ``huggingface`` metadata and the card YAML agree. Nothing in
+the output depends on time, machine, engine or cache: two builds of the same sources with the
+same pinned library versions are byte-identical.
+
+A shard whose documents are all unchanged (by their cache keys, :mod:`newscorpus.cache`) and
+whose file in the previous build still has the sha256 its manifest lists is linked from there
+instead of written again; the card and Croissant come from the cache when their inputs are
+unchanged, so a no-op rebuild imports neither spaCy nor ``datasets``.
 
 A split without rows in a config is neither written nor declared for that config (``datasets``
 cannot load an empty split), and a config without rows is left out.
