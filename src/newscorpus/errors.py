@@ -102,7 +102,7 @@ CODES: dict[str, str] = {
     "E309": "the corpus has no documents to build",
     "E310": "a folder given to diff is not a newscorpus build",
     "W301": "a split override names a document that is not in the corpus",
-    "E320": "a bad engine option: --jobs below 1, or --scheduler without --engine dask",
+    "E320": "a bad engine option: a negative job count, or a scheduler without the dask engine",
     "E321": "the dask engine is asked for but the dask extra is not installed",
     "E322": "the Dask scheduler cannot be reached",
     # --- E4xx: publish (publish.py) --------------------------------------------------------------
