@@ -116,8 +116,10 @@ def test_dask_local_cluster_gives_the_serial_bytes(
     pytest.importorskip("distributed")
     project, expected = reference
     out = project.root / "dist" / "dask"
-    build(project, out, engine=EngineSettings("dask", 2), use_cache=False)
+    done: list[str] = []
+    build(project, out, engine=EngineSettings("dask", 2), use_cache=False, on_document=done.append)
     assert tree_digest(out) == expected
+    assert sorted(done) == doc_ids(project)  # progress comes back per shard
 
 
 def test_pyarrow_writes_the_bytes_datasets_wrote(

@@ -64,6 +64,14 @@ class EngineSettings:
         return self.jobs or default_jobs()
 
 
+def runs_here(engine: EngineSettings, count: int) -> bool:
+    """Whether :func:`map_shards` runs ``count`` specs in this process (so ``fn`` need not
+    pickle)."""
+    return engine.engine != "dask" and (
+        engine.engine == "serial" or engine.workers() == 1 or count <= 1
+    )
+
+
 def map_shards(
     fn: Callable[[S], R],
     specs: Sequence[S],
@@ -80,7 +88,7 @@ def map_shards(
     workers = engine.workers()
     if engine.engine == "dask":
         return _dask(fn, specs, engine.scheduler, workers, on_result)
-    if engine.engine == "serial" or workers == 1 or len(specs) <= 1:
+    if runs_here(engine, len(specs)):
         results = []
         for i, spec in enumerate(specs):
             results.append(fn(spec))

@@ -61,7 +61,7 @@ from newscorpus.buildinfo import BuildResult, BuildSettings, Stats
 from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.docunit import DocumentInputs, ProcessSettings, keys_of
-from newscorpus.engines import EngineSettings, map_shards
+from newscorpus.engines import EngineSettings, map_shards, runs_here
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.io import dumps_json
 from newscorpus.manifest import CARD_PROSE, MANIFEST, sha256
@@ -307,7 +307,7 @@ class _Run:
             for i in todo:
                 specs[i] = replace(specs[i], settings=replace(specs[i].settings, rows=rows))
         # Shards run here report each document; in workers, each shard as it comes back.
-        here = engine.engine == "serial" or engine.workers() == 1 or len(todo) <= 1
+        here = runs_here(engine, len(todo))
         fn: Callable[[ShardSpec], ShardResult] = (
             partial(run_shard, on_document=on_document) if here else run_shard
         )
