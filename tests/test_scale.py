@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from datasets import Features
 
 from build_helpers import tree_digest
-from conftest import REPO_ROOT, make_project
+from conftest import REPO_ROOT, make_project, run
 from newscorpus.annotations import annotation_path, write_annotations
 from newscorpus.cache import CACHE_DIR
 from newscorpus.cli import main
@@ -267,3 +267,9 @@ def test_validate_after_add_does_not_normalise_again(
     text.write_text(text.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
     codes = [i.code for i in validate_project(project, use_cache=True).issues]
     assert "E214" in codes and len(calls) == 2
+
+
+def test_build_scheduler_without_dask_is_a_usage_error(seed_project: Path) -> None:
+    code, out, err = run(seed_project, "build", "--scheduler", "tcp://127.0.0.1:8786")
+    assert (code, out) == (2, "")
+    assert "E320 --scheduler tcp://127.0.0.1:8786 is given but the engine is process" in err
