@@ -69,17 +69,18 @@ def check_article(
     raw = _decode(project, folder / RAW_FILE, raw_bytes, issues)
     text = _decode(project, folder / TEXT_FILE, text_bytes, issues)
     result = None
-    if raw is not None and text is not None:
-        assert raw_bytes is not None and text_bytes is not None
+    if raw is not None and text is not None and cache is None:
+        result = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
+    elif raw is not None and text is not None:
+        assert cache is not None and raw_bytes is not None and text_bytes is not None
         raw_sha256 = hashlib.sha256(raw_bytes).hexdigest()
-        known = None
-        if cache is not None and not normalised:
-            known = cache.get_json(
-                "normalised", normalised_key(raw_sha256, project.normalise_rules)
-            )
-        if known != hashlib.sha256(text_bytes).hexdigest():
+        key = normalised_key(raw_sha256, project.normalise_rules)
+        current = not normalised and (
+            cache.get_json("normalised", key) == hashlib.sha256(text_bytes).hexdigest()
+        )
+        if not current:
             result = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
-            if result is not None and cache is not None:
+            if result is not None:
                 remember_normalised(cache, project, raw_sha256, result.text)
     return CheckedArticle(issues, meta, raw, text, result)
 
