@@ -219,8 +219,7 @@ def test_validation_errors_win_over_row_errors_and_a_foreign_output(tmp_path: Pa
         ),
         (
             "window_sentences = 0",
-            "window_sentences is 0; allowed: an integer >= 1. "
-            "Fix `window_sentences` in the table.",
+            "window_sentences is 0; allowed: an integer >= 1. Fix `window_sentences` in the table.",
         ),
         (
             "max_pairs_per_window = 1.5",

@@ -97,7 +97,7 @@ def test_generated_tables(small: tuple[Project, Path]) -> None:
         "| 1 | 5 | 19 | 20.8% |\n"
         "| 2 | 2 | 34 | 5.6% |\n"
     ) in text
-    assert "All candidates are kept (`negatives = \"all\"`)." in text
+    assert 'All candidates are kept (`negatives = "all"`).' in text
     assert "No window had more than 1000 candidates (`max_pairs_per_window`)" in text
     assert "**2** of 17 entity mentions (11.8%) lie inside another mention" in text
     assert "| `generation_names` | 2 | 1 |\n" in text

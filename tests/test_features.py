@@ -128,4 +128,6 @@ def test_fast_encoding_refuses_bad_rows() -> None:
     )
     with pytest.raises(ValueError) as err:
         dataset_from_rows([{k: v for k, v in row.items() if k != "context"}], features)
-    assert str(err.value).startswith("row columns ['context_doc_end', 'context_doc_start', 'doc_id',")
+    assert str(err.value).startswith(
+        "row columns ['context_doc_end', 'context_doc_start', 'doc_id',"
+    )

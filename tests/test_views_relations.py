@@ -187,9 +187,7 @@ def test_nested_pairs_are_marked(nlp: Language) -> None:
 def ks_statistic(a: Sequence[int], b: Sequence[int]) -> float:
     """The two-sample Kolmogorov-Smirnov statistic: the largest gap between the two ECDFs."""
     a, b = sorted(a), sorted(b)
-    return max(
-        abs(bisect_right(a, v) / len(a) - bisect_right(b, v) / len(b)) for v in {*a, *b}
-    )
+    return max(abs(bisect_right(a, v) / len(a) - bisect_right(b, v) / len(b)) for v in {*a, *b})
 
 
 def synthetic(rng: random.Random, n: int) -> Document:
@@ -273,7 +271,9 @@ def test_sampling_keeps_a_ratio_per_window_size_by_sha256(nlp: Language) -> None
     expected = []
     for size in (1, 2, 3):
         positives = [r for r in everything if r["window_sentences"] == size and r["relation_id"]]
-        negatives = [r for r in everything if r["window_sentences"] == size and not r["relation_id"]]
+        negatives = [
+            r for r in everything if r["window_sentences"] == size and not r["relation_id"]
+        ]
         expected += sorted(negatives, key=rank)[: 2 * len(positives)]
     kept = [r for r in sampled.rows if r["label"] == NO_RELATION]
     assert sorted(r["id"] for r in kept) == sorted(r["id"] for r in expected)
@@ -286,8 +286,7 @@ def one_sentence(count: int) -> Document:
     words = [f"N{i:04d}" for i in range(count)]
     text = " ".join(words) + "."
     entities = tuple(
-        Entity(f"T{i}", i * 6, i * 6 + 5, "GPE" if i % 2 else "ORG", words[i])
-        for i in range(count)
+        Entity(f"T{i}", i * 6, i * 6 + 5, "GPE" if i % 2 else "ORG", words[i]) for i in range(count)
     )
     relations = (Relation("R1", "T0", "T1", "based_in"),)
     return Document("crowd", text, entities, relations)

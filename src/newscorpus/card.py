@@ -214,7 +214,8 @@ def _loading(project: Project) -> str:
         "from datasets import load_dataset\n\n"
         f'documents = load_dataset("{repo}", "{DOCUMENTS}", revision="{tag}")\n'
         f'sentences = load_dataset("{repo}", "{SENTENCES}", revision="{tag}")\n'
-        f'relations = load_dataset("{repo}", "{RELATIONS}", revision="{tag}")\n\n'
+        f'relations = load_dataset("{repo}", "{RELATIONS}", revision="{tag}")\n'
+        f'bigbio = load_dataset("{repo}", "{BIGBIO_KB}", revision="{tag}")  # BigBIO KB\n\n'
         "# Labels are ClassLabel ids; the names are in the features:\n"
         'tag_names = sentences["train"].features["ner_tags"].feature.names\n'
         'relation_names = relations["train"].features["label"].names\n'
