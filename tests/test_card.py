@@ -120,7 +120,7 @@ def test_croissant_validates_and_loads_the_same_records(small: tuple[Project, Pa
     )
     assert metadata["creator"] == [{"@type": "sc:Person", "name": "newscorpus tests"}]
     # Only splits with files: every config has rows in all three here.
-    assert [r for r in metadata["recordSet"] if r["@id"] == "splits"][0]["data"] == [
+    assert next(r for r in metadata["recordSet"] if r["@id"] == "splits")["data"] == [
         {"splits/name": "train"},
         {"splits/name": "validation"},
         {"splits/name": "test"},

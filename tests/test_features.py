@@ -88,9 +88,9 @@ def test_unknown_label_is_refused() -> None:
 
 def seed_rows() -> dict[str, list[dict[str, object]]]:
     from newscorpus.annotations import read_annotations
+    from newscorpus.bigbio import kb_row
     from newscorpus.model import Document
     from newscorpus.nlp import make_nlp, segment
-    from newscorpus.bigbio import kb_row
     from newscorpus.views import document_row, merge_sentences, sentence_rows
     from newscorpus.views_relations import RelationOptions, relation_rows
 

@@ -9,18 +9,28 @@ import tracemalloc
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 from spacy.language import Language
 
-from build_helpers import AGREEMENT, AGREEMENT_ENTITIES, AGREEMENT_RELATIONS, Ent, entity
+from build_helpers import (
+    AGREEMENT,
+    AGREEMENT_ENTITIES,
+    AGREEMENT_RELATIONS,
+    Ent,
+    add_document,
+    entity,
+    small_project,
+)
 from conftest import REPO_ROOT
 from newscorpus.annotations import read_annotations
 from newscorpus.errors import NewscorpusError
 from newscorpus.model import Document, Entity, Relation
 from newscorpus.nlp import make_nlp, segment
 from newscorpus.normalise import normalise
+from newscorpus.package import build
 from newscorpus.schema import NO_RELATION, Schema
 from newscorpus.views import Sentence, merge_sentences
 from newscorpus.views_relations import RelationOptions, RelationRows, relation_rows
@@ -70,7 +80,10 @@ def test_gold_rows_and_their_offsets(nlp: Language) -> None:
         ("agreement-R3", "role_in", "T7", "T4"),
         ("agreement-R4", "located_in", "T10", "T9"),
     ]
-    context = "India and Japan signed an agreement on 5G. Foreign Minister S Jaishankar met Motegi in Tokyo."
+    context = (
+        "India and Japan signed an agreement on 5G. Foreign Minister S Jaishankar met Motegi "
+        "in Tokyo."
+    )
     start = doc.text.index(context)
     assert rows[3] == {
         "id": "agreement-R3",
@@ -82,10 +95,10 @@ def test_gold_rows_and_their_offsets(nlp: Language) -> None:
         "context": context,
         "context_doc_start": start,
         "context_doc_end": start + len(context),
-        "tokens": (
-            "India and Japan signed an agreement on 5G . Foreign Minister S Jaishankar met Motegi "
-            "in Tokyo ."
-        ).split(),
+        "tokens": [
+            *["India", "and", "Japan", "signed", "an", "agreement", "on", "5G", "."],
+            *["Foreign", "Minister", "S", "Jaishankar", "met", "Motegi", "in", "Tokyo", "."],
+        ],
         "head": {
             "id": "T7",
             "label": "PERSON",
@@ -295,7 +308,7 @@ def one_sentence(count: int) -> Document:
 def test_the_cap_bounds_rows_and_memory_of_a_crowded_sentence() -> None:
     count = 3000
     doc = one_sentence(count)
-    tokens = tuple((i * 6, i * 6 + 5) for i in range(count)) + ((count * 6 - 1, count * 6),)
+    tokens = (*tuple((i * 6, i * 6 + 5) for i in range(count)), (count * 6 - 1, count * 6))
     sentences = [Sentence(0, len(doc.text), tokens)]
     tracemalloc.start()
     result = relation_rows(doc, sentences, SCHEMA, RelationOptions(max_pairs_per_window=500))
@@ -328,3 +341,29 @@ def test_relation_to_a_missing_entity_fails(nlp: Language) -> None:
         "document d1: E303 [R1] relation agreement_with names entity T9, which the document "
         "does not have. Run `newscorpus validate` and fix the relation's head and tail ids."
     )
+
+
+def test_a_crowded_sentence_builds_and_the_card_counts_what_the_cap_dropped(
+    tmp_path: Path,
+) -> None:
+    count = 3000
+    extra = (
+        "\n[tool.newscorpus.build]\nmax_pairs_per_window = 200\n"
+        '[tool.newscorpus.splits]\ncrowd = "train"\n'
+    )
+    project = small_project(tmp_path / "proj", extra)
+    words = [f"N{i:04d}" for i in range(count)]
+    raw = "Crowd\n\n" + " ".join(words) + ".\n"
+    ents = tuple(Ent(f"T{i}", w, "GPE" if i % 2 else "ORG") for i, w in enumerate(words))
+    add_document(project, "crowd", raw, ents, (("R1", "T0", "T1", "based_in"),))
+    result = build(project)
+    train = result.stats.rows["relations"]["train"]
+    # The agreement document's 56 rows, and the crowd's relation plus 200 candidates.
+    assert train == 56 + 1 + 200
+    dropped = count * (count - 1) - 1 - 200
+    assert (result.stats.capped_pairs, result.stats.capped_windows) == (dropped, 1)
+    card = (result.out / "README.md").read_text(encoding="utf-8")
+    assert (
+        f" **{dropped}** candidate pairs in 1 window(s) with more than 200 candidates were left "
+        "out (`max_pairs_per_window`; the kept ones are evenly spaced in head, tail order)."
+    ) in card
