@@ -373,3 +373,77 @@ def test_cli(tmp_path: Path) -> None:
     result = runner.invoke(main, ["--root", str(project.root), "build", "--out", str(foreign)])
     assert result.exit_code == 1
     assert result.output.startswith(f"error: E306 the output folder {foreign} is not")
+
+
+def test_missing_croissant_metadata_is_a_warning(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "proj")
+    config = root / "pyproject.toml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    config.write_text("".join(line for line in lines if not line.startswith("url")))
+    project = load_project(root)
+    add_document(project, "forecast", "Weather\n\nRain today.\n", None)
+    assert build(project).warnings == (
+        "pyproject.toml [tool.newscorpus]: W302 croissant.json has no url, which Croissant 1.0 "
+        "requires. Set url in the table (date_published is never taken from the clock, so builds "
+        "stay byte-identical).",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('url = "example.org"', "url is 'example.org'; allowed: an http(s) URL."),
+        ("creator = 3", "creator is 3; allowed: a name or a list of names."),
+        (
+            'date_published = "30/11/2026"',
+            "date_published is '30/11/2026'; allowed: a date YYYY-MM-DD.",
+        ),
+    ],
+)
+def test_bad_dataset_metadata(tmp_path: Path, line: str, message: str) -> None:
+    root = make_project(tmp_path / "proj")
+    config = root / "pyproject.toml"
+    key = line.split(" ", 1)[0]
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [entry for entry in lines if not entry.startswith(key)]
+    config.write_text("".join(kept) + line + "\n")
+    project = load_project(root)
+    add_document(project, "forecast", "Weather\n\nRain today.\n", None)
+    with pytest.raises(NewscorpusError) as err:
+        build(project)
+    assert err.value.render() == (
+        f"pyproject.toml [tool.newscorpus]: E315 {message} Fix `{key}` in the table, or remove it."
+    )
+    assert not (root / "dist").exists()
+
+
+def test_tested_versions_are_the_pins_of_constraints_txt() -> None:
+    from conftest import REPO_ROOT
+    from newscorpus.buildinfo import TESTED
+
+    pins = dict(
+        line.strip().split("==", 1)
+        for line in (REPO_ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    )
+    assert {name: pins[name] for name in TESTED} == TESTED
+
+
+def test_a_build_with_other_versions_says_its_bytes_may_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newscorpus.buildinfo
+
+    tested = {**newscorpus.buildinfo.TESTED, "pyarrow": "1.0.0"}
+    monkeypatch.setattr(newscorpus.buildinfo, "TESTED", tested)
+    project = load_project(make_project(tmp_path / "proj"))
+    add_document(project, "forecast", "Weather\n\nRain today.\n", None)
+    result = build(project)
+    installed = newscorpus.buildinfo.installed_versions()
+    assert result.warnings == (
+        f"W303 this build ran with pyarrow {installed['pyarrow']} (tested: 1.0.0), so its Parquet "
+        "bytes may differ from a build with the tested versions (manifest.json records the "
+        "versions used). Install with `pip install -c constraints.txt` for byte-identical builds.",
+    )
+    manifest = json.loads((result.out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tools"] == installed
