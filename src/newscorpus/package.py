@@ -296,7 +296,7 @@ class _Run:
 
         building = self.work is not None
         features = config_features(self.schema) if building else {}
-        nlp = make_nlp() if building else None
+        nlp = make_nlp(self.schema.abbreviations) if building else None
         with _quiet_datasets(), _gc_paused():
             for split in SPLITS:
                 ids = by_split[split]
