@@ -367,3 +367,17 @@ def test_a_crowded_sentence_builds_and_the_card_counts_what_the_cap_dropped(
         f" **{dropped}** candidate pairs in 1 window(s) with more than 200 candidates were left "
         "out (`max_pairs_per_window`; the kept ones are evenly spaced in head, tail order)."
     ) in card
+
+
+def test_the_card_states_the_sampling(tmp_path: Path) -> None:
+    extra = '\n[tool.newscorpus.build]\nnegatives = "sample"\nnegatives_per_positive = 2\n'
+    result = build(small_project(tmp_path / "proj", extra))
+    card = (result.out / "README.md").read_text(encoding="utf-8")
+    # agreement: 3 + 2 positives in windows of 1 and 2 sentences, so 6 + 4 of its 17 + 34
+    # negatives; huawei-ban: 2 positives, so both of its 2 negatives.
+    assert result.stats.sampled_out == (17 - 6) + (34 - 4)
+    assert (
+        'The build sampled them (`negatives = "sample"`): per document and window size, 2 '
+        "negative(s) per positive, those with the lowest sha256 of document and entity ids; "
+        f"{(17 - 6) + (34 - 4)} were left out, so the rows are not the full candidate set."
+    ) in card
