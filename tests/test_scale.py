@@ -87,8 +87,9 @@ def test_segment_text_matches_whole_document_segmentation(
         "x\n" + "Kenya and India met. Talks on 5G. in the IoT. " * 20,
         'He said "yes."\nNo.\r\nU.S. and 10GB.\u00a0Then\u2028more',
         "A.\n.B\n...\n",
+        "Huawei Technologies Co., Ltd. and Acme Pvt. Ltd.\nsaid so.",
     ]
-    nlp = make_nlp()
+    nlp = make_nlp(Schema.load(project.schema_path).abbreviations)
     for text in texts:
         assert segment_text(nlp, text) == segment(nlp(text))
 

@@ -28,13 +28,17 @@ from newscorpus.model import Document, outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.views import (
+    BIGBIO_KB,
     CONFIGS,
+    DOCUMENTS,
+    RELATIONS,
+    SENTENCES,
     Sentence,
     document_row,
     merge_sentences,
-    relation_rows,
     sentence_rows,
 )
+from newscorpus.views_relations import relation_rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -91,10 +95,14 @@ class DocumentCounts:
     nested_left_out: int = 0
     merged_boundaries: int = 0
     unannotated: int = 0
-    reversed_pairs: int = 0
     entity_labels: list[str] = field(default_factory=list)
     relation_labels: list[str] = field(default_factory=list)
-    pair_labels: list[str] = field(default_factory=list)
+    #: What :meth:`~newscorpus.buildinfo.Stats.count_pairs` reads of each ``relations`` row.
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    #: What the relation options left out (see :class:`~newscorpus.views_relations.RelationRows`).
+    capped_pairs: int = 0
+    capped_windows: int = 0
+    sampled_out: int = 0
     sources: list[str | None] = field(default_factory=list)
     #: The normaliser's edits, by rule name, in edit order.
     edits: list[str] = field(default_factory=list)
@@ -173,16 +181,19 @@ class DocumentResult:
         )
 
 
-_NLP: list[Language] = []
+#: The ``relations`` columns the statistics count.
+_PAIR_KEYS = ("id", "label", "window_sentences", "nested")
+#: The project's pipelines by the schema's abbreviations, one per process.
+_NLP: dict[tuple[str, ...], Language] = {}
 
 
-def _nlp() -> Language:
+def _nlp(abbreviations: tuple[str, ...]) -> Language:
     """The project's pipeline, made once per process (importing spaCy only when rows are made)."""
-    if not _NLP:
+    if abbreviations not in _NLP:
         from newscorpus.nlp import make_nlp
 
-        _NLP.append(make_nlp())
-    return _NLP[0]
+        _NLP[abbreviations] = make_nlp(abbreviations)
+    return _NLP[abbreviations]
 
 
 def process_document(
@@ -208,13 +219,16 @@ def process_document(
     assert settings.rows is not None, "rows are made with the configs' Arrow schemas"
     doc, counts = _document(inputs.doc_id, checked)
     del checked
-    sentences, counts.merged_boundaries = merge_sentences(_segment(doc.text), doc.entities)
+    sentences, counts.merged_boundaries = merge_sentences(
+        _segment(doc.text, tuple(settings.schema.abbreviations)), doc.entities
+    )
+    from newscorpus.bigbio import kb_row
+
+    rows = {DOCUMENTS: [document_row(doc)], BIGBIO_KB: [kb_row(doc)]}
     try:
-        rows = {
-            CONFIGS[0]: [document_row(doc)],
-            CONFIGS[1]: sentence_rows(doc, sentences),
-            CONFIGS[2]: relation_rows(doc, sentences, settings.schema, settings.build.relations),
-        }
+        rows[SENTENCES] = sentence_rows(doc, sentences)
+        pairs = relation_rows(doc, sentences, settings.schema, settings.build.relations)
+        rows[RELATIONS] = pairs.rows
     except NewscorpusError as err:
         # The views know the document, not its file: point at the annotation file.
         project = inputs.project
@@ -223,18 +237,19 @@ def process_document(
         return result
     from newscorpus.parquet import encode_rows
 
-    pairs = rows[CONFIGS[2]]
-    counts.pair_labels = [p["label"] for p in pairs]
-    counts.reversed_pairs = sum(p["id"].endswith("-rev") for p in pairs)
+    counts.pairs = [{key: row[key] for key in _PAIR_KEYS} for row in pairs.rows]
+    counts.capped_pairs = pairs.capped_pairs
+    counts.capped_windows = pairs.capped_windows
+    counts.sampled_out = pairs.sampled_out
     result.tables = {config: encode_rows(rows[config], settings.rows[config]) for config in CONFIGS}
     result.counts = counts
     return result
 
 
-def _segment(text: str) -> list[Sentence]:
+def _segment(text: str, abbreviations: tuple[str, ...]) -> list[Sentence]:
     from newscorpus.nlp import segment_text
 
-    return segment_text(_nlp(), text)
+    return segment_text(_nlp(abbreviations), text)
 
 
 def _document(doc_id: str, result: CheckedDocument) -> tuple[Document, DocumentCounts]:

@@ -102,6 +102,11 @@ CODES: dict[str, str] = {
     "E309": "the corpus has no documents to build",
     "E310": "a folder given to diff is not a newscorpus build",
     "W301": "a split override names a document that is not in the corpus",
+    # E315-E319, W302-W309: dataset metadata and library versions
+    "E315": "invalid dataset metadata in [tool.newscorpus] (url, creator, date_published)",
+    "W302": "croissant.json lacks url, creator or datePublished (not set in [tool.newscorpus])",
+    "W303": "the build ran with other library versions than the tested pins (bytes may differ)",
+    # E320-E329: build engines
     "E320": "a bad engine option: a negative job count, or a scheduler without the dask engine",
     "E321": "the dask engine is asked for but the dask extra is not installed",
     "E322": "the Dask scheduler cannot be reached",

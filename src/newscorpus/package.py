@@ -57,7 +57,7 @@ from newscorpus.annotations import (
     annotation_path,
     read_annotations,
 )
-from newscorpus.buildinfo import BuildResult, BuildSettings, Stats
+from newscorpus.buildinfo import BuildResult, BuildSettings, Stats, metadata_warnings
 from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.docunit import DocumentInputs, ProcessSettings, keys_of
@@ -121,9 +121,9 @@ def build(
     Raises:
         NewscorpusError: E301 the project has validation errors; E302 an entity does not align
             to token boundaries; E303 a relation names a missing entity; E304 a bad build
-            setting; E305 a bad split override; E306 ``out`` is not a previous build; E003 the
-            schema is invalid; E010 another command holds the project lock; E320-E322 a bad
-            engine option or an unreachable Dask scheduler.
+            setting; E305 a bad split override; E306 ``out`` is not a previous build; E315 bad
+            dataset metadata; E003 the schema is invalid; E010 another command holds the project
+            lock; E320-E322 a bad engine option or an unreachable Dask scheduler.
     """
     from newscorpus.txn import writing
 
@@ -169,7 +169,7 @@ def _build(
         f"pyproject.toml [tool.newscorpus.splits]: W301 split override {doc_id} names a "
         "document that is not in the corpus. Remove the entry, or fix the id."
         for doc_id in sorted(set(project.split_overrides) - set(ids))
-    )
+    ) + metadata_warnings(project)
     work = None
     # The folders made for the output, removed again if the build fails: bad input changes
     # no file, and validation errors may only be found once the build has begun.
@@ -453,6 +453,7 @@ def _drop_empty(work: Path, stats: Stats) -> None:
         for split in SPLITS:
             if not stats.rows[config][split]:
                 for path in (work / DATA_DIR / config).glob(f"{split}-*.parquet"):
+                    stats.file_bytes[config] -= path.stat().st_size
                     path.unlink()
         if not stats.splits(config):
             (work / DATA_DIR / config).rmdir()

@@ -219,4 +219,6 @@ def _nbytes(kind: pa.DataType, path: str, tally: dict[str, list[int]]) -> int:
         return size + 4 * length + _nbytes(kind.value_type, f"{path}.item", tally)
     if pa.types.is_struct(kind):
         return size + sum(_nbytes(f.type, f"{path}.{f.name}", tally) for f in kind)
+    if pa.types.is_boolean(kind):
+        return size + -(-length // 8)  # bit-packed
     return size + length * int(kind.bit_width) // 8

@@ -25,11 +25,12 @@ from newscorpus.cache import Cache
 from newscorpus.docunit import DocumentInputs, DocumentResult, ProcessSettings, cached_document
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.project import Project
-from newscorpus.views import CONFIGS, DOCUMENTS, RELATIONS, SENTENCES
+from newscorpus.views import BIGBIO_KB, CONFIGS, DOCUMENTS, RELATIONS, SENTENCES
+from newscorpus.views_relations import RelationRows
 
 DATA_DIR = "data"
 #: Rows per Parquet row group, per config: fixed so the bytes do not depend on library defaults.
-BATCH_SIZES = {DOCUMENTS: 100, SENTENCES: 1000, RELATIONS: 1000}
+BATCH_SIZES = {DOCUMENTS: 100, SENTENCES: 1000, RELATIONS: 1000, BIGBIO_KB: 100}
 
 
 def shard_path(config: str, split: str, index: int, count: int) -> str:
@@ -153,8 +154,10 @@ def _add(outcome: DocumentResult, split: str, stats: Stats, writers: dict[str, A
     stats.unannotated += counts.unannotated
     stats.entity_labels.update((label, split) for label in counts.entity_labels)
     stats.relation_labels.update((label, split) for label in counts.relation_labels)
-    stats.pair_labels.update((label, split) for label in counts.pair_labels)
-    stats.reversed_pairs += counts.reversed_pairs
+    pairs = RelationRows(
+        counts.pairs, counts.capped_pairs, counts.capped_windows, counts.sampled_out
+    )
+    stats.count_pairs(pairs, split)
     stats.sources.update(counts.sources)
     rules = Counter(counts.edits)
     stats.edits.update(rules)
@@ -178,8 +181,19 @@ _COUNTERS = (
     "edits",
     "edited_documents",
     "sources",
+    "window_pairs",
+    "nested_pairs",
 )
-_NUMBERS = ("reversed_pairs", "entities", "nested_left_out", "merged_boundaries", "unannotated")
+_NUMBERS = (
+    "reversed_pairs",
+    "capped_pairs",
+    "capped_windows",
+    "sampled_out",
+    "entities",
+    "nested_left_out",
+    "merged_boundaries",
+    "unannotated",
+)
 
 
 def stats_to_json(stats: Stats) -> dict[str, Any]:
