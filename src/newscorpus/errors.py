@@ -22,6 +22,7 @@ CODES: dict[str, str] = {
     "E003": "the schema file is missing or invalid",
     "E010": "another newscorpus command holds the project lock",
     "E011": "an interrupted change cannot be completed (its journal or staged files are damaged)",
+    "E012": "the project's private folder .newscorpus cannot be used (blocked, read-only, full)",
     # --- E1xx / W1xx: annotations (validate.py) --------------------------------------------------
     "E101": "annotation file is not UTF-8 text (another encoding, or unreadable)",
     "E102": "annotation file is binary (holds NUL bytes)",
@@ -100,6 +101,8 @@ CODES: dict[str, str] = {
     "E307": "the stored normalised text differs from the normaliser's output",
     "E308": "cannot load the dataset: not a built dataset folder, or a bad argument",
     "E309": "the corpus has no documents to build",
+    "E311": "the build's output folder cannot be created",
+    "E312": "a folder that is not a build sits where the build swaps its output",
     "E310": "a folder given to diff is not a newscorpus build",
     "W301": "a split override names a document that is not in the corpus",
     # E315-E319, W302-W309: dataset metadata and library versions

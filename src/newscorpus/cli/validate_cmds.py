@@ -33,10 +33,12 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], strict: bool, 
     Exit status: 0 no problems, 1 errors (or warnings with --strict), 2 usage error.
     Never changes a file.
     """
+    from newscorpus.lock import apply_lock
     from newscorpus.validate import validate_project
 
     project = get_project(ctx)
-    report = validate_project(project, list(paths) or None)
+    with apply_lock(project, exclusive=False):
+        report = validate_project(project, list(paths) or None)
     if fmt == "json":
         document = {
             "ok": report.ok(strict),
