@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from newscorpus.cli import format_option, get_project
-from newscorpus.errors import Issue
+from newscorpus.errors import Issue, UsageError
 
 
 @click.command("validate")
@@ -18,6 +18,12 @@ from newscorpus.errors import Issue
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1), as CI should.")
+@click.option(
+    "--annotator",
+    metavar="NAME",
+    default=None,
+    help="Check only this annotator's set (annotations/annotators/NAME/) and its articles.",
+)
 @format_option(
     "text",
     "json",
@@ -26,9 +32,12 @@ from newscorpus.errors import Issue
     "github: workflow commands that annotate a pull request.",
 )
 @click.pass_context
-def validate_command(ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+def validate_command(
+    ctx: click.Context, paths: tuple[Path, ...], strict: bool, annotator: str | None, fmt: str
+) -> None:
     """Check the schema, the corpus and every annotation file, and report every problem.
 
+    Every annotation file: gold, each annotator's set and the review files of adjudicate.
     With PATHs, check only those annotation files (or folders of them) and their articles.
     Exit status: 0 no problems, 1 errors (or warnings with --strict), 2 usage error.
     Never changes a file.
@@ -36,7 +45,13 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], strict: bool, 
     from newscorpus.validate import validate_project
 
     project = get_project(ctx)
-    report = validate_project(project, list(paths) or None)
+    if annotator is not None and paths:
+        raise UsageError(
+            "E145",
+            "pass either PATHs or --annotator, not both.",
+            fix="Drop the PATHs to check the whole set, or drop --annotator.",
+        )
+    report = validate_project(project, list(paths) or None, annotator=annotator)
     if fmt == "json":
         document = {
             "ok": report.ok(strict),
