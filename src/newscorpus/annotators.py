@@ -27,7 +27,7 @@ from newscorpus.annotations import (
     parse_annotations,
 )
 from newscorpus.corpus import doc_ids, load_article
-from newscorpus.errors import NewscorpusError, UsageError
+from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.ingest import SLUG_RULE, is_safe_slug
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -164,14 +164,23 @@ def load_sets(
                 flag = "" if annotator is None else f" --annotator {annotator}"
                 raise NewscorpusError(
                     "E173",
-                    f"does not validate ({len(errors)} error(s)); the first: "
-                    f"{errors[0].render() if errors else 'unreadable'}",
+                    f"does not validate ({len(errors)} error(s)); the first: {_brief(errors)}",
                     fix=f"Fix it first: `newscorpus validate{flag}` lists every problem.",
                     where=project.relative(file),
                 )
             read[file.stem] = parse_annotations(data)
         result[set_label(annotator)] = read
     return Sets(texts, result)
+
+
+def _brief(errors: Sequence[Issue]) -> str:
+    """The first error without its file name (the message names the file already)."""
+    if not errors:
+        return "the file cannot be read."
+    first = errors[0]
+    at = f"line {first.line}: " if first.line is not None else ""
+    ref = f"{first.annotation_id} " if first.annotation_id else ""
+    return f"{at}{first.code} {ref}{first.message}"
 
 
 def gold_exists(project: Project, doc_id: str) -> bool:

@@ -75,6 +75,7 @@ def _register() -> None:
         corpus_cmds,
         normalise_cmds,
         publish_cmds,
+        quality_cmds,
         validate_cmds,
     )
 
@@ -82,6 +83,7 @@ def _register() -> None:
         corpus_cmds,
         normalise_cmds,
         validate_cmds,
+        quality_cmds,
         annotate_cmds,
         build_cmds,
         publish_cmds,

@@ -1,0 +1,85 @@
+"""``newscorpus agree``, ``adjudicate`` and ``check``: annotation quality across files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from newscorpus.cli import FC, format_option, get_project
+
+
+class _Names(click.Option):
+    """A repeatable option that also takes the words after it: ``--annotators alice bob``.
+
+    It stops at the next option, so document ids go before it (or after another option).
+    """
+
+    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
+        super().add_to_parser(parser, ctx)
+        for flag in self.opts:
+            option = parser._long_opt.get(flag)
+            if option is None:
+                continue
+            one = option.process
+
+            def process(value: Any, state: Any, one: Any = one) -> None:
+                one(value, state)
+                while state.rargs and not state.rargs[0].startswith("-"):
+                    one(state.rargs.pop(0), state)
+
+            setattr(option, "process", process)  # noqa: B010 (mypy: assigning to a method)
+
+
+def annotators_option(help: str) -> Callable[[FC], FC]:
+    return click.option(
+        "--annotators", "annotators", cls=_Names, multiple=True, metavar="NAME...", help=help
+    )
+
+
+@click.command("agree")
+@click.argument("doc_ids", nargs=-1, metavar="[DOC_ID]...")
+@annotators_option("Annotator sets to compare (default: every set).")
+@click.option(
+    "--against",
+    type=click.Choice(["gold"]),
+    default=None,
+    help="Compare each annotator set with gold (gold is the reference for precision/recall).",
+)
+@format_option("text", "json", help="text: tables and a disagreement list; json: everything.")
+@click.pass_context
+def agree_command(
+    ctx: click.Context,
+    doc_ids: tuple[str, ...],
+    annotators: tuple[str, ...],
+    against: str | None,
+    fmt: str,
+) -> None:
+    """Inter-annotator agreement on the documents the sets share.
+
+    For each pair of sets (or each set against gold): exact and overlap entity P/R/F1, token
+    Cohen's kappa over BIO tags, relation F1 (and restricted to matched arguments), per label
+    and overall, with the counts each rests on, and every disagreement. Never changes a file.
+    """
+    from newscorpus.agree import agree, render_text
+    from newscorpus.schema import Schema
+
+    project = get_project(ctx)
+    schema = Schema.load(project.schema_path)
+    report = agree(
+        project, schema, _names(annotators), against_gold=against == "gold", wanted=doc_ids
+    )
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(report))
+
+
+def _names(values: tuple[str, ...]) -> list[str]:
+    """``--annotators a b``, ``--annotators a --annotators b`` and ``--annotators a,b`` alike."""
+    return [name for value in values for name in value.replace(",", " ").split()]
+
+
+COMMANDS: list[click.Command] = [agree_command]
