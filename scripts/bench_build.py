@@ -30,6 +30,9 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
 * ``normalise``: :func:`~newscorpus.normalise.normalise` over every stored raw text (reading the
   files is not timed);
 * ``validate``: :func:`~newscorpus.validate.validate_project`, which must find no errors;
+* ``check``: :func:`~newscorpus.check.check_project`, the corpus-wide consistency checks over
+  gold (reading and validating every gold file against its text, then one phrase-matcher pass
+  over every text); target: 10,000 documents in 30 s or less on one core;
 * ``build``: :func:`~newscorpus.package.build` into a fresh folder; it validates each document
   as it goes (reading and normalising it once for both), and that validation is timed apart (by
   wrapping the build's calls of :func:`~newscorpus.validate.check_document` and
@@ -77,7 +80,7 @@ from newscorpus.schema import Schema
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "annotations" / "schema.yaml"
-STAGES = ("normalise", "validate", "build", "baseline")
+STAGES = ("normalise", "validate", "check", "build", "baseline")
 
 # --- the synthetic articles ------------------------------------------------------------------
 
@@ -550,6 +553,19 @@ def stage_validate(project: Project) -> dict[str, float]:
     return {"seconds": seconds, "warnings": len(report.warnings)}
 
 
+def _warm_check() -> None:
+    import newscorpus.check  # noqa: F401
+
+
+def stage_check(project: Project) -> dict[str, float]:
+    from newscorpus.check import check_project
+
+    schema = Schema.load(project.schema_path)
+    started = time.perf_counter()
+    report = check_project(project, schema)
+    return {"seconds": time.perf_counter() - started, "warnings": len(report.issues)}
+
+
 def stage_build(project: Project) -> dict[str, float]:
     from newscorpus import package, validate
 
@@ -612,6 +628,7 @@ def stage_baseline(project: Project) -> dict[str, float]:
 _STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, float]]]] = {
     "normalise": (lambda: None, stage_normalise),
     "validate": (_warm_validate, stage_validate),
+    "check": (_warm_check, stage_check),
     "build": (_warm_build, stage_build),
     "baseline": (_warm_arrow, stage_baseline),
 }
@@ -675,6 +692,7 @@ def table(info: CorpusInfo, figures: dict[str, dict[str, float]]) -> str:
         f"{'stage':<22}{'seconds':>9}{'docs/s':>10}{'MB/s':>9}{'peak MB':>10}{'stage MB':>12}",
         _line("normalise", figures["normalise"]["seconds"], n, raw, *memory("normalise")),
         _line("validate", figures["validate"]["seconds"], n, text, *memory("validate")),
+        _line("check", figures["check"]["seconds"], n, text, *memory("check")),
         _line("build", build["seconds"], n, text, *memory("build")),
         _line("  build - validate", net, n, text, "-", "-"),
         _line("baseline", baseline["seconds"], n, text, *memory("baseline")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -82,4 +83,49 @@ def _names(values: tuple[str, ...]) -> list[str]:
     return [name for value in values for name in value.replace(",", " ").split()]
 
 
-COMMANDS: list[click.Command] = [agree_command]
+@click.command("check")
+@click.argument("doc_ids", nargs=-1, metavar="[DOC_ID]...")
+@click.option(
+    "--strict", is_flag=True, help="Fail (exit 1) on any warning not accepted, as CI should."
+)
+@format_option(
+    "text",
+    "json",
+    "github",
+    help="text: one line per warning and a summary; json: one JSON document; "
+    "github: workflow commands that annotate a pull request.",
+)
+@click.pass_context
+def check_command(ctx: click.Context, doc_ids: tuple[str, ...], strict: bool, fmt: str) -> None:
+    """Corpus-wide consistency of the gold annotations.
+
+    Warns about likely missed mentions (W170), one text with different labels (W171), a name
+    annotated with and without a neighbouring word (W172) and one pair of texts linked by
+    different relation labels (W173). Reviewed exceptions live in annotations/checks.yaml;
+    an entry there that matches nothing is a warning too (W174). With DOC_IDs, only warnings
+    involving them are shown. Never changes a file.
+    """
+    from newscorpus.check import check_project
+    from newscorpus.cli.validate_cmds import github_command, workspace_prefix
+    from newscorpus.schema import Schema
+
+    project = get_project(ctx)
+    report = check_project(project, Schema.load(project.schema_path), doc_ids)
+    if fmt == "json":
+        document = {
+            "ok": report.ok(strict),
+            "warnings": len(report.issues),
+            "accepted": report.accepted,
+            "documents": report.documents,
+            "issues": [dataclasses.asdict(i) for i in report.issues],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        prefix = workspace_prefix(project.root)
+        for item in report.issues:
+            click.echo(github_command(item, prefix) if fmt == "github" else item.render())
+        click.echo(report.summary())
+    ctx.exit(0 if report.ok(strict) else 1)
+
+
+COMMANDS: list[click.Command] = [agree_command, check_command]

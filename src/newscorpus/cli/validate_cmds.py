@@ -61,14 +61,14 @@ def validate_command(
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        prefix = _workspace_prefix(project.root)
+        prefix = workspace_prefix(project.root)
         for item in report.issues:
-            click.echo(_github(item, prefix) if fmt == "github" else item.render())
+            click.echo(github_command(item, prefix) if fmt == "github" else item.render())
         click.echo(report.summary())
     ctx.exit(0 if report.ok(strict) else 1)
 
 
-def _workspace_prefix(root: Path) -> str:
+def workspace_prefix(root: Path) -> str:
     """The project's folder within the GitHub workspace (``""`` at its top), so that issue paths,
     relative to the project, name files as GitHub does: relative to the repository."""
     workspace = os.environ.get("GITHUB_WORKSPACE")
@@ -81,7 +81,7 @@ def _workspace_prefix(root: Path) -> str:
     return "" if inside == "." else f"{inside}/"
 
 
-def _github(item: Issue, prefix: str) -> str:
+def github_command(item: Issue, prefix: str) -> str:
     """A GitHub Actions workflow command that shows ``item`` on the file in a pull request."""
     path = item.path if Path(item.path).is_absolute() else prefix + item.path
     props = [f"file={_escape_property(path)}"]

@@ -1,0 +1,334 @@
+"""``newscorpus check``: corpus-wide consistency of the gold annotations.
+
+The validator looks at one file at a time; these checks look across the corpus (gold only):
+
+- **W170 likely missed mention**: a text annotated somewhere with a label occurs elsewhere as a
+  whole word, in the same case, without an annotation of exactly that span (an occurrence inside
+  an annotated entity of that label, such as the surname inside a full name, is part of it);
+- **W171 same text, different labels**: one text annotated with two or more labels;
+- **W172 boundary variation**: a name annotated both with and without one neighbouring word
+  under the same label ("US" and "the US", "Huawei" and "Huawei Technologies");
+- **W173 same pair, different relation labels**: the same two texts linked by relations of
+  different labels.
+
+Missed mentions are found in one pass over each text with a phrase matcher (every annotated
+text indexed by its first word; each word of the text is looked up once, and only the names
+starting with that word are compared), not with a search per name, so ``check`` stays linear in
+the corpus. Reviewed, accepted warnings are listed in ``annotations/checks.yaml``
+(:mod:`newscorpus.check_exceptions`); they are left out, and an entry that matches nothing is
+itself a warning (W174), so the file cannot go stale silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from newscorpus.annotations import AnnotationFile, annotation_path
+from newscorpus.annotators import load_sets
+from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
+from newscorpus.errors import Issue, UsageError
+from newscorpus.model import Entity
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+from newscorpus.validate_json import issue, printable, show
+
+_WORD = re.compile(r"\w+")
+_WORD_CHAR = re.compile(r"\w")
+_ACCEPT = "If it is right, accept it in annotations/checks.yaml with a reason."
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an annotated text is: document, entity id and offsets."""
+
+    doc_id: str
+    entity_id: str
+    start: int
+    end: int
+
+    def render(self) -> str:
+        return f"{printable(self.doc_id)} {self.entity_id} [{self.start}, {self.end})"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One warning with what the exceptions file matches it by."""
+
+    issue: Issue
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``check`` found: warnings still open, how many were accepted, over how much."""
+
+    issues: tuple[Issue, ...]
+    accepted: int
+    documents: int
+    #: Open warnings per code, accepted ones excluded (for the card).
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def ok(self, strict: bool) -> bool:
+        return not (strict and self.issues)
+
+    def summary(self) -> str:
+        accepted = f" ({self.accepted} accepted in checks.yaml)" if self.accepted else ""
+        docs = f"{self.documents} document{'s' if self.documents != 1 else ''}"
+        if not self.issues:
+            return f"ok: no consistency warnings in {docs}{accepted}"
+        n = len(self.issues)
+        return f"{n} warning{'s' if n != 1 else ''} in {docs}{accepted}"
+
+
+@dataclass
+class _Corpus:
+    """Gold, gathered for the checks: every annotated text with its labels and places."""
+
+    texts: dict[str, str]
+    gold: dict[str, AnnotationFile]
+    #: text -> label -> places, in document order.
+    names: dict[str, dict[str, list[Place]]] = field(default_factory=dict)
+
+    def gather(self) -> None:
+        for doc_id in sorted(self.gold):
+            for e in sorted(self.gold[doc_id].entities, key=lambda e: (e.start, e.end, e.id)):
+                by_label = self.names.setdefault(e.text, {})
+                by_label.setdefault(e.label, []).append(Place(doc_id, e.id, e.start, e.end))
+
+
+def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) -> CheckReport:
+    """Run every consistency check over the gold annotations.
+
+    Args:
+        project: the corpus project.
+        schema: its schema (validation of the files read).
+        wanted: report only warnings that involve these documents (the checks still learn from
+            the whole corpus).
+
+    Raises:
+        NewscorpusError: E173 for a gold file that does not validate, E178 for an invalid
+            ``annotations/checks.yaml``.
+        UsageError: E213 for a document id without gold annotations.
+    """
+    exceptions = load_exceptions(project)
+    sets = load_sets(project, schema, [None])
+    gold = sets.annotations["gold"]
+    for doc_id in wanted:
+        if doc_id not in gold:
+            raise UsageError(
+                "E213",
+                f"there is no gold annotation file for {doc_id!r} "
+                f"({project.relative(annotation_path(project, doc_id))}).",
+                fix="Check the id; check reads gold only.",
+            )
+    corpus = _Corpus(sets.texts, gold)
+    corpus.gather()
+    findings = [
+        *missed_mentions(project, corpus),
+        *label_variation(project, corpus),
+        *boundary_variation(project, corpus),
+        *relation_variation(project, corpus),
+    ]
+    if wanted:
+        keep = set(wanted)
+        findings = [f for f in findings if keep & set(f.subject.docs)]
+    return _report(project, findings, exceptions, len(wanted) or len(gold))
+
+
+def _report(
+    project: Project, findings: list[Finding], exceptions: Exceptions, documents: int
+) -> CheckReport:
+    open_issues = []
+    accepted = 0
+    for finding in findings:
+        if exceptions.accepts(finding.subject):
+            accepted += 1
+        else:
+            open_issues.append(finding.issue)
+    open_issues += exceptions.stale_issues(project)
+    counts: dict[str, int] = defaultdict(int)
+    for item in open_issues:
+        counts[item.code] += 1
+    ordered = tuple(sorted(open_issues, key=lambda i: (i.path, i.code, i.message)))
+    return CheckReport(ordered, accepted, documents, dict(sorted(counts.items())))
+
+
+def _where(project: Project, doc_id: str) -> str:
+    return printable(project.relative(annotation_path(project, doc_id)))
+
+
+# --- W170 ------------------------------------------------------------------------------------
+
+
+def _phrase_index(names: dict[str, dict[str, list[Place]]]) -> dict[str, list[str]]:
+    """Annotated texts by their first word, longest first; texts that do not start with a word
+    character cannot be a whole word and are left out."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for text in names:
+        first = _WORD.match(text)
+        if first is not None:
+            index[first.group()].append(text)
+    for bucket in index.values():
+        bucket.sort(key=lambda t: (-len(t), t))
+    return index
+
+
+def missed_mentions(project: Project, corpus: _Corpus) -> list[Finding]:
+    """W170: each whole-word, same-case occurrence of an annotated text that is not annotated."""
+    index = _phrase_index(corpus.names)
+    findings = []
+    for doc_id in sorted(corpus.gold):
+        text = corpus.texts[doc_id]
+        entities = corpus.gold[doc_id].entities
+        spans = {(e.start, e.end) for e in entities}
+        for match in _WORD.finditer(text):
+            bucket = index.get(match.group())
+            if bucket is None:
+                continue
+            start = match.start()
+            for name in bucket:
+                end = start + len(name)
+                if (
+                    (start, end) in spans
+                    or not text.startswith(name, start)
+                    or (_WORD_CHAR.match(name, len(name) - 1) and _WORD_CHAR.match(text, end))
+                    or _inside_same_label(entities, start, end, corpus.names[name])
+                ):
+                    continue
+                findings.append(_missed(project, corpus, doc_id, name, start, end))
+    return findings
+
+
+def _inside_same_label(
+    entities: Sequence[Entity], start: int, end: int, labels: Collection[str]
+) -> bool:
+    """Whether an entity with one of ``labels`` contains ``[start, end)``: the surname inside
+    an annotated full name is part of that name, not a mention of its own."""
+    return any(e.start <= start and end <= e.end and e.label in labels for e in entities)
+
+
+def _missed(
+    project: Project, corpus: _Corpus, doc_id: str, name: str, start: int, end: int
+) -> Finding:
+    by_label = corpus.names[name]
+    labels = sorted(by_label)
+    places = [p for label in labels for p in by_label[label]]
+    example = next((p for p in places if p.doc_id == doc_id), places[0])
+    count = len(places)
+    elsewhere = f" ({count} annotated mentions in all)" if count > 1 else ""
+    message = (
+        f"{show(name)} at [{start}, {end}) is not annotated, but {show(name)} is annotated "
+        f"{'/'.join(labels)} at {example.render()}{elsewhere}: a likely missed mention."
+    )
+    fix = f"Annotate it as {labels[0]}, if it names the same thing. {_ACCEPT}"
+    return Finding(
+        issue("W170", _where(project, doc_id), message, fix),
+        Subject("W170", name, None, (doc_id,), start),
+    )
+
+
+# --- W171, W172 ------------------------------------------------------------------------------
+
+
+def label_variation(project: Project, corpus: _Corpus) -> list[Finding]:
+    """W171: one text annotated with two or more labels, each label's first place named."""
+    findings = []
+    for name in sorted(corpus.names):
+        by_label = corpus.names[name]
+        if len(by_label) < 2:
+            continue
+        parts = [
+            f"{label} {len(places)}x (first at {places[0].render()})"
+            for label, places in sorted(by_label.items())
+        ]
+        first = min((p for places in by_label.values() for p in places), key=_place_order)
+        docs = tuple(sorted({p.doc_id for places in by_label.values() for p in places}))
+        findings.append(
+            Finding(
+                issue(
+                    "W171",
+                    _where(project, first.doc_id),
+                    f"{show(name)} is annotated with different labels: {'; '.join(parts)}.",
+                    f"Use one label where it names the same kind of thing (see GUIDELINES.md). "
+                    f"{_ACCEPT}",
+                ),
+                Subject("W171", name, None, docs, None),
+            )
+        )
+    return findings
+
+
+def _place_order(place: Place) -> tuple[str, int, int]:
+    return (place.doc_id, place.start, place.end)
+
+
+def boundary_variation(project: Project, corpus: _Corpus) -> list[Finding]:
+    """W172: a name annotated with and without one neighbouring word, under the same label."""
+    findings = []
+    for longer in sorted(corpus.names):
+        words = longer.split(" ")
+        if len(words) < 2:
+            continue
+        for shorter in sorted({" ".join(words[1:]), " ".join(words[:-1])}):
+            if shorter not in corpus.names:
+                continue
+            for label in sorted(corpus.names[longer].keys() & corpus.names[shorter].keys()):
+                short, long = corpus.names[shorter][label], corpus.names[longer][label]
+                docs = tuple(sorted({p.doc_id for p in (*short, *long)}))
+                findings.append(
+                    Finding(
+                        issue(
+                            "W172",
+                            _where(project, long[0].doc_id),
+                            f"{label} {show(shorter)} ({len(short)}x, first at "
+                            f"{short[0].render()}) is also annotated with a neighbouring word "
+                            f"as {show(longer)} ({len(long)}x, first at {long[0].render()}).",
+                            "Pick one boundary for the name (see GUIDELINES.md) and apply it "
+                            f"everywhere. {_ACCEPT}",
+                        ),
+                        Subject("W172", shorter, longer, docs, None),
+                    )
+                )
+    return findings
+
+
+# --- W173 ------------------------------------------------------------------------------------
+
+
+def relation_variation(project: Project, corpus: _Corpus) -> list[Finding]:
+    """W173: the same two texts linked by relations of different labels."""
+    linked: dict[tuple[str, str], dict[str, list[tuple[str, str]]]] = {}
+    for doc_id in sorted(corpus.gold):
+        doc = corpus.gold[doc_id]
+        by_id = {e.id: e for e in doc.entities}
+        for r in doc.relations:
+            head, tail = by_id[r.head].text, by_id[r.tail].text
+            pair = (head, tail) if head <= tail else (tail, head)
+            linked.setdefault(pair, {}).setdefault(r.label, []).append((doc_id, r.id))
+    findings = []
+    for pair in sorted(linked):
+        labels = linked[pair]
+        if len(labels) < 2:
+            continue
+        parts = [
+            f"{label} {len(places)}x (first {printable(places[0][0])} {places[0][1]})"
+            for label, places in sorted(labels.items())
+        ]
+        first = min(p for places in labels.values() for p in places)
+        docs = tuple(sorted({doc for places in labels.values() for doc, _ in places}))
+        findings.append(
+            Finding(
+                issue(
+                    "W173",
+                    _where(project, first[0]),
+                    f"{show(pair[0])} and {show(pair[1])} are linked by different relation "
+                    f"labels: {'; '.join(parts)}.",
+                    f"Use one label where the text states the same relation. {_ACCEPT}",
+                ),
+                Subject("W173", pair[0], pair[1], docs, None),
+            )
+        )
+    return findings
