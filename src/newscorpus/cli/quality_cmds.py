@@ -128,4 +128,57 @@ def check_command(ctx: click.Context, doc_ids: tuple[str, ...], strict: bool, fm
     ctx.exit(0 if report.ok(strict) else 1)
 
 
-COMMANDS: list[click.Command] = [agree_command, check_command]
+@click.command("adjudicate")
+@click.argument("doc_ids", nargs=-1, metavar="[DOC_ID]...")
+@annotators_option("The annotator sets to adjudicate between (two or more).")
+@click.option(
+    "--strategy",
+    type=click.Choice(["unanimous", "majority"]),
+    default="unanimous",
+    show_default=True,
+    help="An item goes to gold when all annotators have it, or more than half.",
+)
+@click.option("--replace", is_flag=True, help="Overwrite existing gold (never done without it).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.pass_context
+def adjudicate_command(
+    ctx: click.Context,
+    doc_ids: tuple[str, ...],
+    annotators: tuple[str, ...],
+    strategy: str,
+    replace: bool,
+    dry_run: bool,
+) -> None:
+    """Write gold from what the annotators agree on; put each conflict in a review file.
+
+    Conflicts go to annotations/review/DOC_ID.json with every annotator's version. Set a
+    conflict's "resolution" to the name of the side that is right (or to "manual" after
+    editing the review file's entities/relations), then run adjudicate again: resolved
+    conflicts move into gold, and the review file goes once none is open. Documents that
+    already have gold are skipped unless --replace. All files are written at once, or none.
+    """
+    from newscorpus.adjudicate import apply_plan, plan_adjudication
+    from newscorpus.schema import Schema
+
+    project = get_project(ctx)
+    schema = Schema.load(project.schema_path)
+    plans = plan_adjudication(
+        project,
+        schema,
+        _names(annotators),
+        strategy="majority" if strategy == "majority" else "unanimous",
+        wanted=doc_ids,
+        replace=replace,
+    )
+    for plan in plans:
+        click.echo(plan.describe(project))
+    if dry_run:
+        click.echo("dry run: nothing was written")
+        return
+    apply_plan(project, plans)
+    written = sum(1 for p in plans if p.gold is not None)
+    waiting = sum(1 for p in plans if p.open)
+    click.echo(f"{written} gold file(s) written, {waiting} document(s) with open conflicts")
+
+
+COMMANDS: list[click.Command] = [agree_command, adjudicate_command, check_command]
