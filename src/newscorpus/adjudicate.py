@@ -4,7 +4,8 @@ For each document every named annotator has annotated, :func:`plan_adjudication`
 
 - **fresh** (no review file yet): an entity (start, end, label) or relation (label and both
   arguments, unordered for symmetric labels) goes to gold when enough annotators have it: all of
-  them (``unanimous``) or more than half (``majority``). Everything else becomes a conflict in
+  them (``unanimous``) or more than half (``majority``, which also drops an item that more than
+  half of them lack; a tie is a conflict). Everything else becomes a conflict in
   ``annotations/review/<doc_id>.json`` (:mod:`newscorpus.review`): overlapping disputed spans are
   one conflict, relations between the same two spans are one conflict, and each conflict holds
   every annotator's version (an empty one when the annotator had nothing there). Gold gets the
@@ -135,6 +136,8 @@ def apply_plan(project: Project, plans: Sequence[DocumentPlan]) -> None:
     or nothing."""
     from newscorpus.txn import transaction
 
+    if all(plan.gold is None for plan in plans):
+        return  # nothing to write: take no lock, leave no trace
     with transaction(project, "adjudicate") as txn:
         for plan in plans:
             if plan.action in ("skip", "waiting"):
@@ -188,8 +191,11 @@ def _fresh(
             )
         )
     gold = AnnotationFile(doc_id, text_sha256(text), entities, tuple(relations))
-    disputed = [k for k in entity_votes if len(entity_votes[k]) < needed]
-    disputed_relations = [k for k in relation_votes if len(relation_votes[k]) < needed]
+    # Under majority an item that more than half of the annotators lack is dropped; under
+    # unanimous nothing is dropped without a person looking at it.
+    dropped = n - needed if strategy == "majority" else 0  # votes at or below: dropped
+    disputed = [k for k, v in entity_votes.items() if dropped < len(v) < needed]
+    disputed_relations = [k for k, v in relation_votes.items() if dropped < len(v) < needed]
     found = _entity_conflicts(disputed, versions)
     found += _relation_conflicts(disputed_relations, versions, schema)
     found.sort(key=lambda conflict: conflict[0])

@@ -92,11 +92,18 @@ class _Corpus:
     #: text -> label -> places, in document order.
     names: dict[str, dict[str, list[Place]]] = field(default_factory=dict)
 
+    #: (text, doc_id) -> the first place of the text in that document, any label.
+    first: dict[tuple[str, str], Place] = field(default_factory=dict)
+
     def gather(self) -> None:
         for doc_id in sorted(self.gold):
             for e in sorted(self.gold[doc_id].entities, key=lambda e: (e.start, e.end, e.id)):
-                by_label = self.names.setdefault(e.text, {})
-                by_label.setdefault(e.label, []).append(Place(doc_id, e.id, e.start, e.end))
+                place = Place(doc_id, e.id, e.start, e.end)
+                self.names.setdefault(e.text, {}).setdefault(e.label, []).append(place)
+                self.first.setdefault((e.text, doc_id), place)
+
+    def first_in(self, text: str, doc_id: str) -> Place | None:
+        return self.first.get((text, doc_id))
 
 
 def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) -> CheckReport:
@@ -215,9 +222,11 @@ def _missed(
 ) -> Finding:
     by_label = corpus.names[name]
     labels = sorted(by_label)
-    places = [p for label in labels for p in by_label[label]]
-    example = next((p for p in places if p.doc_id == doc_id), places[0])
-    count = len(places)
+    # The example place: one in the same document when there is one, else the first anywhere.
+    example = corpus.first_in(name, doc_id) or min(
+        (places[0] for places in by_label.values()), key=_place_order
+    )
+    count = sum(len(places) for places in by_label.values())
     elsewhere = f" ({count} annotated mentions in all)" if count > 1 else ""
     message = (
         f"{show(name)} at [{start}, {end}) is not annotated, but {show(name)} is annotated "
