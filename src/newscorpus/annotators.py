@@ -135,8 +135,6 @@ def load_sets(
             file does not validate (the first error and how many there are); E212 when an
             article cannot be read.
     """
-    from newscorpus.validate import check_file
-
     stored = set(doc_ids(project))
     texts: dict[str, str] = {}
     result: dict[str, dict[str, AnnotationFile]] = {}
@@ -144,33 +142,51 @@ def load_sets(
         files = set_files(project, annotator)
         for file in files:
             if file.stem not in stored:
-                raise NewscorpusError(
-                    "E172",
-                    f"{set_label(annotator)}'s set holds document {file.stem!r}, which is not in "
-                    "the corpus; the file name is the document id.",
-                    fix="Add the article with `newscorpus add`, rename the file after its "
-                    "article, or delete it.",
-                    where=project.relative(file),
-                )
+                raise orphan_error(project, file, annotator)
         read: dict[str, AnnotationFile] = {}
         for file in files:
             if wanted is not None and file.stem not in wanted:
                 continue
             if file.stem not in texts:
                 texts[file.stem] = load_article(project, file.stem).text
-            issues, data = check_file(project, file, schema, texts[file.stem], known=True)
-            errors = [i for i in issues if i.severity == "error"]
-            if errors or data is None:
-                flag = "" if annotator is None else f" --annotator {annotator}"
-                raise NewscorpusError(
-                    "E173",
-                    f"does not validate ({len(errors)} error(s)); the first: {_brief(errors)}",
-                    fix=f"Fix it first: `newscorpus validate{flag}` lists every problem.",
-                    where=project.relative(file),
-                )
-            read[file.stem] = parse_annotations(data)
+            read[file.stem] = read_checked(project, file, schema, texts[file.stem], annotator)
         result[set_label(annotator)] = read
     return Sets(texts, result)
+
+
+def orphan_error(project: Project, file: Path, annotator: str | None) -> NewscorpusError:
+    """E172 for a file of a set whose document is not in the corpus."""
+    return NewscorpusError(
+        "E172",
+        f"{set_label(annotator)}'s set holds document {file.stem!r}, which is not in the "
+        "corpus; the file name is the document id.",
+        fix="Add the article with `newscorpus add`, rename the file after its article, or "
+        "delete it.",
+        where=project.relative(file),
+    )
+
+
+def read_checked(
+    project: Project, file: Path, schema: Schema, text: str, annotator: str | None
+) -> AnnotationFile:
+    """One annotation file, checked by the per-file validator against ``text``.
+
+    Raises:
+        NewscorpusError: E173 naming the file, its first error and how many there are.
+    """
+    from newscorpus.validate import check_file
+
+    issues, data = check_file(project, file, schema, text, known=True)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors or data is None:
+        flag = "" if annotator is None else f" --annotator {annotator}"
+        raise NewscorpusError(
+            "E173",
+            f"does not validate ({len(errors)} error(s)); the first: {_brief(errors)}",
+            fix=f"Fix it first: `newscorpus validate{flag}` lists every problem.",
+            where=project.relative(file),
+        )
+    return parse_annotations(data)
 
 
 def _brief(errors: Sequence[Issue]) -> str:
