@@ -271,3 +271,24 @@ def test_validate_understands_review_files(project: Project) -> None:
     code, _, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
     assert code == 1
     assert err.startswith(f"error: {REVIEW}: E173 does not validate")
+
+
+def test_a_malformed_review_file(project: Project) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    review = read(project, REVIEW)
+    del review["adjudication"]
+    review["conflicts"][0]["versions"]["bob"] = []
+    review["conflicts"][1]["id"] = "C1"
+    (project.root / REVIEW).write_text(json.dumps(review, indent=2), encoding="utf-8")
+    code, out, _ = run(project.root, "validate")
+    assert code == 1
+    assert [line for line in out.splitlines() if "E174" in line] == [
+        f"{REVIEW}:1:1: E174 adjudication is missing; a review file records the annotators it "
+        'was made from: {"annotators": [...], "strategy": ..., "gold_sha256": ...}. Regenerate '
+        "it with `newscorpus adjudicate` (delete the review file first), or fix the entry.",
+        f"{REVIEW}:5:5: E174 conflict C1: bob's version is an array; it must be "
+        '{"entities": [...], "relations": [...]}. Regenerate it with `newscorpus adjudicate` '
+        "(delete the review file first), or fix the entry.",
+        f'{REVIEW}:24:5: E174 two conflicts have the id "C1". Regenerate it with `newscorpus '
+        "adjudicate` (delete the review file first), or fix the entry.",
+    ]

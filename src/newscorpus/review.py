@@ -70,7 +70,8 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
             issue(
                 "E174",
                 path,
-                f"{ADJUDICATION} is {describe(meta)}; a review file records the annotators it "
+                f"{ADJUDICATION} is {_what(data, ADJUDICATION)}; a review file records the "
+                "annotators it "
                 'was made from: {"annotators": [...], "strategy": ..., "gold_sha256": ...}.',
                 _FIX,
                 at=data,
@@ -82,7 +83,7 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
             issue(
                 "E174",
                 path,
-                f"{CONFLICTS} is {describe(conflicts)}, not a list of conflicts.",
+                f"{CONFLICTS} is {_what(data, CONFLICTS)}, not a list of conflicts.",
                 _FIX,
                 at=data,
             )
@@ -94,6 +95,10 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
     for n, conflict in enumerate(conflicts):
         issues += _conflict_issues(conflict, n, seen, data, schema, text, path, validate_document)
     return issues
+
+
+def _what(data: dict[str, Any], key: str) -> str:
+    return describe(data[key]) if key in data else "missing"
 
 
 def _conflict_issues(
