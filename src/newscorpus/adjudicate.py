@@ -49,7 +49,6 @@ from newscorpus.review import ADJUDICATION, CONFLICTS, MANUAL
 from newscorpus.schema import Schema
 
 Strategy = Literal["unanimous", "majority"]
-STRATEGIES: tuple[str, ...] = ("unanimous", "majority")
 
 
 @dataclass(frozen=True)
