@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +13,8 @@ import pytest
 
 from build_helpers import Ent
 from conftest import run, tree
-from newscorpus.project import Project
+from newscorpus.project import Project, load_project
+from newscorpus.txn import recover
 from quality_helpers import two_docs, write_set
 
 ALICE = (Ent("T1", "US", "GPE"), Ent("T2", "Huawei", "ORG", 1))
@@ -292,3 +296,20 @@ def test_a_malformed_review_file(project: Project) -> None:
         f'{REVIEW}:24:5: E174 two conflicts have the id "C1". Regenerate it with `newscorpus '
         "adjudicate` (delete the review file first), or fix the entry.",
     ]
+
+
+@pytest.mark.parametrize("step", range(1, 6))
+def test_a_kill_at_any_step_leaves_gold_and_review_both_or_neither(
+    project: Project, step: int
+) -> None:
+    # Two files: staged (steps 1-2), committed (3: the journal), applied (4-5).
+    env = {**os.environ, "NEWSCORPUS_FAULT_AFTER": str(step)}
+    command = [sys.executable, "-c", "from newscorpus.cli import main; main()"]
+    args = ["--root", str(project.root), "adjudicate", "--annotators", "alice", "bob"]
+    child = subprocess.run([*command, *args], env=env, capture_output=True, check=False)
+    assert child.returncode == 137
+    recover(load_project(project.root))
+    written = {(project.root / GOLD).exists(), (project.root / REVIEW).exists()}
+    assert written == ({False} if step < 3 else {True})
+    if step >= 3:
+        assert keys(read(project, GOLD)) == [(29, 35, "ORG", "Huawei")]

@@ -20,8 +20,8 @@ For each document every named annotator has annotated, :func:`plan_adjudication`
   without ``--replace``.
 
 Every file read is validated first (E173), every gold file written is validated before anything
-is written (E180), and :func:`apply_plan` writes everything in one
-:func:`newscorpus.txn.transaction`.
+is written (E180), and :func:`adjudicate` plans under the project lock and writes everything in
+one :func:`newscorpus.txn.transaction`.
 """
 
 from __future__ import annotations
@@ -130,23 +130,40 @@ def plan_adjudication(
     return plans
 
 
-def apply_plan(project: Project, plans: Sequence[DocumentPlan]) -> None:
-    """Write every gold and review file of ``plans`` (and delete finished review files), all
-    or nothing."""
+def adjudicate(
+    project: Project,
+    schema: Schema,
+    annotators: Sequence[str],
+    *,
+    strategy: Strategy = "unanimous",
+    wanted: Sequence[str] = (),
+    replace: bool = False,
+    dry_run: bool = False,
+) -> list[DocumentPlan]:
+    """Plan (:func:`plan_adjudication`) under the project lock, then write every gold and
+    review file of the plan, and delete finished review files, in one transaction; with
+    ``dry_run`` nothing is written.
+
+    Raises:
+        NewscorpusError: as :func:`plan_adjudication`; nothing is written then.
+    """
     from newscorpus.txn import transaction
 
-    if all(plan.gold is None for plan in plans):
-        return  # nothing to write: take no lock, leave no trace
-    with transaction(project, "adjudicate") as txn:
+    # The files are read under the lock the writes take, after any interrupted change has
+    # been completed, so the plan is made on what the writes will replace.
+    with transaction(project, "adjudicate", dry_run=dry_run) as txn:
+        plans = plan_adjudication(
+            project, schema, annotators, strategy=strategy, wanted=wanted, replace=replace
+        )
         for plan in plans:
-            if plan.action in ("skip", "waiting"):
+            if plan.gold is None:
                 continue
-            assert plan.gold is not None
             txn.write_text(annotation_path(project, plan.doc_id), _gold_text(plan.gold))
             if plan.review is not None:
                 txn.write_json(review_path(project, plan.doc_id), plan.review)
-            else:
+            elif review_path(project, plan.doc_id).exists():
                 txn.remove(review_path(project, plan.doc_id))
+    return plans
 
 
 def _gold_text(gold: AnnotationFile) -> str:

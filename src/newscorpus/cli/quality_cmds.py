@@ -157,25 +157,25 @@ def adjudicate_command(
     conflicts move into gold, and the review file goes once none is open. Documents that
     already have gold are skipped unless --replace. All files are written at once, or none.
     """
-    from newscorpus.adjudicate import apply_plan, plan_adjudication
+    from newscorpus.adjudicate import adjudicate
     from newscorpus.schema import Schema
 
     project = get_project(ctx)
     schema = Schema.load(project.schema_path)
-    plans = plan_adjudication(
+    plans = adjudicate(
         project,
         schema,
         _names(annotators),
         strategy="majority" if strategy == "majority" else "unanimous",
         wanted=doc_ids,
         replace=replace,
+        dry_run=dry_run,
     )
     for plan in plans:
         click.echo(plan.describe(project))
     if dry_run:
         click.echo("dry run: nothing was written")
         return
-    apply_plan(project, plans)
     written = sum(1 for p in plans if p.gold is not None)
     waiting = sum(1 for p in plans if p.open)
     click.echo(f"{written} gold file(s) written, {waiting} document(s) with open conflicts")
