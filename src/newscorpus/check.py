@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,36 +96,61 @@ class CheckReport:
 
 
 @dataclass
+class _Seen:
+    """How often a text carries a label (or a pair of texts a relation label), and where first:
+    the smallest place by document, then offset."""
+
+    count: int
+    first: Place
+    #: The documents it occurs in (to narrow the report and match exceptions by document).
+    docs: set[str]
+
+    def add(self, place: Place) -> None:
+        self.count += 1
+        self.docs.add(place.doc_id)
+        if _place_order(place) < _place_order(self.first):
+            self.first = place
+
+
+def _seen(table: dict[str, _Seen], label: str, place: Place) -> None:
+    if label in table:
+        table[label].add(place)
+    else:
+        table[label] = _Seen(1, place, {place.doc_id})
+
+
+@dataclass
 class _Corpus:
-    """Gold, gathered for the checks: every annotated text with its labels and places."""
+    """What the checks learn from the whole of gold in a first pass: counts and first places,
+    never the texts or the annotations, so memory grows with the names, not the corpus."""
 
-    texts: dict[str, str]
-    gold: dict[str, AnnotationFile]
-    #: text -> label -> places, in document order.
-    names: dict[str, dict[str, list[Place]]] = field(default_factory=dict)
+    documents: list[str] = field(default_factory=list)
+    #: text -> label -> how often and where first.
+    names: dict[str, dict[str, _Seen]] = field(default_factory=dict)
+    #: (text, text), sorted -> relation label -> how often and where first (``entity_id`` is
+    #: the relation's id).
+    links: dict[tuple[str, str], dict[str, _Seen]] = field(default_factory=dict)
 
-    #: (text, doc_id) -> the first place of the text in that document, any label.
-    first: dict[tuple[str, str], Place] = field(default_factory=dict)
-
-    def gather(self) -> None:
-        names, first = self.names, self.first
-        for doc_id in sorted(self.gold):
-            for e in self.gold[doc_id].entities:
-                place = Place(doc_id, e.id, e.start, e.end)
-                by_label = names.get(e.text)
-                if by_label is None:
-                    by_label = names[e.text] = {}
-                by_label.setdefault(e.label, []).append(place)
-                key = (e.text, doc_id)
-                if key not in first or place.start < first[key].start:
-                    first[key] = place
-
-    def first_in(self, text: str, doc_id: str) -> Place | None:
-        return self.first.get((text, doc_id))
+    def gather(self, doc_id: str, gold: AnnotationFile) -> None:
+        self.documents.append(doc_id)
+        names = self.names
+        by_id = {}
+        for e in gold.entities:
+            by_id[e.id] = e
+            table = names.get(e.text)
+            if table is None:
+                table = names[e.text] = {}
+            _seen(table, e.label, Place(doc_id, e.id, e.start, e.end))
+        for r in gold.relations:
+            head, tail = by_id[r.head], by_id[r.tail]
+            pair = (head.text, tail.text) if head.text <= tail.text else (tail.text, head.text)
+            where = Place(doc_id, r.id, min(head.start, tail.start), max(head.end, tail.end))
+            _seen(self.links.setdefault(pair, {}), r.label, where)
 
 
 def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) -> CheckReport:
-    """Run every consistency check over the gold annotations.
+    """Run every consistency check over the gold annotations: a first pass over gold learns
+    every annotated text, a second pass over the texts looks for missed mentions.
 
     Args:
         project: the corpus project.
@@ -139,19 +164,19 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
         UsageError: E213 for a document id without gold annotations.
     """
     exceptions = load_exceptions(project)
-    texts, gold = read_gold(project, schema)
+    corpus = _Corpus()
+    for doc_id, _, gold in gold_documents(project, schema):
+        corpus.gather(doc_id, gold)
     for doc_id in wanted:
-        if doc_id not in gold:
+        if doc_id not in corpus.documents:
             raise UsageError(
                 "E213",
                 f"there is no gold annotation file for {doc_id!r} "
                 f"({project.relative(annotation_path(project, doc_id))}).",
                 fix="Check the id; check reads gold only.",
             )
-    corpus = _Corpus(texts, gold)
-    corpus.gather()
     findings = [
-        *missed_mentions(project, corpus),
+        *missed_mentions(project, schema, corpus),
         *label_variation(project, corpus),
         *boundary_variation(project, corpus),
         *relation_variation(project, corpus),
@@ -159,11 +184,11 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
     if wanted:
         keep = set(wanted)
         findings = [f for f in findings if keep & set(f.subject.docs)]
-    return _report(project, findings, exceptions, len(wanted) or len(gold))
+    return _report(project, findings, exceptions, len(wanted) or len(corpus.documents))
 
 
-def read_gold(project: Project, schema: Schema) -> tuple[dict[str, str], dict[str, AnnotationFile]]:
-    """Every gold file with its article's text.
+def gold_documents(project: Project, schema: Schema) -> Iterator[tuple[str, str, AnnotationFile]]:
+    """Each gold file's document id, article text and annotations, in id order, one at a time.
 
     A file is first read with a quick check of what the checks rely on (JSON shape, the
     document id and text hash, ids, offsets and texts, schema labels, relation arguments); only
@@ -176,8 +201,6 @@ def read_gold(project: Project, schema: Schema) -> tuple[dict[str, str], dict[st
     """
     stored = set(doc_ids(project))
     labels = frozenset(schema.entity_labels)
-    texts: dict[str, str] = {}
-    gold: dict[str, AnnotationFile] = {}
     for file in annotation_files(project):
         doc_id = file.stem
         if doc_id not in stored:
@@ -187,9 +210,7 @@ def read_gold(project: Project, schema: Schema) -> tuple[dict[str, str], dict[st
         except (OSError, UnicodeDecodeError):
             text = load_article(project, doc_id).text  # raises E212 with the reason
         quick = _quick(file, doc_id, text, labels)
-        gold[doc_id] = quick or read_checked(project, file, schema, text, None)
-        texts[doc_id] = text
-    return texts, gold
+        yield doc_id, text, quick or read_checked(project, file, schema, text, None)
 
 
 def _quick(file: Path, doc_id: str, text: str, labels: frozenset[str]) -> AnnotationFile | None:
@@ -284,7 +305,7 @@ def _first_words(words: Collection[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{emit(trie)})\b" if trie else r"(?!)")
 
 
-def _phrase_index(names: dict[str, dict[str, list[Place]]]) -> dict[str, list[str]]:
+def _phrase_index(names: dict[str, dict[str, _Seen]]) -> dict[str, list[str]]:
     """Annotated texts by their first word, longest first; texts that do not start with a word
     character cannot be a whole word and are left out."""
     index: dict[str, list[str]] = defaultdict(list)
@@ -297,19 +318,21 @@ def _phrase_index(names: dict[str, dict[str, list[Place]]]) -> dict[str, list[st
     return index
 
 
-def missed_mentions(project: Project, corpus: _Corpus) -> list[Finding]:
-    """W170: each whole-word, same-case occurrence of an annotated text that is not annotated."""
+def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[Finding]:
+    """W170: each whole-word, same-case occurrence of an annotated text that is not annotated
+    (a second pass over gold and the texts)."""
     index = _phrase_index(corpus.names)
     pattern = _first_words(index)
     findings = []
-    for doc_id in sorted(corpus.gold):
-        text = corpus.texts[doc_id]
-        entities = corpus.gold[doc_id].entities
+    for doc_id, text, gold in gold_documents(project, schema):
+        entities = gold.entities
         spans = {(e.start, e.end) for e in entities}
+        here: dict[str, Place] = {}  # the first place of each annotated text in this document
+        for e in sorted(entities, key=lambda e: (e.start, e.end)):
+            here.setdefault(e.text, Place(doc_id, e.id, e.start, e.end))
         for match in pattern.finditer(text):
-            bucket = index[match.group()]
             start = match.start()
-            for name in bucket:
+            for name in index[match.group()]:
                 end = start + len(name)
                 if (
                     (start, end) in spans
@@ -318,7 +341,7 @@ def missed_mentions(project: Project, corpus: _Corpus) -> list[Finding]:
                     or _inside_same_label(entities, start, end, corpus.names[name])
                 ):
                     continue
-                findings.append(_missed(project, corpus, doc_id, name, start, end))
+                findings.append(_missed(project, corpus, here, doc_id, name, start, end))
     return findings
 
 
@@ -331,15 +354,19 @@ def _inside_same_label(
 
 
 def _missed(
-    project: Project, corpus: _Corpus, doc_id: str, name: str, start: int, end: int
+    project: Project,
+    corpus: _Corpus,
+    here: dict[str, Place],
+    doc_id: str,
+    name: str,
+    start: int,
+    end: int,
 ) -> Finding:
     by_label = corpus.names[name]
     labels = sorted(by_label)
     # The example place: one in the same document when there is one, else the first anywhere.
-    example = corpus.first_in(name, doc_id) or min(
-        (places[0] for places in by_label.values()), key=_place_order
-    )
-    count = sum(len(places) for places in by_label.values())
+    example = here.get(name) or min((s.first for s in by_label.values()), key=_place_order)
+    count = sum(s.count for s in by_label.values())
     elsewhere = f" ({count} annotated mentions in all)" if count > 1 else ""
     message = (
         f"{show(name)} at [{start}, {end}) is not annotated, but {show(name)} is annotated "
@@ -363,11 +390,10 @@ def label_variation(project: Project, corpus: _Corpus) -> list[Finding]:
         if len(by_label) < 2:
             continue
         parts = [
-            f"{label} {len(places)}x (first at {min(places, key=_place_order).render()})"
-            for label, places in sorted(by_label.items())
+            f"{label} {seen.count}x (first at {seen.first.render()})"
+            for label, seen in sorted(by_label.items())
         ]
-        first = min((p for places in by_label.values() for p in places), key=_place_order)
-        docs = tuple(sorted({p.doc_id for places in by_label.values() for p in places}))
+        first = min((seen.first for seen in by_label.values()), key=_place_order)
         findings.append(
             Finding(
                 issue(
@@ -377,10 +403,14 @@ def label_variation(project: Project, corpus: _Corpus) -> list[Finding]:
                     f"Use one label where it names the same kind of thing (see GUIDELINES.md). "
                     f"{_ACCEPT}",
                 ),
-                Subject("W171", name, None, docs, None),
+                Subject("W171", name, None, _docs(by_label.values()), None),
             )
         )
     return findings
+
+
+def _docs(seen: Iterable[_Seen]) -> tuple[str, ...]:
+    return tuple(sorted(set().union(*(s.docs for s in seen))))
 
 
 def _place_order(place: Place) -> tuple[str, int, int]:
@@ -399,21 +429,18 @@ def boundary_variation(project: Project, corpus: _Corpus) -> list[Finding]:
                 continue
             for label in sorted(corpus.names[longer].keys() & corpus.names[shorter].keys()):
                 short, long = corpus.names[shorter][label], corpus.names[longer][label]
-                docs = tuple(sorted({p.doc_id for p in (*short, *long)}))
-                first_short = min(short, key=_place_order)
-                first_long = min(long, key=_place_order)
                 findings.append(
                     Finding(
                         issue(
                             "W172",
-                            _where(project, first_long.doc_id),
-                            f"{label} {show(shorter)} ({len(short)}x, first at "
-                            f"{first_short.render()}) is also annotated with a neighbouring word "
-                            f"as {show(longer)} ({len(long)}x, first at {first_long.render()}).",
+                            _where(project, long.first.doc_id),
+                            f"{label} {show(shorter)} ({short.count}x, first at "
+                            f"{short.first.render()}) is also annotated with a neighbouring word "
+                            f"as {show(longer)} ({long.count}x, first at {long.first.render()}).",
                             "Pick one boundary for the name (see GUIDELINES.md) and apply it "
                             f"everywhere. {_ACCEPT}",
                         ),
-                        Subject("W172", shorter, longer, docs, None),
+                        Subject("W172", shorter, longer, _docs((short, long)), None),
                     )
                 )
     return findings
@@ -424,35 +451,26 @@ def boundary_variation(project: Project, corpus: _Corpus) -> list[Finding]:
 
 def relation_variation(project: Project, corpus: _Corpus) -> list[Finding]:
     """W173: the same two texts linked by relations of different labels."""
-    linked: dict[tuple[str, str], dict[str, list[tuple[str, str]]]] = {}
-    for doc_id in sorted(corpus.gold):
-        doc = corpus.gold[doc_id]
-        by_id = {e.id: e for e in doc.entities}
-        for r in doc.relations:
-            head, tail = by_id[r.head].text, by_id[r.tail].text
-            pair = (head, tail) if head <= tail else (tail, head)
-            linked.setdefault(pair, {}).setdefault(r.label, []).append((doc_id, r.id))
     findings = []
-    for pair in sorted(linked):
-        labels = linked[pair]
+    for pair in sorted(corpus.links):
+        labels = corpus.links[pair]
         if len(labels) < 2:
             continue
         parts = [
-            f"{label} {len(places)}x (first {printable(places[0][0])} {places[0][1]})"
-            for label, places in sorted(labels.items())
+            f"{label} {seen.count}x (first {printable(seen.first.doc_id)} {seen.first.entity_id})"
+            for label, seen in sorted(labels.items())
         ]
-        first = min(p for places in labels.values() for p in places)
-        docs = tuple(sorted({doc for places in labels.values() for doc, _ in places}))
+        first = min((seen.first for seen in labels.values()), key=_place_order)
         findings.append(
             Finding(
                 issue(
                     "W173",
-                    _where(project, first[0]),
+                    _where(project, first.doc_id),
                     f"{show(pair[0])} and {show(pair[1])} are linked by different relation "
                     f"labels: {'; '.join(parts)}.",
                     f"Use one label where the text states the same relation. {_ACCEPT}",
                 ),
-                Subject("W173", pair[0], pair[1], docs, None),
+                Subject("W173", pair[0], pair[1], _docs(labels.values()), None),
             )
         )
     return findings
