@@ -31,8 +31,9 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   files is not timed);
 * ``validate``: :func:`~newscorpus.validate.validate_project`, which must find no errors;
 * ``check``: :func:`~newscorpus.check.check_project`, the corpus-wide consistency checks over
-  gold (reading and validating every gold file against its text, then one phrase-matcher pass
-  over every text); target: 10,000 documents in 30 s or less on one core;
+  gold (a pass over the gold files, checked against their texts, to learn every annotated
+  text, then one phrase-matcher pass over every text); target: 10,000 documents in 30 s or
+  less on one core, so its CPU seconds are reported too;
 * ``build``: :func:`~newscorpus.package.build` into a fresh folder; it validates each document
   as it goes (reading and normalising it once for both), and that validation is timed apart (by
   wrapping the build's calls of :func:`~newscorpus.validate.check_document` and
