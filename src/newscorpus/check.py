@@ -24,25 +24,23 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from newscorpus.annotations import (
     ANNOTATION_SUFFIX,
-    AnnotationFile,
     annotation_files,
     annotation_path,
-    parse_annotations,
     text_sha256,
 )
 from newscorpus.annotators import orphan_error, read_checked
 from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
 from newscorpus.corpus import TEXT_FILE, article_dir, doc_ids, load_article
 from newscorpus.errors import Issue, UsageError
-from newscorpus.model import Entity
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.validate_json import issue, printable, show
@@ -52,17 +50,36 @@ _WORD_CHAR = re.compile(r"\w")
 _ACCEPT = "If it is right, accept it in annotations/checks.yaml with a reason."
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where an annotated text is: document, entity id and offsets."""
+class Place(NamedTuple):
+    """Where an annotated text (or a relation) is: document, offsets and id. Places sort by
+    document, then offset: the first place is the smallest."""
 
     doc_id: str
-    entity_id: str
     start: int
     end: int
+    entity_id: str
 
     def render(self) -> str:
         return f"{printable(self.doc_id)} {self.entity_id} [{self.start}, {self.end})"
+
+
+class _Mention(NamedTuple):
+    """An entity as the checks need it."""
+
+    id: str
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+class _Link(NamedTuple):
+    """A relation as the checks need it."""
+
+    id: str
+    head: str
+    tail: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -105,18 +122,16 @@ class _Seen:
     #: The documents it occurs in (to narrow the report and match exceptions by document).
     docs: set[str]
 
-    def add(self, place: Place) -> None:
-        self.count += 1
-        self.docs.add(place.doc_id)
-        if _place_order(place) < _place_order(self.first):
-            self.first = place
-
 
 def _seen(table: dict[str, _Seen], label: str, place: Place) -> None:
-    if label in table:
-        table[label].add(place)
-    else:
+    seen = table.get(label)
+    if seen is None:
         table[label] = _Seen(1, place, {place.doc_id})
+        return
+    seen.count += 1
+    seen.docs.add(place.doc_id)
+    if place < seen.first:
+        seen.first = place
 
 
 @dataclass
@@ -131,20 +146,20 @@ class _Corpus:
     #: the relation's id).
     links: dict[tuple[str, str], dict[str, _Seen]] = field(default_factory=dict)
 
-    def gather(self, doc_id: str, gold: AnnotationFile) -> None:
+    def gather(self, doc_id: str, mentions: list[_Mention], links: list[_Link]) -> None:
         self.documents.append(doc_id)
         names = self.names
         by_id = {}
-        for e in gold.entities:
+        for e in mentions:
             by_id[e.id] = e
             table = names.get(e.text)
             if table is None:
                 table = names[e.text] = {}
-            _seen(table, e.label, Place(doc_id, e.id, e.start, e.end))
-        for r in gold.relations:
+            _seen(table, e.label, Place(doc_id, e.start, e.end, e.id))
+        for r in links:
             head, tail = by_id[r.head], by_id[r.tail]
             pair = (head.text, tail.text) if head.text <= tail.text else (tail.text, head.text)
-            where = Place(doc_id, r.id, min(head.start, tail.start), max(head.end, tail.end))
+            where = Place(doc_id, min(head.start, tail.start), max(head.end, tail.end), r.id)
             _seen(self.links.setdefault(pair, {}), r.label, where)
 
 
@@ -165,8 +180,8 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
     """
     exceptions = load_exceptions(project)
     corpus = _Corpus()
-    for doc_id, _, gold in gold_documents(project, schema):
-        corpus.gather(doc_id, gold)
+    for doc_id, _, mentions, links in gold_documents(project, schema, checked=True):
+        corpus.gather(doc_id, mentions, links)
     for doc_id in wanted:
         if doc_id not in corpus.documents:
             raise UsageError(
@@ -187,13 +202,18 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
     return _report(project, findings, exceptions, len(wanted) or len(corpus.documents))
 
 
-def gold_documents(project: Project, schema: Schema) -> Iterator[tuple[str, str, AnnotationFile]]:
-    """Each gold file's document id, article text and annotations, in id order, one at a time.
+def gold_documents(
+    project: Project, schema: Schema, *, checked: bool
+) -> Iterator[tuple[str, str, list[_Mention], list[_Link]]]:
+    """Each gold file's document id, article text, entities and relations, in id order, one
+    document at a time.
 
-    A file is first read with a quick check of what the checks rely on (JSON shape, the
-    document id and text hash, ids, offsets and texts, schema labels, relation arguments); only
-    a file that fails it goes through the full validator, for its first error (E173). On a
-    valid corpus this costs little more than parsing the JSON.
+    With ``checked``, a file is first read with a quick check of what the checks rely on (JSON
+    shape, the document id and text hash, ids, offsets and texts, schema labels, relation
+    arguments); only a file that fails it goes through the full validator, for its first error
+    (E173). On a valid corpus this costs little more than parsing the JSON. Without it (the
+    second pass, over files the first has checked) the file is only parsed, and goes to the
+    validator only if it cannot be.
 
     Raises:
         NewscorpusError: E172 a file without an article, E173 a file that does not validate,
@@ -209,52 +229,49 @@ def gold_documents(project: Project, schema: Schema) -> Iterator[tuple[str, str,
             text = (article_dir(project, doc_id) / TEXT_FILE).read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             text = load_article(project, doc_id).text  # raises E212 with the reason
-        quick = _quick(file, doc_id, text, labels)
-        yield doc_id, text, quick or read_checked(project, file, schema, text, None)
+        read = _quick(file, doc_id, text, labels if checked else None)
+        if read is None:
+            gold = read_checked(project, file, schema, text, None)
+            read = (
+                [_Mention(e.id, e.start, e.end, e.label, e.text) for e in gold.entities],
+                [_Link(r.id, r.head, r.tail, r.label) for r in gold.relations],
+            )
+        yield doc_id, text, read[0], read[1]
 
 
-def _quick(file: Path, doc_id: str, text: str, labels: frozenset[str]) -> AnnotationFile | None:
-    """The file's annotations when the quick check passes, else None."""
+def _quick(
+    file: Path, doc_id: str, text: str, labels: frozenset[str] | None
+) -> tuple[list[_Mention], list[_Link]] | None:
+    """The file's entities and relations when it parses (and, with ``labels``, when the quick
+    check passes), else None."""
     try:
         data = json.loads(file.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        mentions = [
+            _Mention(e["id"], e["start"], e["end"], e["label"], e["text"]) for e in data["entities"]
+        ]
+        links = [_Link(r["id"], r["head"], r["tail"], r["label"]) for r in data["relations"]]
+    except (OSError, ValueError, RecursionError, KeyError, TypeError):
         return None
-    if (
-        not isinstance(data, dict)
-        or data.get("doc_id") != doc_id
-        or data.get("text_sha256") != text_sha256(text)
-        or not isinstance(data.get("entities"), list)
-        or not isinstance(data.get("relations", []), list)
-    ):
+    if labels is None:
+        return mentions, links
+    if data.get("doc_id") != doc_id or data.get("text_sha256") != text_sha256(text):
         return None
     ids: set[str] = set()
-    for e in data["entities"]:
-        if not isinstance(e, dict):
-            return None
-        start, end, id_ = e.get("start"), e.get("end"), e.get("id")
+    for e in mentions:
         if (
-            type(start) is not int
-            or type(end) is not int
-            or not 0 <= start < end
-            or text[start:end] != e.get("text")
-            or e.get("label") not in labels
-            or not isinstance(id_, str)
-            or id_ in ids
+            type(e.start) is not int
+            or type(e.end) is not int
+            or not 0 <= e.start < e.end
+            or text[e.start : e.end] != e.text
+            or e.label not in labels
+            or not isinstance(e.id, str)
+            or e.id in ids
         ):
             return None
-        ids.add(id_)
-    for r in data.get("relations", []):
-        if (
-            not isinstance(r, dict)
-            or r.get("head") not in ids
-            or r.get("tail") not in ids
-            or not isinstance(r.get("label"), str)
-        ):
-            return None
-    try:
-        return parse_annotations(data)
-    except (KeyError, TypeError):
+        ids.add(e.id)
+    if any(r.head not in ids or r.tail not in ids or not isinstance(r.label, str) for r in links):
         return None
+    return mentions, links
 
 
 def _report(
@@ -324,12 +341,14 @@ def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[F
     index = _phrase_index(corpus.names)
     pattern = _first_words(index)
     findings = []
-    for doc_id, text, gold in gold_documents(project, schema):
-        entities = gold.entities
+    for doc_id, text, mentions, _ in gold_documents(project, schema, checked=False):
+        entities = sorted(mentions, key=lambda e: (e.start, e.end))
         spans = {(e.start, e.end) for e in entities}
+        starts = [e.start for e in entities]
+        longest = max((e.end - e.start for e in entities), default=0)
         here: dict[str, Place] = {}  # the first place of each annotated text in this document
-        for e in sorted(entities, key=lambda e: (e.start, e.end)):
-            here.setdefault(e.text, Place(doc_id, e.id, e.start, e.end))
+        for e in entities:
+            here.setdefault(e.text, Place(doc_id, e.start, e.end, e.id))
         for match in pattern.finditer(text):
             start = match.start()
             for name in index[match.group()]:
@@ -338,7 +357,7 @@ def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[F
                     (start, end) in spans
                     or not text.startswith(name, start)
                     or (_WORD_CHAR.match(name, len(name) - 1) and _WORD_CHAR.match(text, end))
-                    or _inside_same_label(entities, start, end, corpus.names[name])
+                    or _inside_same_label(entities, starts, longest, start, end, corpus.names[name])
                 ):
                     continue
                 findings.append(_missed(project, corpus, here, doc_id, name, start, end))
@@ -346,11 +365,22 @@ def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[F
 
 
 def _inside_same_label(
-    entities: Sequence[Entity], start: int, end: int, labels: Collection[str]
+    entities: Sequence[_Mention],
+    starts: Sequence[int],
+    longest: int,
+    start: int,
+    end: int,
+    labels: Collection[str],
 ) -> bool:
     """Whether an entity with one of ``labels`` contains ``[start, end)``: the surname inside
-    an annotated full name is part of that name, not a mention of its own."""
-    return any(e.start <= start and end <= e.end and e.label in labels for e in entities)
+    an annotated full name is part of that name, not a mention of its own. ``entities`` are
+    sorted by start (``starts``); none is longer than ``longest``, so only those starting
+    within that distance before ``start`` can contain it."""
+    for k in range(bisect_left(starts, start - longest), bisect_right(starts, start)):
+        e = entities[k]
+        if end <= e.end and e.label in labels:
+            return True
+    return False
 
 
 def _missed(
@@ -365,7 +395,7 @@ def _missed(
     by_label = corpus.names[name]
     labels = sorted(by_label)
     # The example place: one in the same document when there is one, else the first anywhere.
-    example = here.get(name) or min((s.first for s in by_label.values()), key=_place_order)
+    example = here.get(name) or min(s.first for s in by_label.values())
     count = sum(s.count for s in by_label.values())
     elsewhere = f" ({count} annotated mentions in all)" if count > 1 else ""
     message = (
@@ -393,7 +423,7 @@ def label_variation(project: Project, corpus: _Corpus) -> list[Finding]:
             f"{label} {seen.count}x (first at {seen.first.render()})"
             for label, seen in sorted(by_label.items())
         ]
-        first = min((seen.first for seen in by_label.values()), key=_place_order)
+        first = min(seen.first for seen in by_label.values())
         findings.append(
             Finding(
                 issue(
@@ -411,10 +441,6 @@ def label_variation(project: Project, corpus: _Corpus) -> list[Finding]:
 
 def _docs(seen: Iterable[_Seen]) -> tuple[str, ...]:
     return tuple(sorted(set().union(*(s.docs for s in seen))))
-
-
-def _place_order(place: Place) -> tuple[str, int, int]:
-    return (place.doc_id, place.start, place.end)
 
 
 def boundary_variation(project: Project, corpus: _Corpus) -> list[Finding]:
@@ -460,7 +486,7 @@ def relation_variation(project: Project, corpus: _Corpus) -> list[Finding]:
             f"{label} {seen.count}x (first {printable(seen.first.doc_id)} {seen.first.entity_id})"
             for label, seen in sorted(labels.items())
         ]
-        first = min((seen.first for seen in labels.values()), key=_place_order)
+        first = min(seen.first for seen in labels.values())
         findings.append(
             Finding(
                 issue(
