@@ -22,24 +22,19 @@ itself a warning (W174), so the file cannot go stale silently.
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from newscorpus.annotations import (
     ANNOTATION_SUFFIX,
-    annotation_files,
     annotation_path,
-    text_sha256,
 )
-from newscorpus.annotators import orphan_error, read_checked
 from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
-from newscorpus.corpus import TEXT_FILE, article_dir, doc_ids, load_article
+from newscorpus.check_gold import Link, Mention, gold_documents
 from newscorpus.errors import Issue, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -61,25 +56,6 @@ class Place(NamedTuple):
 
     def render(self) -> str:
         return f"{printable(self.doc_id)} {self.entity_id} [{self.start}, {self.end})"
-
-
-class _Mention(NamedTuple):
-    """An entity as the checks need it."""
-
-    id: str
-    start: int
-    end: int
-    label: str
-    text: str
-
-
-class _Link(NamedTuple):
-    """A relation as the checks need it."""
-
-    id: str
-    head: str
-    tail: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -146,7 +122,7 @@ class _Corpus:
     #: the relation's id).
     links: dict[tuple[str, str], dict[str, _Seen]] = field(default_factory=dict)
 
-    def gather(self, doc_id: str, mentions: list[_Mention], links: list[_Link]) -> None:
+    def gather(self, doc_id: str, mentions: list[Mention], links: list[Link]) -> None:
         self.documents.append(doc_id)
         names = self.names
         by_id = {}
@@ -200,78 +176,6 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
         keep = set(wanted)
         findings = [f for f in findings if keep & set(f.subject.docs)]
     return _report(project, findings, exceptions, len(wanted) or len(corpus.documents))
-
-
-def gold_documents(
-    project: Project, schema: Schema, *, checked: bool
-) -> Iterator[tuple[str, str, list[_Mention], list[_Link]]]:
-    """Each gold file's document id, article text, entities and relations, in id order, one
-    document at a time.
-
-    With ``checked``, a file is first read with a quick check of what the checks rely on (JSON
-    shape, the document id and text hash, ids, offsets and texts, schema labels, relation
-    arguments); only a file that fails it goes through the full validator, for its first error
-    (E173). On a valid corpus this costs little more than parsing the JSON. Without it (the
-    second pass, over files the first has checked) the file is only parsed, and goes to the
-    validator only if it cannot be.
-
-    Raises:
-        NewscorpusError: E172 a file without an article, E173 a file that does not validate,
-            E212 an article that cannot be read.
-    """
-    stored = set(doc_ids(project))
-    labels = frozenset(schema.entity_labels)
-    for file in annotation_files(project):
-        doc_id = file.stem
-        if doc_id not in stored:
-            raise orphan_error(project, file, None)
-        try:
-            text = (article_dir(project, doc_id) / TEXT_FILE).read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            text = load_article(project, doc_id).text  # raises E212 with the reason
-        read = _quick(file, doc_id, text, labels if checked else None)
-        if read is None:
-            gold = read_checked(project, file, schema, text, None)
-            read = (
-                [_Mention(e.id, e.start, e.end, e.label, e.text) for e in gold.entities],
-                [_Link(r.id, r.head, r.tail, r.label) for r in gold.relations],
-            )
-        yield doc_id, text, read[0], read[1]
-
-
-def _quick(
-    file: Path, doc_id: str, text: str, labels: frozenset[str] | None
-) -> tuple[list[_Mention], list[_Link]] | None:
-    """The file's entities and relations when it parses (and, with ``labels``, when the quick
-    check passes), else None."""
-    try:
-        data = json.loads(file.read_bytes())
-        mentions = [
-            _Mention(e["id"], e["start"], e["end"], e["label"], e["text"]) for e in data["entities"]
-        ]
-        links = [_Link(r["id"], r["head"], r["tail"], r["label"]) for r in data["relations"]]
-    except (OSError, ValueError, RecursionError, KeyError, TypeError):
-        return None
-    if labels is None:
-        return mentions, links
-    if data.get("doc_id") != doc_id or data.get("text_sha256") != text_sha256(text):
-        return None
-    ids: set[str] = set()
-    for e in mentions:
-        if (
-            type(e.start) is not int
-            or type(e.end) is not int
-            or not 0 <= e.start < e.end
-            or text[e.start : e.end] != e.text
-            or e.label not in labels
-            or not isinstance(e.id, str)
-            or e.id in ids
-        ):
-            return None
-        ids.add(e.id)
-    if any(r.head not in ids or r.tail not in ids or not isinstance(r.label, str) for r in links):
-        return None
-    return mentions, links
 
 
 def _report(
@@ -365,7 +269,7 @@ def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[F
 
 
 def _inside_same_label(
-    entities: Sequence[_Mention],
+    entities: Sequence[Mention],
     starts: Sequence[int],
     longest: int,
     start: int,
