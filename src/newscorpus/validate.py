@@ -10,9 +10,14 @@ prints, none stops at the first problem, none changes a file. The layers:
 - :mod:`newscorpus.validate_corpus`: the stored articles (E212, E214-E216);
 - this module: one document (:func:`validate_document`, also E108, E143), whether a file can be
   read at all (:func:`file_problems`), and the whole project (:func:`validate_project`, also
-  E003, E101 for entries that are not files, E144, E145, W102). :func:`validate_project` is
-  :func:`load_schema`, then :func:`check_document` for each article, then
-  :func:`project_issues`; the build runs the same three in one pass with its own work.
+  E003, E101 for entries that are not files, E144, E145, W102, and E171, E176 for the
+  annotators' folder). :func:`validate_project` is :func:`load_schema`, then
+  :func:`check_document` for each article, then :func:`project_issues`; the build runs the same
+  three in one pass with its own work.
+
+Gold, every annotator's set (``annotations/annotators/<name>/``) and the review files of
+``adjudicate`` (``annotations/review/``, also checked by :mod:`newscorpus.review`) go through
+the same per-file checks; only gold counts as an article's annotations (W102).
 
 Every allowed value comes from the schema; no label is spelled here.
 """
