@@ -90,6 +90,7 @@ def _register() -> None:
         corpus_cmds,
         normalise_cmds,
         publish_cmds,
+        quality_cmds,
         validate_cmds,
     )
 
@@ -97,6 +98,7 @@ def _register() -> None:
         corpus_cmds,
         normalise_cmds,
         validate_cmds,
+        quality_cmds,
         annotate_cmds,
         build_cmds,
         publish_cmds,
