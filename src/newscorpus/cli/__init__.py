@@ -76,6 +76,7 @@ def _register() -> None:
         normalise_cmds,
         publish_cmds,
         validate_cmds,
+        view_cmds,
     )
 
     for module in (
@@ -85,6 +86,7 @@ def _register() -> None:
         annotate_cmds,
         build_cmds,
         publish_cmds,
+        view_cmds,
     ):
         for command in module.COMMANDS:
             main.add_command(command)
