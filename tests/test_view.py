@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import socket
+import subprocess
+import sys
 import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
-from build_helpers import small_project, tree_digest
-from conftest import git, make_project, run
-from view_helpers import (
-    HOSTILE,
-    HOSTILE_LABEL,
-    HOSTILE_NOTE,
-    HOSTILE_URL,
-    add_hostile,
-    site_files,
-)
 
+from build_helpers import small_project, tree_digest
+from conftest import git, run
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Entity
 from newscorpus.project import Project, load_project
@@ -32,6 +25,14 @@ from newscorpus.view.layout import label_colours
 from newscorpus.view.marks import Mark, render_marks
 from newscorpus.view.serve import make_server
 from newscorpus.view.site import build_site
+from view_helpers import (
+    HOSTILE,
+    HOSTILE_LABEL,
+    HOSTILE_NOTE,
+    HOSTILE_URL,
+    add_hostile,
+    site_files,
+)
 
 DOC = "india-japan-5g-agreement"
 
@@ -48,7 +49,10 @@ def _main(html: str) -> str:
 
 
 def test_nested_spans_are_drawn_inside_their_parent() -> None:
-    marks = [Mark(0, 11, ' class="o"', "<i>EVENT</i>", "e-T1"), Mark(0, 5, ' class="i"', "<i>GPE</i>")]
+    marks = [
+        Mark(0, 11, ' class="o"', "<i>EVENT</i>", "e-T1"),
+        Mark(0, 5, ' class="i"', "<i>GPE</i>"),
+    ]
     assert render_marks("India-Japan talks", marks) == (
         '<span id="e-T1" class="o"><span class="i">India<i>GPE</i></span>-Japan<i>EVENT</i>'
         "</span> talks"
@@ -242,7 +246,7 @@ def test_raw_text_marks_every_normalisation_edit(seed_site: Path, seed_project: 
     assert sorted(rules) == sorted(e.rule for e in edits)
     assert (
         '<span class="edit" data-rule="site_boilerplate" title="site_boilerplate [0, 20) '
-        "&#x27;Lost your password?\\n&#x27; -&gt; &#x27;&#x27;\">Lost·your·password?↵\n</span>"
+        '&#x27;Lost your password?\\n&#x27; -&gt; &#x27;&#x27;">Lost·your·password?↵\n</span>'
     ) in page
 
 
@@ -433,9 +437,35 @@ def test_serve_binds_loopback_only_and_serves_the_site(seed_site: Path) -> None:
         server.server_close()
 
 
-def test_view_is_documented_in_the_help() -> None:
-    project = make_project(Path(__import__("tempfile").mkdtemp()) / "p")
+def test_view_is_documented_in_the_help(empty_project: Path) -> None:
+    project = empty_project
     code, out, _ = run(project, "view", "--help")
     assert code == 0
     assert "--diff OLD_BUILD_OR_GIT_REV" in out and "--serve" in out and "--port" in out
-    assert socket.AF_INET  # the server test above uses IPv4 loopback
+
+
+def test_view_serve_prints_its_loopback_address_and_serves_until_stopped(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    command = [str(Path(sys.executable).parent / "newscorpus"), "--root", str(seed_project), "view"]
+    server = subprocess.Popen(
+        [*command, "--out", str(site), "--serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline() == (
+            f"wrote {site}/index.html: 1 document, 0 errors, 0 warnings\n"
+        )
+        line = server.stdout.readline()
+        found = re.fullmatch(r"serving on http://127\.0\.0\.1:(\d+)/ \(Ctrl-C stops\)\n", line)
+        assert found is not None, line
+        url = f"http://127.0.0.1:{found[1]}/docs/{DOC}.html"
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            assert reply.read() == (site / "docs" / f"{DOC}.html").read_bytes()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

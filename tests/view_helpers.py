@@ -15,9 +15,9 @@ HOSTILE = "hostile"
 #: Script, markup, an ampersand and quotes in the title, the text, a note, a label and the URL.
 HOSTILE_RAW = (
     'Breaking <script>alert(1)</script> & "quotes"\n\n'
-    "Tom & Jerry's \"firm\" said \"><img src=x onerror=alert(2)> in <b>Tokyo</b>.\n"
+    'Tom & Jerry\'s "firm" said "><img src=x onerror=alert(2)> in <b>Tokyo</b>.\n'
 )
-HOSTILE_NOTE = "<img src=x onerror=alert(3)> & \"note\""
+HOSTILE_NOTE = '<img src=x onerror=alert(3)> & "note"'
 HOSTILE_LABEL = "<b onmouseover=alert(4)>BAD</b>"
 HOSTILE_URL = "javascript:alert(5)"
 

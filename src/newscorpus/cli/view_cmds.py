@@ -67,8 +67,7 @@ def view_command(
     shown = project.relative(result.out)
     documents = f"{result.documents} document{'s' if result.documents != 1 else ''}"
     click.echo(
-        f"wrote {shown}/index.html: {documents}, {result.errors} errors, "
-        f"{result.warnings} warnings"
+        f"wrote {shown}/index.html: {documents}, {result.errors} errors, {result.warnings} warnings"
     )
     if result.diff is not None:
         t = result.diff.totals()
@@ -77,11 +76,10 @@ def view_command(
             f" -{t['documents_removed']} ~{t['documents_changed']})"
         )
     if serve:
-        from newscorpus.view.serve import make_server
+        from newscorpus.view.serve import HOST, make_server
 
         server = make_server(result.out, port)
-        host, bound = server.server_address[:2]
-        click.echo(f"serving on http://{host}:{bound}/ (Ctrl-C stops)")
+        click.echo(f"serving on http://{HOST}:{server.server_port}/ (Ctrl-C stops)")
         try:
             server.serve_forever()
         finally:

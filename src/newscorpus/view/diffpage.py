@@ -26,7 +26,7 @@ from newscorpus.builddiff import (
 )
 from newscorpus.corpus import TEXT_FILE
 from newscorpus.errors import UsageError
-from newscorpus.model import Entity
+from newscorpus.model import Entity, Relation
 from newscorpus.project import CONFIG_FILE, Project
 from newscorpus.splits import assign_split
 from newscorpus.view.arcs import Arc, arc_diagrams
@@ -112,7 +112,7 @@ def _from_git(project: Project, spec: str, commit: str) -> OldCorpus:
     for doc_id, name in sorted(texts.items()):
         text = blobs.get(name, b"").decode("utf-8", "replace")
         entities: tuple[Entity, ...] = ()
-        relations = ()
+        relations: tuple[Relation, ...] = ()
         try:
             data = json.loads(blobs[notes[doc_id]]) if doc_id in notes else None
         except ValueError:
@@ -197,13 +197,15 @@ def diff_page(change: DocumentDiff, new: DocState, colours: Mapping[str, str], o
         '<li><span class="chip del"></span>removed</li>'
         '<li><span class="chip relabel"></span>relabelled</li></ul>\n'
         f'<pre class="text diff">{render_marks(new.text, marks)}</pre>\n'
-        f"<h2>Relations</h2>\n{figures}\n<ul class=\"changes\">{''.join(items)}</ul>"
+        f'<h2>Relations</h2>\n{figures}\n<ul class="changes">{"".join(items)}</ul>'
     )
     return page(f"Changes in {change.doc_id}", body, prefix="../", diff=True)
 
 
 def _entity_changes(change: DocumentDiff) -> list[tuple[str, Entity, str]]:
-    found = [("add", e, f"added {e.id} {e.label} [{e.start}, {e.end})") for e in change.entities_added]
+    found = [
+        ("add", e, f"added {e.id} {e.label} [{e.start}, {e.end})") for e in change.entities_added
+    ]
     found += [
         ("del", e, f"removed {e.id} {e.label} [{e.start}, {e.end})")
         for e in change.entities_removed
@@ -230,9 +232,7 @@ def _relation_changes(change: DocumentDiff, text: str) -> tuple[list[Arc], list[
     rows += [("del", h, t, f"\u2212 {label}") for h, t, label in change.relations_removed]
     rows += [("relabel", h, t, f"{a} \u2192 {b}") for h, t, a, b in change.relations_relabelled]
     for kind, head, tail, label in rows:
-        items.append(
-            f'<li class="{kind}">{esc(label)}: {esc(head)} \u2192 {esc(tail)}</li>'
-        )
+        items.append(f'<li class="{kind}">{esc(label)}: {esc(head)} \u2192 {esc(tail)}</li>')
         h, t = _argument(head, text), _argument(tail, text)
         if h is not None and t is not None:
             arcs.append(Arc(h, t, label))

@@ -75,7 +75,9 @@ def _header(doc: ViewDocument) -> str:
     if isinstance(url, str):
         rows.append(("url", _link(url)))
     details = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-    return f"<header>\n<h1>{esc(doc.title or doc.id)}</h1>\n<dl class=\"meta\">{details}</dl>\n</header>"
+    return (
+        f'<header>\n<h1>{esc(doc.title or doc.id)}</h1>\n<dl class="meta">{details}</dl>\n</header>'
+    )
 
 
 def _link(url: str) -> str:
@@ -106,7 +108,9 @@ def anchor(annotation_id: str, prefix: str) -> str:
 
 def _entity_mark(entity: Entity, colours: Mapping[str, str], issue_ids: set[str | None]) -> Mark:
     note = entity.extra.get("note")
-    tip = f"{entity.id} {entity.label} [{entity.start}, {entity.end}) {entity.source or 'no source'}"
+    tip = (
+        f"{entity.id} {entity.label} [{entity.start}, {entity.end}) {entity.source or 'no source'}"
+    )
     if note is not None:
         tip += f"\nnote: {note}"
     classes = "ent issue" if entity.id in issue_ids else "ent"
@@ -129,7 +133,9 @@ def _issues_section(
     relations: Sequence[Relation],
 ) -> str:
     if not issues:
-        return f'<section id="{section_id}"><h2>{heading}</h2><p class="ok">No issues.</p></section>'
+        return (
+            f'<section id="{section_id}"><h2>{heading}</h2><p class="ok">No issues.</p></section>'
+        )
     relation_ids = {r.id for r in relations}
     items = []
     for found in issues:
@@ -137,12 +143,14 @@ def _issues_section(
         if found.line is not None:
             where += f":{found.line}" + (f":{found.column}" if found.column is not None else "")
         target = ""
-        if found.annotation_id in entities:
-            target = f' <a href="{ref(found.annotation_id, "e-")}">{esc(found.annotation_id)}</a>'
-        elif found.annotation_id in relation_ids:
-            target = f' <a href="{ref(found.annotation_id, "r-")}">{esc(found.annotation_id)}</a>'
-        elif found.annotation_id:
-            target = f" {esc(found.annotation_id)}"
+        annotation_id = found.annotation_id
+        if annotation_id is not None:
+            if annotation_id in entities:
+                target = f' <a href="{ref(annotation_id, "e-")}">{esc(annotation_id)}</a>'
+            elif annotation_id in relation_ids:
+                target = f' <a href="{ref(annotation_id, "r-")}">{esc(annotation_id)}</a>'
+            else:
+                target = f" {esc(annotation_id)}"
         items.append(
             f'<li class="{found.severity}"><code>{esc(found.code)}</code>{target} '
             f'<span class="where">{where}</span> {esc(found.message)} '
@@ -227,7 +235,9 @@ def _entities_section(doc: ViewDocument, issue_ids: set[str | None]) -> str:
     return (
         '<section id="entities"><h2>Entities</h2>\n<table class="entities"><thead><tr>'
         "<th>id</th><th>label</th><th>offsets</th><th>text</th><th>source</th><th>note</th>"
-        "<th>relations</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table></section>"
+        "<th>relations</th></tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></section>"
     )
 
 
@@ -239,9 +249,7 @@ def _raw_html(normalised: Normalised | None) -> str:
     marks = []
     for n, edit in enumerate(normalised.edits):
         tip = f"{edit.rule} [{edit.raw_start}, {edit.raw_end}) {edit.before!r} -> {edit.after!r}"
-        after = (
-            f'<span class="after">{visible(edit.after)}</span>' if edit.after else ""
-        )
+        after = f'<span class="after">{visible(edit.after)}</span>' if edit.after else ""
         marks.append(
             Mark(
                 edit.raw_start,

@@ -109,9 +109,9 @@ def open_corpus(
     rest = list(issues)
     folders = {project.relative(article_dir(project, d)): d for d in ids}
     for found in project_issues(project, schema, files, stored, whole=True):
-        doc_id = folders.get(found.path)
-        if doc_id is not None:
-            by_doc.setdefault(doc_id, []).append(found)
+        owner = folders.get(found.path)
+        if owner is not None:
+            by_doc.setdefault(owner, []).append(found)
         elif not wanted:
             rest.append(found)
     checked = consistency(project) if consistency is not None else None
@@ -221,9 +221,8 @@ def _items(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def _entity_ok(e: Mapping[str, Any]) -> bool:
-    return (
-        all(isinstance(e.get(k), str) for k in ("id", "label"))
-        and all(type(e.get(k)) is int for k in ("start", "end"))
+    return all(isinstance(e.get(k), str) for k in ("id", "label")) and all(
+        type(e.get(k)) is int for k in ("start", "end")
     )
 
 
