@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from newscorpus.errors import Issue
@@ -70,7 +71,7 @@ def _header(doc: ViewDocument) -> str:
     for key in ("category", "published", "source_file", "license"):
         value = doc.meta.get(key)
         if value is not None:
-            rows.append((key, esc(value)))
+            rows.append((key, esc(str(value))))
     url = doc.meta.get("url")
     if isinstance(url, str):
         rows.append(("url", _link(url)))
@@ -97,29 +98,32 @@ def _stale_notice(doc: ViewDocument) -> str:
     )
 
 
+@lru_cache(maxsize=1 << 14)
 def ref(annotation_id: str, prefix: str) -> str:
     """The fragment of an entity (``e-``) or relation (``r-``) anchor, escaped for ``href``."""
     return esc(f"#{prefix}{quote(annotation_id, safe='')}")
 
 
+@lru_cache(maxsize=1 << 14)
 def anchor(annotation_id: str, prefix: str) -> str:
+    """The ``id`` attribute of an annotation's element, escaped."""
     return esc(f"{prefix}{annotation_id}")
 
 
 def _entity_mark(entity: Entity, colours: Mapping[str, str], issue_ids: set[str | None]) -> Mark:
+    # Escaped piece by piece: ids, labels and sources recur, so their escapes are cached.
+    eid, label = esc(entity.id), esc(entity.label)
+    tip = f"{eid} {label} [{entity.start}, {entity.end}) {esc(entity.source or 'no source')}"
     note = entity.extra.get("note")
-    tip = (
-        f"{entity.id} {entity.label} [{entity.start}, {entity.end}) {entity.source or 'no source'}"
-    )
     if note is not None:
-        tip += f"\nnote: {note}"
+        tip += f"\nnote: {esc(str(note))}"
     classes = "ent issue" if entity.id in issue_ids else "ent"
     return Mark(
         entity.start,
         entity.end,
-        f' class="{classes}" data-id="{esc(entity.id)}" tabindex="0" title="{esc(tip)}" '
+        f' class="{classes}" data-id="{eid}" tabindex="0" title="{tip}" '
         f'style="--c:{colour_of(colours, entity.label)}"',
-        f'<span class="lab" aria-hidden="true">{esc(entity.label)}</span>',
+        f'<span class="lab" aria-hidden="true">{label}</span>',
         anchor(entity.id, "e-"),
         entity.id,
     )

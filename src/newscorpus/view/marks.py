@@ -37,7 +37,9 @@ class Mark:
 
 def text_html(text: str, _marked: bool = False) -> str:
     """Text as element content: ``&``, ``<`` and ``>`` escaped."""
-    return escape(text, quote=False)
+    if "&" in text or "<" in text or ">" in text:
+        return escape(text, quote=False)
+    return text
 
 
 def render_marks(
@@ -56,13 +58,48 @@ def render_marks(
     'a <span class="x">&lt;b<i>L</i></span>'
     """
     n = len(text)
-    clipped = sorted(
-        (Mark(min(max(m.start, 0), n), min(max(m.end, m.start, 0), n), *_rest(m)) for m in marks),
-        key=lambda m: (m.start, -m.end, m.key),
+    ordered = sorted(
+        (m if 0 <= m.start <= m.end <= n else _clip(m, n) for m in marks),
+        key=lambda m: (m.start, m.end > m.start, -m.end, m.key),
     )
-    spans = [m for m in clipped if m.end > m.start]
-    points = [m for m in clipped if m.end == m.start]
-    edges = sorted({0, n, *(m.start for m in clipped), *(m.end for m in clipped)})
+    # Spans that nest (the valid case) need one pass with a stack; crossing ones are cut.
+    out: list[str] = []
+    stack: list[Mark] = []
+    pos = 0
+    for mark in ordered:
+        while stack and stack[-1].end <= mark.start:
+            top = stack.pop()
+            out += (shown(text[pos : top.end], True), top.label, "</span>")
+            pos = top.end
+        if stack and mark.end > stack[-1].end:
+            return _render_crossing(text, ordered, shown)
+        out.append(shown(text[pos : mark.start], bool(stack)))
+        pos = mark.start
+        if mark.end == mark.start:
+            out.append(f"<span{_anchor(mark)}{mark.attrs}>{mark.label}</span>")
+        else:
+            out.append(f"<span{_anchor(mark)}{mark.attrs}>")
+            stack.append(mark)
+    while stack:
+        top = stack.pop()
+        out += (shown(text[pos : top.end], True), top.label, "</span>")
+        pos = top.end
+    out.append(shown(text[pos:], False))
+    return "".join(out)
+
+
+def _clip(mark: Mark, n: int) -> Mark:
+    start = min(max(mark.start, 0), n)
+    return Mark(start, min(max(mark.end, start), n), *_rest(mark))
+
+
+def _render_crossing(text: str, ordered: Sequence[Mark], shown: Callable[[str, bool], str]) -> str:
+    """Every stretch between two span edges wrapped in the spans covering it, outermost first:
+    a span that crosses another is closed and reopened around it."""
+    n = len(text)
+    spans = [m for m in ordered if m.end > m.start]
+    points = [m for m in ordered if m.end == m.start]
+    edges = sorted({0, n, *(m.start for m in ordered), *(m.end for m in ordered)})
     out: list[str] = []
     stack: list[Mark] = []
     active: list[Mark] = []

@@ -173,7 +173,7 @@ def _index_row(doc: ViewDocument) -> str:
     relations = Counter(r.label for r in doc.relations)
     return (
         f'<tr data-split="{esc(doc.split)}"><td><a href="{doc_href(doc.id)}">{esc(doc.id)}</a>'
-        f"</td><td>{esc(doc.title or '')}</td><td>{esc(doc.meta.get('category') or '')}</td>"
+        f"</td><td>{esc(doc.title or '')}</td><td>{esc(str(doc.meta.get('category') or ''))}</td>"
         f"<td>{esc(doc.split)}</td><td>{_counts(entities)}</td><td>{_counts(relations)}</td>"
         f"<td>{_issues(doc.issues)}</td>"
         f"<td>{'not run' if doc.consistency is None else _issues(doc.consistency)}</td></tr>"

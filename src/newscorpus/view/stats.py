@@ -47,8 +47,16 @@ class Stats:
             self.edits.update(edit.rule for edit in doc.normalised.edits)
 
 
-def _length_bin(words: int) -> str:
+def _bin_name(words: int) -> str:
     return next(name for bound, name in _LENGTH_BINS if bound is None or words <= bound)
+
+
+#: The bin of each length up to the last bound, then of every longer one.
+_BIN_OF = [_bin_name(words) for words in range(12)]
+
+
+def _length_bin(words: int) -> str:
+    return _BIN_OF[min(words, 11)]
 
 
 def stats_page(stats: Stats, schema: Schema | None, *, diff: bool = False) -> str:
