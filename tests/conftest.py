@@ -96,11 +96,12 @@ def git(root: Path, *args: str) -> None:
 
 
 def tree(root: Path) -> dict[str, str]:
-    """Every entry under ``root`` (git's own files aside) with its kind and content hash, links
-    not followed: equal before and after a command that must change no file."""
+    """Every entry under ``root`` (git's and newscorpus's private folders aside) with its kind
+    and content hash, links not followed: equal before and after a command that must change no
+    file."""
     found: dict[str, str] = {}
     for path in sorted(root.rglob("*")):
-        if ".git" in path.relative_to(root).parts:
+        if {".git", ".newscorpus"} & set(path.relative_to(root).parts):
             continue
         name = path.relative_to(root).as_posix()
         if path.is_symlink():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, run, tree
-from newscorpus.brat import annotation_conf
+from newscorpus.formats.brat import annotation_conf
 from newscorpus.schema import Schema
 
 DOC = "india-japan-5g-agreement"
@@ -38,7 +38,11 @@ def test_export_then_import_is_byte_identical(seed_project: Path, exported: Path
     assert ann[89] == "R1\tagreement_with Arg1:T1 Arg2:T2"
     assert len(ann) == 89 + 35
     code, out, _ = run(seed_project, "import", "brat", str(exported))
-    assert (code, out) == (0, f"imported annotations/{DOC}.json (brat)\n")
+    assert (code, out) == (
+        0,
+        f"{DOC}: entities +0 ~0 -0, relations +0 -0\n"
+        "imported 1 document(s) (brat): 0 annotation file(s) written\n",
+    )
     assert tree(seed_project) == before
 
 
@@ -52,10 +56,16 @@ def test_curated_edits_come_back_as_gold_with_notes(seed_project: Path, exported
     data = json.loads(annotation_file.read_text("utf-8"))
     data["entities"][1]["source"] = "rule"
     annotation_file.write_text(json.dumps(data), encoding="utf-8")
-    assert run(seed_project, "import", "brat", str(exported))[0] == 1  # R1 now LOC <-> GPE
+    assert run(seed_project, "import", "brat", str(exported), "--replace")[0] == 1  # R1: LOC
     lines = [line for line in lines if not re.search(r"Arg[12]:T1\b", line)]
     ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = tree(seed_project)
     code, _, err = run(seed_project, "import", "brat", str(exported))
+    assert code == 1
+    assert err.startswith("error: " + str(exported) + ": E155 the import would change or remove ")
+    assert "    ~ T1 GPE 'India' [0, 5) -> LOC 'India'" in err
+    assert tree(seed_project) == before
+    code, _, err = run(seed_project, "import", "brat", str(exported), "--replace")
     assert (code, err) == (0, "")
     data = json.loads(annotation_file.read_text("utf-8"))
     assert data["entities"][0] == {
@@ -116,7 +126,7 @@ def test_invalid_import_changes_nothing(seed_project: Path, exported: Path) -> N
     before = tree(seed_project)
     code, _, err = run(seed_project, "import", "brat", str(exported))
     assert code == 1
-    assert err.startswith(f"error: {ann}: E132 the imported annotations have ")
+    assert err.startswith(f"error: {ann}: E154 the imported annotations of {DOC} have ")
     assert "COUNTRY" in err
     assert tree(seed_project) == before
 

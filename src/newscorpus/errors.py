@@ -61,10 +61,16 @@ CODES: dict[str, str] = {
     "E122": "existing annotations are invalid, so pre-annotation will not merge into them",
     "E123": "merged pre-annotation proposals fail validation",
     "E124": "GUIDELINES.md has no generated label index",
-    # E130-E139: brat import (brat.py)
+    # E130-E139: brat import (formats/brat.py)
     "E130": "a brat line that this corpus cannot represent (event, attribute, discontinuous span)",
     "E131": "the brat folder's text differs from the corpus text",
-    "E132": "imported brat annotations fail validation",
+    # E150-E169: interchange formats (formats/)
+    "E150": "export refused: the annotations do not validate",
+    "E151": "an imported span's offsets do not give back its text under any known convention",
+    "E152": "an imported item matches no corpus document",
+    "E153": "an imported label is not in the schema",
+    "E154": "imported annotations fail validation",
+    "E155": "an import would change or remove curated gold annotations without --replace",
     # --- E2xx / W2xx: corpus and input files -----------------------------------------------------
     "E201": "input file not found",
     "E202": "input path is a directory where a file was expected, or holds no articles",
@@ -84,6 +90,10 @@ CODES: dict[str, str] = {
     "E216": "meta.json id does not match the article's folder name",
     "E217": "annotations would be lost by a text change",
     "E218": "the text the annotations were made on cannot be found",
+    "E219": "input is not a regular file (a pipe, socket or device)",
+    "E220": "input article is larger than max_article_bytes",
+    "E221": "a symlink in an input folder points outside it",
+    "E222": "two stored articles have the same raw sha256 (the same article twice)",
     # --- E3xx / W3xx: build (package.py) ---------------------------------------------------------
     "E301": "the project has validation errors, so the build refuses to run",
     "E302": "an entity does not start and end on token boundaries",

@@ -37,9 +37,9 @@ import yaml
 
 from newscorpus.errors import NewscorpusError
 
-_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_LABEL_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 #: An entity label's optional display colour: CSS hex only, so it is safe to put in a page.
-_COLOUR_RE = re.compile(r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
+_COLOUR_RE = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 #: The relation label used for entity pairs that the text relates in no declared way.
 NO_RELATION = "no_relation"
 
@@ -159,7 +159,7 @@ def _entity_types(entries: Any, fail: Any) -> Iterable[EntityType]:
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         label = entry.get("label") if isinstance(entry, dict) else None
-        if not isinstance(label, str) or not _LABEL_RE.match(label):
+        if not isinstance(label, str) or not _LABEL_RE.fullmatch(label):
             raise fail(
                 f"entities[{i}] has no valid `label` (letters, digits, underscore).",
                 "Give each entity type a label such as PERSON.",
@@ -168,7 +168,7 @@ def _entity_types(entries: Any, fail: Any) -> Iterable[EntityType]:
             raise fail(f"entity label {label} is declared twice.", "Remove the duplicate.")
         seen.add(label)
         colour = entry.get("colour")
-        if colour is not None and not (isinstance(colour, str) and _COLOUR_RE.match(colour)):
+        if colour is not None and not (isinstance(colour, str) and _COLOUR_RE.fullmatch(colour)):
             raise fail(
                 f"entity {label}: colour is {colour!r}; a colour is a CSS hex value such as "
                 '"#7aecec" or "#fc0".',
@@ -183,7 +183,7 @@ def _relation_types(entries: Any, labels: tuple[str, ...], fail: Any) -> Iterabl
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         label = entry.get("label") if isinstance(entry, dict) else None
-        if not isinstance(label, str) or not _LABEL_RE.match(label):
+        if not isinstance(label, str) or not _LABEL_RE.fullmatch(label):
             raise fail(
                 f"relations[{i}] has no valid `label`.", "Give each relation a label like role_in."
             )

@@ -54,8 +54,8 @@ def schema(ctx: click.Context, update_guidelines: bool) -> None:
     """Print the schema's labels and relation signatures as Markdown tables."""
     from newscorpus.docs import label_tables, replace_generated
     from newscorpus.errors import NewscorpusError
-    from newscorpus.io import write_text_atomic
     from newscorpus.schema import Schema
+    from newscorpus.txn import transaction
 
     project = get_project(ctx)
     tables = label_tables(Schema.load(project.schema_path))
@@ -63,54 +63,102 @@ def schema(ctx: click.Context, update_guidelines: bool) -> None:
         click.echo(tables, nl=False)
         return
     path = project.annotations / "GUIDELINES.md"
-    try:
-        updated = replace_generated(path.read_text(encoding="utf-8"), tables)
-    except (OSError, ValueError):
-        raise NewscorpusError(
-            "E124",
-            "has no generated label index to update.",
-            fix="Add the two schema markers (see `newscorpus.docs`) where the index belongs.",
-            where=project.relative(path),
-        ) from None
-    write_text_atomic(path, updated)
+    with transaction(project, "schema --update-guidelines") as txn:
+        try:
+            updated = replace_generated(path.read_text(encoding="utf-8"), tables)
+        except (OSError, ValueError):
+            raise NewscorpusError(
+                "E124",
+                "has no generated label index to update.",
+                fix="Add the two schema markers (see `newscorpus.docs`) where the index belongs.",
+                where=project.relative(path),
+            ) from None
+        txn.write_text(path, updated)
     click.echo(f"updated {project.relative(path)}")
 
 
-@click.command(name="export")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["brat"]))
+class _FormatsCommand(click.Command):
+    """A command whose help ends with the registered formats, one line each."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from newscorpus import formats
+
+        with formatter.section("Formats"):
+            formatter.write_dl([(name, formats.get(name).summary) for name in formats.names()])
+
+
+def _format_choice() -> click.Choice[str]:
+    from newscorpus.formats import names
+
+    return click.Choice(names())
+
+
+@click.command(name="export", cls=_FormatsCommand)
+@click.argument("fmt", metavar="FORMAT", type=_format_choice())
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("doc_ids", nargs=-1)
 @click.pass_context
 def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[str, ...]) -> None:
-    """Export normalised texts and annotations (all, or DOC_ID...) for an annotation tool.
+    """Export normalised texts and annotations (all, or DOC_ID...) for another tool.
 
-    brat: OUT gets annotation.conf (generated from the schema), <doc_id>.txt and <doc_id>.ann.
+    Refuses while the annotations do not validate; whatever FORMAT cannot hold is counted.
     """
-    from newscorpus.brat import export_project
+    from newscorpus.formats import get
 
-    count = export_project(get_project(ctx), out, list(doc_ids) or None)
-    click.echo(f"exported {count} document(s) to {out} ({fmt})")
+    report = get(fmt).export(get_project(ctx), out, list(doc_ids) or None)
+    for what, count in sorted(report.losses.items()):
+        click.echo(f"not representable in {fmt}: {count} {what}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    click.echo(f"exported {report.documents} document(s) to {out} ({fmt})")
 
 
-@click.command(name="import")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["brat"]))
-@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.command(name="import", cls=_FormatsCommand)
+@click.argument("fmt", metavar="FORMAT", type=_format_choice())
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.argument("doc_ids", nargs=-1)
+@click.option(
+    "--annotator",
+    metavar="NAME",
+    help="Write into annotations/annotators/NAME/ (an annotator's own set) instead of gold.",
+)
+@click.option(
+    "--replace", is_flag=True, help="Let the import change or remove existing gold annotations."
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.pass_context
 def import_annotations(
-    ctx: click.Context, fmt: str, folder: Path, doc_ids: tuple[str, ...]
+    ctx: click.Context,
+    fmt: str,
+    path: Path,
+    doc_ids: tuple[str, ...],
+    annotator: str | None,
+    replace: bool,
+    dry_run: bool,
 ) -> None:
-    """Import curated annotations (all .ann files in FOLDER, or DOC_ID...) from a tool.
+    """Import annotations from another tool's file or folder PATH (all documents, or DOC_ID...).
 
-    Each document is validated before any file is written; lines the corpus cannot represent
-    are refused with their line number, never dropped.
+    Everything is parsed, matched to corpus documents and validated before any file is written;
+    existing gold is only changed with --replace. Nothing is dropped silently.
     """
-    from newscorpus.brat import import_project
+    from newscorpus.formats import ImportOptions, get
+    from newscorpus.formats.common import apply_plan, describe_plan
+    from newscorpus.ingest import check_doc_id
 
+    if annotator is not None:
+        check_doc_id(annotator, where="--annotator")
     project = get_project(ctx)
-    imported = import_project(project, folder, list(doc_ids) or None)
-    for doc_id in imported:
-        click.echo(f"imported {project.relative(project.annotations / doc_id)}.json ({fmt})")
+    plan = get(fmt).read(path, project, ImportOptions(annotator=annotator, doc_ids=doc_ids))
+    written = apply_plan(project, plan, replace=replace, dry_run=dry_run)
+    for line in describe_plan(plan):
+        click.echo(line)
+    if dry_run:
+        click.echo(f"dry run: {len(written)} annotation file(s) would be written; nothing was")
+    else:
+        click.echo(
+            f"imported {len(plan.changes)} document(s) ({fmt}): "
+            f"{len(written)} annotation file(s) written"
+        )
 
 
 COMMANDS: list[click.Command] = [preannotate, schema, export_annotations, import_annotations]

@@ -11,19 +11,15 @@ than dropped; ``AnnotatorNotes`` become ``note`` keys and come back out on the n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from newscorpus.annotations import (
-    AnnotationFile,
-    annotation_path,
-    read_annotations,
-    text_sha256,
-    write_annotations,
-)
-from newscorpus.corpus import doc_ids, load_article
+from newscorpus.annotations import AnnotationFile, text_sha256
+from newscorpus.corpus import load_article
 from newscorpus.errors import InputError, NewscorpusError
+from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
+from newscorpus.formats.common import checked_ids, current, export_documents, write_new_file
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -150,109 +146,71 @@ def notes_of(annotations: AnnotationFile) -> dict[str, str]:
     return {str(k): str(v) for k, v in notes.items()} if isinstance(notes, dict) else {}
 
 
-def write_export(
-    out: Path, documents: Iterable[tuple[str, str, AnnotationFile | None]], schema: Schema
-) -> int:
-    """Write ``annotation.conf`` and a ``.txt``/``.ann`` pair per ``(doc_id, text, annotations)``.
+class Brat:
+    """brat standoff: a folder of ``.txt``/``.ann`` pairs and an ``annotation.conf``."""
 
-    Returns the number of documents written. Files are written atomically.
-    """
-    from newscorpus.io import write_text_atomic
+    name = "brat"
+    summary = "brat standoff folder: <doc_id>.txt, <doc_id>.ann and annotation.conf"
 
-    write_text_atomic(out / CONF_FILE, annotation_conf(schema))
-    count = 0
-    for doc_id, text, stored in documents:
-        write_text_atomic(out / f"{doc_id}.txt", text)
-        ann = (
-            to_ann(stored.entities, stored.relations, notes_of(stored))
-            if stored is not None
-            else ""
-        )
-        write_text_atomic(out / f"{doc_id}.ann", ann)
-        count += 1
-    return count
+    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
+        """Write ``annotation.conf`` and a ``.txt``/``.ann`` pair per document, atomically."""
+        report = ExportReport(self.name, out)
+        schema = Schema.load(project.schema_path)
+        documents = list(export_documents(project, doc_ids))
+        write_new_file(out, CONF_FILE, annotation_conf(schema), report.files)
+        for doc in documents:
+            stored = doc.annotations
+            ann = to_ann(stored.entities, stored.relations, notes_of(stored)) if stored else ""
+            write_new_file(out, f"{doc.doc_id}.txt", doc.text, report.files)
+            write_new_file(out, f"{doc.doc_id}.ann", ann, report.files)
+            report.documents += 1
+        return report
 
+    def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
+        """Read ``<doc_id>.ann`` files (all in the folder, or ``options.doc_ids``).
 
-def export_project(project: Project, out: Path, ids: Sequence[str] | None = None) -> int:
-    """Export the corpus (or ``ids``) to a brat collection folder; returns the document count."""
-    schema = Schema.load(project.schema_path)
-
-    def documents() -> Iterator[tuple[str, str, AnnotationFile | None]]:
-        for doc_id in _checked_ids(project, ids):
-            path = annotation_path(project, doc_id)
-            annotations = read_annotations(path) if path.exists() else None
-            yield doc_id, load_article(project, doc_id).text, annotations
-
-    return write_export(out, documents(), schema)
-
-
-def import_project(project: Project, folder: Path, ids: Sequence[str] | None = None) -> list[str]:
-    """Read ``<doc_id>.ann`` files from a brat folder into the annotation files.
-
-    Every imported document is validated before any file is written.
-
-    Raises:
-        NewscorpusError: E130 unrepresentable line; E131 the folder's text differs from the
-            corpus text; E132 the imported annotations fail validation.
-    """
-    from newscorpus.validate import document_errors
-
-    schema = Schema.load(project.schema_path)
-    wanted = ids if ids is not None else sorted(p.stem for p in folder.glob("*.ann"))
-    planned: list[tuple[Path, AnnotationFile]] = []
-    for doc_id in _checked_ids(project, wanted):
-        ann_path = folder / f"{doc_id}.ann"
-        text = load_article(project, doc_id).text
-        txt_path = folder / f"{doc_id}.txt"
-        if txt_path.exists() and txt_path.read_text(encoding="utf-8") != text:
-            raise NewscorpusError(
-                "E131",
-                f"the text beside the annotations differs from corpus/{doc_id}/text.txt, so "
-                "their offsets point at other characters.",
-                fix="Export again with `newscorpus export brat`, redo the edits there, or "
-                "re-anchor the annotations first.",
-                where=str(txt_path),
-            )
-        if not ann_path.is_file():
+        Raises:
+            NewscorpusError: E130 unrepresentable line; E131 the folder's text differs from the
+                corpus text; E201 a named document has no ``.ann``.
+        """
+        if not path.is_dir():
             raise InputError(
-                "E201",
-                "no such file.",
-                fix="Export the document with `newscorpus export brat` first.",
-                where=str(ann_path),
+                "E202",
+                "is not a folder; brat import reads a folder of .ann files.",
+                fix="Pass the folder that `newscorpus export brat` wrote.",
+                where=str(path),
             )
-        data = ann_path.read_bytes()
-        content = decode_text(data, str(ann_path)) if data.strip() else ""
-        parsed = parse_ann(content, str(ann_path))
-        path = annotation_path(project, doc_id)
-        previous = read_annotations(path) if path.exists() else None
-        imported = to_annotation_file(doc_id, text, parsed, previous)
-        errors = document_errors(
-            imported.to_dict(), schema, text, path=str(ann_path), doc_id=doc_id
-        )
-        if errors:
-            shown = " | ".join(i.render() for i in errors[:3])
-            raise NewscorpusError(
-                "E132",
-                f"the imported annotations have {len(errors)} error(s): {shown}. No file was "
-                "changed.",
-                fix="Fix them in brat and import again.",
-                where=str(ann_path),
+        plan = ImportPlan(self.name, str(path))
+        wanted = options.doc_ids or tuple(sorted(p.stem for p in path.glob("*.ann")))
+        for doc_id in checked_ids(project, wanted):
+            ann_path = path / f"{doc_id}.ann"
+            text = load_article(project, doc_id).text
+            txt_path = path / f"{doc_id}.txt"
+            if txt_path.exists() and txt_path.read_text(encoding="utf-8") != text:
+                raise NewscorpusError(
+                    "E131",
+                    f"the text beside the annotations differs from corpus/{doc_id}/text.txt, so "
+                    "their offsets point at other characters.",
+                    fix="Export again with `newscorpus export brat`, redo the edits there, or "
+                    "re-anchor the annotations first.",
+                    where=str(txt_path),
+                )
+            if not ann_path.is_file():
+                raise InputError(
+                    "E201",
+                    "no such file.",
+                    fix="Export the document with `newscorpus export brat` first.",
+                    where=str(ann_path),
+                )
+            data = ann_path.read_bytes()
+            content = decode_text(data, str(ann_path)) if data.strip() else ""
+            parsed = parse_ann(content, str(ann_path))
+            previous = current(project, doc_id, options.annotator)
+            imported = to_annotation_file(doc_id, text, parsed, previous)
+            plan.changes.append(
+                Change(doc_id, options.annotator, previous, imported, where=str(ann_path))
             )
-        planned.append((path, imported))
-    for path, imported in planned:
-        write_annotations(path, imported)
-    return [imported.doc_id for _, imported in planned]
+        return plan
 
 
-def _checked_ids(project: Project, ids: Sequence[str] | None) -> list[str]:
-    known = doc_ids(project)
-    if ids is None:
-        return known
-    unknown = [i for i in ids if i not in known]
-    if unknown:
-        raise InputError(
-            "E213",
-            f"no article with id {unknown[0]!r} in the corpus.",
-            fix="Check the id (`ls corpus/`), or `newscorpus add` the article first.",
-        )
-    return list(ids)
+FORMAT = Brat()

@@ -1,0 +1,412 @@
+"""What every format shares: the documents to export, offsets that cross a tool's boundary,
+matching imported texts to corpus documents, and applying an import plan in one transaction.
+
+Every importer calls :func:`check_span` for each span (a tool that counted UTF-16 code units,
+or CRLF line ends, is repaired with a warning; anything else is an error, never a silent
+shift), :func:`match_document` for each imported text, and :func:`annotation_file` to turn
+spans and relations into an annotation file that keeps the ids and provenance of annotations
+that did not change. :func:`apply_plan` validates the whole plan, refuses to overwrite curated
+gold without ``replace``, and writes through :func:`newscorpus.txn.transaction`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from newscorpus.annotations import AnnotationFile, annotation_path, read_annotations, text_sha256
+from newscorpus.corpus import ArticleMeta, doc_ids, load_article
+from newscorpus.errors import InputError, NewscorpusError
+from newscorpus.formats.base import Change, ImportPlan
+from newscorpus.model import Entity, Relation
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+
+
+@dataclass(frozen=True)
+class ExportDocument:
+    """One document as every export sees it: id, metadata, normalised text, annotations."""
+
+    doc_id: str
+    meta: ArticleMeta
+    text: str
+    annotations: AnnotationFile | None
+
+
+def checked_ids(project: Project, ids: Sequence[str] | None) -> list[str]:
+    """``ids`` (or every stored id), each checked to exist.
+
+    Raises:
+        InputError: E213 naming the first unknown id.
+    """
+    known = doc_ids(project)
+    if not ids:
+        return known
+    stored = set(known)
+    unknown = [i for i in ids if i not in stored]
+    if unknown:
+        raise InputError(
+            "E213",
+            f"no article with id {unknown[0]!r} in the corpus.",
+            fix="Check the id (`ls corpus/`), or `newscorpus add` the article first.",
+        )
+    return list(ids)
+
+
+def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[ExportDocument]:
+    """The documents to export, in id order, once all of them validate.
+
+    Raises:
+        NewscorpusError: E150 with the validator's report when any chosen document has errors,
+            before anything is yielded (so an export never writes junk).
+    """
+    from newscorpus.validate import check_document, load_schema, sort_issues
+
+    chosen = checked_ids(project, ids)
+    schema, issues = load_schema(project)
+    for doc_id in chosen:
+        path = annotation_path(project, doc_id)
+        files = [path] if path.exists() or path.is_symlink() else []
+        issues += check_document(project, doc_id, files, schema).errors
+    errors = [i for i in sort_issues(issues) if i.severity == "error"]
+    if errors:
+        shown = "\n".join(i.render() for i in errors[:20])
+        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise NewscorpusError(
+            "E150",
+            f"the annotations do not validate ({len(errors)} error(s)), so nothing was "
+            f"exported:\n{shown}{more}\n",
+            fix="Fix them (`newscorpus validate` lists every problem), then export again.",
+        )
+    for doc_id in chosen:
+        article = load_article(project, doc_id)
+        path = annotation_path(project, doc_id)
+        annotations = read_annotations(path) if path.exists() else None
+        yield ExportDocument(doc_id, article.meta, article.text, annotations)
+
+
+# --- offsets --------------------------------------------------------------------------------
+
+
+def utf16_to_index(text: str, offset: int) -> int | None:
+    """The code-point index of UTF-16 code-unit ``offset`` in ``text``, or None when it falls
+    inside a surrogate pair or past the end."""
+    units = 0
+    for index, char in enumerate(text):
+        if units == offset:
+            return index
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > offset:
+            return None
+    return len(text) if units == offset else None
+
+
+def crlf_to_index(text: str, offset: int) -> int | None:
+    """The index in ``text`` (LF line ends) of ``offset`` counted in the same text with CRLF
+    line ends, or None when it falls between a CR and its LF."""
+    units = 0
+    for index, char in enumerate(text):
+        if units == offset:
+            return index
+        units += 2 if char == "\n" else 1
+        if units > offset:
+            return None
+    return len(text) if units == offset else None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A checked span: offsets into the text, and the repair made to reach them, if any."""
+
+    start: int
+    end: int
+    repair: str | None = None
+
+
+def check_span(text: str, start: object, end: object, expected: str | None, where: str) -> Span:
+    """Check that ``[start, end)`` holds ``expected`` in ``text``, repairing known shifts.
+
+    Tries the offsets as given, then as UTF-16 code units (text beyond the Basic Multilingual
+    Plane, such as emoji, counted twice by JavaScript front ends), then as counted over CRLF
+    line ends. ``expected`` None checks the offsets only.
+
+    Raises:
+        InputError: E151 naming ``where``, the offsets, and both texts.
+    """
+    if type(start) is not int or type(end) is not int or not 0 <= start < end:
+        raise InputError(
+            "E151",
+            f"span offsets [{start!r}, {end!r}) are not two integers with 0 <= start < end.",
+            fix="Fix the offsets in the file.",
+            where=where,
+        )
+    candidates: list[tuple[int | None, int | None, str | None]] = [(start, end, None)]
+    if any(ord(c) > 0xFFFF for c in text):
+        candidates.append((utf16_to_index(text, start), utf16_to_index(text, end), "utf16"))
+    if "\n" in text:
+        candidates.append((crlf_to_index(text, start), crlf_to_index(text, end), "crlf"))
+    for s, e, repair in candidates:
+        if s is None or e is None or not 0 <= s < e <= len(text):
+            continue
+        if expected is None or text[s:e] == expected:
+            return Span(s, e, repair)
+    found = repr(text[start:end]) if end <= len(text) else f"nothing (the text ends at {len(text)})"
+    raise InputError(
+        "E151",
+        f"span [{start}, {end}) holds {found} in the text, not {expected!r}, and no known "
+        "offset convention (UTF-16 code units, CRLF line ends) gives it back.",
+        fix="Check that the file was exported from the same text; a shifted span is never "
+        "imported.",
+        where=where,
+    )
+
+
+REPAIRS = {
+    "utf16": "span(s) converted from UTF-16 code units to characters",
+    "crlf": "span(s) converted from CRLF-counted offsets to the corpus's LF text",
+}
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+class DocumentIndex:
+    """Corpus documents by id and by the sha256 of their normalised text, read once."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.by_hash: dict[str, str] = {}
+        for doc_id in doc_ids(project):
+            text = load_article(project, doc_id).text
+            self.by_hash.setdefault(text_sha256(text), doc_id)
+        self.ids = set(self.by_hash.values()) | set(doc_ids(project))
+
+    def text(self, doc_id: str) -> str:
+        return load_article(self.project, doc_id).text
+
+
+def match_document(
+    index: DocumentIndex, doc_id: object, text: str | None, where: str
+) -> tuple[str, str]:
+    """The corpus document an imported item belongs to, and its current text.
+
+    Matched by ``doc_id`` when given, else by the sha256 of ``text``.
+
+    Raises:
+        InputError: E152 when it names no stored document or its text matches none.
+    """
+    if isinstance(doc_id, str) and doc_id:
+        if doc_id not in index.ids:
+            raise InputError(
+                "E152",
+                f"doc_id {doc_id!r} is not a document of this corpus.",
+                fix="Check the id (`ls corpus/`), or `newscorpus add` the article first.",
+                where=where,
+            )
+        return doc_id, index.text(doc_id)
+    if text is not None:
+        found = index.by_hash.get(hashlib.sha256(text.encode("utf-8")).hexdigest())
+        if found is not None:
+            return found, index.text(found)
+    raise InputError(
+        "E152",
+        "matches no corpus document: it has no doc_id and its text is not the normalised text "
+        "of any stored article.",
+        fix="Export the tasks with `newscorpus export` (which sets doc_id), or add the article.",
+        where=where,
+    )
+
+
+def annotation_file(
+    doc_id: str,
+    text: str,
+    spans: Sequence[tuple[int, int, str]],
+    relations: Sequence[tuple[int, int, str]],
+    previous: AnnotationFile | None,
+) -> AnnotationFile:
+    """Build an annotation file from imported spans and relations.
+
+    Args:
+        spans: ``(start, end, label)`` in the order the tool gave them.
+        relations: ``(head, tail, label)`` as indices into ``spans``.
+        previous: the file being replaced: an entity with the same span and label keeps its
+            id, provenance and extra keys (a relation likewise, by label and arguments); new
+            ones get the next free ids and ``source: gold`` (made by a person in the tool).
+    """
+    old_entities = {(e.start, e.end, e.label): e for e in (previous.entities if previous else ())}
+    used = {e.id for e in old_entities.values()}
+    counter = _Ids("T", used)
+    entities: list[Entity] = []
+    ids: list[str] = []
+    seen: dict[tuple[int, int, str], str] = {}
+    for start, end, label in spans:
+        key = (start, end, label)
+        if key in seen:
+            ids.append(seen[key])
+            continue
+        before = old_entities.get(key)
+        if before is not None:
+            entity = replace(before, text=text[start:end])
+        else:
+            entity = Entity(counter.next(), start, end, label, text[start:end], "gold")
+        entities.append(entity)
+        seen[key] = entity.id
+        ids.append(entity.id)
+    old_relations: dict[tuple[str, str, str], Relation] = {}
+    if previous is not None:
+        for r in previous.relations:
+            old_relations.setdefault((r.head, r.tail, r.label), r)
+    rel_counter = _Ids("R", {r.id for r in old_relations.values()})
+    out: list[Relation] = []
+    done: set[tuple[str, str, str]] = set()
+    for head, tail, label in relations:
+        rel_key = (ids[head], ids[tail], label)
+        if rel_key in done:
+            continue
+        done.add(rel_key)
+        out.append(old_relations.get(rel_key) or Relation(rel_counter.next(), *rel_key, "gold"))
+    entities.sort(key=lambda e: (e.start, -e.end, e.label, e.id))
+    return AnnotationFile(
+        doc_id,
+        text_sha256(text),
+        tuple(entities),
+        tuple(out),
+        dict(previous.extra) if previous else {},
+    )
+
+
+class _Ids:
+    """Fresh ids ``T1, T2, ...`` that skip the ones in use."""
+
+    def __init__(self, prefix: str, used: set[str]) -> None:
+        self.prefix = prefix
+        self.used = used
+        self.n = 0
+
+    def next(self) -> str:
+        while True:
+            self.n += 1
+            ident = f"{self.prefix}{self.n}"
+            if ident not in self.used:
+                self.used.add(ident)
+                return ident
+
+
+def current(project: Project, doc_id: str, annotator: str | None) -> AnnotationFile | None:
+    """The annotation file an import would replace, or None."""
+    path = annotation_path(project, doc_id, annotator)
+    return read_annotations(path) if path.exists() else None
+
+
+def label_error(label: object, kind: str, schema: Schema, where: str) -> InputError | None:
+    """E153 when ``label`` is not one of the schema's ``kind`` labels (entity or relation)."""
+    allowed = schema.entity_labels if kind == "entity" else schema.relation_labels
+    if isinstance(label, str) and label in allowed:
+        return None
+    return InputError(
+        "E153",
+        f"{kind} label {label!r} is not in the schema; allowed: {', '.join(allowed)}.",
+        fix="Use one of the schema's labels (the exported label config lists them), or "
+        "declare this one in schema.yaml.",
+        where=where,
+    )
+
+
+# --- applying -------------------------------------------------------------------------------
+
+
+def describe_change(change: Change) -> str:
+    """``doc-id: entities +2 ~1 -0, relations +1 -0`` (``~`` changed label or text)."""
+    added, changed, removed = change.entity_changes()
+    rel_added, rel_removed = change.relation_changes()
+    who = f" [{change.annotator}]" if change.annotator else ""
+    return (
+        f"{change.doc_id}{who}: entities +{len(added)} ~{len(changed)} -{len(removed)}, "
+        f"relations +{len(rel_added)} -{len(rel_removed)}"
+    )
+
+
+def describe_plan(plan: ImportPlan) -> list[str]:
+    """The plan as lines: one per document, then warnings and skipped counts."""
+    lines = [describe_change(c) for c in plan.changes]
+    lines += [f"warning: {w}" for w in plan.warnings]
+    lines += [f"skipped: {n} {what}" for what, n in sorted(plan.skipped.items())]
+    return lines
+
+
+def apply_plan(project: Project, plan: ImportPlan, *, replace: bool, dry_run: bool) -> list[Change]:
+    """Validate the whole plan, then write it in one transaction (unless ``dry_run``).
+
+    Returns:
+        The changes that write something (unchanged documents left out).
+
+    Raises:
+        NewscorpusError: E154 when an imported document fails validation, E155 when it would
+            change or remove curated gold annotations without ``replace``; nothing is written.
+    """
+    from newscorpus.txn import transaction
+    from newscorpus.validate import document_errors
+
+    schema = Schema.load(project.schema_path)
+    for change in plan.changes:
+        text = load_article(project, change.doc_id).text
+        errors = document_errors(
+            change.after.to_dict(),
+            schema,
+            text,
+            path=change.where or plan.source,
+            doc_id=change.doc_id,
+        )
+        if errors:
+            shown = "\n".join(i.render() for i in errors[:10])
+            raise NewscorpusError(
+                "E154",
+                f"the imported annotations of {change.doc_id} have {len(errors)} error(s); "
+                f"nothing was written:\n{shown}\n",
+                fix="Fix them in the tool and import again.",
+                where=change.where or plan.source,
+            )
+    writes = [c for c in plan.changes if not c.unchanged]
+    guarded = [c for c in writes if c.annotator is None and c.before is not None and c.overwrites]
+    if guarded and not replace:
+        lines = "\n".join(_overwrite_lines(c) for c in guarded)
+        raise NewscorpusError(
+            "E155",
+            f"the import would change or remove curated annotations in {len(guarded)} "
+            f"document(s); nothing was written:\n{lines}\n",
+            fix="Check them; to let the import replace them, run it again with --replace (or "
+            "import into an annotator's set with --annotator NAME).",
+            where=plan.source,
+        )
+    if dry_run or not writes:
+        return writes
+    with transaction(project, f"import {plan.format}") as txn:
+        for change in writes:
+            txn.write_json(
+                annotation_path(project, change.doc_id, change.annotator), change.after.to_dict()
+            )
+    return writes
+
+
+def _overwrite_lines(change: Change) -> str:
+    _, changed, removed = change.entity_changes()
+    _, rel_removed = change.relation_changes()
+    lines = [f"  {change.doc_id}:"]
+    lines += [
+        f"    ~ {old.id} {old.label} {old.text!r} [{old.start}, {old.end}) -> {new.label} "
+        f"{new.text!r}"
+        for old, new in changed
+    ]
+    lines += [f"    - {e.id} {e.label} {e.text!r} [{e.start}, {e.end})" for e in removed]
+    lines += [f"    - {r.id} {r.label} {r.head} -> {r.tail}" for r in rel_removed]
+    return "\n".join(lines)
+
+
+def write_new_file(out: Path, name: str, data: str | bytes, report_files: list[str]) -> None:
+    """Write one export file atomically and record its name."""
+    from newscorpus.io import write_bytes_atomic
+
+    write_bytes_atomic(out / name, data.encode("utf-8") if isinstance(data, str) else data)
+    report_files.append(name)
