@@ -16,7 +16,7 @@ from typing import Any
 
 from newscorpus.annotations import annotation_path
 from newscorpus.corpus import META_FILE, article_dir, doc_ids
-from newscorpus.errors import Issue
+from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Entity, Relation
 from newscorpus.normalise import Normalised
 from newscorpus.project import Project
@@ -143,6 +143,9 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
     else:
         entities, relations = (), ()
     meta = checked.article.meta or _meta(project, doc_id)
+    normalised = checked.article.normalised
+    if normalised is None and checked.article.raw is not None:
+        normalised = _normalise(project, checked.article.raw)
     consistency = None
     if corpus.consistency is not None:
         consistency = sort_issues(corpus.consistency.get(doc_id, ()))
@@ -151,13 +154,24 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
         split=assign_split(doc_id, project.split_overrides),
         meta=meta,
         text=checked.article.text,
-        normalised=checked.article.normalised,
+        normalised=normalised,
         entities=entities,
         relations=relations,
         issues=sort_issues([*checked.issues, *corpus.extra_issues.get(doc_id, ())]),
         consistency=consistency,
         has_annotations=present,
     )
+
+
+def _normalise(project: Project, raw: str) -> Normalised | None:
+    """The raw text's edits when validation did not normalise it (it may know the text is
+    current without doing so); None when the project's rules are invalid (E002, reported)."""
+    from newscorpus.normalise import normalise
+
+    try:
+        return normalise(raw, project.normalise_rules)
+    except NewscorpusError:
+        return None
 
 
 def _meta(project: Project, doc_id: str) -> dict[str, Any]:
