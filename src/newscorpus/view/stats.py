@@ -32,17 +32,18 @@ class Stats:
     edits: Counter[str] = field(default_factory=Counter)
 
     def add(self, doc: ViewDocument) -> None:
-        """Count one document."""
-        self.documents[doc.split] += 1
-        labels = {}
-        for e in doc.entities:
-            labels[e.id] = e.label
-            self.entities[(e.label, doc.split)] += 1
-            self.lengths[_length_bin(len(e.text.split()))] += 1
-        for r in doc.relations:
-            self.relations[(r.label, doc.split)] += 1
-            if r.head in labels and r.tail in labels:
-                self.pairs[(r.label, labels[r.head], labels[r.tail])] += 1
+        """Count one document (``Counter.update`` over iterables counts in C)."""
+        split = doc.split
+        self.documents[split] += 1
+        labels = {e.id: e.label for e in doc.entities}
+        self.entities.update((e.label, split) for e in doc.entities)
+        self.lengths.update(_length_bin(e.text.count(" ") + 1) for e in doc.entities)
+        self.relations.update((r.label, split) for r in doc.relations)
+        self.pairs.update(
+            (r.label, labels[r.head], labels[r.tail])
+            for r in doc.relations
+            if r.head in labels and r.tail in labels
+        )
         if doc.normalised is not None:
             self.edits.update(edit.rule for edit in doc.normalised.edits)
 
