@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -394,17 +395,27 @@ def test_diff_against_a_build_shows_what_newscorpus_diff_reports(
 def test_diff_against_a_git_revision_reads_the_old_annotations_from_git(
     seed_project: Path, tmp_path: Path
 ) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("Huawei tests 6G\n\nHuawei tests 6 G in Shenzhen.", encoding="utf-8")
+    assert run(seed_project, "add", str(story), "--id", "old-story")[0] == 0
     git(seed_project, "init", "-q")
     git(seed_project, "add", "-A")
     git(seed_project, "commit", "-q", "-m", "seed")
     _relabel_5g(seed_project)
+    shutil.rmtree(seed_project / "corpus" / "old-story")
+    assert run(seed_project, "add", str(story), "--id", "new-story")[0] == 0
     site = tmp_path / "site"
     code, out, _ = run(seed_project, "view", "--out", str(site), "--diff", "HEAD")
     assert code == 0
-    assert out.splitlines()[1] == f"changes since HEAD: {site}/diff.html (documents +0 -0 ~1)"
+    assert out.splitlines()[1] == f"changes since HEAD: {site}/diff.html (documents +1 -1 ~1)"
     summary = _main(_page(site, "diff.html"))
     assert "entities +0 \u22120 relabelled 1; relations +0 \u22122 relabelled 0" in summary
-    assert '<a href="diff/india-japan-5g-agreement.html">' in summary
+    assert re.findall(r"<li class=.*?</li>", summary) == [
+        '<li class="add">+ <a href="docs/new-story.html">new-story</a> (train)</li>',
+        '<li class="del">\u2212 old-story (train)</li>',
+        f'<li class="relabel">~ <a href="diff/{DOC}.html">{DOC}</a> entities +0 \u22120 ~1, '
+        "relations +0 \u22122 ~0</li>",
+    ]
     code, _, err = run(seed_project, "view", "--out", str(site), "--diff", "no-such-rev")
     assert (code, err) == (
         2,

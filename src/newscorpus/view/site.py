@@ -110,12 +110,12 @@ def build_site(
             if on_document is not None:
                 on_document(doc.id)
         if old is not None and diff is not None:
-            wanted = set(corpus.doc_ids) if doc_ids else None
-            diff.removed = sorted(
-                (i, d.split)
-                for i, d in old.documents.items()
-                if i not in set(corpus.doc_ids) and (wanted is None or i in wanted)
-            )
+            # Named documents are all in the corpus; only a whole view can miss old ones.
+            shown = set(corpus.doc_ids)
+            if not doc_ids:
+                diff.removed = sorted(
+                    (i, d.split) for i, d in old.documents.items() if i not in shown
+                )
             _write(tmp / "diff.html", diff_index_page(diff, old.name))
         _write(tmp / "index.html", _index_page(project, corpus, rows, colours, diff is not None))
         _write(tmp / "stats.html", stats_page(stats, corpus.schema, diff=diff is not None))
