@@ -43,7 +43,11 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   then ``pa.Table.from_pylist`` with the file's Arrow schema and ``pq.write_table`` with the
   build's row-group size are timed. These are the very rows of all three configs, labels already
   as ClassLabel ids, so the baseline does only what any writer of those rows must do. The
-  ``baseline write only`` line is ``pq.write_table`` alone, the floor.
+  ``baseline write only`` line is ``pq.write_table`` alone, the floor;
+* ``view``: :func:`newscorpus.view.site.build_site`, the static browser (``newscorpus view``)
+  of every document into a fresh folder: it validates each document, draws its page and writes
+  the index and statistics; it must write one page per document. Its target is 60 s for
+  N = 10,000 on one core.
 
 **Report.** One table per N: seconds, documents per second, MB per second (of raw text for
 normalise, of normalised text otherwise; MB = 10^6 bytes of UTF-8), peak RSS of the child and
@@ -81,7 +85,7 @@ from newscorpus.schema import Schema
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "annotations" / "schema.yaml"
-STAGES = ("normalise", "validate", "check", "build", "baseline")
+STAGES = ("normalise", "validate", "check", "build", "baseline", "view")
 
 # --- the synthetic articles ------------------------------------------------------------------
 
@@ -632,12 +636,34 @@ def stage_baseline(project: Project) -> dict[str, float]:
     return {"seconds": convert + write, "write_seconds": write}
 
 
+def _warm_view() -> None:
+    import spacy.displacy  # noqa: F401
+
+    import newscorpus.view.site  # noqa: F401
+
+
+def stage_view(project: Project) -> dict[str, float]:
+    from newscorpus.view.site import build_site
+
+    out = project.root / "dist" / "view-bench"
+    if out.exists():
+        shutil.rmtree(out)
+    started = time.perf_counter()
+    result = build_site(project, out)
+    seconds = time.perf_counter() - started
+    pages = len(list((out / "docs").glob("*.html")))
+    if pages != result.documents or result.errors:
+        raise SystemExit(f"view wrote {pages} pages for {result.documents} documents")
+    return {"seconds": seconds}
+
+
 _STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, float]]]] = {
     "normalise": (lambda: None, stage_normalise),
     "validate": (_warm_validate, stage_validate),
     "check": (_warm_check, stage_check),
     "build": (_warm_build, stage_build),
     "baseline": (_warm_arrow, stage_baseline),
+    "view": (_warm_view, stage_view),
 }
 
 
@@ -708,6 +734,7 @@ def table(info: CorpusInfo, figures: dict[str, dict[str, float]]) -> str:
         "at N = 10,000)",
         f"build / baseline: {build['seconds'] / baseline['seconds']:.1f}x; "
         f"(build - validate) / baseline: {net / baseline['seconds']:.1f}x",
+        _line("view", figures["view"]["seconds"], n, text, *memory("view")),
     ]
     return "\n".join(lines)
 

@@ -23,6 +23,10 @@ CODES: dict[str, str] = {
     "E010": "another newscorpus command holds the project lock",
     "E011": "an interrupted change cannot be completed (its journal or staged files are damaged)",
     "E012": "the project's private folder .newscorpus cannot be used (blocked, read-only, full)",
+    # E050-E059: the corpus browser (view)
+    "E050": "--diff names neither a build folder nor a git revision of the project",
+    "E051": "the view output folder exists and is not a site written by `newscorpus view`",
+    "E052": "view --serve cannot bind its port on 127.0.0.1",
     # --- E1xx / W1xx: annotations (validate.py) --------------------------------------------------
     "E101": "annotation file is not UTF-8 text (another encoding, or unreadable)",
     "E102": "annotation file is binary (holds NUL bytes)",

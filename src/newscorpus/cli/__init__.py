@@ -92,6 +92,7 @@ def _register() -> None:
         publish_cmds,
         quality_cmds,
         validate_cmds,
+        view_cmds,
     )
 
     for module in (
@@ -102,6 +103,7 @@ def _register() -> None:
         annotate_cmds,
         build_cmds,
         publish_cmds,
+        view_cmds,
     ):
         for command in module.COMMANDS:
             main.add_command(command)
