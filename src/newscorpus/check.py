@@ -35,7 +35,7 @@ from newscorpus.annotations import (
 )
 from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
 from newscorpus.check_gold import Link, Mention, gold_documents
-from newscorpus.errors import Issue, UsageError
+from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.validate_json import issue, printable, show
@@ -176,6 +176,24 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
         keep = set(wanted)
         findings = [f for f in findings if keep & set(f.subject.docs)]
     return _report(project, findings, exceptions, len(wanted) or len(corpus.documents))
+
+
+def issues_by_document(project: Project) -> dict[str, list[Issue]] | None:
+    """The open warnings of :func:`check_project`, grouped by the gold file they name (for
+    ``newscorpus view``'s consistency column; a project-wide warning is under ``""``), or None
+    when the checks cannot run because gold or the schema does not validate (the viewer shows
+    those errors itself)."""
+    grouped: dict[str, list[Issue]] = defaultdict(list)
+    gold = f"{project.annotations_dir}/"
+    try:
+        report = check_project(project, Schema.load(project.schema_path))
+    except NewscorpusError:
+        return None
+    for item in report.issues:
+        name = item.path.removeprefix(gold)
+        doc_id = name.removesuffix(ANNOTATION_SUFFIX) if "/" not in name else ""
+        grouped[doc_id].append(item)
+    return dict(grouped)
 
 
 def _report(

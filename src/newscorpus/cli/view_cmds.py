@@ -49,6 +49,7 @@ def view_command(
     with every normalisation edit; statistics with plots. Invalid annotations are shown, not
     refused. Nothing is loaded from the network; open index.html in any browser.
     """
+    from newscorpus.check import issues_by_document
     from newscorpus.view.diffpage import read_old
     from newscorpus.view.site import build_site
 
@@ -60,10 +61,15 @@ def view_command(
         total = len(doc_ids) or len(all_ids(project))
         with click.progressbar(length=total, label="viewing", file=sys.stderr) as bar:
             result = build_site(
-                project, out, list(doc_ids), old=old, on_document=lambda _: bar.update(1)
+                project,
+                out,
+                list(doc_ids),
+                old=old,
+                consistency=issues_by_document,
+                on_document=lambda _: bar.update(1),
             )
     else:
-        result = build_site(project, out, list(doc_ids), old=old)
+        result = build_site(project, out, list(doc_ids), old=old, consistency=issues_by_document)
     shown = project.relative(result.out)
     documents = f"{result.documents} document{'s' if result.documents != 1 else ''}"
     click.echo(

@@ -26,7 +26,7 @@ from newscorpus.validate import check_document, load_schema, project_issues, sor
 
 #: A consistency check run over the whole project (e.g. the same mention labelled differently
 #: in two documents): issues by document id. The viewer shows them beside validation.
-ConsistencyCheck = Callable[[Project], Mapping[str, Sequence[Issue]]]
+ConsistencyCheck = Callable[[Project], Mapping[str, Sequence[Issue]] | None]
 
 _ENTITY_KEYS = frozenset({"id", "start", "end", "label", "text", "source"})
 _RELATION_KEYS = frozenset({"id", "head", "tail", "label", "source"})
