@@ -37,7 +37,7 @@ from newscorpus.formats.common import (
     label_error,
     write_new_file,
 )
-from newscorpus.formats.tokens import tokenised
+from newscorpus.formats.tokens import UNANNOTATED, tokenised
 from newscorpus.model import outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -311,6 +311,9 @@ class Conll:
             offsets = align(text, block.tokens, where, doc_id)
             spans = [(offsets[a][0], offsets[b][1], label) for a, b, label in block.entities]
             previous = current(project, doc_id, options.annotator)
+            if previous is None and not spans:
+                plan.skipped[UNANNOTATED] += 1
+                continue
             after, nested, relations = merged_file(doc_id, text, spans, previous)
             kept_nested += nested
             kept_relations += relations

@@ -48,7 +48,7 @@ from newscorpus.formats.common import (
     match_document,
     write_new_file,
 )
-from newscorpus.formats.tokens import Tokenised, tokenised
+from newscorpus.formats.tokens import UNANNOTATED, Tokenised, tokenised
 from newscorpus.model import outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -230,9 +230,11 @@ class SpacyDocBin:
                         where=where,
                     )
                 previous = current(project, doc_id, options.annotator)
-                after = annotation_file(
-                    doc_id, text, *self._annotations(doc, schema, where), previous
-                )
+                spans, relations = self._annotations(doc, schema, where)
+                if previous is None and not spans:
+                    plan.skipped[UNANNOTATED] += 1
+                    continue
+                after = annotation_file(doc_id, text, spans, relations, previous)
                 plan.changes.append(Change(doc_id, options.annotator, previous, after, where=where))
         return plan
 

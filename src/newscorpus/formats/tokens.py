@@ -20,6 +20,10 @@ from newscorpus.project import Project
 from newscorpus.splits import assign_split, check_overrides
 from newscorpus.views import Sentence, merge_sentences, sentence_rows
 
+#: What the token formats' imports skip: a document with no annotation file and nothing tagged
+#: in the file gets no annotation file (unannotated stays unannotated, as it was exported).
+UNANNOTATED = "document(s) without entities or an annotation file (none made)"
+
 
 @dataclass(frozen=True)
 class Tokenised:
