@@ -7,34 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from build_helpers import Ent, add_document, small_project
+from build_helpers import formats_project
 from conftest import run, tree
 from newscorpus.annotations import annotation_path, read_annotations
 from newscorpus.corpus import doc_ids, load_article
 from newscorpus.formats.conll import parse
 from newscorpus.model import Document
 from newscorpus.nlp import make_nlp, segment
-from newscorpus.project import Project, load_project
+from newscorpus.project import load_project
 from newscorpus.schema import Schema
 from newscorpus.views import merge_sentences, sentence_rows
 
 DOC = "india-japan-5g-agreement"
-EMOJI_RAW = "Rocket 🚀 Summit\r\n\r\nThe Tokyo 🚀 Summit in Tokyo covered 5G.\r\n"
-EMOJI_ENTITIES = (
-    Ent("T1", "Tokyo 🚀 Summit", "EVENT"),
-    Ent("T2", "Tokyo", "GPE"),
-    Ent("T3", "Tokyo", "GPE", 1),
-    Ent("T4", "5G", "TECHNOLOGY"),
-)
-
-
-def fixture_project(root: Path) -> Project:
-    """Three documents of the build tests (nested entities, a document without annotations)
-    and one with emoji, CRLF line ends in its raw text and a nested entity in a relation."""
-    project = small_project(root)
-    relations = (("R1", "T1", "T3", "located_in"),)
-    add_document(project, "emoji", EMOJI_RAW, EMOJI_ENTITIES, relations)
-    return project
 
 
 @pytest.fixture
@@ -83,7 +67,7 @@ def test_seed_round_trip_keeps_what_conll_cannot_hold(seed_project: Path, export
 def test_tokens_and_tags_are_the_sentences_view(tmp_path: Path) -> None:
     """The export's lines are the rows the build makes (whole-document pipeline, then the
     views), although the export tokenises line by line."""
-    project = fixture_project(tmp_path / "proj")
+    project = formats_project(tmp_path / "proj")
     out = tmp_path / "conll"
     assert run(project.root, "export", "conll", str(out)) == (
         0,
@@ -119,7 +103,7 @@ def test_tokens_and_tags_are_the_sentences_view(tmp_path: Path) -> None:
 
 
 def test_edited_tags_replace_gold_only_with_replace(tmp_path: Path) -> None:
-    project = fixture_project(tmp_path / "proj")
+    project = formats_project(tmp_path / "proj")
     out = tmp_path / "conll"
     run(project.root, "export", "conll", str(out))
     conll = out / "validation.conll"
@@ -164,7 +148,7 @@ def test_edited_tags_replace_gold_only_with_replace(tmp_path: Path) -> None:
 
 
 def test_doc_option_pairs_a_file_with_a_document(tmp_path: Path) -> None:
-    project = fixture_project(tmp_path / "proj")
+    project = formats_project(tmp_path / "proj")
     conll = tmp_path / "one.conll"
     conll.write_text("Huawei O\nCurbs O\n\nThe O\nUS B-GPE\nblocked O\nHuawei B-ORG\n", "utf-8")
     code, _, err = run(project.root, "import", "conll", str(conll), "--doc", "huawei-ban")
