@@ -41,7 +41,6 @@ from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportP
 from newscorpus.formats.common import (
     DocumentIndex,
     annotation_file,
-    check_span,
     current,
     export_documents,
     label_error,
@@ -103,7 +102,7 @@ def to_doc(vocab: Any, item: Tokenised) -> Any:
     text = item.document.text
     words: list[str] = []
     spaces: list[bool] = []
-    starts: list[bool] = []
+    starts: list[bool | int | None] = []
     first_token: dict[int, int] = {}
     last_token: dict[int, int] = {}
 
@@ -212,7 +211,8 @@ class SpacyDocBin:
                 ) from None
             for number, doc in enumerate(docs):
                 where = f"{file} (doc {number})"
-                doc_id, text = match_document(index, doc._.doc_id, doc.text, where)
+                doc_text = doc.text  # made from the tokens on every access
+                doc_id, text = match_document(index, doc._.doc_id, doc_text, where)
                 if doc_id in seen:
                     raise InputError(
                         "E158",
@@ -221,7 +221,7 @@ class SpacyDocBin:
                         where=where,
                     )
                 seen[doc_id] = where
-                if doc.text != text:
+                if doc_text != text:
                     raise InputError(
                         "E158",
                         f"the Doc's text differs from corpus/{doc_id}/text.txt, so its token "
@@ -246,15 +246,16 @@ class SpacyDocBin:
         group = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
         spans: list[tuple[int, int, str]] = []
         ids: dict[str, int] = {}
+        # The Doc's text is the document's (checked by the caller), so a span's character
+        # offsets are the corpus's: no offset convention to repair.
         for span in [*group, *doc.ents]:
             at = f"{where} span {span.id_ or span.label_} [{span.start_char}, {span.end_char})"
             error = label_error(span.label_, "entity", schema, at)
             if error is not None:
                 raise error
-            checked = check_span(doc.text, span.start_char, span.end_char, span.text, at)
             if span.id_ and span.id_ not in ids:
                 ids[span.id_] = len(spans)
-            spans.append((checked.start, checked.end, span.label_))
+            spans.append((span.start_char, span.end_char, span.label_))
         relations: list[tuple[int, int, str]] = []
         for item in doc._.relations or ():
             if not isinstance(item, (list, tuple)) or len(item) != 4:
