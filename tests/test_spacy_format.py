@@ -41,8 +41,8 @@ def exported(seed_project: Path, tmp_path: Path) -> Path:
         0,
         "warning: dev.spacy is empty: no document is in the validation split\n"
         "warning: test.spacy is empty: no document is in the test split\n"
-        "warning: spacy train needs documents in dev.spacy to evaluate on: pin some with "
-        '[tool.newscorpus.splits] (my-doc-id = "validation")\n'
+        "warning: spacy train evaluates on dev.spacy, so it will score 0: pin documents to "
+        'validation with [tool.newscorpus.splits] (my-doc-id = "validation")\n'
         f"exported 1 document(s) to {out} (spacy)\n",
         "",
     )
@@ -239,6 +239,16 @@ def test_malformed_files_are_refused_with_coded_errors(seed_project: Path, tmp_p
         "Doc per document."
     )
 
+    write_docs(path, [_doc_for(seed_project, DOC)])
+    before = tree(seed_project)
+    assert run(seed_project, "import", "spacy", str(path), "--doc", "other") == (
+        1,
+        "",
+        "error: E213 no article with id 'other' in the corpus. Check the id (`ls corpus/`), or "
+        "`newscorpus add` the article first.\n",
+    )
+    assert tree(seed_project) == before
+
     empty = tmp_path / "empty"
     empty.mkdir()
     before = tree(seed_project)
@@ -249,6 +259,24 @@ def test_malformed_files_are_refused_with_coded_errors(seed_project: Path, tmp_p
         "`newscorpus export spacy` wrote.\n",
     )
     assert tree(seed_project) == before
+
+
+def test_doc_ids_choose_documents(tmp_path: Path) -> None:
+    project = formats_project(tmp_path / "proj")
+    out = tmp_path / "spacy"
+    run(project.root, "export", "spacy", str(out))
+    assert run(project.root, "import", "spacy", str(out), "emoji") == (
+        0,
+        "emoji: entities +0 ~0 -0, relations +0 -0\n"
+        "imported 1 document(s) (spacy): 0 annotation file(s) written\n",
+        "",
+    )
+    code, _, err = run(project.root, "import", "spacy", str(out / "train.spacy"), "--doc", "emoji")
+    assert (code, err) == (
+        1,
+        f"error: {out / 'train.spacy'}: E158 holds no Doc of emoji, which was named to import. "
+        "Name only documents the file holds, or none to import them all.\n",
+    )
 
 
 def test_a_doc_without_doc_id_is_matched_by_its_text(seed_project: Path, tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ CODES: dict[str, str] = {
     "E155": "an import would change or remove curated gold annotations without --replace",
     "E156": "a CoNLL line is malformed or its tags break IOB2",
     "E157": "CoNLL tokens do not align to the document's text",
-    "E158": "a .spacy file is not a DocBin, or a Doc in it does not fit its corpus document",
+    "E158": "a .spacy file is not a DocBin, or lacks what the import needs or was asked for",
     "E169": "a CoNLL file's documents cannot be paired with corpus documents",
     # --- E2xx / W2xx: corpus and input files -----------------------------------------------------
     "E201": "input file not found",

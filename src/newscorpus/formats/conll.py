@@ -41,7 +41,6 @@ from newscorpus.formats.tokens import UNANNOTATED, tokenised
 from newscorpus.model import outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
-from newscorpus.sources import decode_text
 from newscorpus.splits import SPLITS
 
 DOCSTART = "-DOCSTART-"
@@ -76,6 +75,7 @@ def parse(content: str, where: str, schema: Schema) -> list[Block]:
             IOB2; E153 for a label the schema does not have.
     """
     blocks: list[Block] = []
+    tags: dict[str, tuple[str, str]] = {}  # each tag is checked once
     block: Block | None = None
     open_label: str | None = None  # the label an I- tag may continue here
     for number, raw in enumerate(content.split("\n"), start=1):
@@ -87,30 +87,21 @@ def parse(content: str, where: str, schema: Schema) -> list[Block]:
             block, open_label = Block(number), None
             blocks.append(block)
             continue
-        at = f"{where}:{number}"
         if len(fields) < 2:
             raise InputError(
                 "E156",
                 f"line {raw.strip()!r} has one column; a CoNLL line is 'TOKEN ... TAG'.",
                 fix="Give every token its tag in the last column (O, B-LABEL or I-LABEL).",
-                where=at,
+                where=f"{where}:{number}",
             )
         if block is None:
             block = Block(1)
             blocks.append(block)
         tag = fields[-1]
-        prefix, _, label = tag.partition("-")
-        if tag != "O" and (prefix not in ("B", "I") or not label):
-            raise InputError(
-                "E156",
-                f"tag {tag!r} is not O, B-LABEL or I-LABEL (IOB2).",
-                fix="Use IOB2 tags: B- starts an entity, I- continues it, O is outside.",
-                where=at,
-            )
-        if label:
-            error = label_error(label, "entity", schema, at)
-            if error is not None:
-                raise error
+        known = tags.get(tag)
+        if known is None:
+            known = tags[tag] = _check_tag(tag, schema, f"{where}:{number}")
+        prefix, label = known
         index = len(block.tokens)
         block.tokens.append(Token(number, fields[0], tag))
         if prefix == "B":
@@ -122,12 +113,51 @@ def parse(content: str, where: str, schema: Schema) -> list[Block]:
                     "E156",
                     f"tag {tag!r} continues an entity {after}; in IOB2 an entity starts with B-.",
                     fix=f"Write B-{label} on the entity's first token.",
-                    where=at,
+                    where=f"{where}:{number}",
                 )
             first, _, _ = block.entities[-1]
             block.entities[-1] = (first, index, label)
         open_label = label or None
     return blocks
+
+
+def _check_tag(tag: str, schema: Schema, where: str) -> tuple[str, str]:
+    """``(prefix, label)`` of an IOB2 tag (``("O", "")`` for ``O``).
+
+    Raises:
+        InputError: E156 for a tag that is not IOB2, E153 for a label not in the schema.
+    """
+    if tag == "O":
+        return "O", ""
+    prefix, _, label = tag.partition("-")
+    if prefix not in ("B", "I") or not label:
+        raise InputError(
+            "E156",
+            f"tag {tag!r} is not O, B-LABEL or I-LABEL (IOB2).",
+            fix="Use IOB2 tags: B- starts an entity, I- continues it, O is outside.",
+            where=where,
+        )
+    error = label_error(label, "entity", schema, where)
+    if error is not None:
+        raise error
+    return prefix, label
+
+
+def _decode(data: bytes, where: str) -> str:
+    """The file as UTF-8 text (a byte order mark is allowed).
+
+    Raises:
+        InputError: E204 naming the offset of the first byte that is not UTF-8.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            "E204",
+            f"is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}).",
+            fix="Convert it to UTF-8 first, e.g. with iconv.",
+            where=where,
+        ) from None
 
 
 def align(text: str, tokens: Sequence[Token], where: str, doc_id: str) -> list[tuple[int, int]]:
@@ -274,11 +304,10 @@ class Conll:
             )
         where = str(path)
         schema = Schema.load(project.schema_path)
-        data = path.read_bytes()
-        content = decode_text(data, where) if data.strip() else ""
-        blocks = parse(content, where, schema)
+        blocks = parse(_decode(path.read_bytes(), where), where, schema)
         plan = ImportPlan(self.name, where)
         index = DocumentIndex(project)
+        texts: dict[str, str] = {}  # each document's text, read once
         if options.doc_ids:
             ids = checked_ids(project, options.doc_ids)
             if len(ids) != len(blocks):
@@ -293,7 +322,8 @@ class Conll:
         else:
             letters: dict[str, list[str]] = {}
             for doc_id in sorted(index.ids):
-                letters.setdefault("".join(index.text(doc_id).split()), []).append(doc_id)
+                texts[doc_id] = index.text(doc_id)
+                letters.setdefault("".join(texts[doc_id].split()), []).append(doc_id)
             ids = [_match(block, letters, where) for block in blocks]
         seen: dict[str, int] = {}
         kept_nested = kept_relations = 0
@@ -307,7 +337,7 @@ class Conll:
                     where=where,
                 )
             seen[doc_id] = block.line
-            text = index.text(doc_id)
+            text = texts.get(doc_id) or index.text(doc_id)
             offsets = align(text, block.tokens, where, doc_id)
             spans = [(offsets[a][0], offsets[b][1], label) for a, b, label in block.entities]
             previous = current(project, doc_id, options.annotator)

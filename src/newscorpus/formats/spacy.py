@@ -41,6 +41,7 @@ from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportP
 from newscorpus.formats.common import (
     DocumentIndex,
     annotation_file,
+    checked_ids,
     current,
     export_documents,
     label_error,
@@ -166,18 +167,20 @@ class SpacyDocBin:
                 report.warnings.append(f"{name} is empty: no document is in the {split} split")
         if not len(bins["validation"]):
             report.warnings.append(
-                f"spacy train needs documents in {SPLIT_FILES['validation']} to evaluate on: pin "
-                'some with [tool.newscorpus.splits] (my-doc-id = "validation")'
+                f"spacy train evaluates on {SPLIT_FILES['validation']}, so it will score 0: pin "
+                'documents to validation with [tool.newscorpus.splits] (my-doc-id = "validation")'
             )
         write_new_file(out, CONFIG_FILE, training_config(), report.files)
         return report
 
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
-        """Read a ``.spacy`` file, or the ``.spacy`` files of a folder (in name order).
+        """Read a ``.spacy`` file, or the ``.spacy`` files of a folder (in name order); with
+        ``options.doc_ids``, only those documents.
 
         Raises:
             InputError: E158 unreadable file, a Doc whose text is not its document's, the same
-                document twice, a relation naming no entity; E151/E152/E153 as every format.
+                document twice, a relation naming no entity, a named document not in the file;
+                E152/E153 as every format.
         """
         from spacy.tokens import DocBin
 
@@ -197,6 +200,7 @@ class SpacyDocBin:
         vocab = make_nlp().vocab
         plan = ImportPlan(self.name, str(path))
         seen: dict[str, str] = {}
+        wanted = checked_ids(project, options.doc_ids) if options.doc_ids else []
         for file in files:
             try:
                 docs = list(
@@ -221,6 +225,8 @@ class SpacyDocBin:
                         where=where,
                     )
                 seen[doc_id] = where
+                if wanted and doc_id not in wanted:
+                    continue
                 if doc_text != text:
                     raise InputError(
                         "E158",
@@ -236,6 +242,14 @@ class SpacyDocBin:
                     continue
                 after = annotation_file(doc_id, text, spans, relations, previous)
                 plan.changes.append(Change(doc_id, options.annotator, previous, after, where=where))
+        missing = [doc_id for doc_id in wanted if doc_id not in seen]
+        if missing:
+            raise InputError(
+                "E158",
+                f"holds no Doc of {missing[0]}, which was named to import.",
+                fix="Name only documents the file holds, or none to import them all.",
+                where=str(path),
+            )
         return plan
 
     @staticmethod
