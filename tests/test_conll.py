@@ -283,3 +283,16 @@ def test_annotator_import_goes_to_the_annotator_set(seed_project: Path, exported
     assert {(e.start, e.end, e.label) for e in mine.entities} <= {
         (e.start, e.end, e.label) for e in gold.entities
     }
+
+
+def test_a_file_that_is_not_utf8_is_refused(seed_project: Path, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.conll"
+    path.write_bytes("Kenji B-PERSON\nM\xfcller I-PERSON\n".encode("latin-1"))
+    before = tree(seed_project)
+    assert run(seed_project, "import", "conll", str(path)) == (
+        1,
+        "",
+        f"error: {path}: E204 is not valid UTF-8 (byte 0xfc at offset 16). Convert it to UTF-8 "
+        "first, e.g. with iconv.\n",
+    )
+    assert tree(seed_project) == before
