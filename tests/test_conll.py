@@ -296,3 +296,22 @@ def test_a_file_that_is_not_utf8_is_refused(seed_project: Path, tmp_path: Path) 
         "first, e.g. with iconv.\n",
     )
     assert tree(seed_project) == before
+
+
+@pytest.mark.parametrize("fmt", ["conll", "spacy"])
+def test_an_entity_off_token_boundaries_stops_the_export(tmp_path: Path, fmt: str) -> None:
+    project = formats_project(tmp_path / "proj")
+    path = annotation_path(project, "emoji")
+    data = json.loads(path.read_text("utf-8"))
+    data["entities"][3] = {"id": "T4", "start": 53, "end": 54, "label": "TECHNOLOGY", "text": "5"}
+    path.write_text(json.dumps(data), "utf-8")
+    out = tmp_path / fmt
+    assert run(project.root, "export", fmt, str(out)) == (
+        1,
+        "",
+        "error: annotations/emoji.json: E302 [T4] entity [53, 54) '5' (TECHNOLOGY) does not start "
+        "and end on token boundaries (it overlaps the tokens ['5G']), so the token views would "
+        "lose it. Move the span edges to word boundaries (`newscorpus validate` shows span "
+        "edges), or extend the tokenizer fix in newscorpus.nlp if the tokenizer splits wrongly.\n",
+    )
+    assert not out.exists()

@@ -379,3 +379,21 @@ def test_spacy_train_runs_with_the_project_tokenizer(trainable: Path) -> None:
     config = (trainable / "config.cfg").read_text("utf-8")
     assert '[initialize.before_init]\n@callbacks = "newscorpus.tokenizer_fix.v1"' in config
     assert 'train = "train.spacy"\ndev = "dev.spacy"' in config
+
+
+def test_exported_tokens_are_the_pipeline_tokens_on_scraped_articles(trainable: Path) -> None:
+    """The export tokenises line by line (fast); on headline + paragraph articles with CRLF
+    raw text its tokens, whitespace and sentence starts are those of the whole-document
+    pipeline."""
+    nlp = make_nlp()
+    docs = [
+        doc for name in ("train", "dev", "test") for doc in read_docs(trainable / f"{name}.spacy")
+    ]
+    assert len(docs) == 131
+    for doc in docs:
+        reference = nlp(doc.text)
+        assert [(t.text, t.whitespace_) for t in doc] == [
+            (t.text, t.whitespace_) for t in reference
+        ], doc._.doc_id
+        starts = {t.i for t in doc if t.is_sent_start and not t.is_space}
+        assert starts <= {t.i for t in reference if t.is_sent_start}, doc._.doc_id

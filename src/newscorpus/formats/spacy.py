@@ -115,7 +115,7 @@ def to_doc(vocab: Any, item: Tokenised) -> Any:
         if between:
             words.append(between)
             spaces.append(False)
-            starts.append(not words[:-1])
+            starts.append(len(words) == 1)
 
     pos = 0
     for sentence in item.sentences:
@@ -156,10 +156,10 @@ class SpacyDocBin:
 
         register_extensions()
         report = ExportReport(self.name, out)
-        vocab = make_nlp().vocab
+        nlp = make_nlp()
         bins = {split: DocBin(store_user_data=True) for split in SPLIT_FILES}
-        for item in tokenised(project, export_documents(project, doc_ids)):
-            bins[item.split].add(to_doc(vocab, item))
+        for item in tokenised(project, export_documents(project, doc_ids), nlp):
+            bins[item.split].add(to_doc(nlp.vocab, item))
             report.documents += 1
         for split, name in SPLIT_FILES.items():
             write_new_file(out, name, bins[split].to_bytes(), report.files)

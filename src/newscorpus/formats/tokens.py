@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newscorpus.annotations import annotation_path
 from newscorpus.errors import NewscorpusError
@@ -19,6 +19,9 @@ from newscorpus.model import Document
 from newscorpus.project import Project
 from newscorpus.splits import assign_split, check_overrides
 from newscorpus.views import Sentence, merge_sentences, sentence_rows
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 #: What the token formats' imports skip: a document with no annotation file and nothing tagged
 #: in the file gets no annotation file (unannotated stays unannotated, as it was exported).
@@ -37,8 +40,11 @@ class Tokenised:
     rows: list[dict[str, Any]]
 
 
-def tokenised(project: Project, documents: Iterable[ExportDocument]) -> Iterator[Tokenised]:
-    """Each document with its split and its ``sentences`` rows.
+def tokenised(
+    project: Project, documents: Iterable[ExportDocument], nlp: Language | None = None
+) -> Iterator[Tokenised]:
+    """Each document with its split and its ``sentences`` rows, tokenised with ``nlp`` (by
+    default a new :func:`newscorpus.nlp.make_nlp`).
 
     Raises:
         NewscorpusError: E305 for a bad split override; E302 naming the annotation file of an
@@ -47,7 +53,7 @@ def tokenised(project: Project, documents: Iterable[ExportDocument]) -> Iterator
     from newscorpus.nlp import make_nlp, segment_text
 
     check_overrides(project.split_overrides)
-    nlp = make_nlp()
+    nlp = nlp if nlp is not None else make_nlp()
     for doc in documents:
         stored = doc.annotations
         document = Document(
