@@ -366,6 +366,7 @@ def test_spacy_train_runs_with_the_project_tokenizer(trainable: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     trained = spacy.load(trainable / "model" / "model-last")
     assert trained.pipe_names == ["tok2vec", "ner"]
+    assert [t.text for t in trained.make_doc("Japan on 5G. And the IoT. Pvt.")][-1] == "Pvt."
     assert [t.text for t in trained.make_doc("Japan on 5G. And the IoT.")] == [
         "Japan",
         "on",
@@ -377,7 +378,11 @@ def test_spacy_train_runs_with_the_project_tokenizer(trainable: Path) -> None:
         ".",
     ]
     config = (trainable / "config.cfg").read_text("utf-8")
-    assert '[initialize.before_init]\n@callbacks = "newscorpus.tokenizer_fix.v1"' in config
+    assert (
+        '[initialize.before_init]\n@callbacks = "newscorpus.tokenizer_fix.v1"\n'
+        'abbreviations = ["Inc.", "Co.", "Corp.", "Ltd.", "Bros.", "Cos.", "Pvt.", "Plc.", '
+        '"Pty.", "Jr.", "Sr."]\n'
+    ) in config
     assert 'train = "train.spacy"\ndev = "dev.spacy"' in config
 
 

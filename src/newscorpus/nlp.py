@@ -76,9 +76,16 @@ def fix_tokenizer(nlp: Language, abbreviations: Iterable[str] = DEFAULT_ABBREVIA
     return nlp
 
 
-def tokenizer_fix_callback() -> Callable[[Language], Language]:
-    """The tokenizer fix as a config callback (``[initialize.before_init]``)."""
-    return fix_tokenizer
+def tokenizer_fix_callback(
+    abbreviations: list[str] | None = None,
+) -> Callable[[Language], Language]:
+    """The tokenizer fix as a config callback (``[initialize.before_init]``), keeping
+    ``abbreviations`` whole (default: the default abbreviations), so a training config can
+    name a schema's own list and tokenise exactly as the project's views do."""
+    if abbreviations is None:
+        return fix_tokenizer
+    words = tuple(abbreviations)
+    return lambda nlp: fix_tokenizer(nlp, words)
 
 
 # Registered by a call, not a decorator: spaCy's registry decorators are untyped.

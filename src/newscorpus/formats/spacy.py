@@ -19,9 +19,9 @@ relations by the token start of head and tail; entities nested in one another ca
 start, so relations here name entity ids instead.
 
 ``config.cfg`` is spaCy's own NER config (``spacy init config --pipeline ner``) reading
-``train.spacy`` and ``dev.spacy`` beside it, with the project's tokenizer fix in
-``[initialize.before_init]`` (found through the ``spacy_callbacks`` entry point, so no
-``--code``): the trained pipeline saves that tokenizer and tokenises like the data.
+``train.spacy`` and ``dev.spacy`` beside it, with the project's tokenizer fix and the schema's
+abbreviations in ``[initialize.before_init]`` (found through the ``spacy_callbacks`` entry
+point, so no ``--code``): the trained pipeline saves that tokenizer and tokenises like the data.
 
 An import reads a ``.spacy`` file, or every ``.spacy`` file of a folder, back: a Doc is matched
 by ``doc._.doc_id``, else by its text, and must have the document's text; entities come from
@@ -79,9 +79,9 @@ def register_extensions() -> None:
             Doc.set_extension(name, default=None)
 
 
-def training_config() -> str:
+def training_config(schema: Schema) -> str:
     """The text of ``config.cfg``: spaCy's efficiency NER config with this export's paths and
-    the project's tokenizer fix."""
+    the project's tokenizer fix with the schema's abbreviations."""
     from spacy.cli.init_config import init_config
 
     from newscorpus.nlp import TOKENIZER_FIX
@@ -89,7 +89,10 @@ def training_config() -> str:
     config = init_config(lang="en", pipeline=["ner"], optimize="efficiency", gpu=False)
     config["paths"]["train"] = SPLIT_FILES["train"]
     config["paths"]["dev"] = SPLIT_FILES["validation"]
-    config["initialize"]["before_init"] = {"@callbacks": TOKENIZER_FIX}
+    config["initialize"]["before_init"] = {
+        "@callbacks": TOKENIZER_FIX,
+        "abbreviations": list(schema.abbreviations),
+    }
     text: str = config.to_str()
     return _CONFIG_HEADER + text
 
@@ -156,7 +159,8 @@ class SpacyDocBin:
 
         register_extensions()
         report = ExportReport(self.name, out)
-        nlp = make_nlp()
+        schema = Schema.load(project.schema_path)
+        nlp = make_nlp(schema.abbreviations)
         bins = {split: DocBin(store_user_data=True) for split in SPLIT_FILES}
         for item in tokenised(project, export_documents(project, doc_ids), nlp):
             bins[item.split].add(to_doc(nlp.vocab, item))
@@ -170,7 +174,7 @@ class SpacyDocBin:
                 f"spacy train evaluates on {SPLIT_FILES['validation']}, so it will score 0: pin "
                 'documents to validation with [tool.newscorpus.splits] (my-doc-id = "validation")'
             )
-        write_new_file(out, CONFIG_FILE, training_config(), report.files)
+        write_new_file(out, CONFIG_FILE, training_config(schema), report.files)
         return report
 
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:

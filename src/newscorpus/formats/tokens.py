@@ -17,6 +17,7 @@ from newscorpus.errors import NewscorpusError
 from newscorpus.formats.common import ExportDocument
 from newscorpus.model import Document
 from newscorpus.project import Project
+from newscorpus.schema import Schema
 from newscorpus.splits import assign_split, check_overrides
 from newscorpus.views import Sentence, merge_sentences, sentence_rows
 
@@ -44,7 +45,7 @@ def tokenised(
     project: Project, documents: Iterable[ExportDocument], nlp: Language | None = None
 ) -> Iterator[Tokenised]:
     """Each document with its split and its ``sentences`` rows, tokenised with ``nlp`` (by
-    default a new :func:`newscorpus.nlp.make_nlp`).
+    default :func:`newscorpus.nlp.make_nlp` with the schema's abbreviations, as the build).
 
     Raises:
         NewscorpusError: E305 for a bad split override; E302 naming the annotation file of an
@@ -53,7 +54,8 @@ def tokenised(
     from newscorpus.nlp import make_nlp, segment_text
 
     check_overrides(project.split_overrides)
-    nlp = nlp if nlp is not None else make_nlp()
+    if nlp is None:
+        nlp = make_nlp(Schema.load(project.schema_path).abbreviations)
     for doc in documents:
         stored = doc.annotations
         document = Document(
