@@ -41,6 +41,12 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   ``nlp.pipe`` over the normalised texts in one process;
 * ``build``: :func:`~newscorpus.package.build` into a fresh folder without the cache, with the
   default engine (a process pool on every core; the largest worker's peak RSS is reported);
+* ``export-conll``, ``export-spacy``: :meth:`newscorpus.formats.Format.export` of every document
+  into a fresh folder (validation, tokenisation, writing);
+* ``import-conll``, ``import-spacy``: reading that export back as ``newscorpus import`` does
+  (``read``, then :func:`~newscorpus.formats.common.apply_plan`: matching, alignment, validation
+  of every imported document; nothing changed, so nothing is written). CPU seconds are reported
+  beside wall seconds for these, since the machine may be shared;
 * ``baseline``: the rows the build wrote, written again with plain pyarrow. Each built Parquet
   file is read back and turned into Python rows (not timed: the build has its rows already);
   then ``pa.Table.from_pylist`` with the file's Arrow schema and ``pq.write_table`` with the
@@ -91,6 +97,8 @@ from newscorpus.schema import Schema
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "annotations" / "schema.yaml"
+#: Interchange formats timed by an export stage and an import stage each.
+FORMATS = ("conll", "spacy")
 STAGES = (
     "normalise",
     "reads",
@@ -100,6 +108,7 @@ STAGES = (
     "build",
     "baseline",
     "view",
+    *(f"{way}-{fmt}" for fmt in FORMATS for way in ("export", "import")),
     "rebuilds",
     "load",
 )
@@ -731,6 +740,58 @@ def stage_load(project: Project) -> dict[str, float]:
     return {"seconds": load, "read_table": read}
 
 
+def _export_out(project: Project, fmt: str) -> Path:
+    return project.root / "exports" / fmt
+
+
+def _warm_formats() -> None:
+    import spacy  # noqa: F401
+
+    import newscorpus.formats.conll
+    import newscorpus.formats.spacy
+    import newscorpus.nlp
+    import newscorpus.validate  # noqa: F401
+
+
+def stage_export(fmt: str) -> Callable[[Project], dict[str, float]]:
+    def run(project: Project) -> dict[str, float]:
+        from newscorpus.formats import get
+
+        out = _export_out(project, fmt)
+        if out.exists():
+            shutil.rmtree(out)
+        started, cpu = time.perf_counter(), time.process_time()
+        get(fmt).export(project, out, None)
+        return {
+            "seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - cpu,
+        }
+
+    return run
+
+
+def stage_import(fmt: str) -> Callable[[Project], dict[str, float]]:
+    def run(project: Project) -> dict[str, float]:
+        from newscorpus.formats import ImportOptions, get
+        from newscorpus.formats.common import apply_plan
+
+        out = _export_out(project, fmt)
+        if not out.exists():
+            raise SystemExit(f"no export at {out}: run the export-{fmt} stage first")
+        paths = sorted(out.glob("*.conll")) if fmt == "conll" else [out]
+        started, cpu = time.perf_counter(), time.process_time()
+        for path in paths:
+            plan = get(fmt).read(path, project, ImportOptions())
+            if apply_plan(project, plan, replace=False, dry_run=False):
+                raise SystemExit(f"importing the {fmt} export back changed annotations")
+        return {
+            "seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - cpu,
+        }
+
+    return run
+
+
 def _warm_view() -> None:
     import spacy.displacy  # noqa: F401
 
@@ -763,6 +824,8 @@ _STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, f
     "rebuilds": (lambda: None, stage_rebuilds),
     "load": (_warm_load, stage_load),
     "view": (_warm_view, stage_view),
+    **{f"export-{fmt}": (_warm_formats, stage_export(fmt)) for fmt in FORMATS},
+    **{f"import-{fmt}": (_warm_formats, stage_import(fmt)) for fmt in FORMATS},
 }
 
 
@@ -833,6 +896,11 @@ def table(info: CorpusInfo, figures: dict[str, dict[str, float]]) -> str:
         _line("view", figures["view"]["seconds"], n, text, *memory("view")),
         *ratios(figures),
     ]
+    for fmt in FORMATS:
+        for way in ("export", "import"):
+            f = figures[f"{way}-{fmt}"]
+            lines.append(_line(f"{way} {fmt}", f["seconds"], n, text, *memory(f"{way}-{fmt}")))
+            lines.append(_line(f"  {way} {fmt} (CPU)", f["cpu_seconds"], n, text, "-", "-"))
     return "\n".join(lines)
 
 

@@ -72,6 +72,10 @@ CODES: dict[str, str] = {
     "E153": "an imported label is not in the schema",
     "E154": "imported annotations fail validation",
     "E155": "an import would change or remove curated gold annotations without --replace",
+    "E156": "a CoNLL line is malformed or its tags break IOB2",
+    "E157": "CoNLL tokens do not align to the document's text",
+    "E158": "a .spacy file is not a DocBin, or lacks what the import needs or was asked for",
+    "E169": "a CoNLL file's documents cannot be paired with corpus documents",
     # E170-E189, W170-W189: annotation quality (annotators.py, review.py, agree, adjudicate, check)
     "E170": "no annotator set of that name",
     "E171": "annotator name is not a safe slug (or is the reserved name gold)",

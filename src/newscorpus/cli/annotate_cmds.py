@@ -121,6 +121,14 @@ def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[s
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.argument("doc_ids", nargs=-1)
 @click.option(
+    "--doc",
+    "docs",
+    metavar="DOC_ID",
+    multiple=True,
+    help="The same as a DOC_ID argument (repeatable). A CoNLL file's documents are paired with "
+    "them in order.",
+)
+@click.option(
     "--annotator",
     metavar="NAME",
     help="Write into annotations/annotators/NAME/ (an annotator's own set) instead of gold.",
@@ -135,6 +143,7 @@ def import_annotations(
     fmt: str,
     path: Path,
     doc_ids: tuple[str, ...],
+    docs: tuple[str, ...],
     annotator: str | None,
     replace: bool,
     dry_run: bool,
@@ -152,7 +161,8 @@ def import_annotations(
     if annotator is not None:
         check_doc_id(annotator, where="--annotator")
     project = get_project(ctx)
-    plan = get(fmt).read(path, project, ImportOptions(annotator=annotator, doc_ids=doc_ids))
+    options = ImportOptions(annotator=annotator, doc_ids=doc_ids + docs)
+    plan = get(fmt).read(path, project, options)
     with progress(len(plan.changes), "importing") as step:
         written = apply_plan(project, plan, replace=replace, dry_run=dry_run, on_document=step)
     for line in describe_plan(plan):
