@@ -107,7 +107,7 @@ def _pool(
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     results: dict[int, R] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent) as pool:
         pending: dict[Future[R], int] = {pool.submit(fn, spec): i for i, spec in enumerate(specs)}
         try:
             while pending:
@@ -122,6 +122,24 @@ def _pool(
                 future.cancel()
             raise
     return [results[i] for i in range(len(specs))]
+
+
+def _die_with_parent() -> None:
+    """Make a pool worker end when the build that started it is killed (Linux).
+
+    Forked workers hold both ends of the pool's task pipe, so a killed parent leaves them
+    waiting on it forever, holding the parent's output pipes open; the kernel's parent-death
+    signal ends them instead.
+    """
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
 
 
 def _dask(
