@@ -153,6 +153,13 @@ def check_span(text: str, start: object, end: object, expected: str | None, wher
     for s, e, repair in candidates:
         if s is not None and e is not None and 0 <= s < e <= len(text) and text[s:e] == expected:
             return Span(s, e, repair)
+    if expected is None:
+        raise InputError(
+            "E151",
+            f"span [{start}, {end}) ends past the end of the text ({len(text)} characters).",
+            fix="Check that the file was exported from the same text.",
+            where=where,
+        )
     found = repr(text[start:end]) if end <= len(text) else f"nothing (the text ends at {len(text)})"
     raise InputError(
         "E151",

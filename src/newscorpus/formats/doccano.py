@@ -101,10 +101,11 @@ def _read_line(builder: PlanBuilder, item: object, where: str) -> None:
     doc_id, corpus_text = builder.match(item.get("doc_id"), text, where)
     if not builder.selected_doc(doc_id):
         return
-    regions = builder.regions(text, where)
     if "entities" in item or "relations" in item:
+        regions = builder.regions(text, where, "entity")
         _relation_extraction(regions, item, where)
     elif "label" in item:
+        regions = builder.regions(text, where, "label")
         _sequence_labelling(regions, item.get("label"), where)
     else:
         builder.plan.skipped["lines without annotations"] += 1

@@ -98,6 +98,8 @@ class Regions:
     schema: Schema
     where: str
     repairs: Counter[str]
+    #: What the tool calls a region, for messages (``region``, ``entity``).
+    noun: str = "region"
     ids: list[str] = field(default_factory=list)
     spans: list[tuple[int, int, str]] = field(default_factory=list)
     #: ``(head region id, tail region id, label, where)``, checked by :meth:`relation_indices`.
@@ -113,14 +115,15 @@ class Regions:
             InputError: E153 unknown label; E151 offsets that do not give back ``expected``;
                 E161 a region id used twice.
         """
-        where = f"{self.where}, region {region_id}"
+        where = f"{self.where}, {self.noun} {region_id}"
         if error := label_error(label, "entity", self.schema, where):
             raise error
         if region_id in self._index:
             raise InputError(
                 "E161",
-                "region id appears twice in one annotation, so relations to it are ambiguous.",
-                fix="Give each region its own id.",
+                f"{self.noun} id appears twice in one annotation, so relations to it are "
+                "ambiguous.",
+                fix=f"Give each {self.noun} its own id.",
                 where=where,
             )
         span = check_span(self.text, start, end, expected, where)
@@ -153,9 +156,9 @@ class Regions:
                     known = ", ".join(self.ids[:10]) or "none"
                     raise InputError(
                         "E165",
-                        f"relation {label!r} points {side} region {ident!r}, which is not a "
-                        f"region of this annotation (regions: {known}).",
-                        fix="Remove the relation, or restore the region it links.",
+                        f"relation {label!r} points {side} {self.noun} {ident!r}, which is "
+                        f"not among the {self.noun} ids of this annotation ({known}).",
+                        fix=f"Remove the relation, or restore the {self.noun} it links.",
                         where=where,
                     )
             out.append((self._index[head], self._index[tail], label))
@@ -175,9 +178,9 @@ class PlanBuilder:
         self.selected = set(checked_ids(project, options.doc_ids)) if options.doc_ids else None
         self._seen: dict[tuple[str, str | None], str] = {}
 
-    def regions(self, text: str, where: str) -> Regions:
+    def regions(self, text: str, where: str, noun: str = "region") -> Regions:
         """An empty :class:`Regions` for one item whose offsets count in ``text``."""
-        return Regions(text, self.schema, where, self.repairs)
+        return Regions(text, self.schema, where, self.repairs, noun)
 
     def match(self, doc_id: object, text: str | None, where: str) -> tuple[str, str]:
         """The corpus document (id, current text) of an item: see
