@@ -40,6 +40,12 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   build's row-group size are timed. These are the very rows of all three configs, labels already
   as ClassLabel ids, so the baseline does only what any writer of those rows must do. The
   ``baseline write only`` line is ``pq.write_table`` alone, the floor.
+* ``export-<format>`` and ``import-<format>`` for the annotation tools' formats (Label Studio,
+  doccano): the export of every document (its validation included, as the command does), then
+  the import of that export as the tool hands it back (Label Studio: each prediction accepted
+  as an annotation, prepared untimed): parsing, offset checks, matching, validation; the round
+  trip must change nothing. A single stage runs alone with ``--stage NAME --root DIR`` on a
+  corpus made with ``--generate N --root DIR``.
 
 **Report.** One table per N: seconds, documents per second, MB per second (of raw text for
 normalise, of normalised text otherwise; MB = 10^6 bytes of UTF-8), peak RSS of the child and
@@ -78,6 +84,9 @@ from newscorpus.schema import Schema
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "annotations" / "schema.yaml"
 STAGES = ("normalise", "validate", "build", "baseline")
+#: Interchange formats timed both ways: ``export-<format>`` and ``import-<format>``.
+TOOL_FORMATS = ("labelstudio", "doccano")
+FORMAT_STAGES = tuple(f"{way}-{fmt}" for fmt in TOOL_FORMATS for way in ("export", "import"))
 
 # --- the synthetic articles ------------------------------------------------------------------
 
@@ -609,11 +618,71 @@ def stage_baseline(project: Project) -> dict[str, float]:
     return {"seconds": convert + write, "write_seconds": write}
 
 
+def _format_out(project: Project, fmt: str) -> Path:
+    return project.root / "dist" / f"bench-{fmt}"
+
+
+def _warm_formats() -> None:
+    import newscorpus.formats.doccano
+    import newscorpus.formats.labelstudio
+    import newscorpus.validate  # noqa: F401
+
+
+def stage_export(project: Project, fmt: str) -> dict[str, float]:
+    """``newscorpus export FMT`` of every document (validation included, as the command does)."""
+    from newscorpus.formats import get
+
+    out = _format_out(project, fmt)
+    if out.exists():
+        shutil.rmtree(out)
+    started = time.perf_counter()
+    get(fmt).export(project, out, None)
+    return {"seconds": time.perf_counter() - started}
+
+
+def _as_tool_export(project: Project, fmt: str) -> Path:
+    """The export as the tool hands it back: for Label Studio, each prediction accepted as an
+    annotation (not timed)."""
+    out = _format_out(project, fmt)
+    if fmt == "doccano":
+        return out / "doccano.jsonl"
+    tasks = json.loads((out / "tasks.json").read_text(encoding="utf-8"))
+    for number, task in enumerate(tasks, start=1):
+        result = task.pop("predictions")[0]["result"]
+        task["annotations"] = [{"id": number, "completed_by": 1, "result": result}]
+    path = out / "export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def stage_import(project: Project, fmt: str) -> dict[str, float]:
+    """``newscorpus import FMT`` of the export: parse, check, match, validate (nothing changed,
+    so nothing is written)."""
+    from newscorpus.formats import ImportOptions, get
+    from newscorpus.formats.common import apply_plan
+
+    path = _as_tool_export(project, fmt)
+    started = time.perf_counter()
+    plan = get(fmt).read(path, project, ImportOptions())
+    written = apply_plan(project, plan, replace=False, dry_run=False)
+    seconds = time.perf_counter() - started
+    if written or len(plan.changes) != len(doc_ids(project)):
+        raise SystemExit(f"{fmt}: the round trip changed {len(written)} file(s)")
+    return {"seconds": seconds}
+
+
+def _format_stage(stage: str) -> Callable[[Project], dict[str, float]]:
+    way, fmt = stage.split("-", 1)
+    run = stage_export if way == "export" else stage_import
+    return lambda project: run(project, fmt)
+
+
 _STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, float]]]] = {
     "normalise": (lambda: None, stage_normalise),
     "validate": (_warm_validate, stage_validate),
     "build": (_warm_build, stage_build),
     "baseline": (_warm_arrow, stage_baseline),
+    **{stage: (_warm_formats, _format_stage(stage)) for stage in FORMAT_STAGES},
 }
 
 
@@ -682,6 +751,11 @@ def table(info: CorpusInfo, figures: dict[str, dict[str, float]]) -> str:
         f"build / baseline: {build['seconds'] / baseline['seconds']:.1f}x; "
         f"(build - validate) / baseline: {net / baseline['seconds']:.1f}x",
     ]
+    lines += [
+        _line(stage, figures[stage]["seconds"], n, text, *memory(stage))
+        for stage in FORMAT_STAGES
+        if stage in figures
+    ]
     return "\n".join(lines)
 
 
@@ -705,7 +779,7 @@ def bench(root: Path, docs: int, runs: int) -> tuple[CorpusInfo, dict[str, dict[
         file=sys.stderr,
     )
     figures = {}
-    for stage in STAGES:
+    for stage in STAGES + FORMAT_STAGES:
         figures[stage] = measure(stage, root, runs)
         print(f"  {stage}: {figures[stage]['seconds']:.2f}s", file=sys.stderr)
     return info, figures
@@ -718,7 +792,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=1, help="runs per stage, median (1)")
     parser.add_argument("--keep", type=Path, help="keep the corpora in DIR/n<N> (a new folder)")
-    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--stage", choices=STAGES + FORMAT_STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
