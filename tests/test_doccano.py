@@ -1,4 +1,4 @@
-"""doccano export and import: exact round trips, sequence labelling, bad lines refused with codes."""
+"""doccano export and import: exact round trips, sequence labelling, bad lines refused."""
 
 from __future__ import annotations
 

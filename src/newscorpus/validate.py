@@ -369,6 +369,16 @@ def _irregular_entries(project: Project) -> dict[str, Issue]:
     return found
 
 
+def check_annotation_file(
+    project: Project, file: Path, schema: Schema | None, text: str | None
+) -> tuple[list[Issue], Any]:
+    """The issues of the annotation file of a stored article against its ``text``, and its
+    parsed JSON when none of them is an error (else None): the article's own checks (raw hash,
+    normalisation) left to :func:`check_document`, for commands that only read the annotations
+    on ``text.txt``, such as exports."""
+    return _check_file(project, file, schema, text, known=True)
+
+
 def _check_file(
     project: Project,
     file: Path,

@@ -104,9 +104,14 @@ class LabelStudio:
         check_output(out, _owned, self.name)
         report = ExportReport(self.name, out)
         schema = Schema.load(project.schema_path)
-        tasks = [task(project, schema, doc) for doc in export_documents(project, doc_ids)]
+        # One task per line: the C encoder (an indent would use the pure-Python one) and a
+        # file that diffs task by task.
+        tasks = [
+            json.dumps(task(project, schema, doc), ensure_ascii=False)
+            for doc in export_documents(project, doc_ids)
+        ]
         write_new_file(out, CONFIG_FILE, label_config(schema), report.files)
-        body = json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
+        body = "[\n" + ",\n".join(tasks) + "\n]\n" if tasks else "[]\n"
         write_new_file(out, TASKS_FILE, body, report.files)
         report.documents = len(tasks)
         return report

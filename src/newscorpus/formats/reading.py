@@ -35,7 +35,6 @@ from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 from newscorpus.reanchor import Status, describe, reanchor
 from newscorpus.schema import Schema
-from newscorpus.sources import decode_text
 
 
 def _syntax_error(path: Path, err: json.JSONDecodeError, line: int | None = None) -> InputError:
@@ -47,14 +46,33 @@ def _syntax_error(path: Path, err: json.JSONDecodeError, line: int | None = None
     )
 
 
+def _decode(path: Path) -> str:
+    """The UTF-8 text of ``path`` (a BOM allowed). JSON needs no more checks than UTF-8: its
+    parser refuses anything else with a position, so the article decoder's character scan is
+    skipped (it would cost more than the parse).
+
+    Raises:
+        InputError: E204 naming the first byte that is not UTF-8.
+    """
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            "E204",
+            f"is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}).",
+            fix="Export it from the tool again as UTF-8 JSON.",
+            where=str(path),
+        ) from None
+
+
 def load_json(path: Path) -> Any:
     """The parsed JSON file at ``path``.
 
     Raises:
-        InputError: E160 with line and column on a syntax error (E203/E204 for binary or
-            non-UTF-8 files).
+        InputError: E160 with line and column on a syntax error; E204 when it is not UTF-8.
     """
-    text = decode_text(path.read_bytes(), str(path))
+    text = _decode(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
@@ -67,7 +85,7 @@ def load_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     Raises:
         InputError: E160 naming the line and column of the first syntax error.
     """
-    text = decode_text(path.read_bytes(), str(path))
+    text = _decode(path)
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
