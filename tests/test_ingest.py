@@ -243,6 +243,7 @@ def test_init_scaffolds_a_project_that_commands_find(
     )
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
         ".gitattributes",
+        ".gitignore",
         "DATASET_CARD.md",
         "annotations",
         "annotations/GUIDELINES.md",
@@ -251,6 +252,7 @@ def test_init_scaffolds_a_project_that_commands_find(
         "corpus",
         "pyproject.toml",
     ]
+    assert (target / ".gitignore").read_text("utf-8").splitlines()[1:] == ["dist/", ".newscorpus/"]
     again = CliRunner().invoke(main, ["init", str(target)])
     assert again.exit_code == 2
     assert again.stderr == (

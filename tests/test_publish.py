@@ -736,7 +736,7 @@ def test_repo_id_must_be_owner_slash_name(project: Path, build: Path) -> None:
     assert (code, out) == (2, "")
     assert err == (
         "error: E404 --repo-id 'no-owner' is not a Hub dataset id; expected OWNER/NAME made of "
-        "letters, digits, '-', '_' and '.'. Pass e.g. --repo-id my-user/newscorpus-5g.\n"
+        "ASCII letters, digits, '-', '_' and '.'. Pass e.g. --repo-id my-user/newscorpus-5g.\n"
     )
 
 

@@ -27,6 +27,8 @@ from newscorpus.schema import Schema
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from newscorpus.annotations import AnnotationFile
+
 PATTERNS_FILE = "patterns.jsonl"
 RULE_SOURCE = "rule"
 MODEL_SOURCE = "model"
@@ -276,12 +278,26 @@ def preannotate(
         NewscorpusError: E122 when an existing annotation file is invalid or stale (fix it
             first, so proposals are never merged into offsets that point at other text).
     """
+    from newscorpus.txn import transaction
+
+    # The files are read under the lock that the writes take, so that a concurrent command
+    # cannot change them between the read and the write.
+    with transaction(project, "preannotate", dry_run=dry_run) as txn:
+        planned = _proposals(project, doc_ids, model)
+        for path, merged, _ in planned:
+            txn.write_json(path, merged.to_dict())
+    return [summary for _, _, summary in planned]
+
+
+def _proposals(
+    project: Project, doc_ids: Sequence[str], model: str | None
+) -> list[tuple[Path, AnnotationFile, PreannotateResult]]:
+    """Every document's merged annotations, checked, before anything is written."""
     from newscorpus.annotations import (
         AnnotationFile,
         annotation_path,
         read_annotations,
         text_sha256,
-        write_annotations,
     )
     from newscorpus.corpus import doc_ids as stored_ids
     from newscorpus.corpus import load_article
@@ -336,7 +352,4 @@ def preannotate(
             )
         summary = PreannotateResult(doc_id, path, result.added_entities, result.added_relations)
         planned.append((path, merged, summary))
-    if not dry_run:
-        for path, merged, _ in planned:
-            write_annotations(path, merged)
-    return [summary for _, _, summary in planned]
+    return planned

@@ -10,6 +10,7 @@ build's counts, so they never drift from the data.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -131,7 +132,7 @@ def render_card(
     yaml = card_data(project, schema, features, stats).to_yaml()
     text = (prose or _PLACEHOLDER).strip() + "\n"
     if not text.startswith("# "):
-        text = f"# {project.pretty_name}\n\n{text}"
+        text = f"# {inline(project.pretty_name)}\n\n{text}"
     sections = [
         _GENERATED,
         _overview(project, stats),
@@ -152,9 +153,18 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
+def inline(text: str) -> str:
+    """A maintainer's string as one line of Markdown text: markup shows as text.
+
+    The Hub renders HTML inside Markdown, so ``<``, ``>`` and ``&`` become entities: a
+    ``pretty_name`` of ``<script>`` is shown, never run.
+    """
+    return html.escape(" ".join(text.split()), quote=False)
+
+
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
-    return " ".join(text.split()).replace("|", "\\|")
+    return inline(text).replace("|", "\\|")
 
 
 def _overview(project: Project, stats: Stats) -> str:
@@ -286,7 +296,8 @@ def _relation_table(schema: Schema, stats: Stats, settings: BuildSettings) -> st
     rows = [
         (
             f"`{t.label}`",
-            _cell(f"`{_signature(t, schema)}`"),
+            # Labels are identifiers (the schema checks them); in a code span `->` stays as is.
+            f"`{_signature(t, schema)}`".replace("|", "\\|"),
             _cell(t.description),
             *_by_split(stats.relation_labels, t.label),
         )

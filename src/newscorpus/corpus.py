@@ -12,16 +12,16 @@ Documents are always visited in sorted id order, one at a time, so builds stream
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newscorpus.errors import NewscorpusError
-from newscorpus.io import dumps_json, umask
 from newscorpus.project import Project
+
+if TYPE_CHECKING:
+    from newscorpus.txn import Transaction
 
 RAW_FILE = "raw.txt"
 META_FILE = "meta.json"
@@ -72,7 +72,11 @@ def doc_ids(project: Project) -> list[str]:
     """Ids of every stored article, sorted."""
     if not project.corpus.is_dir():
         return []
-    return sorted(p.name for p in project.corpus.iterdir() if (p / META_FILE).is_file())
+    return sorted(
+        p.name
+        for p in project.corpus.iterdir()
+        if not p.name.startswith(".") and (p / META_FILE).is_file()
+    )
 
 
 def load_meta(project: Project, doc_id: str) -> ArticleMeta:
@@ -122,16 +126,9 @@ def iter_articles(project: Project) -> Iterator[Article]:
         yield load_article(project, doc_id)
 
 
-def store_article(project: Project, meta: ArticleMeta, raw_bytes: bytes, text: str) -> None:
-    """Write the entry into a hidden temp folder, then rename it into place in one step."""
-    project.corpus.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=project.corpus, prefix=f".{meta.id}."))
-    try:
-        tmp.chmod(0o777 & ~umask())  # mkdtemp makes it private (0700)
-        (tmp / RAW_FILE).write_bytes(raw_bytes)
-        (tmp / META_FILE).write_text(dumps_json(meta.to_dict()), encoding="utf-8")
-        (tmp / TEXT_FILE).write_text(text, encoding="utf-8")
-        tmp.rename(article_dir(project, meta.id))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def stage_article(txn: Transaction, meta: ArticleMeta, raw_bytes: bytes, text: str) -> None:
+    """Stage a new corpus entry (``raw.txt``, ``meta.json``, ``text.txt``) in ``txn``."""
+    folder = article_dir(txn.project, meta.id)
+    txn.write(folder / RAW_FILE, raw_bytes)
+    txn.write_json(folder / META_FILE, meta.to_dict())
+    txn.write_text(folder / TEXT_FILE, text)

@@ -11,6 +11,7 @@ as reproducible as the rest of the build.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from newscorpus.features import relation_class_names
@@ -104,10 +105,11 @@ def croissant(
         "@context": CONTEXT,
         "@type": "sc:Dataset",
         "name": project.name,
-        "description": project.pretty_name,
+        # Croissant viewers show descriptions as HTML: the maintainer's string stays text.
+        "description": html.escape(project.pretty_name, quote=False),
         "conformsTo": CONFORMS_TO,
         "citeAs": (
-            f"@misc{{{project.name.replace('-', '_')}, title = {{{project.pretty_name}}}, "
+            f"@misc{{{project.name.replace('-', '_')}, title = {{{_bibtex(project.pretty_name)}}}, "
             f"note = {{version {project.version}}}}}"
         ),
         "license": project.license,
@@ -126,6 +128,11 @@ def croissant(
         ],
         "recordSet": record_sets,
     }
+
+
+def _bibtex(text: str) -> str:
+    """Text safe inside a braced BibTeX field: unbalanced braces would end it early."""
+    return html.escape(text, quote=False).replace("{", "\\{").replace("}", "\\}")
 
 
 def _splits_record_set() -> dict[str, Any]:

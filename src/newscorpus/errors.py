@@ -96,6 +96,10 @@ CODES: dict[str, str] = {
     "E216": "meta.json id does not match the article's folder name",
     "E217": "annotations would be lost by a text change",
     "E218": "the text the annotations were made on cannot be found",
+    "E219": "input is not a regular file (a pipe, socket or device)",
+    "E220": "input article is larger than max_article_bytes",
+    "E221": "a symlink in an input folder points outside it",
+    "E222": "two stored articles have the same raw sha256 (the same article twice)",
     # --- E3xx / W3xx: build (package.py) ---------------------------------------------------------
     "E301": "the project has validation errors, so the build refuses to run",
     "E302": "an entity does not start and end on token boundaries",

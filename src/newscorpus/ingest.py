@@ -10,17 +10,22 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from newscorpus.corpus import ArticleMeta, doc_ids, load_meta, store_article
+from newscorpus.corpus import ArticleMeta, doc_ids, load_meta, stage_article
 from newscorpus.errors import InputError
-from newscorpus.project import Project
-from newscorpus.sources import decode_text, read_text_file
+from newscorpus.project import DEFAULT_MAX_ARTICLE_BYTES, Project
+from newscorpus.sources import decode_text, read_bytes_bounded, read_text_file, too_large
 
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+if TYPE_CHECKING:
+    from newscorpus.txn import Transaction
+
+#: Matched with ``fullmatch``: ``$`` would also accept a trailing newline.
+_SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _STOPWORDS = frozenset(
     "a an and the of to on in for with at by from as is are its".split()  # noqa: SIM905
 )
@@ -33,7 +38,7 @@ def check_doc_id(doc_id: str, where: str = "--id") -> None:
     Raises:
         InputError: E206 naming the id and the allowed characters.
     """
-    if not _SLUG_RE.match(doc_id) or ".." in doc_id:
+    if not _SLUG_RE.fullmatch(doc_id) or ".." in doc_id:
         raise InputError(
             "E206",
             f"document id {doc_id!r} is not a safe slug: use 1-100 characters from a-z, 0-9, "
@@ -75,17 +80,23 @@ def read_inputs(
     doc_id: str | None = None,
     url: str | None = None,
     published: str | None = None,
+    limit: int = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> list[NewArticle]:
     """Expand files, folders (their ``*.txt`` files) and JSONL files into articles to add.
 
+    Args:
+        limit: the largest article accepted, in bytes (the project's ``max_article_bytes``).
+
     Raises:
         InputError: for a missing, binary, non-UTF-8 or empty input, a bad JSONL record, a bad
-            option value, or ``--id``/``--url``/``--published`` given for several articles.
+            option value, or ``--id``/``--url``/``--published`` given for several articles;
+            E219 a pipe or device, E220 an article above ``limit``, E221 a symlink in a folder
+            that points outside it.
     """
     found: list[NewArticle] = []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix == ".txt" and p.is_file())
+            files = sorted(p for p in path.iterdir() if p.suffix == ".txt" and _inside(p, path))
             if not files:
                 raise InputError(
                     "E202",
@@ -93,11 +104,11 @@ def read_inputs(
                     fix="Pass article files, a folder of .txt files, or a .jsonl file.",
                     where=str(path),
                 )
-            found += [_read_file(p) for p in files]
+            found += [_read_file(p, limit) for p in files]
         elif path.suffix == ".jsonl":
-            found += list(_read_jsonl(path))
+            found += list(_read_jsonl(path, limit))
         else:
-            found.append(_read_file(path))
+            found.append(_read_file(path, limit))
     if len(found) > 1 and (doc_id or url or published):
         raise InputError(
             "E210",
@@ -121,12 +132,33 @@ def read_inputs(
     return found
 
 
-def _read_file(path: Path) -> NewArticle:
-    read_text_file(path)  # refuses missing, binary, non-UTF-8 and empty files
-    return NewArticle(raw_bytes=path.read_bytes(), where=str(path), source_file=path.name)
+def _inside(entry: Path, folder: Path) -> bool:
+    """Whether a folder's entry is a file to read: symlinks leading out of it are refused.
+
+    Raises:
+        InputError: E221 for a symlink whose target lies outside ``folder``.
+    """
+    if entry.is_symlink():
+        target = entry.resolve()
+        if not target.is_relative_to(folder.resolve()):
+            raise InputError(
+                "E221",
+                f"is a symlink to {target}, outside the folder being added; files outside it "
+                "are not read through links.",
+                fix="Copy the file into the folder, or pass its path directly.",
+                where=str(entry),
+            )
+    return not entry.is_dir()
 
 
-def _read_jsonl(path: Path) -> Iterator[NewArticle]:
+def _read_file(path: Path, limit: int) -> NewArticle:
+    raw = read_bytes_bounded(path, limit)
+    decode_text(raw, str(path))  # refuses binary, non-UTF-8 and empty files
+    return NewArticle(raw_bytes=raw, where=str(path), source_file=path.name)
+
+
+def _read_jsonl(path: Path, limit: int) -> Iterator[NewArticle]:
+    # The batch file is read whole: its size is the batch's, each article in it is bounded.
     text = read_text_file(path)
     allowed = {"text", "id", "url", "published", "title", "license", "source_file"}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -164,6 +196,8 @@ def _read_jsonl(path: Path) -> Iterator[NewArticle]:
                 where=where,
             )
         data = record["text"].encode("utf-8")
+        if len(data) > limit:
+            raise too_large(where, limit)
         decode_text(data, where)
         yield NewArticle(
             raw_bytes=data,
@@ -180,7 +214,7 @@ def _read_jsonl(path: Path) -> Iterator[NewArticle]:
 def _check_values(article: NewArticle) -> None:
     if article.doc_id is not None:
         check_doc_id(article.doc_id, where=article.where)
-    if article.url is not None and not re.match(r"^https?://\S+$", article.url):
+    if article.url is not None and not re.fullmatch(r"https?://\S+", article.url):
         raise InputError(
             "E210",
             f"url {article.url!r} is not an http(s) URL.",
@@ -201,17 +235,27 @@ def _check_values(article: NewArticle) -> None:
             ) from None
 
 
-def add_articles(project: Project, articles: Sequence[NewArticle]) -> list[ArticleMeta]:
+def add_articles(project: Project, articles: Iterable[NewArticle]) -> list[ArticleMeta]:
     """Normalise and store articles; all of them or, on any error, none.
 
     Raises:
         InputError: E207 for an article already stored (same raw sha256), E208 for an id in use.
     """
+    from newscorpus.txn import transaction
+
+    # Duplicates and ids in use are checked under the lock the writes take, so two `add`s
+    # running at once cannot both store the same article or take the same id.
+    with transaction(project, "add") as txn:
+        return _stage_articles(txn, articles)
+
+
+def _stage_articles(txn: Transaction, articles: Iterable[NewArticle]) -> list[ArticleMeta]:
     from newscorpus.normalise import normalise
 
+    project = txn.project
     known = {load_meta(project, i).raw_sha256: i for i in doc_ids(project)}
     taken = set(known.values())
-    planned: list[tuple[ArticleMeta, bytes, str]] = []
+    added: list[ArticleMeta] = []
     for article in articles:
         digest = hashlib.sha256(article.raw_bytes).hexdigest()
         if digest in known:
@@ -256,10 +300,9 @@ def add_articles(project: Project, articles: Sequence[NewArticle]) -> list[Artic
             license=article.license or "unknown",
             raw_sha256=digest,
         )
-        planned.append((meta, article.raw_bytes, result.text))
-    for meta, raw_bytes, text in planned:
-        store_article(project, meta, raw_bytes, text)
-    return [meta for meta, _, _ in planned]
+        stage_article(txn, meta, article.raw_bytes, result.text)
+        added.append(meta)
+    return added
 
 
 def _free_id(base: str, taken: set[str]) -> str:

@@ -60,8 +60,11 @@ def holder(project: Project) -> str:
 
 
 @contextmanager
-def project_lock(project: Project, command: str) -> Iterator[None]:
+def project_lock(project: Project, command: str, wait: float | None = None) -> Iterator[None]:
     """Hold the project's write lock for the block.
+
+    Args:
+        wait: seconds to wait for another holder (default: ``NEWSCORPUS_LOCK_TIMEOUT`` or 5).
 
     Raises:
         LockedError: E010 when another process still holds it after the wait.
@@ -77,7 +80,8 @@ def project_lock(project: Project, command: str) -> Iterator[None]:
     folder = state_dir(project)
     folder.mkdir(parents=True, exist_ok=True)
     lock = FileLock(folder / LOCK_FILE)
-    wait = _timeout()
+    if wait is None:
+        wait = _timeout()
     try:
         lock.acquire(timeout=wait)
     except Timeout:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import gc
 import math
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -49,9 +48,10 @@ from newscorpus.annotations import (
 from newscorpus.buildinfo import BuildResult, BuildSettings, Stats
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.errors import Issue, NewscorpusError
-from newscorpus.io import dumps_json, umask
+from newscorpus.io import dumps_json
 from newscorpus.manifest import CARD_PROSE, MANIFEST
 from newscorpus.model import Document, outermost
+from newscorpus.output import recover_output, swap, work_dir
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.splits import SPLITS, assign_split, check_overrides
@@ -102,14 +102,27 @@ def build(
         NewscorpusError: E301 the project has validation errors; E302 an entity does not align
             to token boundaries; E303 a relation names a missing entity; E304 a bad build
             setting; E305 a bad split override; E306 ``out`` is not a previous build; E003 the
-            schema is invalid.
+            schema is invalid; E010 another command holds the project lock.
     """
+    from newscorpus.txn import writing
+
+    # Under the lock: builds to one output folder take turns, and no corpus change lands
+    # half-way through a build.
+    with writing(project, "build"):
+        return _build(project, out, on_document)
+
+
+def _build(
+    project: Project, out: Path | None, on_document: Callable[[str], None] | None
+) -> BuildResult:
+    from newscorpus.txn import recovered_messages
     from newscorpus.validate import files_by_id, project_issues
 
     schema = Schema.load(project.schema_path)
     settings = BuildSettings.from_project(project)
     check_overrides(project.split_overrides)
     target = (out if out is not None else default_out(project)).resolve()
+    recovered_messages.extend(recover_output(target))
     refused = _target_problem(target, project)
     ids = doc_ids(project)
     files = annotation_files(project)
@@ -136,12 +149,9 @@ def build(
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     if refused is None and not errors:
         target.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent)
-        )
+        work = work_dir(target)
+        work.mkdir()
     try:
-        if work is not None:
-            work.chmod(0o777 & ~umask())
         run = _Run(project, schema, settings, files_by_id(files), work, on_document)
         run.stream(by_split)
         # validate_project's order: the documents' issues, then the project's. The documents
@@ -152,7 +162,7 @@ def build(
             raise run.row_error
         assert work is not None  # no error: the build went on to the end
         _write_metadata(project, schema, settings, run.stats, work)
-        _swap(work, target)
+        swap(work, target)
     except BaseException:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
@@ -212,17 +222,6 @@ def _target_problem(target: Path, project: Project) -> NewscorpusError | None:
             fix="Pass a new or empty folder with --out, or remove this one.",
         )
     return None
-
-
-def _swap(work: Path, target: Path) -> None:
-    """Put the finished build in place: the old output is moved aside, then deleted."""
-    if not target.exists():
-        work.replace(target)
-        return
-    old = work.with_name(work.name.replace(".building", ".old"))
-    target.replace(old)
-    work.replace(target)
-    shutil.rmtree(old)
 
 
 @contextmanager

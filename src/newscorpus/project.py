@@ -15,6 +15,9 @@ from typing import Any
 from newscorpus.errors import NewscorpusError, UsageError
 
 CONFIG_FILE = "pyproject.toml"
+#: Largest raw article ``add`` accepts by default (5 MB): far above any news article, and low
+#: enough that one input cannot exhaust memory. ``max_article_bytes`` in the table changes it.
+DEFAULT_MAX_ARTICLE_BYTES = 5_000_000
 SCHEMA_FILE = "schema.yaml"
 
 
@@ -34,6 +37,8 @@ class Project:
     normalise_rules: tuple[str, ...] | None = None
     #: Document ids pinned to a split, overriding the hash-based assignment.
     split_overrides: dict[str, str] = field(default_factory=dict)
+    #: Articles larger than this (raw bytes) are refused by ``add``.
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
     #: The whole ``[tool.newscorpus]`` table, for settings owned by one stage (build, publish).
     settings: dict[str, Any] = field(default_factory=dict)
 
@@ -131,6 +136,14 @@ def load_project(root: Path | None = None) -> Project:
             fix='Write e.g. [tool.newscorpus.splits] my-doc-id = "test".',
             where=where,
         )
+    max_bytes = table.get("max_article_bytes", DEFAULT_MAX_ARTICLE_BYTES)
+    if type(max_bytes) is not int or max_bytes < 1:
+        raise NewscorpusError(
+            "E002",
+            f"max_article_bytes is {max_bytes!r}; it must be a positive integer (bytes).",
+            fix=f"Write e.g. max_article_bytes = {DEFAULT_MAX_ARTICLE_BYTES}, or remove the key.",
+            where=where,
+        )
     return Project(
         root=root,
         name=name,
@@ -142,6 +155,7 @@ def load_project(root: Path | None = None) -> Project:
         annotations_dir=str(table.get("annotations", "annotations")),
         normalise_rules=tuple(rules) if rules is not None else None,
         split_overrides=dict(splits),
+        max_article_bytes=max_bytes,
         settings=dict(table),
     )
 

@@ -37,7 +37,7 @@ BRANCH = "main"
 DATA_DIR = "data/"
 #: The config named in the load line when the build has it.
 DEFAULT_CONFIG = "documents"
-_REPO_ID_RE = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}")
+_REPO_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}")
 
 Status = Literal["published", "unchanged", "already-published"]
 
@@ -106,12 +106,24 @@ def check_repo_id(repo_id: str) -> str:
     Raises:
         UsageError: E404 naming the value.
     """
-    if _REPO_ID_RE.fullmatch(repo_id) and ".." not in repo_id and "--" not in repo_id:
+    from huggingface_hub.errors import HFValidationError
+
+    # Re-exported lazily by huggingface_hub.utils, which mypy cannot follow.
+    from huggingface_hub.utils import validate_repo_id  # type: ignore[attr-defined]
+
+    why = ""
+    try:
+        # The Hub client's own rule first (ASCII only, no ".git" or trailing "." ...), so that
+        # nothing it would refuse later passes here, a dry run included.
+        validate_repo_id(repo_id)
+    except HFValidationError as err:
+        why = f" ({str(err).split(':')[0]})"
+    if not why and _REPO_ID_RE.fullmatch(repo_id) and ".." not in repo_id and "--" not in repo_id:
         return repo_id
     raise UsageError(
         "E404",
-        f"--repo-id {repo_id!r} is not a Hub dataset id; expected OWNER/NAME made of letters, "
-        "digits, '-', '_' and '.'.",
+        f"--repo-id {repo_id!r} is not a Hub dataset id; expected OWNER/NAME made of ASCII "
+        f"letters, digits, '-', '_' and '.'{why}.",
         fix="Pass e.g. --repo-id my-user/newscorpus-5g.",
     )
 

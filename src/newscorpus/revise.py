@@ -13,14 +13,13 @@ import hashlib
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newscorpus.annotations import (
     AnnotationFile,
     annotation_path,
     read_annotations,
     text_sha256,
-    write_annotations,
 )
 from newscorpus.corpus import (
     META_FILE,
@@ -33,10 +32,12 @@ from newscorpus.corpus import (
     load_article,
 )
 from newscorpus.errors import InputError, NewscorpusError
-from newscorpus.io import write_json_atomic, write_text_atomic
 from newscorpus.normalise import Normalised, normalise, title_of
 from newscorpus.project import Project
 from newscorpus.reanchor import Reanchored, describe, reanchor
+
+if TYPE_CHECKING:
+    from newscorpus.txn import Transaction
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,15 @@ def renormalise(
             ``accept_raw_edits`` is off); E217 when annotations would be lost (and
             ``drop_lost`` is off). No file is written in either case.
     """
-    writes: list[tuple[Path, str]] = []
-    annotation_writes: list[tuple[Path, AnnotationFile]] = []
-    meta_writes: list[tuple[Path, dict[str, object]]] = []
+    from newscorpus.txn import transaction
+
+    with transaction(project, "renormalise") as txn:
+        return _renormalise(project, txn, drop_lost, accept_raw_edits)
+
+
+def _renormalise(
+    project: Project, txn: Transaction, drop_lost: bool, accept_raw_edits: bool
+) -> list[Revision]:
     revisions: list[Revision] = []
     for article in iter_articles(project):
         folder = article_dir(project, article.id)
@@ -83,19 +90,13 @@ def renormalise(
         result = normalise(article.raw, project.normalise_rules)
         if result.text != article.text:
             meta = _rederived(meta, article.text, result)
-            writes.append((folder / TEXT_FILE, result.text))
+            txn.write_text(folder / TEXT_FILE, result.text)
             revision = _carry_annotations(project, article.id, article.text, result.text, drop_lost)
             if revision.moved is not None:
-                annotation_writes.append((annotation_path(project, article.id), revision.moved))
+                txn.write_json(annotation_path(project, article.id), revision.moved.to_dict())
             revisions.append(revision)
         if meta != article.meta:
-            meta_writes.append((folder / META_FILE, meta.to_dict()))
-    for path, text in writes:
-        write_text_atomic(path, text)
-    for path, moved in annotation_writes:
-        write_annotations(path, moved)
-    for path, data in meta_writes:
-        write_json_atomic(path, data)
+            txn.write_json(folder / META_FILE, meta.to_dict())
     return revisions
 
 
@@ -116,8 +117,20 @@ def reanchor_documents(
         InputError: E213 unknown id; E218 the old text cannot be found.
         NewscorpusError: E217 when annotations would be lost and ``drop_lost`` is off.
     """
+    from newscorpus.txn import transaction
+
+    with transaction(project, "reanchor", dry_run=dry_run) as txn:
+        return _reanchor(project, txn, ids, old_text, drop_lost)
+
+
+def _reanchor(
+    project: Project,
+    txn: Transaction,
+    ids: Sequence[str],
+    old_text: str | None,
+    drop_lost: bool,
+) -> list[Revision]:
     known = set(doc_ids(project))
-    planned: list[tuple[Path, AnnotationFile]] = []
     revisions = []
     for doc_id in ids:
         if doc_id not in known:
@@ -148,11 +161,8 @@ def reanchor_documents(
             )
         revision = _carry_annotations(project, doc_id, previous, text, drop_lost)
         if revision.moved is not None:
-            planned.append((path, revision.moved))
+            txn.write_json(path, revision.moved.to_dict())
         revisions.append(revision)
-    if not dry_run:
-        for path, moved in planned:
-            write_annotations(path, moved)
     return revisions
 
 

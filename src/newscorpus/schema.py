@@ -36,7 +36,7 @@ import yaml
 
 from newscorpus.errors import NewscorpusError
 
-_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_LABEL_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 #: The relation label used for entity pairs that the text relates in no declared way.
 NO_RELATION = "no_relation"
 
@@ -154,7 +154,7 @@ def _entity_types(entries: Any, fail: Any) -> Iterable[EntityType]:
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         label = entry.get("label") if isinstance(entry, dict) else None
-        if not isinstance(label, str) or not _LABEL_RE.match(label):
+        if not isinstance(label, str) or not _LABEL_RE.fullmatch(label):
             raise fail(
                 f"entities[{i}] has no valid `label` (letters, digits, underscore).",
                 "Give each entity type a label such as PERSON.",
@@ -171,7 +171,7 @@ def _relation_types(entries: Any, labels: tuple[str, ...], fail: Any) -> Iterabl
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         label = entry.get("label") if isinstance(entry, dict) else None
-        if not isinstance(label, str) or not _LABEL_RE.match(label):
+        if not isinstance(label, str) or not _LABEL_RE.fullmatch(label):
             raise fail(
                 f"relations[{i}] has no valid `label`.", "Give each relation a label like role_in."
             )

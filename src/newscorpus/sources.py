@@ -7,6 +7,7 @@ file gets the same message everywhere.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from newscorpus.errors import InputError
@@ -25,29 +26,64 @@ _WIDE_BOMS = (
 _INVISIBLE = frozenset("\ufeff\u200b\u2060")
 
 
-def read_text_file(path: Path) -> str:
+def read_text_file(path: Path, limit: int | None = None) -> str:
     """The UTF-8 text of ``path``.
 
     Raises:
-        InputError: E201 missing, E202 a directory, E203 binary, E204 not UTF-8, E205 empty.
+        InputError: E201 missing, E202 a directory, E203 binary, E204 not UTF-8, E205 empty,
+            E219 not a regular file (a FIFO or device would hang or never end), E220 larger
+            than ``limit`` bytes.
+    """
+    return decode_text(read_bytes_bounded(path, limit), str(path))
+
+
+def read_bytes_bounded(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of the regular file ``path``, never more than ``limit`` of them.
+
+    Raises:
+        InputError: E201 missing or unreadable, E202 a directory, E219 not a regular file,
+            E220 larger than ``limit``.
     """
     where = str(path)
-    if not path.exists():
-        raise InputError("E201", "no such file.", fix="Check the path.", where=where)
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise InputError("E201", "no such file.", fix="Check the path.", where=where) from None
+    if stat.S_ISDIR(mode):
         raise InputError(
             "E202",
             "is a directory, not a file.",
             fix="Pass the article files inside it (`add` also accepts a folder).",
             where=where,
         )
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            "E219",
+            "is not a regular file (a pipe, socket or device); articles are read from files.",
+            fix="Save the input to a file first, e.g. `cat SOURCE > article.txt`.",
+            where=where,
+        )
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1) if limit is not None else handle.read()
     except OSError as err:
         raise InputError(
             "E201", f"cannot read the file: {err.strerror}.", fix="Check permissions.", where=where
         ) from None
-    return decode_text(data, where)
+    if limit is not None and len(data) > limit:
+        raise too_large(where, limit)
+    return data
+
+
+def too_large(where: str, limit: int) -> InputError:
+    """E220: an article above the project's ``max_article_bytes``."""
+    return InputError(
+        "E220",
+        f"is larger than max_article_bytes ({limit:,} bytes), far above a news article.",
+        fix="Check that this is one article; to accept it, raise max_article_bytes in "
+        "[tool.newscorpus] of pyproject.toml.",
+        where=where,
+    )
 
 
 def decode_text(data: bytes, where: str) -> str:

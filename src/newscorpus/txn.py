@@ -32,14 +32,14 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newscorpus.errors import NewscorpusError
 from newscorpus.io import dumps_json, umask
-from newscorpus.lock import project_lock, state_dir
+from newscorpus.lock import LockedError, project_lock, state_dir
 from newscorpus.project import Project
 
 TXN_DIR = "txn"
@@ -90,9 +90,11 @@ class Transaction:
     Use through :func:`transaction`; paths are inside the project root.
     """
 
-    def __init__(self, project: Project, command: str) -> None:
+    def __init__(self, project: Project, command: str, *, dry_run: bool = False) -> None:
         self.project = project
         self.command = command
+        #: Record the operations but stage and apply nothing (``--dry-run``).
+        self.dry_run = dry_run
         self.id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.folder = state_dir(project) / TXN_DIR
         self.staging = self.folder / self.id
@@ -123,6 +125,9 @@ class Transaction:
     def write(self, path: Path, data: bytes) -> None:
         """Stage ``data`` as the new content of ``path`` (created with its parent folders)."""
         rel = self._relative(path)
+        if self.dry_run:
+            self._add({"op": "write", "path": rel, "sha256": _sha256(data)})
+            return
         if not self.staging.exists():
             self.staging.mkdir(parents=True)
         staged = f"{len(self._ops):06d}"
@@ -258,6 +263,20 @@ def _signals_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+def settle(project: Project) -> None:
+    """Recover a dead command's unfinished change before a command reads the project.
+
+    A leftover under ``.newscorpus/txn/`` belongs to a live writer while the lock is held, and
+    to a dead one otherwise (the kernel released its lock): only then is it recovered, so
+    readers never wait for a writer and never see half a change that nobody will finish.
+    """
+    folder = state_dir(project) / TXN_DIR
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    with suppress(LockedError), project_lock(project, "recover", wait=0):
+        recovered_messages.extend(recover(project))
+
+
 @contextmanager
 def writing(project: Project, command: str) -> Iterator[None]:
     """Hold the project lock and recover first: the start of every writing command."""
@@ -267,15 +286,20 @@ def writing(project: Project, command: str) -> Iterator[None]:
 
 
 @contextmanager
-def transaction(project: Project, command: str) -> Iterator[Transaction]:
+def transaction(project: Project, command: str, *, dry_run: bool = False) -> Iterator[Transaction]:
     """Collect one command's writes and apply them all, or none.
 
     The block stages writes with :meth:`Transaction.write` and :meth:`Transaction.remove`; an
-    exception in the block discards them and leaves the project untouched.
+    exception in the block discards them and leaves the project untouched. Reads that decide
+    the writes belong inside the block, so that they happen under the lock. With ``dry_run``
+    the operations are only recorded (no lock is taken and nothing is written).
 
     >>> with transaction(project, "add") as txn:  # doctest: +SKIP
     ...     txn.write_text(project.corpus / "doc" / "text.txt", text)
     """
+    if dry_run:
+        yield Transaction(project, command, dry_run=True)
+        return
     with writing(project, command):
         txn = Transaction(project, command)
         try:

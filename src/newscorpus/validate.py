@@ -36,7 +36,12 @@ from newscorpus.corpus import doc_ids
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
-from newscorpus.validate_corpus import CheckedArticle, check_article, stray_entries
+from newscorpus.validate_corpus import (
+    CheckedArticle,
+    check_article,
+    duplicate_articles,
+    stray_entries,
+)
 from newscorpus.validate_json import (
     issue,
     one_line,
@@ -297,6 +302,7 @@ def project_issues(
     if whole:
         issues += stray_entries(project)
         issues += irregular.values()
+        issues += duplicate_articles(project, stored)
     orphans: dict[str, list[Path]] = {}
     for file in files:
         if file.stem not in known:

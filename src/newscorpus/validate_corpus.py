@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,11 +65,51 @@ def check_article(project: Project, doc_id: str) -> CheckedArticle:
     return CheckedArticle(issues, meta, raw, text, normalised)
 
 
+def duplicate_articles(project: Project, stored: Iterable[str]) -> list[Issue]:
+    """E222 for every article whose raw sha256 (as recorded in ``meta.json``) an article with
+    a smaller id already has: the same article stored twice."""
+    first: dict[str, str] = {}
+    issues: list[Issue] = []
+    for doc_id in sorted(stored):
+        try:
+            digest = json.loads((project.corpus / doc_id / META_FILE).read_bytes())["raw_sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # check_article reports an unreadable meta.json
+        if not isinstance(digest, str):
+            continue
+        if digest in first:
+            issues.append(
+                issue(
+                    "E222",
+                    printable(project.relative(project.corpus / doc_id)),
+                    f"article {printable(doc_id)} is the same article as "
+                    f"{printable(first[digest])} (raw sha256 {digest[:12]}...).",
+                    f"Keep one: move any annotations of {printable(doc_id)} to the other, then "
+                    f"delete corpus/{printable(doc_id)}/ and its annotation file.",
+                )
+            )
+        else:
+            first[digest] = doc_id
+    return issues
+
+
 def stray_entries(project: Project) -> list[Issue]:
-    """Folders in the corpus without ``meta.json``: entries that commands silently skip."""
+    """Folders in the corpus without ``meta.json``, and hidden folders (left by an interrupted
+    ``add`` of newscorpus before 0.2): entries that commands silently skip."""
     if not project.corpus.is_dir():
         return []
-    return [
+    hidden = [
+        issue(
+            "E212",
+            printable(project.relative(folder)),
+            f"hidden folder {printable(folder.name)} is not a corpus entry (an interrupted "
+            "`add` of an older newscorpus left it); every command skips it.",
+            f"Delete it: rm -r {printable(project.relative(folder))}",
+        )
+        for folder in sorted(project.corpus.iterdir())
+        if folder.is_dir() and folder.name.startswith(".")
+    ]
+    return hidden + [
         issue(
             "E212",
             printable(project.relative(folder)),

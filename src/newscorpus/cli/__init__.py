@@ -22,14 +22,26 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
+        from newscorpus import txn
+
+        txn.completed.clear()
         try:
             return super().invoke(ctx)
         except NewscorpusError as err:
             click.echo(f"error: {err.render()}", err=True)
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            done = (
+                f"`{txn.completed[-1]}` had completed its changes"
+                if txn.completed
+                else "nothing was changed"
+            )
+            click.echo(f"interrupted: {done}", err=True)
             ctx.exit(130)
+        finally:
+            for line in txn.recovered_messages:
+                click.echo(line, err=True)
+            txn.recovered_messages.clear()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,9 +73,12 @@ def format_option(*choices: str, help: str) -> Callable[[FC], FC]:
 
 def get_project(ctx: click.Context) -> Project:
     """The project this invocation works on (loaded on first use, so --help stays fast)."""
+    from newscorpus.txn import settle
+
     obj = ctx.find_root().obj
     if "project" not in obj:
         obj["project"] = load_project(obj["root"])
+        settle(obj["project"])
     project: Project = obj["project"]
     return project
 

@@ -54,8 +54,8 @@ def schema(ctx: click.Context, update_guidelines: bool) -> None:
     """Print the schema's labels and relation signatures as Markdown tables."""
     from newscorpus.docs import label_tables, replace_generated
     from newscorpus.errors import NewscorpusError
-    from newscorpus.io import write_text_atomic
     from newscorpus.schema import Schema
+    from newscorpus.txn import transaction
 
     project = get_project(ctx)
     tables = label_tables(Schema.load(project.schema_path))
@@ -63,16 +63,17 @@ def schema(ctx: click.Context, update_guidelines: bool) -> None:
         click.echo(tables, nl=False)
         return
     path = project.annotations / "GUIDELINES.md"
-    try:
-        updated = replace_generated(path.read_text(encoding="utf-8"), tables)
-    except (OSError, ValueError):
-        raise NewscorpusError(
-            "E124",
-            "has no generated label index to update.",
-            fix="Add the two schema markers (see `newscorpus.docs`) where the index belongs.",
-            where=project.relative(path),
-        ) from None
-    write_text_atomic(path, updated)
+    with transaction(project, "schema --update-guidelines") as txn:
+        try:
+            updated = replace_generated(path.read_text(encoding="utf-8"), tables)
+        except (OSError, ValueError):
+            raise NewscorpusError(
+                "E124",
+                "has no generated label index to update.",
+                fix="Add the two schema markers (see `newscorpus.docs`) where the index belongs.",
+                where=project.relative(path),
+            ) from None
+        txn.write_text(path, updated)
     click.echo(f"updated {project.relative(path)}")
 
 

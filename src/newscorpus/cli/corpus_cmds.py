@@ -47,6 +47,7 @@ def init(directory: Path) -> None:
         ("annotations/patterns.jsonl", "patterns.jsonl"),
         ("DATASET_CARD.md", "DATASET_CARD.md"),
         (".gitattributes", "gitattributes"),
+        (".gitignore", "gitignore"),
     ):
         if not (directory / target).exists():
             write_text_atomic(directory / target, (templates / template).read_text("utf-8"))
@@ -83,7 +84,10 @@ def add(
     from newscorpus.ingest import add_articles, read_inputs
 
     project = get_project(ctx)
-    added = add_articles(project, read_inputs(paths, doc_id=doc_id, url=url, published=published))
+    articles = read_inputs(
+        paths, doc_id=doc_id, url=url, published=published, limit=project.max_article_bytes
+    )
+    added = add_articles(project, articles)
     for meta in added:
         click.echo(f"added {meta.id}  ({meta.source_file})")
 

@@ -63,6 +63,13 @@ def publish(
     if not no_build:
         for warning in build(project, folder).warnings:
             click.echo(f"warning: {warning}", err=True)
+    else:
+        from newscorpus.output import recover_output
+        from newscorpus.txn import recovered_messages, writing
+
+        # A build killed during its swap is put right before its files are read.
+        with writing(project, "publish"):
+            recovered_messages.extend(recover_output(folder.resolve()))
     release = read_release(project, folder)
     if dry_run:
         from newscorpus.publish import load_line

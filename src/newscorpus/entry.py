@@ -1,0 +1,33 @@
+"""The ``newscorpus`` console script: Ctrl-C is handled before anything heavy is imported.
+
+Importing the CLI (click, then spaCy or ``datasets`` for some commands) takes a moment; an
+interrupt then would print a traceback from deep inside an import. Until the CLI's own handler
+is in place, an interrupt exits at once with status 130 and one line: nothing has been read or
+written yet.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType
+
+
+def _quit(signum: int, frame: FrameType | None) -> None:
+    sys.stderr.write("interrupted: nothing was changed\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def run() -> None:
+    """Run the CLI with a quiet interrupt during start-up."""
+    signal.signal(signal.SIGINT, _quit)
+    from newscorpus.cli import main
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    main()
+
+
+if __name__ == "__main__":
+    run()

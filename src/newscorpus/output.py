@@ -1,0 +1,68 @@
+"""The build's output folder: a work folder beside it, a two-rename swap, and recovery.
+
+A build writes ``.<name>.building/`` next to the output folder ``<name>/``, and once it is
+complete swaps it in: the old output is renamed to ``.<name>.old/``, the new one to
+``<name>/``, then the old one is deleted. A kill can stop this anywhere, so the next build (or
+``publish``) first calls :func:`recover_output`, which reads the state from the names alone:
+
+- ``<name>/`` missing and ``.<name>.old/`` present: killed between the two renames; the old
+  output is put back (the new one is discarded: it is rebuilt anyway).
+- ``.<name>.old/`` beside ``<name>/``: killed before the deletion; it is deleted.
+- ``.<name>.building/``: a build that did not finish; it is deleted.
+
+The names are fixed rather than random so that leftovers are found; two builds to one output
+folder are serialised by the project lock. Leftovers of the random names older versions used
+(``.<name>.XXXX.building``) are removed too.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+BUILDING = ".building"
+OLD = ".old"
+
+
+def work_dir(target: Path) -> Path:
+    """The folder a build of ``target`` writes into before the swap."""
+    return target.with_name(f".{target.name}{BUILDING}")
+
+
+def old_dir(target: Path) -> Path:
+    """Where the previous output waits during the swap."""
+    return target.with_name(f".{target.name}{OLD}")
+
+
+def recover_output(target: Path) -> list[str]:
+    """Put ``target`` back in a complete state after a killed build; one line per repair."""
+    said: list[str] = []
+    parent = target.parent
+    if not parent.is_dir():
+        return said
+    old = old_dir(target)
+    if old.is_dir():
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            said.append(f"recovered: removed {old.name}, left by an interrupted build")
+        else:
+            old.replace(target)
+            said.append(f"recovered: restored {target.name} from an interrupted build's swap")
+    leftovers = [work_dir(target), *parent.glob(f".{target.name}.*{BUILDING}")]
+    leftovers += parent.glob(f".{target.name}.*{OLD}")
+    for folder in sorted(set(leftovers)):
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            said.append(f"recovered: removed {folder.name}, left by an interrupted build")
+    return said
+
+
+def swap(work: Path, target: Path) -> None:
+    """Put the finished build ``work`` in place of ``target`` (see the module docstring)."""
+    if not target.exists():
+        work.replace(target)
+        return
+    old = old_dir(target)
+    target.replace(old)
+    work.replace(target)
+    shutil.rmtree(old)

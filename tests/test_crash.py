@@ -1,0 +1,256 @@
+"""Crash safety: a change killed at any point leaves the project as before or as after.
+
+The transaction is killed after each of its steps in turn (``NEWSCORPUS_FAULT_AFTER``), and
+``add``, ``renormalise`` and ``build`` are killed at chosen steps and at random times through
+``scripts/soak.py``'s harness (a handful of trials each; the script runs hundreds by hand).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from conftest import REPO_ROOT, make_project, run, tree
+from newscorpus.lock import holder, project_lock
+from newscorpus.project import load_project
+from newscorpus.txn import recover, transaction
+
+#: A child that changes three files in one transaction (two writes, one removal).
+CHILD = """
+import sys
+from pathlib import Path
+from newscorpus.project import load_project
+from newscorpus.txn import transaction
+project = load_project(Path(sys.argv[1]))
+with transaction(project, "test") as txn:
+    txn.write_text(project.corpus / "a.txt", "new a")
+    txn.write_text(project.corpus / "deep" / "b.txt", "new b")
+    txn.remove(project.corpus / "c.txt")
+"""
+
+
+def _files(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text("utf-8")
+        for p in sorted((root / "corpus").rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    root = make_project(tmp_path / "p")
+    (root / "corpus" / "a.txt").write_text("old a", encoding="utf-8")
+    (root / "corpus" / "c.txt").write_text("old c", encoding="utf-8")
+    return root
+
+
+BEFORE = {"corpus/a.txt": "old a", "corpus/c.txt": "old c"}
+AFTER = {"corpus/a.txt": "new a", "corpus/deep/b.txt": "new b"}
+
+
+@pytest.mark.parametrize("step", range(1, 7))
+def test_a_kill_after_any_step_leaves_before_or_after(small: Path, step: int) -> None:
+    env = {**os.environ, "NEWSCORPUS_FAULT_AFTER": str(step)}
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(small)], env=env, capture_output=True, check=False
+    )
+    assert child.returncode == 137
+    said = recover(load_project(small))
+    # Steps 1-2 stage files (nothing committed); 3 is the journal's rename, the commit point.
+    expected = BEFORE if step < 3 else AFTER
+    assert _files(small) == expected
+    if step < 3:
+        assert said == [said[0]] and said[0].startswith("recovered: discarded unfinished change ")
+    else:
+        assert said == ["recovered: completed an interrupted `test` (3 file operation(s))"]
+    assert list((small / ".newscorpus" / "txn").iterdir()) == []
+    assert recover(load_project(small)) == []
+
+
+def test_the_whole_transaction_without_a_fault(small: Path) -> None:
+    child = subprocess.run([sys.executable, "-c", CHILD, str(small)], check=False)
+    assert child.returncode == 0
+    assert _files(small) == AFTER
+
+
+def test_an_error_in_the_block_writes_nothing(small: Path) -> None:
+    project = load_project(small)
+    with pytest.raises(RuntimeError), transaction(project, "test") as txn:
+        txn.write_text(project.corpus / "a.txt", "new a")
+        raise RuntimeError("stop")
+    assert _files(small) == BEFORE
+    assert list((small / ".newscorpus" / "txn").iterdir()) == []
+
+
+def test_a_damaged_staged_file_is_not_applied(small: Path) -> None:
+    env = {**os.environ, "NEWSCORPUS_FAULT_AFTER": "3"}
+    subprocess.run([sys.executable, "-c", CHILD, str(small)], env=env, check=False)
+    staged = next(p for p in (small / ".newscorpus" / "txn").iterdir() if p.is_dir())
+    (staged / "000000").write_text("tampered", encoding="utf-8")
+    before = _files(small)
+    code, _, err = run(small, "validate")
+    assert code == 1
+    assert err.startswith("error: E011 cannot complete the interrupted change recorded in ")
+    assert "corpus/a.txt: its staged copy is corrupt. Restore the project from git" in err
+    with pytest.raises(Exception, match="E011 cannot complete the interrupted change"):
+        recover(load_project(small))
+    assert _files(small) == before
+
+
+def test_a_reader_completes_a_dead_writers_change(small: Path) -> None:
+    env = {**os.environ, "NEWSCORPUS_FAULT_AFTER": "4"}
+    subprocess.run([sys.executable, "-c", CHILD, str(small)], env=env, check=False)
+    assert _files(small) != AFTER  # half applied
+    code, _, err = run(small, "validate")
+    assert err.splitlines()[-1] == (
+        "recovered: completed an interrupted `test` (3 file operation(s))"
+    )
+    assert _files(small) == AFTER
+    assert code in (0, 1)
+
+
+def test_a_second_writer_names_the_holder(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    holder_code = (
+        "import sys, time; from pathlib import Path; from newscorpus.project import "
+        "load_project; from newscorpus.lock import project_lock\n"
+        "with project_lock(load_project(Path(sys.argv[1])), 'add'):\n"
+        "    print('held', flush=True); time.sleep(30)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", holder_code, str(small)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "held\n"
+        project = load_project(small)
+        assert holder(project) == f"`add` (pid {child.pid})"
+        monkeypatch.setenv("NEWSCORPUS_LOCK_TIMEOUT", "0.2")
+        code, out, err = run(small, "renormalise")
+        assert (code, out) == (1, "")
+        assert err == (
+            f"error: E010 another newscorpus command is changing this project: `add` (pid "
+            f"{child.pid}) holds .newscorpus/lock (waited 0.2 s). Run this command again when "
+            "that one has finished (set NEWSCORPUS_LOCK_TIMEOUT to wait longer).\n"
+        )
+    finally:
+        child.kill()
+        child.wait()
+    # The kernel released the dead holder's lock: the next writer goes ahead.
+    with project_lock(load_project(small), "renormalise"):
+        pass
+
+
+# --- whole commands, killed ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def soak() -> ModuleType:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("soak", REPO_ROOT / "scripts" / "soak.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["soak"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["add", "renormalise", "build"])
+def test_commands_killed_at_random_points_are_all_or_nothing(
+    soak: ModuleType, tmp_path: Path, name: str
+) -> None:
+    bench = soak.load_bench()
+    scenario = next(s for s in soak.scenarios(bench, 4) if s.name == name)
+    states = soak.expected_states(scenario, tmp_path / "reference")
+    assert states[0] != states[1]
+    steps = soak._steps(states)
+    rng = random.Random(f"crash-{name}")
+    faults = [rng.randint(1, steps), rng.randint(1, steps)] if steps else []
+    outcomes = [
+        soak.trial(scenario, tmp_path, states, rng, fault=k, max_delay=2.0)
+        for k in [*faults, None, None]
+    ]
+    assert [(o.state in ("before", "after"), o.traceback, o.validate_ok) for o in outcomes] == [
+        (True, False, True)
+    ] * len(outcomes), [o.__dict__ for o in outcomes]
+
+
+def test_concurrent_adds_store_each_batch_whole_and_each_article_once(
+    soak: ModuleType, tmp_path: Path
+) -> None:
+    outcomes = soak.concurrent_pairs(soak.load_bench(), tmp_path, 4)
+    assert [(o.how, o.state, o.traceback, o.validate_ok) for o in outcomes] == [
+        ("two batches", "ok", False, True),
+        ("one article, two ids", "ok", False, True),
+    ]
+
+
+def test_ctrl_c_exits_130_with_one_line(seed_project: Path) -> None:
+    # From start-up (imports) to the middle of the build. The interpreter's own first few
+    # milliseconds, before any of our code runs, are beyond any handler.
+    script = Path(sys.executable).with_name("newscorpus")
+    for delay in (0.4, 1.0, 2.0):
+        process = subprocess.Popen(
+            [str(script), "--root", str(seed_project), "build"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        if process.returncode == 0:
+            continue  # finished before the interrupt
+        assert process.returncode == 130, err
+        assert err == "interrupted: nothing was changed\n"
+        assert not list((seed_project / "dist").glob(".*"))
+
+
+def test_ctrl_c_says_whether_the_change_was_made(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newscorpus.ingest
+
+    articles = empty_project.parent / "in"
+    articles.mkdir()
+    for n in range(3):
+        (articles / f"a{n}.txt").write_text(f"Headline {n}\n\nBody of article {n}.\n", "utf-8")
+    stage = newscorpus.ingest._stage_articles
+    before = tree(empty_project)
+
+    def interrupted_while_staging(txn: object, articles: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(newscorpus.ingest, "_stage_articles", interrupted_while_staging)
+    assert run(empty_project, "add", str(articles)) == (
+        130,
+        "",
+        "interrupted: nothing was changed\n",
+    )
+    assert tree(empty_project) == before
+    monkeypatch.setattr(newscorpus.ingest, "_stage_articles", stage)
+    add = newscorpus.ingest.add_articles
+
+    def interrupted_after(*args: object) -> None:
+        add(*args)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(newscorpus.ingest, "add_articles", interrupted_after)
+    assert run(empty_project, "add", str(articles)) == (
+        130,
+        "",
+        "interrupted: `add` had completed its changes\n",
+    )
+    assert sorted(p.name for p in (empty_project / "corpus").iterdir()) == [
+        "headline-0",
+        "headline-1",
+        "headline-2",
+    ]

@@ -1,0 +1,276 @@
+"""Hostile input and interrupted builds: each case gets its code, never a traceback, and
+changes nothing it should not."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run, tree
+from newscorpus.output import old_dir, recover_output, work_dir
+
+DOC = "india-japan-5g-agreement"
+
+
+def _article(folder: Path, name: str = "a.txt", body: str = "Body text.") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(f"A headline\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+def test_a_fifo_is_refused_without_hanging(empty_project: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    before = tree(empty_project)
+    assert run(empty_project, "add", str(fifo)) == (
+        1,
+        "",
+        f"error: {fifo}: E219 is not a regular file (a pipe, socket or device); articles are "
+        "read from files. Save the input to a file first, e.g. `cat SOURCE > article.txt`.\n",
+    )
+    assert tree(empty_project) == before
+
+
+def test_a_device_is_refused(empty_project: Path) -> None:
+    code, _, err = run(empty_project, "add", "/dev/zero")
+    assert (code, err[:40]) == (1, "error: /dev/zero: E219 is not a regular ")
+
+
+def test_an_article_above_the_size_limit_is_refused(empty_project: Path, tmp_path: Path) -> None:
+    pyproject = empty_project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text("utf-8") + "max_article_bytes = 100\n", "utf-8")
+    big = _article(tmp_path / "in", body="x " * 100)
+    assert run(empty_project, "add", str(big)) == (
+        1,
+        "",
+        f"error: {big}: E220 is larger than max_article_bytes (100 bytes), far above a news "
+        "article. Check that this is one article; to accept it, raise max_article_bytes in "
+        "[tool.newscorpus] of pyproject.toml.\n",
+    )
+    jsonl = tmp_path / "batch.jsonl"
+    jsonl.write_text(json.dumps({"text": "A headline\n\n" + "y " * 100}) + "\n", "utf-8")
+    code, _, err = run(empty_project, "add", str(jsonl))
+    assert (code, err.split(" is larger")[0]) == (1, f"error: {jsonl}:1: E220")
+    assert list((empty_project / "corpus").iterdir()) == []
+
+
+def test_a_bad_size_limit_is_a_configuration_error(empty_project: Path) -> None:
+    pyproject = empty_project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text("utf-8") + 'max_article_bytes = "5MB"\n', "utf-8")
+    assert run(empty_project, "validate") == (
+        1,
+        "",
+        "error: pyproject.toml [tool.newscorpus]: E002 max_article_bytes is '5MB'; it must be a "
+        "positive integer (bytes). Write e.g. max_article_bytes = 5000000, or remove the key.\n",
+    )
+
+
+def test_symlinks_out_of_an_input_folder_are_refused(empty_project: Path, tmp_path: Path) -> None:
+    outside = _article(tmp_path / "secret", "passwd.txt")
+    folder = tmp_path / "in"
+    _article(folder)
+    (folder / "b.txt").symlink_to(outside)
+    assert run(empty_project, "add", str(folder)) == (
+        1,
+        "",
+        f"error: {folder / 'b.txt'}: E221 is a symlink to {outside}, outside the folder being "
+        "added; files outside it are not read through links. Copy the file into the folder, or "
+        "pass its path directly.\n",
+    )
+    (folder / "b.txt").unlink()
+    (folder / "c.txt").symlink_to(folder / "a.txt")  # inside: read like any file
+    code, _out, _ = run(empty_project, "add", str(folder))
+    assert code == 1  # the same article twice in one batch
+    assert list((empty_project / "corpus").iterdir()) == []
+
+
+@pytest.mark.parametrize("doc_id", ["abc\n", "abc\r", "ab\tc", "ab\x00c"])
+def test_ids_are_matched_whole(empty_project: Path, tmp_path: Path, doc_id: str) -> None:
+    article = _article(tmp_path / "in")
+    code, _, err = run(empty_project, "add", str(article), "--id", doc_id)
+    assert (code, err.split(" is not a safe slug")[0]) == (
+        1,
+        f"error: {article}: E206 document id {doc_id!r}",
+    )
+    jsonl = tmp_path / "batch.jsonl"
+    jsonl.write_text(json.dumps({"text": "A headline\n\nBody.", "id": doc_id}) + "\n", "utf-8")
+    code, _, err = run(empty_project, "add", str(jsonl))
+    assert (code, err.split(" is not a safe slug")[0]) == (
+        1,
+        f"error: {jsonl}:1: E206 document id {doc_id!r}",
+    )
+    assert list((empty_project / "corpus").iterdir()) == []
+
+
+def test_a_url_with_a_trailing_newline_is_refused(empty_project: Path, tmp_path: Path) -> None:
+    article = _article(tmp_path / "in")
+    code, _, err = run(empty_project, "add", str(article), "--url", "https://x.example/a\n")
+    assert (code, err.split(" is not")[0]) == (
+        1,
+        f"error: {article}: E210 url 'https://x.example/a\\n'",
+    )
+
+
+def test_validate_reports_the_same_article_stored_twice(seed_project: Path) -> None:
+    shutil.copytree(seed_project / "corpus" / DOC, seed_project / "corpus" / "copy-of-it")
+    meta = seed_project / "corpus" / "copy-of-it" / "meta.json"
+    meta.write_text(meta.read_text("utf-8").replace(f'"id": "{DOC}"', '"id": "copy-of-it"'))
+    code, out, _ = run(seed_project, "validate")
+    assert code == 1
+    assert (
+        "corpus/india-japan-5g-agreement: E222 article india-japan-5g-agreement is the same "
+        "article as copy-of-it (raw sha256 "
+    ) in out
+
+
+def test_a_hidden_leftover_folder_is_named_as_such(seed_project: Path) -> None:
+    leftover = seed_project / "corpus" / f".{DOC}.x1y2"
+    shutil.copytree(seed_project / "corpus" / DOC, leftover)
+    code, out, _ = run(seed_project, "validate")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"corpus/.{DOC}.x1y2: E212 hidden folder .{DOC}.x1y2 is not a corpus entry (an "
+        "interrupted `add` of an older newscorpus left it); every command skips it. Delete it: "
+        f"rm -r corpus/.{DOC}.x1y2"
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "code"),
+    [
+        (lambda d: d["entities"][0].update(start=True), "E106"),
+        (lambda d: d["entities"][0].update(label="COUNTRY"), "E109"),
+        (lambda d: d["entities"][0].update(text="I\ud800"), "E113"),
+        (lambda d: d["relations"][0].update(head=["T1"]), "E106"),
+        (lambda d: d.update(entities={"T1": 1}), "E106"),
+    ],
+)
+def test_export_refuses_annotations_that_do_not_validate(
+    seed_project: Path, tmp_path: Path, edit: object, code: str
+) -> None:
+    path = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(path.read_text("utf-8"))
+    edit(data)  # type: ignore[operator]
+    path.write_text(json.dumps(data), encoding="utf-8", errors="surrogatepass")
+    out = tmp_path / "brat"
+    status, stdout, err = run(seed_project, "export", "brat", str(out))
+    assert (status, stdout) == (1, "")
+    assert err.startswith("error: E150 the annotations do not validate (")
+    assert f": {code} " in err
+    assert err.rstrip().endswith(
+        "Fix them (`newscorpus validate` lists every problem), then export again."
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("repo_id", ["acme/x.", "acme/x.git", "acme/x\u0663", "acme/\u212aelvin"])
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_repo_ids_the_hub_refuses_are_refused_first(
+    seed_project: Path, repo_id: str, dry_run: bool
+) -> None:
+    before = tree(seed_project)
+    code, out, err = run(
+        seed_project, "publish", "--repo-id", repo_id, *(["--dry-run"] if dry_run else [])
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: E404 --repo-id {repo_id!r} is not a Hub dataset id; ")
+    assert tree(seed_project) == before
+
+
+def test_maintainer_strings_are_escaped_in_the_card_and_croissant(seed_project: Path) -> None:
+    pyproject = seed_project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text("utf-8") + 'pretty_name = "<script>alert(1)</script> & {x"\n',
+        "utf-8",
+    )
+    schema = seed_project / "annotations" / "schema.yaml"
+    text = schema.read_text("utf-8")
+    schema.write_text(text.replace("description: ", "description: <b>x</b> ", 1), "utf-8")
+    (seed_project / "DATASET_CARD.md").write_text("Prose only.\n", "utf-8")
+    assert run(seed_project, "build")[0] == 0
+    card = (seed_project / "dist" / "test-corpus" / "README.md").read_text("utf-8")
+    # The YAML front matter holds the string as data; the Markdown the Hub renders escapes it.
+    front, markdown = card.split("\n---\n", 1)
+    assert "pretty_name: <script>alert(1)</script> & {x" in front
+    assert "<script>" not in markdown and "<b>" not in markdown
+    assert "| &lt;b&gt;x&lt;/b&gt; A named person" in markdown
+    assert "# &lt;script&gt;alert(1)&lt;/script&gt; &amp; {x\n" in markdown
+    croissant = json.loads(
+        (seed_project / "dist" / "test-corpus" / "croissant.json").read_text("utf-8")
+    )
+    assert croissant["description"] == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; {x"
+    assert "title = {&lt;script&gt;alert(1)&lt;/script&gt; &amp; \\{x}" in croissant["citeAs"]
+
+
+# --- the build's output folder ---------------------------------------------------------------
+
+
+def test_recover_output_repairs_each_interrupted_swap_state(tmp_path: Path) -> None:
+    target = tmp_path / "dist" / "ds"
+    work, old = work_dir(target), old_dir(target)
+    old.mkdir(parents=True)
+    (old / "manifest.json").write_text("old", encoding="utf-8")
+    work.mkdir()
+    # Killed between the two renames: no output, the old one aside, the new one complete.
+    assert recover_output(target) == [
+        "recovered: restored ds from an interrupted build's swap",
+        "recovered: removed .ds.building, left by an interrupted build",
+    ]
+    assert (target / "manifest.json").read_text("utf-8") == "old"
+    old.mkdir()
+    legacy = tmp_path / "dist" / ".ds.abc123.building"
+    legacy.mkdir()
+    assert recover_output(target) == [
+        "recovered: removed .ds.old, left by an interrupted build",
+        "recovered: removed .ds.abc123.building, left by an interrupted build",
+    ]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["ds"]
+    assert recover_output(target) == []
+
+
+def test_the_next_build_restores_and_cleans_up(seed_project: Path) -> None:
+    assert run(seed_project, "build")[0] == 0
+    target = seed_project / "dist" / "test-corpus"
+    built = tree(target)
+    target.replace(old_dir(target))
+    work_dir(target).mkdir()
+    code, _out, err = run(seed_project, "build")
+    assert code == 0
+    assert err == (
+        "recovered: restored test-corpus from an interrupted build's swap\n"
+        "recovered: removed .test-corpus.building, left by an interrupted build\n"
+    )
+    assert tree(target) == built
+    assert sorted(p.name for p in target.parent.iterdir()) == ["test-corpus"]
+
+
+def test_two_builds_to_one_folder_take_turns(seed_project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "new-out"
+    command = [
+        str(Path(sys.executable).with_name("newscorpus")),
+        "--root",
+        str(seed_project),
+        "build",
+        "--out",
+        str(out),
+    ]
+    env = {**os.environ, "NEWSCORPUS_LOCK_TIMEOUT": "120"}
+    processes = [
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], results
+    assert all("Traceback" not in err for _, err in results)
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(("new", "."))) == [
+        "new-out"
+    ]
