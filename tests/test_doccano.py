@@ -189,3 +189,16 @@ def test_unrelated_output_is_not_overwritten(seed_project: Path, tmp_path: Path)
         "empty folder, or into a folder a previous export of the same format wrote.\n",
     )
     assert (out / "doccano.jsonl").read_text("utf-8") == "mine\n"
+
+
+def test_annotator_options_are_checked(seed_project: Path, jsonl: Path) -> None:
+    code, _, err = run(seed_project, "import", "doccano", str(jsonl), "--annotator", "{user}")
+    assert (code, err.splitlines()[-1]) == (
+        2,
+        "Error: doccano files do not name their users: give --annotator NAME",
+    )
+    code, _, err = run(seed_project, "import", "doccano", str(jsonl), "--annotator-map", "1=a")
+    assert (code, err.splitlines()[-1]) == (
+        2,
+        "Error: --annotator-map needs --annotator (the set of unmapped users)",
+    )
