@@ -44,6 +44,9 @@ name = "test-corpus"
 version = "0.1.0"
 language = "en"
 license = "unknown"
+url = "https://example.org/test-corpus"
+creator = "newscorpus tests"
+date_published = 2026-11-30
 """
 
 

@@ -44,6 +44,9 @@ def test_layout(built: tuple[Project, BuildResult]) -> None:
     assert sorted(tree_digest(result.out)) == [
         "README.md",
         "croissant.json",
+        "data/bigbio_kb/test-00000-of-00001.parquet",
+        "data/bigbio_kb/train-00000-of-00001.parquet",
+        "data/bigbio_kb/validation-00000-of-00001.parquet",
         "data/documents/test-00000-of-00001.parquet",
         "data/documents/train-00000-of-00001.parquet",
         "data/documents/validation-00000-of-00001.parquet",
@@ -65,16 +68,20 @@ def test_manifest(built: tuple[Project, BuildResult]) -> None:
     assert sorted(manifest["tools"]) == ["datasets", "newscorpus", "pyarrow", "spacy"]
     assert manifest["source"] == {"commit": None, "dirty": None}
     assert manifest["build"] == {
-        "negatives": "same_sentence",
-        "max_negatives_per_doc": 50,
+        "negatives": "all",
+        "window_sentences": 1,
+        "negatives_per_positive": 1.0,
+        "max_pairs_per_window": 1000,
         "docs_per_shard": 1000,
     }
     assert manifest["documents"] == {"train": 1, "validation": 1, "test": 1}
     assert manifest["rows"] == {
         "documents": {"train": 1, "validation": 1, "test": 1},
         "sentences": {"train": 5, "validation": 3, "test": 2},
-        # train: 4 relations + 1 reversed symmetric + 17 negatives; validation: 2 + 2
-        "relations": {"train": 22, "validation": 4, "test": 0},
+        # train: 4 relations + 1 reversed symmetric, 17 negatives in one sentence and 34 in
+        # two (the span of R3); validation: 2 relations + 2 negatives
+        "relations": {"train": 56, "validation": 4, "test": 0},
+        "bigbio_kb": {"train": 1, "validation": 1, "test": 1},
     }
     digests = tree_digest(result.out)
     listed = {f["path"]: f for f in manifest["files"]}
@@ -87,7 +94,7 @@ def test_manifest(built: tuple[Project, BuildResult]) -> None:
 def test_parquet_metadata_agrees_with_the_card(built: tuple[Project, BuildResult]) -> None:
     _, result = built
     declared = yaml_features(result.out)
-    assert sorted(declared) == ["documents", "relations", "sentences"]
+    assert sorted(declared) == ["bigbio_kb", "documents", "relations", "sentences"]
     for path in sorted((result.out / "data").rglob("*.parquet")):
         metadata = json.loads(pq.read_schema(path).metadata[b"huggingface"])
         assert Features.from_dict(metadata["info"]["features"]) == declared[path.parent.name]
@@ -96,13 +103,21 @@ def test_parquet_metadata_agrees_with_the_card(built: tuple[Project, BuildResult
 def test_declared_split_sizes_load(built: tuple[Project, BuildResult]) -> None:
     _, result = built
     relations = load_dataset(str(result.out), "relations")
-    assert {split: len(ds) for split, ds in relations.items()} == {"train": 22, "validation": 4}
+    assert {split: len(ds) for split, ds in relations.items()} == {"train": 56, "validation": 4}
     sentences = load_dataset(str(result.out), "sentences")
     assert {split: len(ds) for split, ds in sentences.items()} == {
         "train": 5,
         "validation": 3,
         "test": 2,
     }
+
+
+def test_download_size_is_the_size_of_the_files(built: tuple[Project, BuildResult]) -> None:
+    _, result = built
+    infos = DatasetCard.load(result.out / "README.md").data.to_dict()["dataset_info"]
+    for info in infos:
+        files = (result.out / "data" / info["config_name"]).glob("*.parquet")
+        assert info["download_size"] == sum(path.stat().st_size for path in files)
 
 
 def test_no_entity_is_lost_on_the_seed(seed_project: Path, tmp_path: Path) -> None:
@@ -198,14 +213,23 @@ def test_validation_errors_win_over_row_errors_and_a_foreign_output(tmp_path: Pa
     ("table", "message"),
     [
         (
-            'negatives = "all"',
-            'negatives is \'all\'; allowed: "same_sentence" or "none". '
+            'negatives = "same_sentence"',
+            'negatives is \'same_sentence\'; allowed: "all" or "sample" or "none". '
             "Fix `negatives` in the table.",
         ),
         (
-            "max_negatives_per_doc = -1",
-            "max_negatives_per_doc is -1; allowed: an integer >= 0. "
-            "Fix `max_negatives_per_doc` in the table.",
+            "window_sentences = 0",
+            "window_sentences is 0; allowed: an integer >= 1. Fix `window_sentences` in the table.",
+        ),
+        (
+            "max_pairs_per_window = 1.5",
+            "max_pairs_per_window is 1.5; allowed: an integer >= 1. "
+            "Fix `max_pairs_per_window` in the table.",
+        ),
+        (
+            "negatives_per_positive = 0",
+            "negatives_per_positive is 0; allowed: a number > 0. "
+            "Fix `negatives_per_positive` in the table.",
         ),
         (
             "docs_per_shard = 0",
@@ -213,8 +237,9 @@ def test_validation_errors_win_over_row_errors_and_a_foreign_output(tmp_path: Pa
         ),
         (
             "negative = 1",
-            "unknown key 'negative'; allowed keys: negatives, max_negatives_per_doc, "
-            "docs_per_shard. Fix the spelling or remove the key.",
+            "unknown key 'negative'; allowed keys: negatives, window_sentences, "
+            "negatives_per_positive, max_pairs_per_window, docs_per_shard. Fix the spelling or "
+            "remove the key.",
         ),
     ],
 )
@@ -296,6 +321,8 @@ def test_shards(tmp_path: Path) -> None:
     result = build(small_project(tmp_path / "proj", extra))
     files = sorted(p.relative_to(result.out).as_posix() for p in result.out.rglob("*.parquet"))
     assert files == [
+        "data/bigbio_kb/train-00000-of-00002.parquet",
+        "data/bigbio_kb/train-00001-of-00002.parquet",
         "data/documents/train-00000-of-00002.parquet",
         "data/documents/train-00001-of-00002.parquet",
         "data/relations/train-00000-of-00002.parquet",
@@ -337,7 +364,7 @@ def test_cli(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert re.fullmatch(
         rf"built {re.escape(str(out))} \(version 0\.1\.0\) in \d+\.\ds: 3 documents \(train 1, "
-        r"validation 1, test 1\), 10 sentences, 26 relation pairs\n",
+        r"validation 1, test 1\), 10 sentences, 60 relation pairs\n",
         result.output,
     )
     foreign = tmp_path / "notes"
@@ -346,3 +373,77 @@ def test_cli(tmp_path: Path) -> None:
     result = runner.invoke(main, ["--root", str(project.root), "build", "--out", str(foreign)])
     assert result.exit_code == 1
     assert result.output.startswith(f"error: E306 the output folder {foreign} is not")
+
+
+def test_missing_croissant_metadata_is_a_warning(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "proj")
+    config = root / "pyproject.toml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    config.write_text("".join(line for line in lines if not line.startswith("url")))
+    project = load_project(root)
+    add_document(project, "forecast", "Weather\n\nRain today.\n", None)
+    assert build(project).warnings == (
+        "pyproject.toml [tool.newscorpus]: W302 croissant.json has no url, which Croissant 1.0 "
+        "requires. Set url in the table (date_published is never taken from the clock, so builds "
+        "stay byte-identical).",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('url = "example.org"', "url is 'example.org'; allowed: an http(s) URL."),
+        ("creator = 3", "creator is 3; allowed: a name or a list of names."),
+        (
+            'date_published = "30/11/2026"',
+            "date_published is '30/11/2026'; allowed: a date YYYY-MM-DD.",
+        ),
+    ],
+)
+def test_bad_dataset_metadata(tmp_path: Path, line: str, message: str) -> None:
+    root = make_project(tmp_path / "proj")
+    config = root / "pyproject.toml"
+    key = line.split(" ", 1)[0]
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [entry for entry in lines if not entry.startswith(key)]
+    config.write_text("".join(kept) + line + "\n")
+    project = load_project(root)
+    add_document(project, "forecast", "Weather\n\nRain today.\n", None)
+    with pytest.raises(NewscorpusError) as err:
+        build(project)
+    assert err.value.render() == (
+        f"pyproject.toml [tool.newscorpus]: E315 {message} Fix `{key}` in the table, or remove it."
+    )
+    assert not (root / "dist").exists()
+
+
+def test_tested_versions_are_the_pins_of_constraints_txt() -> None:
+    from conftest import REPO_ROOT
+    from newscorpus.buildinfo import TESTED
+
+    pins = dict(
+        line.strip().split("==", 1)
+        for line in (REPO_ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    )
+    assert {name: pins[name] for name in TESTED} == TESTED
+
+
+def test_a_build_with_other_versions_says_its_bytes_may_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newscorpus.buildinfo
+
+    tested = {**newscorpus.buildinfo.TESTED, "pyarrow": "1.0.0"}
+    monkeypatch.setattr(newscorpus.buildinfo, "TESTED", tested)
+    project = load_project(make_project(tmp_path / "proj"))
+    add_document(project, "forecast", "Weather\n\nRain today.\n", None)
+    result = build(project)
+    installed = newscorpus.buildinfo.installed_versions()
+    assert result.warnings == (
+        f"W303 this build ran with pyarrow {installed['pyarrow']} (tested: 1.0.0), so its Parquet "
+        "bytes may differ from a build with the tested versions (manifest.json records the "
+        "versions used). Install with `pip install -c constraints.txt` for byte-identical builds.",
+    )
+    manifest = json.loads((result.out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tools"] == installed

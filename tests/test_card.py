@@ -54,7 +54,7 @@ def test_configs_and_dataset_info(small: tuple[Project, Path]) -> None:
     ]
     infos = DatasetInfosDict.from_dataset_card_data(data)
     features = config_features(Schema.load(project.schema_path))
-    assert sorted(infos) == ["documents", "relations", "sentences"]
+    assert sorted(infos) == ["bigbio_kb", "documents", "relations", "sentences"]
     for config, info in infos.items():
         assert info.features == features[config]
     sizes = {name: split.num_examples for name, split in infos["sentences"].splits.items()}
@@ -79,16 +79,26 @@ def test_generated_tables(small: tuple[Project, Path]) -> None:
     assert (
         "| split | documents | sentences | relation pairs | entities | relations |\n"
         "|---|---|---|---|---|---|\n"
-        "| train | 1 | 5 | 22 | 13 | 4 |\n"
+        "| train | 1 | 5 | 56 | 13 | 4 |\n"
         "| validation | 1 | 3 | 4 | 4 | 2 |\n"
         "| test | 1 | 2 | 0 | 0 | 0 |\n"
-        "| **total** | 3 | 10 | 26 | 17 | 6 |\n"
+        "| **total** | 3 | 10 | 60 | 17 | 6 |\n"
     ) in text
     assert "| `GPE` | A geopolitical entity: " in text and "| 7 | 2 | 0 | 9 |\n" in text
     # pipes in signatures are escaped so the table keeps its columns
     assert "| `role_in` | `PERSON -> GPE\\|ORG` | " in text
     assert "| `alias_of` | `any <-> any (same type)` | " in text
-    assert "| `no_relation` | 17 | 2 | 0 | 19 |\n" in text
+    # 4 nested pairs: the Strategic Dialog (EVENT) with the India and the Japan inside it
+    # (GPE), both ways (located_in, participates_in)
+    assert "| `no_relation` | 51 | 2 | 0 | 53 | 4 |\n" in text
+    assert (
+        "| window_sentences | relations | no_relation | share of relations |\n"
+        "|---|---|---|---|\n"
+        "| 1 | 5 | 19 | 20.8% |\n"
+        "| 2 | 2 | 34 | 5.6% |\n"
+    ) in text
+    assert 'All candidates are kept (`negatives = "all"`).' in text
+    assert "No window had more than 1000 candidates (`max_pairs_per_window`)" in text
     assert "**2** of 17 entity mentions (11.8%) lie inside another mention" in text
     assert "| `generation_names` | 2 | 1 |\n" in text
     assert "This build has no rows for" not in text
@@ -102,11 +112,19 @@ def test_croissant_validates_and_loads_the_same_records(small: tuple[Project, Pa
     dataset = mlcroissant.Dataset(jsonld=out / "croissant.json")
     issues = dataset.metadata.issues
     assert not issues.errors
-    # No datePublished on purpose: builds carry no dates, so they stay reproducible.
-    assert issues.warnings == {
-        '[Metadata(test-corpus)] Property "https://schema.org/datePublished" is recommended, '
-        "but does not exist."
-    }
+    assert not issues.warnings
+    metadata = json.loads((out / "croissant.json").read_text())
+    assert (metadata["url"], metadata["datePublished"]) == (
+        "https://example.org/test-corpus",
+        "2026-11-30",
+    )
+    assert metadata["creator"] == [{"@type": "sc:Person", "name": "newscorpus tests"}]
+    # Only splits with files: every config has rows in all three here.
+    assert next(r for r in metadata["recordSet"] if r["@id"] == "splits")["data"] == [
+        {"splits/name": "train"},
+        {"splits/name": "validation"},
+        {"splits/name": "test"},
+    ]
     # mlcroissant yields a record set's records once per Dataset: read each one once.
     records = {name: list(dataset.records(name)) for name in (*CONFIGS, "relation_classes")}
     for config in CONFIGS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SEEDS, make_project
+from newscorpus.annotations import text_sha256
 from newscorpus.cli import main
 from newscorpus.normalise import normalise
 
@@ -32,11 +34,11 @@ def outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_prints_the_normalised_text_outside_a_project(outside: Path) -> None:
-    assert run("normalise", "article.txt") == (0, "Headline on 5G\n\nBody (IoT).\n", "")
+    assert run("normalise", "article.txt") == (0, "Headline on 5G\n\nBody (IoT).", "")
 
 
 def test_reads_stdin(outside: Path) -> None:
-    expected = (0, "Headline on 5G\n\nBody (IoT).\n", "")
+    expected = (0, "Headline on 5G\n\nBody (IoT).", "")
     assert run("normalise", "-", stdin=ARTICLE.encode()) == expected
 
 
@@ -45,8 +47,9 @@ def test_prints_what_add_stores(seed_project: Path, monkeypatch: pytest.MonkeyPa
     stored = next((seed_project / "corpus").glob("*/text.txt")).read_text(encoding="utf-8")
     code, out, err = run("normalise", str(SEED))
     assert (code, err) == (0, "")
-    assert out == stored + "\n"
-    assert out == normalise(SEED.read_text(encoding="utf-8")).text + "\n"
+    # Byte for byte, with no newline added: hashing the output gives the stored text's sha256.
+    assert out == stored == normalise(SEED.read_text(encoding="utf-8")).text
+    assert hashlib.sha256(out.encode()).hexdigest() == text_sha256(stored)
 
 
 def test_explain(outside: Path) -> None:
@@ -105,7 +108,7 @@ def test_uses_the_project_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with (project / "pyproject.toml").open("a", encoding="utf-8") as config:
         config.write('\n[tool.newscorpus.normalise]\nrules = ["generation_names"]\n')
     (project / "article.txt").write_text(ARTICLE, encoding="utf-8")
-    expected = (0, "Sign in\nWorld\n\nHeadline on 5G\n\nBody ( IoT) .\n\n", "")
+    expected = (0, "Sign in\nWorld\n\nHeadline on 5G\n\nBody ( IoT) .\n", "")
     assert run("--root", str(project), "normalise", str(project / "article.txt")) == expected
     monkeypatch.chdir(project)
     assert run("normalise", "article.txt") == expected

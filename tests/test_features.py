@@ -88,15 +88,11 @@ def test_unknown_label_is_refused() -> None:
 
 def seed_rows() -> dict[str, list[dict[str, object]]]:
     from newscorpus.annotations import read_annotations
+    from newscorpus.bigbio import kb_row
     from newscorpus.model import Document
     from newscorpus.nlp import make_nlp, segment
-    from newscorpus.views import (
-        RelationOptions,
-        document_row,
-        merge_sentences,
-        relation_rows,
-        sentence_rows,
-    )
+    from newscorpus.views import document_row, merge_sentences, sentence_rows
+    from newscorpus.views_relations import RelationOptions, relation_rows
 
     annotations = read_annotations(REPO_ROOT / "annotations" / "india-japan-5g-agreement.json")
     text = (REPO_ROOT / "corpus" / "india-japan-5g-agreement" / "text.txt").read_text("utf-8")
@@ -105,7 +101,8 @@ def seed_rows() -> dict[str, list[dict[str, object]]]:
     return {
         "documents": [document_row(doc)],
         "sentences": sentence_rows(doc, sentences),
-        "relations": relation_rows(doc, sentences, SCHEMA, RelationOptions()),
+        "relations": relation_rows(doc, sentences, SCHEMA, RelationOptions()).rows,
+        "bigbio_kb": [kb_row(doc)],
     }
 
 
@@ -131,4 +128,6 @@ def test_fast_encoding_refuses_bad_rows() -> None:
     )
     with pytest.raises(ValueError) as err:
         dataset_from_rows([{k: v for k, v in row.items() if k != "context"}], features)
-    assert str(err.value).startswith("row columns ['context_end', 'context_start', 'doc_id',")
+    assert str(err.value).startswith(
+        "row columns ['context_doc_end', 'context_doc_start', 'doc_id',"
+    )

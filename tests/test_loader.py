@@ -75,7 +75,8 @@ def test_plain_load_dataset_gives_the_declared_features(
     sizes = {
         "documents": {"train": 1, "validation": 1, "test": 1},
         "sentences": {"train": 5, "validation": 3, "test": 2},
-        "relations": {"train": 22, "validation": 4},
+        "relations": {"train": 56, "validation": 4},
+        "bigbio_kb": {"train": 1, "validation": 1, "test": 1},
     }
     assert loaded["splits"] == sizes[config]
     assert all(features == expected for features in loaded["features"].values())
@@ -104,7 +105,7 @@ def test_load_errors(small: tuple[Project, Path], tmp_path: Path) -> None:
     with pytest.raises(UsageError) as err:
         newscorpus.load(out, "tokens")
     assert err.value.render() == (
-        "E308 unknown config 'tokens'; allowed: documents, sentences, relations. "
+        "E308 unknown config 'tokens'; allowed: documents, sentences, relations, bigbio_kb. "
         "Pass one of the configs."
     )
     with pytest.raises(UsageError) as err:

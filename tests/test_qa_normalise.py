@@ -302,7 +302,7 @@ def test_cli_prints_the_text_and_one_explanation_line_per_edit(
     monkeypatch.chdir(tmp_path)  # outside any project: the default rules
     n = normalised(name)
     path = str(QA / f"{name}.txt")
-    assert run("normalise", path) == (0, n.text + "\n", "")
+    assert run("normalise", path) == (0, n.text, "")
     code, out, err = run("normalise", "--explain", path)
     assert (code, err) == (0, "")
     assert out == n.explain() + "\n"
@@ -506,5 +506,5 @@ def test_add_validate_build_and_load(tmp_path: Path) -> None:
                     spans = zip(row["tokens"], row["token_starts"], row["token_ends"], strict=True)
                     assert all(text[s:e] == token for token, s, e in spans)
                 else:
-                    context = text[row["context_start"] : row["context_end"]]
+                    context = text[row["context_doc_start"] : row["context_doc_end"]]
                     assert context == row["context"]

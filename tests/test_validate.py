@@ -667,7 +667,7 @@ def edge_codes(fragment: str, occurrence: int = 0) -> list[str]:
         ('"Quad"', ["E114"]),  # quotes around the whole span do not
         ("Quad", []),
         ("(MEA)", ["E114"]),
-        ("Inc.", ["E114"]),  # a sentence period after a word is not part of it
+        ("Inc.", []),  # a company suffix keeps its period (schema abbreviations)
         ("India", []),  # a hyphen is a word boundary
         ("India-backed", []),
         ("ndia", ["W101"]),

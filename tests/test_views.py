@@ -1,4 +1,4 @@
-"""Rows of the three configs from one document: documents, sentences (BIO), relation pairs."""
+"""Rows of the documents and sentences (BIO) configs from one document."""
 
 from __future__ import annotations
 
@@ -17,14 +17,7 @@ from newscorpus.model import Document, Entity, Relation, outermost
 from newscorpus.nlp import make_nlp, segment
 from newscorpus.normalise import normalise
 from newscorpus.schema import Schema
-from newscorpus.views import (
-    RelationOptions,
-    Sentence,
-    document_row,
-    merge_sentences,
-    relation_rows,
-    sentence_rows,
-)
+from newscorpus.views import Sentence, document_row, merge_sentences, sentence_rows
 
 SCHEMA = Schema.load(REPO_ROOT / "annotations" / "schema.yaml")
 
@@ -191,83 +184,6 @@ def test_merge_sentences_over_several_boundaries() -> None:
     sentences = [Sentence(0, 2, ((0, 2),)), Sentence(3, 5, ((3, 5),)), Sentence(6, 8, ((6, 8),))]
     merged, removed = merge_sentences(sentences, [Entity("T1", 0, 8, "ORG", "")])
     assert (merged, removed) == ([Sentence(0, 8, ((0, 2), (3, 5), (6, 8)))], 2)
-
-
-def pairs(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
-    return [(r["id"], r["label"], r["head"]["id"], r["tail"]["id"]) for r in rows]  # type: ignore[index]
-
-
-def test_relation_rows(nlp: Language) -> None:
-    doc = agreement()
-    sentences, _ = merge_sentences(segment(nlp(doc.text)), doc.entities)
-    rows = relation_rows(doc, sentences, SCHEMA, RelationOptions("none"))
-    # agreement_with is symmetric: both directions; the others once, as annotated.
-    assert pairs(rows) == [
-        ("agreement-R1", "agreement_with", "T4", "T5"),
-        ("agreement-R2", "cooperates_on", "T4", "T6"),
-        ("agreement-R1-rev", "agreement_with", "T5", "T4"),
-        ("agreement-R3", "role_in", "T7", "T4"),
-        ("agreement-R4", "located_in", "T10", "T9"),
-    ]
-    r3 = rows[3]
-    assert r3["context"] == doc.text[r3["context_start"] : r3["context_end"]]
-    assert r3["context"].startswith("India and Japan signed") and r3["context"].endswith("Tokyo.")
-    for row in rows:
-        for side in ("head", "tail"):
-            start, end = row[f"{side}_start"], row[f"{side}_end"]
-            assert row["context"][start:end] == row[side]["text"]
-
-
-def test_negatives_are_typed_same_sentence_pairs(nlp: Language) -> None:
-    doc = agreement()
-    sentences, _ = merge_sentences(segment(nlp(doc.text)), doc.entities)
-    rows = relation_rows(doc, sentences, SCHEMA, RelationOptions("same_sentence", 1000))
-    negatives = [r for r in rows if r["label"] == "no_relation"]
-    assert all(r["relation_id"] is None and r["id"].endswith("-neg") for r in negatives)
-    sentence_of = {}
-    for i, s in enumerate(sentences):
-        for e in doc.entities:
-            if s.start <= e.start < s.end:
-                sentence_of[e.id] = i
-    related = {(r["head"]["id"], r["tail"]["id"]) for r in rows if r["label"] != "no_relation"}
-    for row in negatives:
-        head, tail = doc.entity(row["head"]["id"]), doc.entity(row["tail"]["id"])
-        assert head is not None and tail is not None
-        assert sentence_of[head.id] == sentence_of[tail.id]
-        assert (head.id, tail.id) not in related
-        assert any(t.allows(head.label, tail.label) for t in SCHEMA.relation_types)
-    found = {(r["head"]["id"], r["tail"]["id"]) for r in negatives}
-    # No relation type has a TECHNOLOGY head and a GPE tail, so (5G, India) is never a negative.
-    assert ("T3", "T1") not in found and ("T1", "T3") in found
-    # Counted by hand: 4 + 1 + 4 + 8 typed same-sentence pairs that are not related.
-    assert len(negatives) == 17
-
-
-def test_negatives_are_capped_by_sha256_rank(nlp: Language) -> None:
-    doc = agreement()
-    sentences, _ = merge_sentences(segment(nlp(doc.text)), doc.entities)
-    everything = relation_rows(doc, sentences, SCHEMA, RelationOptions("same_sentence", 1000))
-    capped = relation_rows(doc, sentences, SCHEMA, RelationOptions("same_sentence", 3))
-
-    def rank(row: dict[str, object]) -> str:
-        key = f"agreement\0{row['head']['id']}\0{row['tail']['id']}"  # type: ignore[index]
-        return hashlib.sha256(key.encode()).hexdigest()
-
-    expected = sorted((r for r in everything if r["label"] == "no_relation"), key=rank)[:3]
-    kept = [r for r in capped if r["label"] == "no_relation"]
-    assert sorted(r["id"] for r in kept) == sorted(r["id"] for r in expected)
-    assert len(capped) == 5 + 3
-
-
-def test_relation_to_a_missing_entity_fails(nlp: Language) -> None:
-    text = "India and Japan agree."
-    doc = make_doc(text, (Ent("T1", "India", "GPE"),), (("R1", "T1", "T9", "agreement_with"),))
-    with pytest.raises(NewscorpusError) as err:
-        relation_rows(doc, segment(nlp(text)), SCHEMA, RelationOptions())
-    assert err.value.render() == (
-        "document d1: E303 [R1] relation agreement_with names entity T9, which the document "
-        "does not have. Run `newscorpus validate` and fix the relation's head and tail ids."
-    )
 
 
 WORDS = ["The", "India", "Japan", "Strategic", "Dialog", "met", "in", "Tokyo", "on", "Friday"]

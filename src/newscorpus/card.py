@@ -14,9 +14,10 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from newscorpus.buildinfo import LOWEST_DATASETS
 from newscorpus.schema import NO_RELATION, RelationType, Schema
 from newscorpus.splits import SPLITS
-from newscorpus.views import CONFIGS, DEFAULT_CONFIG, DOCUMENTS, RELATIONS, SENTENCES
+from newscorpus.views import BIGBIO_KB, CONFIGS, DEFAULT_CONFIG, DOCUMENTS, RELATIONS, SENTENCES
 
 if TYPE_CHECKING:
     from datasets import Features
@@ -192,9 +193,15 @@ def _overview(project: Project, stats: Stats) -> str:
                 (f"`{SENTENCES}`", "sentence", "tokens with BIO `ner_tags`: token classification"),
                 (
                     f"`{RELATIONS}`",
-                    "ordered entity pair",
-                    f"relation label or `{NO_RELATION}`, with the sentence context: relation "
-                    "classification",
+                    "ordered entity pair of a window",
+                    f"relation label or `{NO_RELATION}`, with the context's text and tokens: "
+                    "relation classification",
+                ),
+                (
+                    f"`{BIGBIO_KB}`",
+                    "article",
+                    "BigBIO's KB schema (one passage, entities, relations; ids "
+                    "`<doc>:<kind>:<id>`): for BigBIO tooling",
                 ),
             ],
         )
@@ -211,12 +218,14 @@ def _loading(project: Project) -> str:
     return (
         "## How to load\n\n"
         f"Replace `{repo}` with this dataset's Hub id, or with the path of a local build "
-        "(then drop `revision`).\n\n"
+        f"(then drop `revision`). Loading needs `datasets` {LOWEST_DATASETS} or later (the "
+        "oldest release tested to read these files).\n\n"
         "```python\n"
         "from datasets import load_dataset\n\n"
         f'documents = load_dataset("{repo}", "{DOCUMENTS}", revision="{tag}")\n'
         f'sentences = load_dataset("{repo}", "{SENTENCES}", revision="{tag}")\n'
-        f'relations = load_dataset("{repo}", "{RELATIONS}", revision="{tag}")\n\n'
+        f'relations = load_dataset("{repo}", "{RELATIONS}", revision="{tag}")\n'
+        f'bigbio = load_dataset("{repo}", "{BIGBIO_KB}", revision="{tag}")  # BigBIO KB\n\n'
         "# Labels are ClassLabel ids; the names are in the features:\n"
         'tag_names = sentences["train"].features["ner_tags"].feature.names\n'
         'relation_names = relations["train"].features["label"].names\n'
@@ -304,32 +313,83 @@ def _relation_table(schema: Schema, stats: Stats, settings: BuildSettings) -> st
         for t in schema.relation_types
     ]
     pair_rows = [
-        (f"`{label}`", *_by_split(stats.pair_labels, label))
+        (f"`{label}`", *_by_split(stats.pair_labels, label), stats.nested_pairs[label])
         for label in (NO_RELATION, *schema.relation_labels)
     ]
-    options = settings.relations
-    if options.negatives == "none" or options.max_negatives_per_doc == 0:
-        negatives = f"The build was configured without negative pairs (no `{NO_RELATION}` rows)."
-    else:
-        negatives = (
-            f"Negative pairs (`{NO_RELATION}`) are ordered pairs of entities in the same "
-            "sentence that have no relation and whose types some relation label allows; at "
-            f"most {options.max_negatives_per_doc} per document, chosen by sha256 of the "
-            "document and entity ids (the same on every build)."
-        )
     return (
         "## Relation labels\n\n"
         "Signatures give the allowed head and tail entity types (`<->`: symmetric). Counts are "
         "relations as annotated (`documents` config; a symmetric relation is stored once).\n\n"
         + _table(("label", "signature", "description", *SPLITS, "total"), rows)
-        + "\n\n### The `relations` config\n\n"
+        + "\n\n"
+        + _relations_config(stats, settings)
+        + "\n\n"
+        + _table(("label", *SPLITS, "total", "nested pairs"), pair_rows)
+        + "\n\n"
+        + _window_table(stats)
+    )
+
+
+def _relations_config(stats: Stats, settings: BuildSettings) -> str:
+    """What the ``relations`` rows are, with the options this build used."""
+    options = settings.relations
+    window = "sentence" if options.window == 1 else f"run of {options.window} sentences"
+    if options.negatives == "none":
+        negatives = (
+            f'This build was configured without negative pairs (`negatives = "none"`): no '
+            f"`{NO_RELATION}` rows, so the rows are not the full candidate set."
+        )
+    else:
+        negatives = (
+            f"Every other ordered pair of entities in a window (the {window}) whose types some "
+            f"relation label allows is a `{NO_RELATION}` row; where a gold relation spans more "
+            "sentences, every such pair of the same span in its document is one too, so a long "
+            "context is no sign of a relation."
+        )
+        if options.negatives == "sample":
+            negatives += (
+                f' The build sampled them (`negatives = "sample"`): per document and window '
+                f"size, {options.negatives_per_positive:g} negative(s) per positive, those with "
+                f"the lowest sha256 of document and entity ids; {stats.sampled_out} were left "
+                "out, so the rows are not the full candidate set."
+            )
+        else:
+            negatives += ' All candidates are kept (`negatives = "all"`).'
+    cap = (
+        f" **{stats.capped_pairs}** candidate pairs in {stats.capped_windows} window(s) with "
+        f"more than {options.max_pairs_per_window} candidates were left out "
+        "(`max_pairs_per_window`; the kept ones are evenly spaced in head, tail order)."
+        if stats.capped_pairs
+        else f" No window had more than {options.max_pairs_per_window} candidates "
+        "(`max_pairs_per_window`), so none was left out."
+    )
+    return (
+        "### The `relations` config\n\n"
         "One row per ordered (head, tail) pair. A symmetric relation gives two rows, one per "
         f"direction (ids `<doc>-<relation>` and `<doc>-<relation>-rev`; {stats.reversed_pairs} "
-        "reversed rows in all), so a classifier sees both orders; `relation_id` links rows to "
-        f"the `documents` config and is null for negatives. {negatives} `context` is the "
-        "sentence holding both arguments (or the run of sentences from one to the other) and "
-        "`head_start`/`head_end`/`tail_start`/`tail_end` are offsets into it. "
-        f"`{NO_RELATION}` is label id 0.\n\n" + _table(("label", *SPLITS, "total"), pair_rows)
+        "reversed rows in all); `relation_id` links rows to the `documents` config and is null "
+        f"for negatives. {negatives}{cap} `nested` marks pairs where one argument contains the "
+        "other.\n\n"
+        "`context` is the window from the sentence of one argument to the sentence of the other "
+        "(`window_sentences` sentences), `tokens` its tokens (the `sentences` view's). Offsets "
+        "are named by the text they index: `head.doc_start`/`head.doc_end` into the document's "
+        "`text` (as `context_doc_start`/`context_doc_end`), `head.context_start`/"
+        "`head.context_end` into `context`, and `head.token_start`/`head.token_end` into "
+        "`tokens` (TACRED style; ends exclusive); the same for `tail`. "
+        f"`{NO_RELATION}` is label id 0."
+    )
+
+
+def _window_table(stats: Stats) -> str:
+    sizes = sorted({size for size, _ in stats.window_pairs})
+    if not sizes:
+        return "The `relations` config has no rows."
+    rows = []
+    for size in sizes:
+        positive, negative = stats.window_pairs[size, True], stats.window_pairs[size, False]
+        rows.append((size, positive, negative, f"{positive / (positive + negative):.1%}"))
+    return "Rows per window size (sentences in `context`):\n\n" + _table(
+        ("window_sentences", "relations", NO_RELATION, "share of relations"), rows
     )
 
 

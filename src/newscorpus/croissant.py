@@ -5,7 +5,10 @@ fields mirror the config's :class:`datasets.Features`: strings, integers and boo
 schema.org types, lists to ``repeated`` fields, structs to ``subField`` s read with a
 ``jsonPath``, and each ClassLabel to an integer whose names are in an enumeration record set
 (linked with ``references`` where it is not in a list: mlcroissant cannot join list items). A
-``split`` field comes from the shard's file name. Nothing here depends on time, so the file is
+``split`` field comes from the shard's file name; the ``splits`` record set lists the splits that
+have files. ``url``, ``creator`` and ``datePublished`` (required by Croissant 1.0) come from
+``url``, ``creator`` and ``date_published`` in ``[tool.newscorpus]``
+(:class:`newscorpus.buildinfo.DatasetMetadata`); nothing here reads the clock, so the file is
 as reproducible as the rest of the build.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from newscorpus.buildinfo import DatasetMetadata
 from newscorpus.features import relation_class_names
 from newscorpus.schema import Schema
 from newscorpus.splits import SPLITS
@@ -84,7 +88,8 @@ def croissant(
         tuple(schema.relation_labels): "relation_labels",
         tuple(relation_class_names(schema)): "relation_classes",
     }
-    record_sets: list[dict[str, Any]] = [_splits_record_set()]
+    splits = [s for s in SPLITS if any(s in stats.splits(c) for c in stats.configs())]
+    record_sets: list[dict[str, Any]] = [_splits_record_set(splits)]
     record_sets += [_enumeration(name, names) for names, name in enumerations.items()]
     for config in stats.configs():
         fields = [_split_field(config)]
@@ -101,6 +106,14 @@ def croissant(
                 "field": fields,
             }
         )
+    metadata = DatasetMetadata.from_project(project)
+    optional: dict[str, Any] = {}
+    if metadata.url is not None:
+        optional["url"] = metadata.url
+    if metadata.creators:
+        optional["creator"] = [{"@type": "sc:Person", "name": c} for c in metadata.creators]
+    if metadata.date_published is not None:
+        optional["datePublished"] = metadata.date_published
     return {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
@@ -108,6 +121,7 @@ def croissant(
         # Croissant viewers show descriptions as HTML: the maintainer's string stays text.
         "description": html.escape(project.pretty_name, quote=False),
         "conformsTo": CONFORMS_TO,
+        **optional,
         "citeAs": (
             f"@misc{{{project.name.replace('-', '_')}, title = {{{_bibtex(project.pretty_name)}}}, "
             f"note = {{version {project.version}}}}}"
@@ -135,7 +149,7 @@ def _bibtex(text: str) -> str:
     return html.escape(text, quote=False).replace("{", "\\{").replace("}", "\\}")
 
 
-def _splits_record_set() -> dict[str, Any]:
+def _splits_record_set(splits: list[str]) -> dict[str, Any]:
     key = f"{SPLITS_RECORD_SET}/name"
     return {
         "@type": "cr:RecordSet",
@@ -144,7 +158,7 @@ def _splits_record_set() -> dict[str, Any]:
         "dataType": "cr:Split",
         "key": {"@id": key},
         "field": [{"@type": "cr:Field", "@id": key, "name": "name", "dataType": "sc:Text"}],
-        "data": [{key: split} for split in SPLITS],
+        "data": [{key: split} for split in splits],
     }
 
 
@@ -179,6 +193,12 @@ def _split_field(config: str) -> dict[str, Any]:
     }
 
 
+def _list_of_records(feature: Any) -> bool:
+    from datasets import List
+
+    return isinstance(feature, List) and isinstance(feature.feature, dict)
+
+
 def _field(
     config: str,
     path: tuple[str, ...],
@@ -204,10 +224,25 @@ def _field(
         field["repeated"] = True
         feature = feature.feature
         in_list = True
+        if isinstance(feature, List):
+            # Croissant has no list of lists: BigBIO's [start, end] offset pairs are described
+            # as one repeated integer field (flattened when read through mlcroissant).
+            field["description"] = "Lists of integers, e.g. [start, end] offset pairs."
+            feature = feature.feature
     if isinstance(feature, dict):
+        # mlcroissant fails on a list of records inside a list item (BigBIO's `normalized`):
+        # those sub-fields are left out here, and named, but stay in the Parquet files.
+        nested = [k for k, sub in feature.items() if in_list and _list_of_records(sub)]
         field["subField"] = [
-            _field(config, (*path, key), sub, enumerations, in_list) for key, sub in feature.items()
+            _field(config, (*path, key), sub, enumerations, in_list)
+            for key, sub in feature.items()
+            if key not in nested
         ]
+        if nested:
+            field["description"] = (
+                f"Also has {', '.join(nested)} (lists of records inside a list) in the Parquet "
+                "files, not described here."
+            )
         return field
     field["source"] = source
     if isinstance(feature, ClassLabel):

@@ -112,6 +112,10 @@ CODES: dict[str, str] = {
     "E309": "the corpus has no documents to build",
     "E310": "a folder given to diff is not a newscorpus build",
     "W301": "a split override names a document that is not in the corpus",
+    # E315-E319, W302-W309: dataset metadata and library versions
+    "E315": "invalid dataset metadata in [tool.newscorpus] (url, creator, date_published)",
+    "W302": "croissant.json lacks url, creator or datePublished (not set in [tool.newscorpus])",
+    "W303": "the build ran with other library versions than the tested pins (bytes may differ)",
     # --- E4xx: publish (publish.py) --------------------------------------------------------------
     "E401": "no usable build to publish (manifest.json missing or unreadable)",
     "E402": "the build's files do not match its manifest",

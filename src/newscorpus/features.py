@@ -20,14 +20,16 @@ from datasets.info import DatasetInfo
 from datasets.table import InMemoryTable
 
 from newscorpus.schema import NO_RELATION, Schema
-from newscorpus.views import CONFIGS, DEFAULT_CONFIG, DOCUMENTS, RELATIONS, SENTENCES
+from newscorpus.views import BIGBIO_KB, CONFIGS, DEFAULT_CONFIG, DOCUMENTS, RELATIONS, SENTENCES
 
 __all__ = [
+    "BIGBIO_KB",
     "CONFIGS",
     "DEFAULT_CONFIG",
     "DOCUMENTS",
     "RELATIONS",
     "SENTENCES",
+    "bigbio_kb_features",
     "config_features",
     "dataset_from_rows",
     "documents_features",
@@ -116,23 +118,83 @@ def sentences_features(schema: Schema) -> Features:
     )
 
 
+def _argument_struct(schema: Schema) -> dict[str, object]:
+    """A relation argument, with its offsets into each text named after that text."""
+    return {
+        "id": Value("string"),
+        "label": ClassLabel(names=list(schema.entity_labels)),
+        "text": Value("string"),
+        "doc_start": Value(_OFFSET),
+        "doc_end": Value(_OFFSET),
+        "context_start": Value(_OFFSET),
+        "context_end": Value(_OFFSET),
+        "token_start": Value(_OFFSET),
+        "token_end": Value(_OFFSET),
+    }
+
+
 def relations_features(schema: Schema) -> Features:
-    """One row per ordered entity pair: the relation label (or ``no_relation``) and context."""
+    """One row per ordered entity pair of a window: the label (or ``no_relation``), the context
+    as text and tokens, and each argument's offsets into the document, context and tokens."""
     return Features(
         {
             "id": Value("string"),
             "doc_id": Value("string"),
             "relation_id": Value("string"),
             "label": ClassLabel(names=list(relation_class_names(schema))),
-            "head": _entity_struct(schema, with_source=False),
-            "tail": _entity_struct(schema, with_source=False),
+            "window_sentences": Value(_OFFSET),
+            "nested": Value("bool"),
             "context": Value("string"),
-            "context_start": Value(_OFFSET),
-            "context_end": Value(_OFFSET),
-            "head_start": Value(_OFFSET),
-            "head_end": Value(_OFFSET),
-            "tail_start": Value(_OFFSET),
-            "tail_end": Value(_OFFSET),
+            "context_doc_start": Value(_OFFSET),
+            "context_doc_end": Value(_OFFSET),
+            "tokens": List(Value("string")),
+            "head": _argument_struct(schema),
+            "tail": _argument_struct(schema),
+        }
+    )
+
+
+def bigbio_kb_features() -> Features:
+    """BigBIO's KB schema (``bigbio/utils/schemas/kb.py`` of bigscience-workshop/biomedical),
+    type for type, so a KB-schema consumer reads it as any BigBIO dataset: labels are strings
+    there, and offsets lists of ``[start, end]`` pairs."""
+    text = List(Value("string"))
+    offsets = List(List(Value("int32")))
+    normalized = List({"db_name": Value("string"), "db_id": Value("string")})
+    return Features(
+        {
+            "id": Value("string"),
+            "document_id": Value("string"),
+            "passages": List(
+                {"id": Value("string"), "type": Value("string"), "text": text, "offsets": offsets}
+            ),
+            "entities": List(
+                {
+                    "id": Value("string"),
+                    "type": Value("string"),
+                    "text": text,
+                    "offsets": offsets,
+                    "normalized": normalized,
+                }
+            ),
+            "events": List(
+                {
+                    "id": Value("string"),
+                    "type": Value("string"),
+                    "trigger": {"text": text, "offsets": offsets},
+                    "arguments": List({"role": Value("string"), "ref_id": Value("string")}),
+                }
+            ),
+            "coreferences": List({"id": Value("string"), "entity_ids": List(Value("string"))}),
+            "relations": List(
+                {
+                    "id": Value("string"),
+                    "type": Value("string"),
+                    "arg1_id": Value("string"),
+                    "arg2_id": Value("string"),
+                    "normalized": normalized,
+                }
+            ),
         }
     )
 
@@ -143,6 +205,7 @@ def config_features(schema: Schema) -> dict[str, Features]:
         DOCUMENTS: documents_features(schema),
         SENTENCES: sentences_features(schema),
         RELATIONS: relations_features(schema),
+        BIGBIO_KB: bigbio_kb_features(),
     }
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newscorpus.buildinfo import installed_versions
 from newscorpus.io import dumps_json
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -47,7 +48,7 @@ def write_manifest(
     manifest = {
         "name": project.name,
         "version": project.version,
-        "tools": tool_versions(),
+        "tools": installed_versions(),
         "source": source_commit(project),
         "schema_sha256": schema.sha256,
         "normalise_rules": list(rules),
@@ -72,20 +73,6 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def tool_versions() -> dict[str, str]:
-    """Versions of the libraries that shape the output bytes."""
-    from importlib.metadata import version
-
-    from newscorpus import __version__
-
-    return {
-        "newscorpus": __version__,
-        "datasets": version("datasets"),
-        "pyarrow": version("pyarrow"),
-        "spacy": version("spacy"),
-    }
 
 
 def source_commit(project: Project) -> dict[str, Any]:

@@ -9,8 +9,10 @@ differ from ``spacy.blank("en")``:
   align to tokens and BIO views silently lose them. :func:`fix_tokenizer` drops ``G`` from the
   digit-unit suffixes and splits a final ``.`` after an upper-case letter that follows a letter
   or digit. ``U.S.`` (a tokenizer exception), ``10GB`` and lower-case abbreviations keep their
-  usual behaviour. The fix is registered as the spaCy callback ``newscorpus.tokenizer_fix.v1``
-  so a training config applies the same tokenizer::
+  usual behaviour. The schema's ``abbreviations`` (``Pvt.``, ``Plc.``: the annotation checks
+  let a span end with them) are kept whole as special cases, so such a span aligns. The fix
+  (with the default abbreviations) is registered as the spaCy callback
+  ``newscorpus.tokenizer_fix.v1`` so a training config applies the same tokenizer::
 
       [initialize.before_init]
       @callbacks = "newscorpus.tokenizer_fix.v1"
@@ -24,15 +26,17 @@ Importing this module imports spaCy: other modules import it inside the function
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import spacy
 from spacy.lang.char_classes import UNITS
 from spacy.language import Language
+from spacy.symbols import ORTH
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_suffix_regex, registry
 
+from newscorpus.schema import DEFAULT_ABBREVIATIONS
 from newscorpus.views import Sentence
 
 #: Name of the registered tokenizer callback, for ``[initialize.before_init]``.
@@ -46,8 +50,9 @@ _UNITS_WITHOUT_G = "|".join(unit for unit in UNITS.split("|") if unit != "G")
 _FINAL_STOP_AFTER_CAPITAL = r"(?<=[A-Za-z0-9][A-Z])\."
 
 
-def fix_tokenizer(nlp: Language) -> Language:
-    """Apply the project's tokenizer fix to ``nlp`` in place and return it.
+def fix_tokenizer(nlp: Language, abbreviations: Iterable[str] = DEFAULT_ABBREVIATIONS) -> Language:
+    """Apply the project's tokenizer fix to ``nlp`` in place and return it; each of
+    ``abbreviations`` becomes one token.
 
     >>> [t.text for t in fix_tokenizer(spacy.blank("en"))("on 5G.")]
     ['on', '5G', '.']
@@ -65,6 +70,8 @@ def fix_tokenizer(nlp: Language) -> Language:
     suffixes[suffixes.index(_DIGIT_UNITS)] = f"(?<=[0-9])(?:{_UNITS_WITHOUT_G})"
     suffixes.append(_FINAL_STOP_AFTER_CAPITAL)
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    for word in abbreviations:
+        nlp.tokenizer.add_special_case(word, [{ORTH: word}])
     return nlp
 
 
@@ -88,13 +95,14 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def make_nlp() -> Language:
-    """A blank English pipeline with the tokenizer fix, line-break and sentence splitting.
+def make_nlp(abbreviations: Iterable[str] = DEFAULT_ABBREVIATIONS) -> Language:
+    """A blank English pipeline with the tokenizer fix (keeping ``abbreviations`` whole),
+    line-break and sentence splitting.
 
     >>> make_nlp().pipe_names
     ['newscorpus_line_breaks', 'sentencizer']
     """
-    nlp = fix_tokenizer(spacy.blank("en"))
+    nlp = fix_tokenizer(spacy.blank("en"), abbreviations)
     nlp.add_pipe(LINE_BREAKS)
     nlp.add_pipe("sentencizer")
     return nlp

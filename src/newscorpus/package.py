@@ -45,7 +45,7 @@ from newscorpus.annotations import (
     annotation_path,
     read_annotations,
 )
-from newscorpus.buildinfo import BuildResult, BuildSettings, Stats
+from newscorpus.buildinfo import BuildResult, BuildSettings, Stats, metadata_warnings
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.io import dumps_json
@@ -56,15 +56,16 @@ from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.splits import SPLITS, assign_split, check_overrides
 from newscorpus.views import (
+    BIGBIO_KB,
     CONFIGS,
     DOCUMENTS,
     RELATIONS,
     SENTENCES,
     document_row,
     merge_sentences,
-    relation_rows,
     sentence_rows,
 )
+from newscorpus.views_relations import relation_rows
 
 if TYPE_CHECKING:
     from datasets import Features
@@ -76,7 +77,7 @@ README = "README.md"
 CROISSANT = "croissant.json"
 DATA_DIR = "data"
 #: Rows per Parquet row group, per config: fixed so the bytes do not depend on library defaults.
-BATCH_SIZES = {DOCUMENTS: 100, SENTENCES: 1000, RELATIONS: 1000}
+BATCH_SIZES = {DOCUMENTS: 100, SENTENCES: 1000, RELATIONS: 1000, BIGBIO_KB: 100}
 
 
 def default_out(project: Project) -> Path:
@@ -101,8 +102,9 @@ def build(
     Raises:
         NewscorpusError: E301 the project has validation errors; E302 an entity does not align
             to token boundaries; E303 a relation names a missing entity; E304 a bad build
-            setting; E305 a bad split override; E306 ``out`` is not a previous build; E003 the
-            schema is invalid; E010 another command holds the project lock.
+            setting; E305 a bad split override; E306 ``out`` is not a previous build; E315 bad
+            dataset metadata; E003 the schema is invalid; E010 another command holds the project
+            lock.
     """
     from newscorpus.txn import writing
 
@@ -142,7 +144,7 @@ def _build(
         f"pyproject.toml [tool.newscorpus.splits]: W301 split override {doc_id} names a "
         "document that is not in the corpus. Remove the entry, or fix the id."
         for doc_id in sorted(set(project.split_overrides) - set(ids))
-    )
+    ) + metadata_warnings(project)
     work = None
     # The folders made for the output, removed again if the build fails: bad input changes
     # no file, and validation errors may only be found once the build has begun.
@@ -294,7 +296,7 @@ class _Run:
 
         building = self.work is not None
         features = config_features(self.schema) if building else {}
-        nlp = make_nlp() if building else None
+        nlp = make_nlp(self.schema.abbreviations) if building else None
         with _quiet_datasets(), _gc_paused():
             for split in SPLITS:
                 ids = by_split[split]
@@ -368,6 +370,7 @@ def _drop_empty(work: Path, stats: Stats) -> None:
         for split in SPLITS:
             if not stats.rows[config][split]:
                 for path in (work / DATA_DIR / config).glob(f"{split}-*.parquet"):
+                    stats.file_bytes[config] -= path.stat().st_size
                     path.unlink()
         if not stats.splits(config):
             (work / DATA_DIR / config).rmdir()
@@ -383,6 +386,7 @@ def _shard_rows(
     stats: Stats,
     on_document: Callable[[str], None] | None,
 ) -> dict[str, list[dict[str, Any]]]:
+    from newscorpus.bigbio import kb_row
     from newscorpus.nlp import segment
 
     rows: dict[str, list[dict[str, Any]]] = {config: [] for config in CONFIGS}
@@ -392,6 +396,7 @@ def _shard_rows(
     for doc, spacy_doc in zip(docs, nlp.pipe(d.text for d in docs), strict=True):
         sentences, merged = merge_sentences(segment(spacy_doc), doc.entities)
         rows[DOCUMENTS].append(document_row(doc))
+        rows[BIGBIO_KB].append(kb_row(doc))
         try:
             rows[SENTENCES] += sentence_rows(doc, sentences)
             pairs = relation_rows(doc, sentences, schema, settings.relations)
@@ -399,15 +404,14 @@ def _shard_rows(
             # The views know the document, not its file: point at the annotation file.
             where = project.relative(annotation_path(project, doc.id))
             raise NewscorpusError(err.code, err.message, fix=err.fix, where=where) from None
-        rows[RELATIONS] += pairs
+        rows[RELATIONS] += pairs.rows
         stats.documents[split] += 1
         stats.entities += len(doc.entities)
         stats.nested_left_out += len(doc.entities) - len(outermost(doc.entities))
         stats.merged_boundaries += merged
         stats.entity_labels.update((e.label, split) for e in doc.entities)
         stats.relation_labels.update((r.label, split) for r in doc.relations)
-        stats.pair_labels.update((p["label"], split) for p in pairs)
-        stats.reversed_pairs += sum(p["id"].endswith("-rev") for p in pairs)
+        stats.count_pairs(pairs, split)
         stats.sources.update(e.source for e in doc.entities)
         if on_document is not None:
             on_document(doc.id)

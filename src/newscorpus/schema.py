@@ -21,6 +21,9 @@ File format (lists keep a stable order, which fixes the ClassLabel ids)::
         same_type: true      # ... as long as head and tail share it
         symmetric: true
         description: An abbreviation and its full name.
+    # Words whose final period belongs to them, so a span may end with it (E114 spares it);
+    # the project's tokenizer keeps each one a single token. Default: DEFAULT_ABBREVIATIONS.
+    abbreviations: [Inc., Co., Ltd.]
 """
 
 from __future__ import annotations
@@ -39,6 +42,22 @@ from newscorpus.errors import NewscorpusError
 _LABEL_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 #: The relation label used for entity pairs that the text relates in no declared way.
 NO_RELATION = "no_relation"
+#: Words that end a name with their own period: company suffixes and name suffixes. Dotted
+#: abbreviations (``U.S.``, ``S.A.``) and initials (``J.``) need no entry: the span checks
+#: recognise them by their shape.
+DEFAULT_ABBREVIATIONS = (
+    "Inc.",
+    "Co.",
+    "Corp.",
+    "Ltd.",
+    "Bros.",
+    "Cos.",
+    "Pvt.",
+    "Plc.",
+    "Pty.",
+    "Jr.",
+    "Sr.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +101,8 @@ class Schema:
     overlap: str
     #: sha256 of the schema file's bytes, recorded in build manifests.
     sha256: str
+    #: Words whose final period belongs to them (``abbreviations:``, see the module).
+    abbreviations: tuple[str, ...] = DEFAULT_ABBREVIATIONS
 
     @property
     def entity_labels(self) -> tuple[str, ...]:
@@ -145,7 +166,20 @@ class Schema:
                 f"overlap is {overlap!r}; allowed values: nested, none.",
                 "Set overlap: nested (spans may nest) or overlap: none (flat spans).",
             )
-        return cls(entity_types, relation_types, overlap, sha256)
+        abbreviations = raw.get("abbreviations", list(DEFAULT_ABBREVIATIONS))
+        if not isinstance(abbreviations, list) or not all(
+            isinstance(a, str)
+            and a.endswith(".")
+            and len(a) > 1
+            and not any(c.isspace() for c in a)
+            for a in abbreviations
+        ):
+            raise fail(
+                "`abbreviations` must be a list of words that end with a period.",
+                "Write e.g. abbreviations: [Inc., Co., Ltd.], or remove the key for the default "
+                "list.",
+            )
+        return cls(entity_types, relation_types, overlap, sha256, tuple(abbreviations))
 
 
 def _entity_types(entries: Any, fail: Any) -> Iterable[EntityType]:

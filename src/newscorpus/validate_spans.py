@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from newscorpus.errors import Issue
-from newscorpus.schema import Schema
+from newscorpus.schema import DEFAULT_ABBREVIATIONS, Schema
 from newscorpus.validate_json import issue, printable, show
 from newscorpus.validate_records import EntityRecord, duplicate_id
 
@@ -24,6 +24,7 @@ def check_entities(
     entities: Sequence[EntityRecord], schema: Schema | None, text: str | None, path: str
 ) -> Iterable[Issue]:
     """Each entity's id, label and offsets; its span against ``text`` when that is known."""
+    abbreviations = frozenset(schema.abbreviations if schema else DEFAULT_ABBREVIATIONS)
     first: dict[str, EntityRecord] = {}
     for entity in entities:
         if entity.id is not None:
@@ -44,10 +45,12 @@ def check_entities(
                 ref=entity.ref,
                 at=entity.at,
             )
-        yield from _check_span(entity, text, path)
+        yield from _check_span(entity, text, path, abbreviations)
 
 
-def _check_span(entity: EntityRecord, text: str | None, path: str) -> Iterable[Issue]:
+def _check_span(
+    entity: EntityRecord, text: str | None, path: str, abbreviations: frozenset[str]
+) -> Iterable[Issue]:
     start, end = entity.start, entity.end
     if start is None or end is None:
         return
@@ -93,7 +96,7 @@ def _check_span(entity: EntityRecord, text: str | None, path: str) -> Iterable[I
     covered = text[start:end]
     if entity.text is not None and entity.text != covered:
         yield _text_mismatch(entity, covered, text, path)
-    trimmed = _trim(text, start, end)
+    trimmed = _trim(text, start, end, abbreviations)
     if trimmed != (start, end):
         yield _edge_issue(entity, trimmed, text, path)
     else:
@@ -132,17 +135,20 @@ def _nearest(text: str, needle: str, near: int) -> int:
     return before
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def _trim(
+    text: str, start: int, end: int, abbreviations: frozenset[str] = frozenset()
+) -> tuple[int, int]:
     """The span without whitespace or stray punctuation at its edges.
 
-    Brackets and quotes stay when they pair up inside the span (``Affairs (MEA)``), a final
-    period stays when the last word has another one (``U.S.``), a leading one when a word
-    follows it (``.NET``).
+    Brackets and quotes stay when they pair up inside the span (``Affairs (MEA)``), a leading
+    period when a word follows it (``.NET``), and a final period when it belongs to the last
+    word: that word is in ``abbreviations`` (``Ltd.``), has another period (``U.S.``) or is an
+    initial (``J.``). A sentence's full stop after any other word is stray (``India.``).
     """
     s, e = start, end
     while s < e and _strip_first(text, s, e):
         s += 1
-    while e > s and _strip_last(text, s, e):
+    while e > s and _strip_last(text, s, e, abbreviations):
         e -= 1
     return s, e
 
@@ -160,7 +166,7 @@ def _strip_first(text: str, s: int, e: int) -> bool:
     return True
 
 
-def _strip_last(text: str, s: int, e: int) -> bool:
+def _strip_last(text: str, s: int, e: int, abbreviations: frozenset[str]) -> bool:
     char = text[e - 1]
     if _blank(char):
         return True
@@ -169,8 +175,12 @@ def _strip_last(text: str, s: int, e: int) -> bool:
     if char in _CLOSE_OPEN:
         return _CLOSE_OPEN[char] not in text[s : e - 1]
     if char == ".":
-        last_word = text[s : e - 1].split()[-1:] or [""]
-        return "." not in last_word[0]
+        last_word = (text[s:e].split() or [""])[-1]
+        return not (
+            "." in last_word[:-1]
+            or last_word in abbreviations
+            or (len(last_word) == 2 and last_word[0].isupper())
+        )
     return True
 
 

@@ -5,8 +5,9 @@
   view is flat: where entities nest, the outermost one is tagged (:func:`~newscorpus.model.
   outermost`); the caller counts what is left out. An entity that does not start and end on token
   boundaries raises E302: it is never dropped silently.
-* ``relations``: :func:`relation_rows`, one row per ordered entity pair: every gold relation
-  (symmetric ones in both directions) and, optionally, negative pairs labelled ``no_relation``.
+* ``relations``: :func:`newscorpus.views_relations.relation_rows`, one row per ordered entity
+  pair of a window: every gold relation and every candidate pair labelled ``no_relation``.
+* ``bigbio_kb``: :func:`newscorpus.bigbio.kb_row`, one row per document in BigBIO's KB schema.
 
 Tokens and sentences come in as :class:`Sentence` values (made from a spaCy ``Doc`` by
 :func:`newscorpus.nlp.segment`), so this module stays pure and testable with hand-made input.
@@ -16,22 +17,21 @@ cut by a sentence boundary.
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from newscorpus.annotations import text_sha256
 from newscorpus.errors import NewscorpusError
 from newscorpus.model import Document, Entity, outermost
-from newscorpus.schema import NO_RELATION, Schema
 
 DOCUMENTS = "documents"
 SENTENCES = "sentences"
 RELATIONS = "relations"
+BIGBIO_KB = "bigbio_kb"
 #: Every config, the default first.
-CONFIGS: tuple[str, ...] = (DOCUMENTS, SENTENCES, RELATIONS)
+CONFIGS: tuple[str, ...] = (DOCUMENTS, SENTENCES, RELATIONS, BIGBIO_KB)
 DEFAULT_CONFIG = DOCUMENTS
 
 #: Keys of :attr:`Document.meta` that become columns of the ``documents`` config, in order.
@@ -47,8 +47,6 @@ META_COLUMNS = (
     "raw_sha256",
 )
 
-Negatives = Literal["same_sentence", "none"]
-
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
@@ -57,19 +55,6 @@ class Sentence:
     start: int
     end: int
     tokens: tuple[tuple[int, int], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RelationOptions:
-    """How the ``relations`` view picks negative pairs.
-
-    ``negatives="same_sentence"`` adds ordered pairs of entities in the same sentence that have
-    no relation and whose types some relation label allows; at most ``max_negatives_per_doc``
-    of them per document, chosen by sha256 of ``doc_id, head id, tail id`` (stable, no RNG).
-    """
-
-    negatives: Negatives = "same_sentence"
-    max_negatives_per_doc: int = 50
 
 
 def document_row(doc: Document) -> dict[str, Any]:
@@ -202,122 +187,4 @@ def sentence_rows(doc: Document, sentences: Sequence[Sentence]) -> list[dict[str
                 "ner_tags": bio_tags(sentence, flat[n]),
             }
         )
-    return rows
-
-
-def _argument(entity: Entity) -> dict[str, Any]:
-    return {
-        "id": entity.id,
-        "start": entity.start,
-        "end": entity.end,
-        "label": entity.label,
-        "text": entity.text,
-    }
-
-
-def _pair_row(
-    doc: Document,
-    sentences: Sequence[Sentence],
-    where: dict[str, int],
-    row_id: str,
-    relation_id: str | None,
-    label: str,
-    head: Entity,
-    tail: Entity,
-) -> dict[str, Any]:
-    first = min(where[head.id], where[tail.id])
-    last = max(where[head.id], where[tail.id])
-    start, end = sentences[first].start, sentences[last].end
-    return {
-        "id": row_id,
-        "doc_id": doc.id,
-        "relation_id": relation_id,
-        "label": label,
-        "head": _argument(head),
-        "tail": _argument(tail),
-        "context": doc.text[start:end],
-        "context_start": start,
-        "context_end": end,
-        "head_start": head.start - start,
-        "head_end": head.end - start,
-        "tail_start": tail.start - start,
-        "tail_end": tail.end - start,
-    }
-
-
-def _pair_order(row: dict[str, Any]) -> tuple[int, int, int, int, str]:
-    head, tail = row["head"], row["tail"]
-    return (head["start"], head["end"], tail["start"], tail["end"], row["id"])
-
-
-def _negative_rank(doc_id: str, head: Entity, tail: Entity) -> str:
-    return hashlib.sha256(f"{doc_id}\0{head.id}\0{tail.id}".encode()).hexdigest()
-
-
-def relation_rows(
-    doc: Document,
-    sentences: Sequence[Sentence],
-    schema: Schema,
-    options: RelationOptions,
-) -> list[dict[str, Any]]:
-    """The ``relations`` rows of ``doc``, sorted by head then tail position.
-
-    Each gold relation gives a row ``<doc_id>-<relation id>``; a symmetric one also gives the
-    reversed pair ``<doc_id>-<relation id>-rev`` so an ordered-pair classifier sees both orders.
-    Negatives (``<doc_id>-<head id>-<tail id>-neg``) follow ``options``. The context is the
-    sentence, or run of sentences, holding both arguments; ``head_start`` etc. are offsets
-    into it.
-
-    Raises:
-        NewscorpusError: E302 when an entity does not align to token boundaries; E303 when a
-            relation names an entity id the document does not have.
-    """
-    where = locate(doc, sentences)
-    by_id = {e.id: e for e in doc.entities}
-    rows = []
-    related: set[tuple[str, str]] = set()
-    for relation in doc.relations:
-        head, tail = by_id.get(relation.head), by_id.get(relation.tail)
-        if head is None or tail is None:
-            missing = relation.head if head is None else relation.tail
-            raise NewscorpusError(
-                "E303",
-                f"[{relation.id}] relation {relation.label} names entity {missing}, which the "
-                "document does not have.",
-                fix="Run `newscorpus validate` and fix the relation's head and tail ids.",
-                where=f"document {doc.id}",
-            )
-        args = [(f"{doc.id}-{relation.id}", head, tail)]
-        kind = schema.relation(relation.label)
-        if kind is not None and kind.symmetric:
-            args.append((f"{doc.id}-{relation.id}-rev", tail, head))
-        for row_id, first, second in args:
-            related.add((first.id, second.id))
-            rows.append(
-                _pair_row(doc, sentences, where, row_id, relation.id, relation.label, first, second)
-            )
-    if options.negatives == "same_sentence" and options.max_negatives_per_doc > 0:
-        typed = {
-            (h, t)
-            for h in schema.entity_labels
-            for t in schema.entity_labels
-            if any(kind.allows(h, t) for kind in schema.relation_types)
-        }
-        by_sentence: dict[int, list[Entity]] = {}
-        for e in doc.entities:
-            by_sentence.setdefault(where[e.id], []).append(e)
-        candidates = [
-            (head, tail)
-            for group in by_sentence.values()
-            for head in group
-            for tail in group
-            if head.id != tail.id
-            and (head.label, tail.label) in typed
-            and (head.id, tail.id) not in related
-        ]
-        candidates.sort(key=lambda pair: _negative_rank(doc.id, *pair))
-        for head, tail in candidates[: options.max_negatives_per_doc]:
-            row_id = f"{doc.id}-{head.id}-{tail.id}-neg"
-            rows.append(_pair_row(doc, sentences, where, row_id, None, NO_RELATION, head, tail))
-    rows.sort(key=_pair_order)
     return rows

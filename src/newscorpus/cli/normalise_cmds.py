@@ -30,6 +30,8 @@ from newscorpus.sources import decode_text, read_text_file
 def normalise_cmd(ctx: click.Context, source: str, explain: bool, fmt: str) -> None:
     """Print the normalised text of FILE (or of stdin with -): exactly what `add` stores.
 
+    The output is the stored bytes (UTF-8, no newline added), so its sha256 is the text's.
+
     Inside a corpus project the project's normalise rules apply, elsewhere the default rules.
     """
     if explain and fmt == "json":
@@ -56,7 +58,9 @@ def normalise_cmd(ctx: click.Context, source: str, explain: bool, fmt: str) -> N
         if result.edits:
             click.echo(result.explain())
     else:
-        click.echo(result.text)
+        # The stored bytes exactly: UTF-8 whatever the terminal's encoding, and no newline
+        # added, so that hashing the output gives the text's sha256.
+        click.echo(result.text.encode("utf-8"), nl=False)
 
 
 def _project_rules(ctx: click.Context) -> tuple[str, ...] | None:
