@@ -246,7 +246,7 @@ def test_no_traceback_whatever_the_bytes(project: Path) -> None:
 
 def test_the_pre_commit_hook(project: Path) -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert [h["id"] for h in hooks] == ["newscorpus-validate"]
+    assert [h["id"] for h in hooks] == ["newscorpus-validate", "newscorpus-check"]
     hook = hooks[0]
     assert (hook["language"], hook["pass_filenames"]) == ("python", False)
     files = re.compile(hook["files"])
@@ -265,6 +265,27 @@ def test_the_pre_commit_hook(project: Path) -> None:
     write_doc(project, doc)
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     assert (done.returncode, done.stdout) == (1, f"{CUT}\n0 errors, 1 warning in 1 file\n")
+
+
+def test_the_check_hook_and_workflow_step_run_check_strict(seed_project: Path) -> None:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = hooks[1]
+    assert (hook["entry"], hook["files"]) == ("newscorpus check --strict", hooks[0]["files"])
+    step = _workflow_steps()["Check consistency across the corpus"]
+    assert step == "newscorpus check --strict --format github"
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    done = subprocess.run(
+        shlex.split(hook["entry"]), cwd=seed_project, env=env, text=True, capture_output=True
+    )
+    assert done.returncode == 0
+    (seed_project / "annotations" / "checks.yaml").unlink()
+    done = subprocess.run(["bash", "-c", step], cwd=seed_project, env=env, capture_output=True)
+    assert done.returncode == 1
+    lines = done.stdout.decode().splitlines()
+    assert [line.split("::")[1] for line in lines[:-1]] == [
+        "warning file=annotations/india-japan-5g-agreement.json,title=W172",
+        "warning file=annotations/india-japan-5g-agreement.json,title=W172",
+    ]
 
 
 def _workflow_steps() -> dict[str, str]:

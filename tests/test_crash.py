@@ -7,6 +7,7 @@ The transaction is killed after each of its steps in turn (``NEWSCORPUS_FAULT_AF
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -254,3 +255,66 @@ def test_ctrl_c_says_whether_the_change_was_made(
         "headline-1",
         "headline-2",
     ]
+
+
+# --- journals are data: a crafted or damaged one is refused, never followed ------------------
+
+_ID = "20261130T120000-1-0123abcd"
+
+
+@pytest.mark.parametrize(
+    "journal",
+    [
+        {"id": _ID, "command": "add", "ops": [{"op": "remove", "path": "/tmp/victim"}]},
+        {"id": _ID, "command": "add", "ops": [{"op": "remove", "path": "../victim"}]},
+        {"id": "../../victim", "command": "add", "ops": []},
+        {"id": _ID, "command": "add", "ops": [{"op": "remove", "path": ".newscorpus/lock"}]},
+        {"id": _ID, "command": "add"},
+        {"command": "add", "ops": []},
+        {"id": _ID, "command": "add", "ops": [{"path": "corpus/a.txt"}]},
+        {"id": _ID, "command": "add", "ops": [{"op": "write", "path": "corpus/a.txt"}]},
+        [1, 2],
+    ],
+)
+def test_a_crafted_or_damaged_journal_is_refused(
+    small: Path, tmp_path: Path, journal: object
+) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep", encoding="utf-8")
+    folder = small / ".newscorpus" / "txn"
+    folder.mkdir(parents=True)
+    name = f"{journal.get('id', _ID)}.journal" if isinstance(journal, dict) else f"{_ID}.journal"
+    (folder / name.replace("/", "_")).write_text(json.dumps(journal), encoding="utf-8")
+    before = _files(small)
+    code, _, err = run(small, "validate")
+    assert code == 1
+    assert err.startswith("error: E011 cannot complete the interrupted change recorded in ")
+    assert "the journal is not one newscorpus wrote." in err
+    assert victim.read_text("utf-8") == "keep"
+    assert _files(small) == before
+
+
+def test_a_blocked_private_folder_is_a_coded_error(small: Path) -> None:
+    (small / ".newscorpus").write_text("not a folder", encoding="utf-8")
+    code, _, err = run(small, "schema", "--update-guidelines")
+    assert code == 1
+    assert err.startswith(
+        "error: .newscorpus: E012 cannot use the project's private folder .newscorpus/ ("
+    )
+    assert err.endswith(
+        "nothing was changed. .newscorpus must be a folder you can write to, holding only what "
+        "newscorpus puts there: remove what is in the way, or fix the permissions or free disk "
+        "space.\n"
+    )
+
+
+def test_a_symlinked_corpus_folder_is_the_projects_corpus(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    elsewhere = tmp_path / "other-disk" / "corpus"
+    elsewhere.parent.mkdir()
+    (root / "corpus").rename(elsewhere)
+    (root / "corpus").symlink_to(elsewhere)
+    article = tmp_path / "a.txt"
+    article.write_text("A headline\n\nBody.\n", encoding="utf-8")
+    assert run(root, "add", str(article))[0] == 0
+    assert (elsewhere / "headline" / "raw.txt").read_bytes() == article.read_bytes()

@@ -225,6 +225,7 @@ def test_recover_output_repairs_each_interrupted_swap_state(tmp_path: Path) -> N
     ]
     assert (target / "manifest.json").read_text("utf-8") == "old"
     old.mkdir()
+    (old / "manifest.json").write_text("older", encoding="utf-8")
     legacy = tmp_path / "dist" / ".ds.abc123.building"
     legacy.mkdir()
     assert recover_output(target) == [
@@ -274,3 +275,37 @@ def test_two_builds_to_one_folder_take_turns(seed_project: Path, tmp_path: Path)
     assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(("new", "."))) == [
         "new-out"
     ]
+
+
+def test_a_users_folder_beside_the_output_is_never_touched(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine"
+    (mine / ".stuff.old").mkdir(parents=True)
+    (mine / ".stuff.old" / "keep").write_text("precious", encoding="utf-8")
+    (mine / ".stuff.x1.building").mkdir()
+    (mine / ".stuff.x1.building" / "notes.txt").write_text("mine", encoding="utf-8")
+    (mine / "stuff").mkdir()
+    (mine / "stuff" / "file").write_text("x", encoding="utf-8")
+    code, _, err = run(seed_project, "build", "--out", str(mine / "stuff"))
+    assert code == 1 and "E306" in err and "recovered" not in err
+    shutil.rmtree(mine / "stuff")
+    assert run(seed_project, "build", "--out", str(mine / "stuff"))[0] == 0  # a new folder
+    code, _, err = run(seed_project, "build", "--out", str(mine / "stuff"))
+    assert (code, err) == (
+        1,
+        f"error: E312 {mine / '.stuff.old'} is in the way: the build moves the previous output "
+        "there while it swaps the new one in, and that folder is not a newscorpus build. Move "
+        "or delete it, then build again.\n",
+    )
+    assert (mine / "stuff" / "manifest.json").is_file()
+    assert not (mine / ".stuff.building").exists()
+    assert (mine / ".stuff.old" / "keep").read_text("utf-8") == "precious"
+    assert (mine / ".stuff.x1.building" / "notes.txt").read_text("utf-8") == "mine"
+
+
+@pytest.mark.parametrize("out", ["/", "/proc/x", "/dev/null/x"])
+def test_an_output_folder_that_cannot_be_one_is_refused(seed_project: Path, out: str) -> None:
+    code, stdout, err = run(seed_project, "build", "--out", out)
+    assert (code, stdout) == (1, "")
+    assert err.startswith(("error: E306 ", "error: E311 "))

@@ -552,8 +552,9 @@ def test_each_code_is_reported_with_its_exact_message(project: Path, code: str) 
 
 
 def test_every_validator_code_has_a_case() -> None:
-    # E120-E139 belong to pre-annotation and brat import.
+    # E120-E139 belong to pre-annotation and brat import; W170-W189 to `check` (test_check.py).
     mine = {c for c in CODES if re.fullmatch(r"E1[014]\d|W1\d\d|E21[4-6]", c)}
+    mine -= {c for c in CODES if re.fullmatch(r"W1[78]\d", c)}
     tested = {code.split("-")[0] for code in CASES} | {"E145"}  # E145: a usage error, below
     assert mine - tested == set()
 

@@ -5,12 +5,15 @@ reads the ``documents`` config of two build folders (Parquet, with the ``hugging
 metadata that gives the label names) and reports, per document, what changed. When a document's
 text changed, the old annotations are first re-anchored onto the new text (as ``reanchor``
 would), so an edit that shifts offsets is not reported as every entity removed and re-added.
+
+:func:`diff_documents` is the comparison itself, over any two streams of :class:`DocState`;
+``newscorpus view --diff`` feeds it from a build or a git revision and the corpus on disk.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,9 @@ DOCUMENTS_GLOB = "data/documents/*.parquet"
 
 
 @dataclass(frozen=True, slots=True)
-class _Doc:
+class DocState:
+    """One document as one side of a comparison sees it."""
+
     split: str
     text: str
     entities: tuple[Entity, ...]
@@ -90,16 +95,28 @@ def diff_builds(old: Path, new: Path) -> BuildDiff:
     Raises:
         NewscorpusError: E310 when a folder is not a newscorpus build.
     """
-    old_docs = dict(_read_documents(old))
-    result = BuildDiff(_version(old), _version(new))
+    return diff_documents(
+        read_build_documents(old), read_build_documents(new), build_version(old), build_version(new)
+    )
+
+
+def diff_documents(
+    old: Iterable[tuple[str, DocState]],
+    new: Iterable[tuple[str, DocState]],
+    old_version: str,
+    new_version: str,
+) -> BuildDiff:
+    """Compare two sets of documents by id: the old ones are held in memory, the new streamed."""
+    old_docs = dict(old)
+    result = BuildDiff(old_version, new_version)
     seen: set[str] = set()
-    for doc_id, doc in _read_documents(new):
+    for doc_id, doc in new:
         seen.add(doc_id)
         previous = old_docs.get(doc_id)
         if previous is None:
             result.added.append((doc_id, doc.split))
             continue
-        change = _compare(doc_id, previous, doc)
+        change = compare_documents(doc_id, previous, doc)
         if not change.empty():
             result.changed.append(change)
     result.removed = sorted((i, d.split) for i, d in old_docs.items() if i not in seen)
@@ -108,7 +125,8 @@ def diff_builds(old: Path, new: Path) -> BuildDiff:
     return result
 
 
-def _compare(doc_id: str, old: _Doc, new: _Doc) -> DocumentDiff:
+def compare_documents(doc_id: str, old: DocState, new: DocState) -> DocumentDiff:
+    """What changed from ``old`` to ``new`` (old annotations re-anchored when the text changed)."""
     change = DocumentDiff(doc_id)
     if old.split != new.split:
         change.split = (old.split, new.split)
@@ -153,7 +171,7 @@ def _relation_keys(
     return {(name(r.head), name(r.tail)): r.label for r in relations}
 
 
-def _version(folder: Path) -> str:
+def build_version(folder: Path) -> str:
     manifest = folder / "manifest.json"
     try:
         return str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
@@ -166,12 +184,12 @@ def _version(folder: Path) -> str:
         ) from None
 
 
-def _read_documents(folder: Path) -> Iterator[tuple[str, _Doc]]:
+def read_build_documents(folder: Path) -> Iterator[tuple[str, DocState]]:
     """Documents of a build, one record batch at a time, with label ids turned into names."""
     import pyarrow.parquet as pq
     from datasets import Features
 
-    _version(folder)
+    build_version(folder)
     for path in sorted(folder.glob(DOCUMENTS_GLOB)):
         parquet = pq.ParquetFile(path)
         features = Features.from_arrow_schema(parquet.schema_arrow)
@@ -187,8 +205,8 @@ def _read_documents(folder: Path) -> Iterator[tuple[str, _Doc]]:
 
 def _doc(
     row: dict[str, Any], split: str, entity_names: list[str], relation_names: list[str]
-) -> _Doc:
-    return _Doc(
+) -> DocState:
+    return DocState(
         split=split,
         text=row["text"],
         entities=tuple(

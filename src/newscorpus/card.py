@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newscorpus.buildinfo import LOWEST_DATASETS
 from newscorpus.schema import NO_RELATION, RelationType, Schema
@@ -144,6 +144,7 @@ def render_card(
         _flat_view(stats),
         _normalisation(rules, stats),
         _alignment(),
+        quality_section(project, schema),
     ]
     return f"---\n{yaml.strip()}\n---\n\n{text}\n" + "\n\n".join(sections) + "\n"
 
@@ -453,4 +454,82 @@ def _alignment() -> str:
         '`newscorpus.alignment.Alignment.from_list([[b["raw_start"], b["raw_end"], '
         'b["start"], b["end"]] for b in row["alignment"]], len(row["raw_text"]), '
         'len(row["text"]))` maps whole spans both ways (`to_src`, `to_dst`).'
+    )
+
+
+# --- annotation quality (agreement between annotators, consistency of gold) -----------------
+
+
+def quality_section(project: Project, schema: Schema) -> str:
+    """The card's annotation-quality section: agreement figures when two or more annotator
+    sets exist (``newscorpus agree``), and the consistency summary (``newscorpus check``)."""
+    from newscorpus.agree import agree
+    from newscorpus.annotators import annotator_names
+    from newscorpus.check import check_project
+    from newscorpus.errors import CODES
+
+    parts = ["## Annotation quality"]
+    names = annotator_names(project)
+    if len(names) >= 2:
+        report = agree(project, schema, names)
+        rows = [_agreement_row(f"{p['a']} / {p['b']}", p["figures"]) for p in report.pairs]
+        if len(report.pairs) > 1:
+            rows.append(_agreement_row(f"**mean of {len(report.pairs)} pairs**", report.mean()))
+        parts.append(
+            f"Agreement between the {len(names)} annotator sets ({', '.join(names)}) on the "
+            "documents each pair shares, from `newscorpus agree`: entity F1 with exact spans "
+            "and labels, and with overlapping spans matched one to one; Cohen's kappa over the "
+            "BIO tags of the `sentences` view's tokens; relation F1 (label and both arguments), "
+            "and the same over relations whose two arguments both match.\n\n"
+            + _table(
+                (
+                    "pair",
+                    "documents",
+                    "entity F1 (exact)",
+                    "entity F1 (overlap)",
+                    "token kappa",
+                    "relation F1",
+                    "relation F1 (matched arguments)",
+                ),
+                rows,
+            )
+        )
+    else:
+        parts.append(
+            "No agreement figures: the project has fewer than two annotator sets "
+            "(`annotations/annotators/<name>/`)."
+        )
+    consistency = check_project(project, schema)
+    counts = [(f"`{code}`", _cell(CODES[code]), n) for code, n in consistency.counts.items()]
+    accepted = (
+        f" {consistency.accepted} reviewed exception(s) are accepted in "
+        "`annotations/checks.yaml`, each with its reason."
+        if consistency.accepted
+        else ""
+    )
+    summary = (
+        "Corpus-wide consistency of the gold annotations (`newscorpus check`: missed mentions, "
+        "one text with different labels, boundary variation, one pair of texts with different "
+        f"relation labels) over {consistency.documents} annotated document(s):"
+    )
+    if counts:
+        parts.append(f"{summary}{accepted}\n\n" + _table(("warning", "what", "count"), counts))
+    else:
+        parts.append(f"{summary} no open warnings.{accepted}")
+    return "\n\n".join(parts)
+
+
+def _agreement_row(name: str, figures: dict[str, Any]) -> tuple[str, ...]:
+    def number(value: Any) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    documents = figures["documents"]
+    return (
+        name,
+        f"{documents:g}" if isinstance(documents, int | float) else "n/a",
+        number(figures["entities"]["exact"]["overall"]["f1"]),
+        number(figures["entities"]["overlap"]["overall"]["f1"]),
+        number(figures["tokens"]["overall"]["kappa"]),
+        number(figures["relations"]["exact"]["overall"]["f1"]),
+        number(figures["relations"]["matched_arguments"]["overall"]["f1"]),
     )

@@ -23,10 +23,21 @@ def _quit(signum: int, frame: FrameType | None) -> None:
 def run() -> None:
     """Run the CLI with a quiet interrupt during start-up."""
     signal.signal(signal.SIGINT, _quit)
+    from click.exceptions import Abort, ClickException
+
     from newscorpus.cli import main
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    main()
+    # Not click's standalone mode: it turns an interrupt outside a command (while parsing
+    # options, say) into "Aborted!" and status 1.
+    try:
+        code = main.main(standalone_mode=False)
+    except (Abort, KeyboardInterrupt):
+        _quit(signal.SIGINT, None)
+    except ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

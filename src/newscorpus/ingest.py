@@ -32,18 +32,33 @@ _STOPWORDS = frozenset(
 _SLUG_WORDS = 6
 
 
+#: What a safe slug is, in words, for messages.
+SLUG_RULE = (
+    "1-100 characters from a-z, 0-9, '-', '_' and '.', starting with a letter or digit, with "
+    "no '/', '\\', '..', spaces, capitals or control characters"
+)
+
+
+def is_safe_slug(name: str) -> bool:
+    """Whether ``name`` can name a folder or file of the project: document ids and annotator
+    names alike.
+
+    >>> is_safe_slug("india-japan-5g"), is_safe_slug("../x")
+    (True, False)
+    """
+    return bool(_SLUG_RE.fullmatch(name)) and ".." not in name
+
+
 def check_doc_id(doc_id: str, where: str = "--id") -> None:
     """Refuse ids that are not safe slugs: they name folders and files.
 
     Raises:
         InputError: E206 naming the id and the allowed characters.
     """
-    if not _SLUG_RE.fullmatch(doc_id) or ".." in doc_id:
+    if not is_safe_slug(doc_id):
         raise InputError(
             "E206",
-            f"document id {doc_id!r} is not a safe slug: use 1-100 characters from a-z, 0-9, "
-            "'-', '_' and '.', starting with a letter or digit, with no '/', '\\', '..', "
-            "spaces, capitals or control characters.",
+            f"document id {doc_id!r} is not a safe slug: use {SLUG_RULE}.",
             fix="Pass another id with --id (for example india-japan-5g).",
             where=where,
         )

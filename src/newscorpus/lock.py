@@ -12,11 +12,12 @@ also locks (``publish`` building first) does not wait for itself.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -27,6 +28,7 @@ from newscorpus.project import Project
 STATE_DIR = ".newscorpus"
 LOCK_FILE = "lock"
 HOLDER_FILE = "lock.holder"
+APPLY_LOCK_FILE = "apply.lock"
 #: Seconds a second writer waits before giving up; ``NEWSCORPUS_LOCK_TIMEOUT`` overrides it.
 DEFAULT_TIMEOUT = 5.0
 
@@ -35,6 +37,45 @@ _held: dict[Path, int] = {}
 
 class LockedError(NewscorpusError):
     """Another command holds the project lock (E010)."""
+
+
+@contextmanager
+def apply_lock(project: Project, *, exclusive: bool) -> Iterator[None]:
+    """Readers share ``.newscorpus/apply.lock``; a writer holds it alone while it applies.
+
+    A reader that holds it for its whole read never sees half of a change (say 265 of 300
+    added articles), and a writer waits only for readers already running, never for other
+    writers (those wait for the project lock). A reader that cannot create the private
+    folder (a read-only checkout) reads without it: no writer can run there either.
+    """
+    path = state_dir(project) / APPLY_LOCK_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a")
+    except OSError as err:
+        if exclusive:
+            raise state_error(project, err) from None
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def state_error(project: Project, err: OSError) -> NewscorpusError:
+    """E012: the private folder cannot be used (a file in its place, permissions, disk full)."""
+    name = Path(err.filename).name if err.filename else STATE_DIR
+    return NewscorpusError(
+        "E012",
+        f"cannot use the project's private folder {STATE_DIR}/ ({name}: "
+        f"{err.strerror or err}); nothing was changed.",
+        fix=f"{STATE_DIR} must be a folder you can write to, holding only what newscorpus puts "
+        "there: remove what is in the way, or fix the permissions or free disk space.",
+        where=project.relative(state_dir(project)),
+    )
 
 
 def state_dir(project: Project) -> Path:
@@ -78,12 +119,13 @@ def project_lock(project: Project, command: str, wait: float | None = None) -> I
             _held[key] -= 1
         return
     folder = state_dir(project)
-    folder.mkdir(parents=True, exist_ok=True)
     lock = FileLock(folder / LOCK_FILE)
     if wait is None:
         wait = _timeout()
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait)
+    # filelock's Timeout is an OSError too: it must be caught first.
     except Timeout:
         raise LockedError(
             "E010",
@@ -92,14 +134,20 @@ def project_lock(project: Project, command: str, wait: float | None = None) -> I
             fix="Run this command again when that one has finished (set "
             "NEWSCORPUS_LOCK_TIMEOUT to wait longer).",
         ) from None
+    except OSError as err:
+        raise state_error(project, err) from None
     _held[key] = 1
     try:
-        (folder / HOLDER_FILE).write_text(
-            json.dumps({"command": command, "pid": os.getpid(), "since": time.time()}),
-            encoding="utf-8",
-        )
+        try:
+            (folder / HOLDER_FILE).write_text(
+                json.dumps({"command": command, "pid": os.getpid(), "since": time.time()}),
+                encoding="utf-8",
+            )
+        except OSError as err:
+            raise state_error(project, err) from None
         yield
     finally:
         _held.pop(key, None)
-        (folder / HOLDER_FILE).unlink(missing_ok=True)
+        with suppress(OSError):
+            (folder / HOLDER_FILE).unlink(missing_ok=True)
         lock.release()

@@ -11,8 +11,11 @@ complete swaps it in: the old output is renamed to ``.<name>.old/``, the new one
 - ``.<name>.building/``: a build that did not finish; it is deleted.
 
 The names are fixed rather than random so that leftovers are found; two builds to one output
-folder are serialised by the project lock. Leftovers of the random names older versions used
-(``.<name>.XXXX.building``) are removed too.
+folder are serialised by the project lock. A ``.<name>.old/`` is only taken for the previous
+output when it holds a ``manifest.json``, and leftovers of the random names older versions used
+(``.<name>.XXXX.building``) are removed only when they hold nothing but build files: a folder of
+the user's that happens to sit there is never touched. The build checks the output folder
+(E306) before any of this runs.
 """
 
 from __future__ import annotations
@@ -20,8 +23,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from newscorpus.errors import NewscorpusError
+
 BUILDING = ".building"
 OLD = ".old"
+MANIFEST = "manifest.json"
+#: What a build folder holds; an older version's leftover is removed only if it holds no more.
+_BUILT = frozenset({"data", "README.md", "croissant.json", MANIFEST})
 
 
 def work_dir(target: Path) -> Path:
@@ -41,20 +49,29 @@ def recover_output(target: Path) -> list[str]:
     if not parent.is_dir():
         return said
     old = old_dir(target)
-    if old.is_dir():
+    # A folder aside counts as the previous output only if it is a complete build.
+    if old.is_dir() and (old / MANIFEST).is_file():
         if target.exists():
             shutil.rmtree(old, ignore_errors=True)
             said.append(f"recovered: removed {old.name}, left by an interrupted build")
         else:
             old.replace(target)
             said.append(f"recovered: restored {target.name} from an interrupted build's swap")
-    leftovers = [work_dir(target), *parent.glob(f".{target.name}.*{BUILDING}")]
-    leftovers += parent.glob(f".{target.name}.*{OLD}")
+    legacy = [*parent.glob(f".{target.name}.*{BUILDING}"), *parent.glob(f".{target.name}.*{OLD}")]
+    leftovers = [work_dir(target), *(f for f in legacy if _looks_built(f))]
     for folder in sorted(set(leftovers)):
-        if folder.is_dir():
+        if folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder, ignore_errors=True)
             said.append(f"recovered: removed {folder.name}, left by an interrupted build")
     return said
+
+
+def _looks_built(folder: Path) -> bool:
+    """Whether ``folder`` holds only what a build writes (so deleting it loses nothing else)."""
+    try:
+        return all(entry.name in _BUILT for entry in folder.iterdir())
+    except OSError:
+        return False
 
 
 def swap(work: Path, target: Path) -> None:
@@ -63,6 +80,14 @@ def swap(work: Path, target: Path) -> None:
         work.replace(target)
         return
     old = old_dir(target)
+    if old.exists() or old.is_symlink():
+        # Not a build of ours (recover_output would have removed it): never overwrite it.
+        raise NewscorpusError(
+            "E312",
+            f"{old} is in the way: the build moves the previous output there while it swaps "
+            "the new one in, and that folder is not a newscorpus build.",
+            fix="Move or delete it, then build again.",
+        )
     target.replace(old)
     work.replace(target)
     shutil.rmtree(old)

@@ -124,8 +124,9 @@ def _build(
     settings = BuildSettings.from_project(project)
     check_overrides(project.split_overrides)
     target = (out if out is not None else default_out(project)).resolve()
-    recovered_messages.extend(recover_output(target))
     refused = _target_problem(target, project)
+    if refused is None:
+        recovered_messages.extend(recover_output(target))
     ids = doc_ids(project)
     files = annotation_files(project)
     errors = _errors(project_issues(project, schema, files, ids))
@@ -150,9 +151,16 @@ def _build(
     # no file, and validation errors may only be found once the build has begun.
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     if refused is None and not errors:
-        target.parent.mkdir(parents=True, exist_ok=True)
         work = work_dir(target)
-        work.mkdir()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            work.mkdir()
+        except OSError as err:
+            raise NewscorpusError(
+                "E311",
+                f"cannot create the build folder {work}: {err.strerror or err}.",
+                fix="Pass an output folder you can write to with --out.",
+            ) from None
     try:
         run = _Run(project, schema, settings, files_by_id(files), work, on_document)
         run.stream(by_split)
@@ -207,6 +215,13 @@ def _target_problem(target: Path, project: Project) -> NewscorpusError | None:
     """E306 for an output folder the build would destroy (one that is not a previous build),
     returned rather than raised: validation errors, found later, come first."""
     root = project.root.resolve()
+    if target.parent == target:
+        return NewscorpusError(
+            "E306",
+            f"the output folder {target} is the filesystem root; the build replaces its output "
+            "folder as a whole, so it refuses to use this one.",
+            fix="Pass a new or empty folder with --out.",
+        )
     inside = root.is_relative_to(target)
     foreign = False
     if target.exists():

@@ -9,6 +9,7 @@ File format (lists keep a stable order, which fixes the ClassLabel ids)::
     entities:
       - label: PERSON
         description: A named person.
+        colour: "#aa9cfc"    # optional: how `newscorpus view` shows the label
     relations:
       - label: role_in
         head: [PERSON]
@@ -40,6 +41,8 @@ import yaml
 from newscorpus.errors import NewscorpusError
 
 _LABEL_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: An entity label's optional display colour: CSS hex only, so it is safe to put in a page.
+_COLOUR_RE = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 #: The relation label used for entity pairs that the text relates in no declared way.
 NO_RELATION = "no_relation"
 #: Words that end a name with their own period: company suffixes and name suffixes. Dotted
@@ -64,6 +67,8 @@ DEFAULT_ABBREVIATIONS = (
 class EntityType:
     label: str
     description: str
+    #: ``#rgb`` or ``#rrggbb`` from the schema, or None: the viewer then picks one.
+    colour: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +201,14 @@ def _entity_types(entries: Any, fail: Any) -> Iterable[EntityType]:
         if label in seen:
             raise fail(f"entity label {label} is declared twice.", "Remove the duplicate.")
         seen.add(label)
-        yield EntityType(label, str(entry.get("description", "")).strip())
+        colour = entry.get("colour")
+        if colour is not None and not (isinstance(colour, str) and _COLOUR_RE.fullmatch(colour)):
+            raise fail(
+                f"entity {label}: colour is {colour!r}; a colour is a CSS hex value such as "
+                '"#7aecec" or "#fc0".',
+                'Quote it in the YAML (colour: "#7aecec"), or remove the key for the default.',
+            )
+        yield EntityType(label, str(entry.get("description", "")).strip(), colour)
 
 
 def _relation_types(entries: Any, labels: tuple[str, ...], fail: Any) -> Iterable[RelationType]:

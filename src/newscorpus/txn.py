@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -39,10 +40,19 @@ from typing import Any
 
 from newscorpus.errors import NewscorpusError
 from newscorpus.io import dumps_json, umask
-from newscorpus.lock import LockedError, project_lock, state_dir
+from newscorpus.lock import (
+    STATE_DIR,
+    LockedError,
+    apply_lock,
+    project_lock,
+    state_dir,
+    state_error,
+)
 from newscorpus.project import Project
 
 TXN_DIR = "txn"
+#: The private folder's name, which no operation may touch (see :data:`newscorpus.lock.STATE_DIR`).
+STATE = STATE_DIR
 JOURNAL_SUFFIX = ".journal"
 FAULT_ENV = "NEWSCORPUS_FAULT_AFTER"
 
@@ -103,15 +113,17 @@ class Transaction:
         self._fault = _Fault.from_env()
 
     def _relative(self, path: Path) -> str:
-        root = self.project.root.resolve()
-        full = (path if path.is_absolute() else root / path).resolve()
+        # Lexically, without resolving links: a corpus/ folder that is a symlink to another
+        # disk is still the project's corpus.
+        root = Path(os.path.normpath(self.project.root))
+        full = Path(os.path.normpath(path if path.is_absolute() else root / path))
         try:
-            rel = full.relative_to(root)
+            rel = full.relative_to(root).as_posix()
         except ValueError:
             raise ValueError(f"{path} is outside the project {root}") from None
-        if rel.parts[:1] == (state_dir(self.project).name,) or not rel.parts:
+        if _safe_path(rel) is None:
             raise ValueError(f"{path} is not a project file a transaction may change")
-        return rel.as_posix()
+        return rel
 
     def _add(self, op: dict[str, Any]) -> None:
         # A later operation on the same path replaces the earlier one: the last write wins.
@@ -128,15 +140,17 @@ class Transaction:
         if self.dry_run:
             self._add({"op": "write", "path": rel, "sha256": _sha256(data)})
             return
-        if not self.staging.exists():
-            self.staging.mkdir(parents=True)
         staged = f"{len(self._ops):06d}"
         if rel in self._targets:
             staged = self._ops[self._targets[rel]].get("staged") or staged
-        with (self.staging / staged).open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            self.staging.mkdir(parents=True, exist_ok=True)
+            with (self.staging / staged).open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as err:
+            raise state_error(self.project, err) from None
         self._add({"op": "write", "path": rel, "staged": staged, "sha256": _sha256(data)})
         self._fault.step()
 
@@ -159,16 +173,22 @@ class Transaction:
 
     def _commit(self) -> None:
         journal = {"id": self.id, "command": self.command, "ops": self._ops}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if self.staging.exists():
-            _fsync_dir(self.staging)
         tmp = self.folder / f"{self.id}{JOURNAL_SUFFIX}.tmp"
-        with tmp.open("w", encoding="utf-8") as handle:
-            handle.write(json.dumps(journal, ensure_ascii=False))
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(self.folder / f"{self.id}{JOURNAL_SUFFIX}")
-        _fsync_dir(self.folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if self.staging.exists():
+                _fsync_dir(self.staging)
+            with tmp.open("w", encoding="utf-8") as handle:
+                handle.write(json.dumps(journal, ensure_ascii=False))
+                handle.flush()
+                os.fsync(handle.fileno())
+            tmp.replace(self.folder / f"{self.id}{JOURNAL_SUFFIX}")
+            _fsync_dir(self.folder)
+        except OSError as err:
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            self._discard()
+            raise state_error(self.project, err) from None
         self._fault.step()
         _apply(self.project, self.folder / f"{self.id}{JOURNAL_SUFFIX}", self._fault)
 
@@ -177,29 +197,91 @@ class Transaction:
 
 
 class JournalError(NewscorpusError):
-    """A committed journal cannot be completed (E011): a staged file is gone or changed."""
+    """A committed journal cannot be completed (E011): damaged, foreign, or not applicable."""
+
+
+_ID_RE = re.compile(r"\d{8}T\d{6}-\d+-[0-9a-f]{8}")
+_STAGED_RE = re.compile(r"\d{6}")
+_SHA_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def _safe_path(rel: object) -> str | None:
+    """``rel`` when it is a relative POSIX path inside the project and outside its private
+    folder (no ``..``, not absolute), else None. Journals are data read back from disk: a
+    crafted one must never make recovery touch a file elsewhere."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel or "\\" in rel:
+        return None
+    parts = rel.split("/")
+    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts) or parts[0] == STATE:
+        return None
+    return rel
+
+
+def _read_journal(journal_path: Path) -> dict[str, Any]:
+    """The journal, checked op by op.
+
+    Raises:
+        JournalError: E011 when it is unreadable or any field is not one this module writes.
+    """
+    try:
+        journal = json.loads(journal_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        raise _broken(journal_path, journal_path.name, "the journal is unreadable") from None
+    ok = (
+        isinstance(journal, dict)
+        and isinstance(journal.get("command"), str)
+        and isinstance(journal.get("id"), str)
+        and _ID_RE.fullmatch(journal["id"]) is not None
+        and journal_path.name == f"{journal['id']}{JOURNAL_SUFFIX}"
+        and isinstance(journal.get("ops"), list)
+    )
+    for op in journal.get("ops", []) if ok else ():
+        ok = ok and isinstance(op, dict) and _safe_path(op.get("path")) is not None
+        if ok and op.get("op") == "write":
+            ok = _STAGED_RE.fullmatch(str(op.get("staged"))) is not None and (
+                _SHA_RE.fullmatch(str(op.get("sha256"))) is not None
+            )
+        elif ok:
+            ok = op.get("op") == "remove"
+    if not ok:
+        raise _broken(journal_path, journal_path.name, "the journal is not one newscorpus wrote")
+    return dict(journal)
 
 
 def _apply(project: Project, journal_path: Path, fault: _Fault | None = None) -> int:
-    """Apply a committed journal's operations (idempotent), then delete it; return the count."""
-    journal = json.loads(journal_path.read_text("utf-8"))
+    """Apply a committed journal's operations (idempotent), then delete it; return the count.
+
+    Raises:
+        JournalError: E011 when the journal is damaged or an operation fails (permissions, a
+            folder in a file's place); the journal stays, so the next command tries again.
+    """
+    journal = _read_journal(journal_path)
     staging = journal_path.parent / journal["id"]
     mode = 0o666 & ~umask()
     dirs: set[Path] = set()
     for op in journal["ops"]:
         target = project.root / op["path"]
-        if op["op"] == "write":
-            staged = staging / op["staged"]
-            if staged.exists():
-                if _file_sha256(staged) != op["sha256"]:
-                    raise _broken(journal_path, op["path"], "its staged copy is corrupt")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                staged.chmod(mode)
-                staged.replace(target)
-            elif _file_sha256(target) != op["sha256"]:
-                raise _broken(journal_path, op["path"], "its staged copy is missing")
-        else:
-            target.unlink(missing_ok=True)
+        try:
+            if op["op"] == "write":
+                staged = staging / op["staged"]
+                if staged.exists():
+                    if _file_sha256(staged) != op["sha256"]:
+                        raise _broken(journal_path, op["path"], "its staged copy is corrupt")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    staged.chmod(mode)
+                    staged.replace(target)
+                elif _file_sha256(target) != op["sha256"]:
+                    raise _broken(journal_path, op["path"], "its staged copy is missing")
+            else:
+                target.unlink(missing_ok=True)
+        except OSError as err:
+            raise _broken(
+                journal_path,
+                op["path"],
+                f"{err.strerror or err} (the change is kept: fix this, then run any "
+                "newscorpus command to complete it)",
+                fix="Fix the permissions or the folder in the way, then run the command again.",
+            ) from None
         dirs.add(target.parent)
         if fault is not None:
             fault.step()
@@ -211,11 +293,12 @@ def _apply(project: Project, journal_path: Path, fault: _Fault | None = None) ->
     return len(journal["ops"])
 
 
-def _broken(journal_path: Path, path: str, why: str) -> JournalError:
+def _broken(journal_path: Path, path: str, why: str, fix: str = "") -> JournalError:
     return JournalError(
         "E011",
         f"cannot complete the interrupted change recorded in {journal_path.name}: {path}: {why}.",
-        fix=f"Restore the project from git (git status shows what changed), then delete "
+        fix=fix
+        or f"Restore the project from git (git status shows what changed), then delete "
         f"{journal_path.parent}.",
     )
 
@@ -231,17 +314,15 @@ def recover(project: Project) -> list[str]:
         return []
     said: list[str] = []
     for journal_path in sorted(folder.glob(f"*{JOURNAL_SUFFIX}")):
-        try:
-            command = json.loads(journal_path.read_text("utf-8"))["command"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise _broken(journal_path, journal_path.name, "the journal is unreadable") from None
+        command = _read_journal(journal_path)["command"]
         count = _apply(project, journal_path)
         said.append(f"recovered: completed an interrupted `{command}` ({count} file operation(s))")
+    # Only what this module names is removed: anything else there is not ours to delete.
     for leftover in sorted(folder.iterdir()):
-        if leftover.is_dir():
+        if _ID_RE.fullmatch(leftover.name) and leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
             said.append(f"recovered: discarded unfinished change {leftover.name} (never applied)")
-        else:
+        elif _ID_RE.fullmatch(leftover.name.removesuffix(f"{JOURNAL_SUFFIX}.tmp")):
             leftover.unlink(missing_ok=True)
     return said
 
@@ -273,7 +354,11 @@ def settle(project: Project) -> None:
     folder = state_dir(project) / TXN_DIR
     if not folder.is_dir() or not any(folder.iterdir()):
         return
-    with suppress(LockedError), project_lock(project, "recover", wait=0):
+    with (
+        suppress(LockedError),
+        project_lock(project, "recover", wait=0),
+        apply_lock(project, exclusive=True),
+    ):
         recovered_messages.extend(recover(project))
 
 
@@ -281,7 +366,8 @@ def settle(project: Project) -> None:
 def writing(project: Project, command: str) -> Iterator[None]:
     """Hold the project lock and recover first: the start of every writing command."""
     with project_lock(project, command):
-        recovered_messages.extend(recover(project))
+        with apply_lock(project, exclusive=True):
+            recovered_messages.extend(recover(project))
         yield
 
 
@@ -310,6 +396,6 @@ def transaction(project: Project, command: str, *, dry_run: bool = False) -> Ite
         if not txn._ops:
             txn._discard()
             return
-        with _signals_deferred():
+        with _signals_deferred(), apply_lock(project, exclusive=True):
             txn._commit()
             completed.append(command)

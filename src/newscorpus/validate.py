@@ -10,9 +10,14 @@ prints, none stops at the first problem, none changes a file. The layers:
 - :mod:`newscorpus.validate_corpus`: the stored articles (E212, E214-E216);
 - this module: one document (:func:`validate_document`, also E108, E143), whether a file can be
   read at all (:func:`file_problems`), and the whole project (:func:`validate_project`, also
-  E003, E101 for entries that are not files, E144, E145, W102). :func:`validate_project` is
-  :func:`load_schema`, then :func:`check_document` for each article, then
-  :func:`project_issues`; the build runs the same three in one pass with its own work.
+  E003, E101 for entries that are not files, E144, E145, W102, and E171, E176 for the
+  annotators' folder). :func:`validate_project` is :func:`load_schema`, then
+  :func:`check_document` for each article, then :func:`project_issues`; the build runs the same
+  three in one pass with its own work.
+
+Gold, every annotator's set (``annotations/annotators/<name>/``) and the review files of
+``adjudicate`` (``annotations/review/``, also checked by :mod:`newscorpus.review`) go through
+the same per-file checks; only gold counts as an article's annotations (W102).
 
 Every allowed value comes from the schema; no label is spelled here.
 """
@@ -26,11 +31,21 @@ from pathlib import Path
 from typing import Any
 
 from newscorpus.annotations import (
+    ANNOTATION_SUFFIX,
+    ANNOTATORS_DIR,
     AnnotationFile,
     annotation_files,
     annotation_path,
     parse_annotations,
     text_sha256,
+)
+from newscorpus.annotators import (
+    REVIEW_DIR,
+    annotator_names,
+    name_problem,
+    require_annotators,
+    review_dir,
+    set_files,
 )
 from newscorpus.corpus import doc_ids
 from newscorpus.errors import Issue, NewscorpusError, UsageError
@@ -259,7 +274,7 @@ def check_document(
     kept = None
     project_file = annotation_path(project, doc_id)
     for file in files:
-        found, data = _check_file(project, file, schema, article.text, known=True)
+        found, data = check_file(project, file, schema, article.text, known=True)
         issues += found
         if file == project_file:
             kept = data
@@ -309,9 +324,12 @@ def project_issues(
             orphans.setdefault(file.stem, []).append(file)
     for group in orphans.values():
         for file in group:
-            issues += _check_file(project, file, schema, None, known=False)[0]
+            issues += check_file(project, file, schema, None, known=False)[0]
     if whole:
-        annotated = {f.stem for f in files} | irregular.keys()
+        issues += _annotator_entries(project)
+        # Only gold counts as annotated: an annotator's work is not the dataset's yet.
+        gold = {f.stem for f in files if f.parent == project.annotations}
+        annotated = gold | irregular.keys()
         for doc_id in sorted(known - annotated):
             issues.append(
                 issue(
@@ -325,23 +343,36 @@ def project_issues(
     return issues
 
 
-def validate_project(project: Project, paths: Sequence[Path] | None = None) -> Report:
+def validate_project(
+    project: Project, paths: Sequence[Path] | None = None, *, annotator: str | None = None
+) -> Report:
     """Validate the schema, the corpus and the annotation files of ``project``.
 
     Args:
         project: the corpus project.
         paths: annotation files or folders of them to check (with their articles); None checks
-            the whole project, and also reports articles without annotations (W102).
+            the whole project: gold, every annotator's set and the review files, and also
+            reports articles without gold annotations (W102).
+        annotator: check only this annotator's set (and its articles).
 
     Returns:
         A :class:`Report`. Never raises on file content.
 
     Raises:
-        UsageError: E145 when a path is not an annotation file or a folder holding some.
+        UsageError: E145 when a path is not an annotation file or a folder holding some; E170
+            or E171 when ``annotator`` names no set.
     """
     schema, issues = load_schema(project)
-    whole = paths is None or any(p.resolve() == project.root.resolve() for p in paths)
-    files = annotation_files(project) if whole or paths is None else _expand(project, paths)
+    whole = annotator is None and (
+        paths is None or any(p.resolve() == project.root.resolve() for p in paths)
+    )
+    if annotator is not None:
+        require_annotators(project, [annotator])
+        files = set_files(project, annotator)
+    elif whole or paths is None:
+        files = all_annotation_files(project)
+    else:
+        files = _expand(project, paths)
     stored = set(doc_ids(project))
     wanted = sorted(stored) if whole else sorted({f.stem for f in files} & stored)
     # One article at a time, each checked with its annotation files, so memory stays bounded
@@ -353,12 +384,69 @@ def validate_project(project: Project, paths: Sequence[Path] | None = None) -> R
     return Report(sort_issues(issues), annotation_files=len(files), articles=len(wanted))
 
 
+def all_annotation_files(project: Project) -> list[Path]:
+    """Gold's files, then every annotator's set, then the review files."""
+    files = annotation_files(project)
+    for name in annotator_names(project):
+        files += set_files(project, name)
+    folder = review_dir(project)
+    if folder.is_dir():
+        files += sorted(p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file())
+    return files
+
+
 def files_by_id(files: Sequence[Path]) -> dict[str, list[Path]]:
     """``files`` by document id (the file name's stem), in their order."""
     by_id: dict[str, list[Path]] = {}
     for file in files:
         by_id.setdefault(file.stem, []).append(file)
     return by_id
+
+
+def _annotator_entries(project: Project) -> list[Issue]:
+    """What in ``annotations/annotators/`` and ``annotations/review/`` is not an annotation file
+    where one belongs: entries of ``annotators/`` that are not folders (E176) or whose names are
+    not safe slugs (E171), and ``*.json`` entries of the sets and of ``review/`` that are not
+    regular files (E101)."""
+    issues: list[Issue] = []
+    top = project.annotations / ANNOTATORS_DIR
+    folders = [review_dir(project)]
+    if top.is_dir():
+        for entry in sorted(top.iterdir()):
+            where = _entry_name(project, entry)
+            if entry.name.startswith("."):
+                continue
+            if not entry.is_dir():
+                issues.append(
+                    issue(
+                        "E176",
+                        where,
+                        f"is not a folder; {project.annotations_dir}/{ANNOTATORS_DIR}/ holds one "
+                        "folder per annotator, each with that annotator's <doc_id>.json files.",
+                        f"Move it into an annotator's folder ({project.annotations_dir}/"
+                        f"{ANNOTATORS_DIR}/NAME/), or remove it.",
+                    )
+                )
+                continue
+            problem = name_problem(entry.name)
+            if problem is not None:
+                issues.append(
+                    issue(
+                        "E171",
+                        where,
+                        f"{printable(problem)}, so no command reads this set.",
+                        "Rename the folder.",
+                    )
+                )
+                continue
+            folders.append(entry)
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(folder.glob(f"*{ANNOTATION_SUFFIX}")):
+                reason = _not_a_file(path)
+                if reason is not None:
+                    issues.append(_irregular_issue(_entry_name(project, path), reason))
+    return issues
 
 
 def _irregular_entries(project: Project) -> dict[str, Issue]:
@@ -375,17 +463,7 @@ def _irregular_entries(project: Project) -> dict[str, Issue]:
     return found
 
 
-def check_annotation_file(
-    project: Project, file: Path, schema: Schema | None, text: str | None
-) -> tuple[list[Issue], Any]:
-    """The issues of the annotation file of a stored article against its ``text``, and its
-    parsed JSON when none of them is an error (else None): the article's own checks (raw hash,
-    normalisation) left to :func:`check_document`, for commands that only read the annotations
-    on ``text.txt``, such as exports."""
-    return _check_file(project, file, schema, text, known=True)
-
-
-def _check_file(
+def check_file(
     project: Project,
     file: Path,
     schema: Schema | None,
@@ -394,8 +472,13 @@ def _check_file(
     known: bool,
 ) -> tuple[list[Issue], Any]:
     """The issues of one annotation file (E144 unless its article is ``known``), and its parsed
-    JSON when none of them is an error (else None)."""
+    JSON when none of them is an error (else None).
+
+    The file may be gold's, an annotator's or a review file (which also gets
+    :func:`newscorpus.review.review_issues`): the same checks apply to all three.
+    """
     path = printable(project.relative(file))
+    review = is_review_file(project, file)
     doc_id = file.stem
     try:
         data = file.read_bytes()
@@ -418,19 +501,34 @@ def _check_file(
     # Most files have no problem: parse them with the C decoder, and parse again with the
     # careful parser, which places every issue, only when there is something to report.
     clean = parse_clean(data)
-    if clean is not None and not validate_document(
-        clean.data, schema, text, path=path, doc_id=doc_id
-    ):
+    if clean is not None and not _document_issues(clean.data, schema, text, path, doc_id, review):
         return missing, None if missing else clean.data
     parsed = parse_annotation_bytes(data, path)
     issues = [*parsed.issues, *missing]
     if parsed.ok:
-        issues += validate_document(parsed.data, schema, text, path=path, doc_id=doc_id)
+        issues += _document_issues(parsed.data, schema, text, path, doc_id, review)
     if any(i.severity == "error" for i in issues):
         return issues, None
     # Warnings only: the careful parser's values carry positions, so decode plainly, as
     # read_annotations does.
     return issues, json.loads(data.decode("utf-8"))
+
+
+def _document_issues(
+    data: Any, schema: Schema | None, text: str | None, path: str, doc_id: str, review: bool
+) -> list[Issue]:
+    issues = validate_document(data, schema, text, path=path, doc_id=doc_id)
+    if review:
+        from newscorpus.review import review_issues
+
+        issues += review_issues(data, schema, text, path)
+    return issues
+
+
+def is_review_file(project: Project, file: Path) -> bool:
+    """Whether ``file`` lies in ``annotations/review/``."""
+    folder = file.parent
+    return folder.name == REVIEW_DIR and folder.resolve() == review_dir(project).resolve()
 
 
 def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
@@ -439,7 +537,11 @@ def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         shown = printable(str(path))
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if path.resolve() == (project.annotations / ANNOTATORS_DIR).resolve():
+                # The folder of every set: each annotator's files, not the folders themselves.
+                found = [f for name in annotator_names(project) for f in set_files(project, name)]
+            else:
+                found = sorted(p for p in path.glob("*.json") if p.is_file())
             if not found:
                 raise UsageError(
                     "E145",

@@ -90,16 +90,20 @@ def _register() -> None:
         corpus_cmds,
         normalise_cmds,
         publish_cmds,
+        quality_cmds,
         validate_cmds,
+        view_cmds,
     )
 
     for module in (
         corpus_cmds,
         normalise_cmds,
         validate_cmds,
+        quality_cmds,
         annotate_cmds,
         build_cmds,
         publish_cmds,
+        view_cmds,
     ):
         for command in module.COMMANDS:
             main.add_command(command)

@@ -104,8 +104,11 @@ def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[s
     Refuses while the annotations do not validate; whatever FORMAT cannot hold is counted.
     """
     from newscorpus.formats import get
+    from newscorpus.lock import apply_lock
 
-    report = get(fmt).export(get_project(ctx), out, list(doc_ids) or None)
+    project = get_project(ctx)
+    with apply_lock(project, exclusive=False):
+        report = get(fmt).export(project, out, list(doc_ids) or None)
     for what, count in sorted(report.losses.items()):
         click.echo(f"not representable in {fmt}: {count} {what}")
     for warning in report.warnings:

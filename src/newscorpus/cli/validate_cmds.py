@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from newscorpus.cli import format_option, get_project
-from newscorpus.errors import Issue
+from newscorpus.errors import Issue, UsageError
 
 
 @click.command("validate")
@@ -18,6 +18,12 @@ from newscorpus.errors import Issue
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1), as CI should.")
+@click.option(
+    "--annotator",
+    metavar="NAME",
+    default=None,
+    help="Check only this annotator's set (annotations/annotators/NAME/) and its articles.",
+)
 @format_option(
     "text",
     "json",
@@ -26,17 +32,28 @@ from newscorpus.errors import Issue
     "github: workflow commands that annotate a pull request.",
 )
 @click.pass_context
-def validate_command(ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+def validate_command(
+    ctx: click.Context, paths: tuple[Path, ...], strict: bool, annotator: str | None, fmt: str
+) -> None:
     """Check the schema, the corpus and every annotation file, and report every problem.
 
+    Every annotation file: gold, each annotator's set and the review files of adjudicate.
     With PATHs, check only those annotation files (or folders of them) and their articles.
     Exit status: 0 no problems, 1 errors (or warnings with --strict), 2 usage error.
     Never changes a file.
     """
+    from newscorpus.lock import apply_lock
     from newscorpus.validate import validate_project
 
     project = get_project(ctx)
-    report = validate_project(project, list(paths) or None)
+    if annotator is not None and paths:
+        raise UsageError(
+            "E145",
+            "pass either PATHs or --annotator, not both.",
+            fix="Drop the PATHs to check the whole set, or drop --annotator.",
+        )
+    with apply_lock(project, exclusive=False):
+        report = validate_project(project, list(paths) or None, annotator=annotator)
     if fmt == "json":
         document = {
             "ok": report.ok(strict),
@@ -46,14 +63,14 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], strict: bool, 
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        prefix = _workspace_prefix(project.root)
+        prefix = workspace_prefix(project.root)
         for item in report.issues:
-            click.echo(_github(item, prefix) if fmt == "github" else item.render())
+            click.echo(github_command(item, prefix) if fmt == "github" else item.render())
         click.echo(report.summary())
     ctx.exit(0 if report.ok(strict) else 1)
 
 
-def _workspace_prefix(root: Path) -> str:
+def workspace_prefix(root: Path) -> str:
     """The project's folder within the GitHub workspace (``""`` at its top), so that issue paths,
     relative to the project, name files as GitHub does: relative to the repository."""
     workspace = os.environ.get("GITHUB_WORKSPACE")
@@ -66,7 +83,7 @@ def _workspace_prefix(root: Path) -> str:
     return "" if inside == "." else f"{inside}/"
 
 
-def _github(item: Issue, prefix: str) -> str:
+def github_command(item: Issue, prefix: str) -> str:
     """A GitHub Actions workflow command that shows ``item`` on the file in a pull request."""
     path = item.path if Path(item.path).is_absolute() else prefix + item.path
     props = [f"file={_escape_property(path)}"]

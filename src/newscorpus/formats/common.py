@@ -73,7 +73,7 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> list[Export
         NewscorpusError: E150 with the validator's report when any chosen document has errors,
             before anything is returned (so an export never writes junk).
     """
-    from newscorpus.validate import check_annotation_file, load_schema, sort_issues
+    from newscorpus.validate import check_file, load_schema, sort_issues
 
     chosen = checked_ids(project, ids)
     schema, issues = load_schema(project)
@@ -83,7 +83,7 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> list[Export
         path = annotation_path(project, doc_id)
         data = None
         if path.exists() or path.is_symlink():
-            found, data = check_annotation_file(project, path, schema, article.text)
+            found, data = check_file(project, path, schema, article.text, known=True)
             issues += found
         annotations = parse_annotations(data) if data is not None else None
         documents.append(ExportDocument(doc_id, article.meta, article.text, annotations))

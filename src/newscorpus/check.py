@@ -1,0 +1,424 @@
+"""``newscorpus check``: corpus-wide consistency of the gold annotations.
+
+The validator looks at one file at a time; these checks look across the corpus (gold only):
+
+- **W170 likely missed mention**: a text annotated somewhere with a label occurs elsewhere as a
+  whole word, in the same case, without an annotation of exactly that span (an occurrence inside
+  an annotated entity of that label, such as the surname inside a full name, is part of it);
+- **W171 same text, different labels**: one text annotated with two or more labels;
+- **W172 boundary variation**: a name annotated both with and without one neighbouring word
+  under the same label ("US" and "the US", "Huawei" and "Huawei Technologies");
+- **W173 same pair, different relation labels**: the same two texts linked by relations of
+  different labels.
+
+Missed mentions are found in one pass over each text with a phrase matcher, not a search per
+name: every annotated text is indexed by its first word, one compiled pattern (a trie of those
+first words) finds the candidate positions, and only the names starting with the word found
+there are compared. ``check`` stays linear in the corpus (``scripts/bench_build.py`` times it
+on 10,000 documents). Reviewed, accepted warnings are listed in ``annotations/checks.yaml``
+(:mod:`newscorpus.check_exceptions`); they are left out, and an entry that matches nothing is
+itself a warning (W174), so the file cannot go stale silently.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from newscorpus.annotations import (
+    ANNOTATION_SUFFIX,
+    annotation_path,
+)
+from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
+from newscorpus.check_gold import Link, Mention, gold_documents
+from newscorpus.errors import Issue, NewscorpusError, UsageError
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+from newscorpus.validate_json import issue, printable, show
+
+_WORD = re.compile(r"\w+")
+_WORD_CHAR = re.compile(r"\w")
+_ACCEPT = "If it is right, accept it in annotations/checks.yaml with a reason."
+
+
+class Place(NamedTuple):
+    """Where an annotated text (or a relation) is: document, offsets and id. Places sort by
+    document, then offset: the first place is the smallest."""
+
+    doc_id: str
+    start: int
+    end: int
+    entity_id: str
+
+    def render(self) -> str:
+        return f"{printable(self.doc_id)} {self.entity_id} [{self.start}, {self.end})"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One warning with what the exceptions file matches it by."""
+
+    issue: Issue
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``check`` found: warnings still open, how many were accepted, over how much."""
+
+    issues: tuple[Issue, ...]
+    accepted: int
+    documents: int
+    #: Open warnings per code, accepted ones excluded (for the card).
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def ok(self, strict: bool) -> bool:
+        return not (strict and self.issues)
+
+    def summary(self) -> str:
+        accepted = f" ({self.accepted} accepted in checks.yaml)" if self.accepted else ""
+        docs = f"{self.documents} document{'s' if self.documents != 1 else ''}"
+        if not self.issues:
+            return f"ok: no consistency warnings in {docs}{accepted}"
+        n = len(self.issues)
+        return f"{n} warning{'s' if n != 1 else ''} in {docs}{accepted}"
+
+
+@dataclass
+class _Seen:
+    """How often a text carries a label (or a pair of texts a relation label), and where first:
+    the smallest place by document, then offset."""
+
+    count: int
+    first: Place
+    #: The documents it occurs in (to narrow the report and match exceptions by document).
+    docs: set[str]
+
+
+def _seen(table: dict[str, _Seen], label: str, place: Place) -> None:
+    seen = table.get(label)
+    if seen is None:
+        table[label] = _Seen(1, place, {place.doc_id})
+        return
+    seen.count += 1
+    seen.docs.add(place.doc_id)
+    if place < seen.first:
+        seen.first = place
+
+
+@dataclass
+class _Corpus:
+    """What the checks learn from the whole of gold in a first pass: counts and first places,
+    never the texts or the annotations, so memory grows with the names, not the corpus."""
+
+    documents: list[str] = field(default_factory=list)
+    #: text -> label -> how often and where first.
+    names: dict[str, dict[str, _Seen]] = field(default_factory=dict)
+    #: (text, text), sorted -> relation label -> how often and where first (``entity_id`` is
+    #: the relation's id).
+    links: dict[tuple[str, str], dict[str, _Seen]] = field(default_factory=dict)
+
+    def gather(self, doc_id: str, mentions: list[Mention], links: list[Link]) -> None:
+        self.documents.append(doc_id)
+        names = self.names
+        by_id = {}
+        for e in mentions:
+            by_id[e.id] = e
+            table = names.get(e.text)
+            if table is None:
+                table = names[e.text] = {}
+            _seen(table, e.label, Place(doc_id, e.start, e.end, e.id))
+        for r in links:
+            head, tail = by_id[r.head], by_id[r.tail]
+            pair = (head.text, tail.text) if head.text <= tail.text else (tail.text, head.text)
+            where = Place(doc_id, min(head.start, tail.start), max(head.end, tail.end), r.id)
+            _seen(self.links.setdefault(pair, {}), r.label, where)
+
+
+def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) -> CheckReport:
+    """Run every consistency check over the gold annotations: a first pass over gold learns
+    every annotated text, a second pass over the texts looks for missed mentions.
+
+    Args:
+        project: the corpus project.
+        schema: its schema (validation of the files read).
+        wanted: report only warnings that involve these documents (the checks still learn from
+            the whole corpus).
+
+    Raises:
+        NewscorpusError: E173 for a gold file that does not validate, E178 for an invalid
+            ``annotations/checks.yaml``.
+        UsageError: E213 for a document id without gold annotations.
+    """
+    exceptions = load_exceptions(project)
+    corpus = _Corpus()
+    for doc_id, _, mentions, links in gold_documents(project, schema, checked=True):
+        corpus.gather(doc_id, mentions, links)
+    for doc_id in wanted:
+        if doc_id not in corpus.documents:
+            raise UsageError(
+                "E213",
+                f"there is no gold annotation file for {doc_id!r} "
+                f"({project.relative(annotation_path(project, doc_id))}).",
+                fix="Check the id; check reads gold only.",
+            )
+    findings = [
+        *missed_mentions(project, schema, corpus),
+        *label_variation(project, corpus),
+        *boundary_variation(project, corpus),
+        *relation_variation(project, corpus),
+    ]
+    if wanted:
+        keep = set(wanted)
+        findings = [f for f in findings if keep & set(f.subject.docs)]
+    return _report(project, findings, exceptions, len(wanted) or len(corpus.documents))
+
+
+def issues_by_document(project: Project) -> dict[str, list[Issue]] | None:
+    """The open warnings of :func:`check_project`, grouped by the gold file they name (for
+    ``newscorpus view``'s consistency column; a project-wide warning is under ``""``), or None
+    when the checks cannot run because gold or the schema does not validate (the viewer shows
+    those errors itself)."""
+    grouped: dict[str, list[Issue]] = defaultdict(list)
+    gold = f"{project.annotations_dir}/"
+    try:
+        report = check_project(project, Schema.load(project.schema_path))
+    except NewscorpusError:
+        return None
+    for item in report.issues:
+        name = item.path.removeprefix(gold)
+        doc_id = name.removesuffix(ANNOTATION_SUFFIX) if "/" not in name else ""
+        grouped[doc_id].append(item)
+    return dict(grouped)
+
+
+def _report(
+    project: Project, findings: list[Finding], exceptions: Exceptions, documents: int
+) -> CheckReport:
+    open_issues = []
+    accepted = 0
+    for finding in findings:
+        if exceptions.accepts(finding.subject):
+            accepted += 1
+        else:
+            open_issues.append(finding.issue)
+    open_issues += exceptions.stale_issues(project)
+    counts: dict[str, int] = defaultdict(int)
+    for item in open_issues:
+        counts[item.code] += 1
+    ordered = tuple(sorted(open_issues, key=lambda i: (i.path, i.code, i.message)))
+    return CheckReport(ordered, accepted, documents, dict(sorted(counts.items())))
+
+
+def _where(project: Project, doc_id: str) -> str:
+    """The gold file of ``doc_id`` as issues name it (built, not resolved: this runs once per
+    warning)."""
+    return printable(f"{project.annotations_dir}/{doc_id}{ANNOTATION_SUFFIX}")
+
+
+# --- W170 ------------------------------------------------------------------------------------
+
+
+def _first_words(words: Collection[str]) -> re.Pattern[str]:
+    """One compiled pattern matching any of ``words`` as a whole word, built as a trie so the
+    regex engine rejects a position after a character or two instead of trying every word."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return f"(?:{'|'.join(branches)})" + ("?" if "" in node else "")
+
+    return re.compile(rf"\b(?:{emit(trie)})\b" if trie else r"(?!)")
+
+
+def _phrase_index(names: dict[str, dict[str, _Seen]]) -> dict[str, list[str]]:
+    """Annotated texts by their first word, longest first; texts that do not start with a word
+    character cannot be a whole word and are left out."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for text in names:
+        first = _WORD.match(text)
+        if first is not None:
+            index[first.group()].append(text)
+    for bucket in index.values():
+        bucket.sort(key=lambda t: (-len(t), t))
+    return index
+
+
+def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[Finding]:
+    """W170: each whole-word, same-case occurrence of an annotated text that is not annotated
+    (a second pass over gold and the texts)."""
+    index = _phrase_index(corpus.names)
+    pattern = _first_words(index)
+    findings = []
+    for doc_id, text, mentions, _ in gold_documents(project, schema, checked=False):
+        entities = sorted(mentions, key=lambda e: (e.start, e.end))
+        spans = {(e.start, e.end) for e in entities}
+        starts = [e.start for e in entities]
+        longest = max((e.end - e.start for e in entities), default=0)
+        here: dict[str, Place] = {}  # the first place of each annotated text in this document
+        for e in entities:
+            here.setdefault(e.text, Place(doc_id, e.start, e.end, e.id))
+        for match in pattern.finditer(text):
+            start = match.start()
+            for name in index[match.group()]:
+                end = start + len(name)
+                if (
+                    (start, end) in spans
+                    or not text.startswith(name, start)
+                    or (_WORD_CHAR.match(name, len(name) - 1) and _WORD_CHAR.match(text, end))
+                    or _inside_same_label(entities, starts, longest, start, end, corpus.names[name])
+                ):
+                    continue
+                findings.append(_missed(project, corpus, here, doc_id, name, start, end))
+    return findings
+
+
+def _inside_same_label(
+    entities: Sequence[Mention],
+    starts: Sequence[int],
+    longest: int,
+    start: int,
+    end: int,
+    labels: Collection[str],
+) -> bool:
+    """Whether an entity with one of ``labels`` contains ``[start, end)``: the surname inside
+    an annotated full name is part of that name, not a mention of its own. ``entities`` are
+    sorted by start (``starts``); none is longer than ``longest``, so only those starting
+    within that distance before ``start`` can contain it."""
+    for k in range(bisect_left(starts, start - longest), bisect_right(starts, start)):
+        e = entities[k]
+        if end <= e.end and e.label in labels:
+            return True
+    return False
+
+
+def _missed(
+    project: Project,
+    corpus: _Corpus,
+    here: dict[str, Place],
+    doc_id: str,
+    name: str,
+    start: int,
+    end: int,
+) -> Finding:
+    by_label = corpus.names[name]
+    labels = sorted(by_label)
+    # The example place: one in the same document when there is one, else the first anywhere.
+    example = here.get(name) or min(s.first for s in by_label.values())
+    count = sum(s.count for s in by_label.values())
+    elsewhere = f" ({count} annotated mentions in all)" if count > 1 else ""
+    message = (
+        f"{show(name)} at [{start}, {end}) is not annotated, but {show(name)} is annotated "
+        f"{'/'.join(labels)} at {example.render()}{elsewhere}: a likely missed mention."
+    )
+    fix = f"Annotate it as {labels[0]}, if it names the same thing. {_ACCEPT}"
+    return Finding(
+        issue("W170", _where(project, doc_id), message, fix),
+        Subject("W170", name, None, (doc_id,), start),
+    )
+
+
+# --- W171, W172 ------------------------------------------------------------------------------
+
+
+def label_variation(project: Project, corpus: _Corpus) -> list[Finding]:
+    """W171: one text annotated with two or more labels, each label's first place named."""
+    findings = []
+    for name in sorted(corpus.names):
+        by_label = corpus.names[name]
+        if len(by_label) < 2:
+            continue
+        parts = [
+            f"{label} {seen.count}x (first at {seen.first.render()})"
+            for label, seen in sorted(by_label.items())
+        ]
+        first = min(seen.first for seen in by_label.values())
+        findings.append(
+            Finding(
+                issue(
+                    "W171",
+                    _where(project, first.doc_id),
+                    f"{show(name)} is annotated with different labels: {'; '.join(parts)}.",
+                    f"Use one label where it names the same kind of thing (see GUIDELINES.md). "
+                    f"{_ACCEPT}",
+                ),
+                Subject("W171", name, None, _docs(by_label.values()), None),
+            )
+        )
+    return findings
+
+
+def _docs(seen: Iterable[_Seen]) -> tuple[str, ...]:
+    return tuple(sorted(set().union(*(s.docs for s in seen))))
+
+
+def boundary_variation(project: Project, corpus: _Corpus) -> list[Finding]:
+    """W172: a name annotated with and without one neighbouring word, under the same label."""
+    findings = []
+    for longer in sorted(corpus.names):
+        words = longer.split(" ")
+        if len(words) < 2:
+            continue
+        for shorter in sorted({" ".join(words[1:]), " ".join(words[:-1])}):
+            if shorter not in corpus.names:
+                continue
+            for label in sorted(corpus.names[longer].keys() & corpus.names[shorter].keys()):
+                short, long = corpus.names[shorter][label], corpus.names[longer][label]
+                findings.append(
+                    Finding(
+                        issue(
+                            "W172",
+                            _where(project, long.first.doc_id),
+                            f"{label} {show(shorter)} ({short.count}x, first at "
+                            f"{short.first.render()}) is also annotated with a neighbouring word "
+                            f"as {show(longer)} ({long.count}x, first at {long.first.render()}).",
+                            "Pick one boundary for the name (see GUIDELINES.md) and apply it "
+                            f"everywhere. {_ACCEPT}",
+                        ),
+                        Subject("W172", shorter, longer, _docs((short, long)), None),
+                    )
+                )
+    return findings
+
+
+# --- W173 ------------------------------------------------------------------------------------
+
+
+def relation_variation(project: Project, corpus: _Corpus) -> list[Finding]:
+    """W173: the same two texts linked by relations of different labels."""
+    findings = []
+    for pair in sorted(corpus.links):
+        labels = corpus.links[pair]
+        if len(labels) < 2:
+            continue
+        parts = [
+            f"{label} {seen.count}x (first {printable(seen.first.doc_id)} {seen.first.entity_id})"
+            for label, seen in sorted(labels.items())
+        ]
+        first = min(seen.first for seen in labels.values())
+        findings.append(
+            Finding(
+                issue(
+                    "W173",
+                    _where(project, first.doc_id),
+                    f"{show(pair[0])} and {show(pair[1])} are linked by different relation "
+                    f"labels: {'; '.join(parts)}.",
+                    f"Use one label where the text states the same relation. {_ACCEPT}",
+                ),
+                Subject("W173", pair[0], pair[1], _docs(labels.values()), None),
+            )
+        )
+    return findings

@@ -1,0 +1,181 @@
+"""Review files: the conflicts ``adjudicate`` leaves for a person, and how a person resolves them.
+
+``annotations/review/<doc_id>.json`` is an annotation file (the same four keys, checked by the
+same validator) whose ``entities`` and ``relations`` are the document's gold so far: what the
+annotators agreed on, plus whatever has been resolved. Two more keys hold the rest::
+
+    "adjudication": {"annotators": ["alice", "bob"], "strategy": "unanimous",
+                     "gold_sha256": "<sha256 of the gold file adjudicate wrote, or null>"},
+    "conflicts": [
+      {"id": "C1",
+       "versions": {"alice": {"entities": [{"id": "T4", "start": 1894, "end": 1896,
+                                            "label": "GPE", "text": "US"}],
+                              "relations": []},
+                    "bob":   {"entities": [{"id": "T4", "start": 1890, "end": 1896,
+                                            "label": "GPE", "text": "the US"}],
+                              "relations": []}},
+       "resolution": null}
+    ]
+
+Each conflict is one place where the annotators differ; ``versions`` holds what each side
+annotated there, in that side's own ids (a relation's version carries its two arguments).
+A reviewer resolves a conflict by setting ``resolution``:
+
+- to the name of one side: its version goes to gold (an empty version drops the item);
+- to ``"manual"``: the reviewer has written the right items into ``entities``/``relations``
+  (the gold so far) by hand, and the versions add nothing.
+
+The next ``newscorpus adjudicate`` moves resolved conflicts into gold and deletes the review
+file once none is left. :func:`review_issues` checks the two extra keys (E174, E175) and every
+version with the per-file validator, so ``newscorpus validate`` understands these files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from newscorpus.annotations import text_sha256
+from newscorpus.errors import Issue
+from newscorpus.schema import Schema
+from newscorpus.validate_json import describe, issue, printable, show
+
+MANUAL = "manual"
+CONFLICTS = "conflicts"
+ADJUDICATION = "adjudication"
+_FIX = (
+    "Regenerate it with `newscorpus adjudicate` (delete the review file first), or fix the entry."
+)
+
+
+def review_issues(data: Any, schema: Schema | None, text: str | None, path: str) -> list[Issue]:
+    """The problems of a review file beyond those of an annotation file: its ``adjudication``
+    and ``conflicts`` keys (E174), each resolution (E175), and every version's entities and
+    relations, checked like an annotation file's (their issues name the conflict and side).
+
+    Args:
+        data: the parsed review file (a ``Located`` dict gives issues a position).
+        schema: the project's schema; None skips label checks.
+        text: the article's text; None (or a stale file) skips the checks against it.
+        path: the file name used in the issues.
+    """
+    from newscorpus.validate import validate_document
+
+    if not isinstance(data, dict):
+        return []  # the annotation checks already report it
+    issues: list[Issue] = []
+    meta = data.get(ADJUDICATION)
+    if not isinstance(meta, dict) or not isinstance(meta.get("annotators"), list):
+        issues.append(
+            issue(
+                "E174",
+                path,
+                f"{ADJUDICATION} is {_what(data, ADJUDICATION)}; a review file records the "
+                "annotators it "
+                'was made from: {"annotators": [...], "strategy": ..., "gold_sha256": ...}.',
+                _FIX,
+                at=data,
+            )
+        )
+    conflicts = data.get(CONFLICTS)
+    if not isinstance(conflicts, list):
+        issues.append(
+            issue(
+                "E174",
+                path,
+                f"{CONFLICTS} is {_what(data, CONFLICTS)}, not a list of conflicts.",
+                _FIX,
+                at=data,
+            )
+        )
+        return issues
+    if text is not None and data.get("text_sha256") != text_sha256(text):
+        text = None  # stale: the annotation checks report E143 once
+    seen: set[str] = set()
+    for n, conflict in enumerate(conflicts):
+        issues += _conflict_issues(conflict, n, seen, data, schema, text, path, validate_document)
+    return issues
+
+
+def _what(data: dict[str, Any], key: str) -> str:
+    return describe(data[key]) if key in data else "missing"
+
+
+def _conflict_issues(
+    conflict: Any,
+    n: int,
+    seen: set[str],
+    data: dict[str, Any],
+    schema: Schema | None,
+    text: str | None,
+    path: str,
+    validate_document: Any,
+) -> list[Issue]:
+    where = f"{CONFLICTS}[{n}]"
+    if not isinstance(conflict, dict):
+        return [issue("E174", path, f"{where} is {describe(conflict)}, not an object.", _FIX)]
+    cid = conflict.get("id")
+    issues: list[Issue] = []
+    if not isinstance(cid, str) or not cid:
+        issues.append(issue("E174", path, f"{where} has no id.", _FIX, at=conflict))
+        cid = where
+    elif cid in seen:
+        message = f"two conflicts have the id {show(cid)}."
+        issues.append(issue("E174", path, message, _FIX, at=conflict))
+    seen.add(cid)
+    versions = conflict.get("versions")
+    if not isinstance(versions, dict) or not versions:
+        issues.append(
+            issue(
+                "E174",
+                path,
+                f"conflict {printable(cid)}: versions is {describe(versions)}; it maps each "
+                'annotator to {"entities": [...], "relations": [...]}.',
+                _FIX,
+                at=conflict,
+            )
+        )
+        versions = {}
+    for name, version in versions.items():
+        if (
+            not isinstance(version, dict)
+            or not isinstance(version.get("entities"), list)
+            or not isinstance(version.get("relations"), list)
+        ):
+            issues.append(
+                issue(
+                    "E174",
+                    path,
+                    f"conflict {printable(cid)}: {printable(name)}'s version is "
+                    f'{describe(version)}; it must be {{"entities": [...], "relations": [...]}}.',
+                    _FIX,
+                    at=conflict,
+                )
+            )
+            continue
+        mini = {
+            "doc_id": data.get("doc_id"),
+            "text_sha256": data.get("text_sha256"),
+            "entities": version["entities"],
+            "relations": version["relations"],
+        }
+        for found in validate_document(mini, schema, text, path):
+            ref = f"{cid}/{name}/{found.annotation_id}" if found.annotation_id else f"{cid}/{name}"
+            issues.append(dataclasses.replace(found, annotation_id=printable(ref)))
+    resolution = conflict.get("resolution", None)
+    if resolution is not None and (
+        not isinstance(resolution, str) or (resolution != MANUAL and resolution not in versions)
+    ):
+        sides = ", ".join(printable(str(k)) for k in versions)
+        issues.append(
+            issue(
+                "E175",
+                path,
+                f"conflict {printable(cid)}: resolution is {describe(resolution)}; allowed: null "
+                f"(not yet resolved), {MANUAL!r}, or one side: {sides}.",
+                'Set it to the side whose version is right, or to "manual" after writing the '
+                "right items into entities/relations yourself.",
+                at=conflict,
+            )
+        )
+    return issues

@@ -1,0 +1,244 @@
+"""Read the corpus as the viewer shows it: every document, valid or not, with its issues.
+
+The viewer exists to look at annotations, most of all broken ones, so it reads what the build
+would refuse: the validator's issues come with each document (:func:`newscorpus.validate.
+check_document`, one pass over the files), and an annotation file with errors is read leniently,
+keeping every entity and relation whose fields have the right types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newscorpus.annotations import annotation_path
+from newscorpus.corpus import META_FILE, article_dir, doc_ids
+from newscorpus.errors import Issue, NewscorpusError
+from newscorpus.model import Entity, Relation
+from newscorpus.normalise import Normalised
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+from newscorpus.splits import assign_split
+from newscorpus.validate import check_document, load_schema, project_issues, sort_issues
+
+#: A consistency check run over the whole project (e.g. the same mention labelled differently
+#: in two documents): issues by document id. The viewer shows them beside validation.
+ConsistencyCheck = Callable[[Project], Mapping[str, Sequence[Issue]] | None]
+
+_ENTITY_KEYS = frozenset({"id", "start", "end", "label", "text", "source"})
+_RELATION_KEYS = frozenset({"id", "head", "tail", "label", "source"})
+
+
+@dataclass(frozen=True)
+class ViewDocument:
+    """One document as the viewer shows it."""
+
+    id: str
+    split: str
+    meta: Mapping[str, Any]
+    #: The stored normalised text, or None when it cannot be read.
+    text: str | None
+    #: Today's normaliser run on the raw text (raw text, edits), or None.
+    normalised: Normalised | None
+    entities: tuple[Entity, ...]
+    relations: tuple[Relation, ...]
+    #: Validation issues of the article and its annotation file, sorted.
+    issues: tuple[Issue, ...]
+    #: Issues of the consistency check, when one was given; None when none was run.
+    consistency: tuple[Issue, ...] | None
+    has_annotations: bool
+
+    @property
+    def title(self) -> str | None:
+        title = self.meta.get("title")
+        return title if isinstance(title, str) else None
+
+    @property
+    def stale(self) -> bool:
+        """The annotations were made on another text (E143): their offsets mean nothing here."""
+        return any(i.code == "E143" for i in self.issues)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What the site is built from."""
+
+    schema: Schema | None
+    #: Problems that belong to no listed document (schema, stray files).
+    project_issues: tuple[Issue, ...]
+    doc_ids: tuple[str, ...]
+    #: Validation issues of the listed documents that :func:`validate_project` reports apart
+    #: (W102, no annotation file), by document id.
+    extra_issues: Mapping[str, tuple[Issue, ...]]
+    consistency: Mapping[str, Sequence[Issue]] | None
+
+
+def open_corpus(
+    project: Project,
+    wanted: Sequence[str] | None = None,
+    consistency: ConsistencyCheck | None = None,
+) -> Corpus:
+    """The schema, the document ids (``wanted``, or all) and the project-wide issues.
+
+    Raises:
+        NewscorpusError: E213 when a wanted id is not a stored article.
+    """
+    from newscorpus.annotations import annotation_files
+    from newscorpus.errors import InputError
+
+    schema, issues = load_schema(project)
+    stored = doc_ids(project)
+    if wanted:
+        known = set(stored)
+        for doc_id in wanted:
+            if doc_id not in known:
+                raise InputError(
+                    "E213",
+                    f"no article with document id {doc_id!r} in {project.corpus_dir}/.",
+                    fix="Pass ids of stored articles (folders of the corpus), or no id to view "
+                    "every document.",
+                )
+        ids = tuple(sorted(set(wanted)))
+    else:
+        ids = tuple(stored)
+    files = annotation_files(project)
+    by_doc: dict[str, list[Issue]] = {}
+    rest = list(issues)
+    folders = {project.relative(article_dir(project, d)): d for d in ids}
+    for found in project_issues(project, schema, files, stored, whole=True):
+        owner = folders.get(found.path)
+        if owner is not None:
+            by_doc.setdefault(owner, []).append(found)
+        elif not wanted:
+            rest.append(found)
+    checked = consistency(project) if consistency is not None else None
+    return Corpus(
+        schema,
+        sort_issues(rest),
+        ids,
+        {k: tuple(v) for k, v in by_doc.items()},
+        checked,
+    )
+
+
+def iter_documents(project: Project, corpus: Corpus) -> Iterator[ViewDocument]:
+    """The listed documents in id order, read one at a time."""
+    for doc_id in corpus.doc_ids:
+        yield read_document(project, corpus, doc_id)
+
+
+def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument:
+    """One document with its validation (and, when run, consistency) issues."""
+    path = annotation_path(project, doc_id)
+    present = path.is_file()
+    checked = check_document(project, doc_id, [path] if present else [], corpus.schema)
+    annotations = checked.annotations()
+    if annotations is not None:
+        entities, relations = annotations.entities, annotations.relations
+    elif present:
+        entities, relations = _lenient(path)
+    else:
+        entities, relations = (), ()
+    meta = checked.article.meta or _meta(project, doc_id)
+    normalised = checked.article.normalised
+    if normalised is None and checked.article.raw is not None:
+        normalised = _normalise(project, checked.article.raw)
+    consistency = None
+    if corpus.consistency is not None:
+        consistency = sort_issues(corpus.consistency.get(doc_id, ()))
+    return ViewDocument(
+        id=doc_id,
+        split=assign_split(doc_id, project.split_overrides),
+        meta=meta,
+        text=checked.article.text,
+        normalised=normalised,
+        entities=entities,
+        relations=relations,
+        issues=sort_issues([*checked.issues, *corpus.extra_issues.get(doc_id, ())]),
+        consistency=consistency,
+        has_annotations=present,
+    )
+
+
+def _normalise(project: Project, raw: str) -> Normalised | None:
+    """The raw text's edits when validation did not normalise it (it may know the text is
+    current without doing so); None when the project's rules are invalid (E002, reported)."""
+    from newscorpus.normalise import normalise
+
+    try:
+        return normalise(raw, project.normalise_rules)
+    except NewscorpusError:
+        return None
+
+
+def _meta(project: Project, doc_id: str) -> dict[str, Any]:
+    """``meta.json`` as far as it parses (the validator has said what is wrong with it)."""
+    try:
+        data = json.loads((article_dir(project, doc_id) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _lenient(path: Path) -> tuple[tuple[Entity, ...], tuple[Relation, ...]]:
+    """The entities and relations of an annotation file with errors whose fields are usable."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return (), ()
+    if not isinstance(data, dict):
+        return (), ()
+    return lenient_annotations(data)
+
+
+def lenient_annotations(data: Mapping[str, Any]) -> tuple[tuple[Entity, ...], tuple[Relation, ...]]:
+    """Every entity and relation of parsed annotation JSON whose fields have the right types.
+
+    >>> lenient_annotations({"entities": [{"id": "T1", "start": 0, "end": 2, "label": "X"},
+    ...                                   {"id": "T2", "start": "0"}]})[0][0].id
+    'T1'
+    """
+    entities = tuple(
+        Entity(
+            e["id"],
+            e["start"],
+            e["end"],
+            e["label"],
+            e["text"] if isinstance(e.get("text"), str) else "",
+            e["source"] if isinstance(e.get("source"), str) else None,
+            {k: v for k, v in e.items() if k not in _ENTITY_KEYS},
+        )
+        for e in _items(data, "entities")
+        if _entity_ok(e)
+    )
+    relations = tuple(
+        Relation(
+            r["id"],
+            r["head"],
+            r["tail"],
+            r["label"],
+            r["source"] if isinstance(r.get("source"), str) else None,
+            {k: v for k, v in r.items() if k not in _RELATION_KEYS},
+        )
+        for r in _items(data, "relations")
+        if _relation_ok(r)
+    )
+    return entities, relations
+
+
+def _items(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    items = data.get(key)
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _entity_ok(e: Mapping[str, Any]) -> bool:
+    return all(isinstance(e.get(k), str) for k in ("id", "label")) and all(
+        type(e.get(k)) is int for k in ("start", "end")
+    )
+
+
+def _relation_ok(r: Mapping[str, Any]) -> bool:
+    return all(isinstance(r.get(k), str) for k in ("id", "head", "tail", "label"))

@@ -1,0 +1,315 @@
+"""``newscorpus adjudicate``: gold from agreement, review files, resolution runs, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from build_helpers import Ent
+from conftest import run, tree
+from newscorpus.project import Project, load_project
+from newscorpus.txn import recover
+from quality_helpers import two_docs, write_set
+
+ALICE = (Ent("T1", "US", "GPE"), Ent("T2", "Huawei", "ORG", 1))
+BOB = (Ent("T1", "The US", "GPE"), Ent("T2", "Huawei", "ORG", 1))
+RESTRICTS = (("R1", "T1", "T2", "restricts"),)
+GOLD = "annotations/ban.json"
+REVIEW = "annotations/review/ban.json"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    project = two_docs(tmp_path / "proj")
+    write_set(project, "ban", ALICE, RESTRICTS, annotator="alice")
+    write_set(project, "ban", BOB, RESTRICTS, annotator="bob")
+    return project
+
+
+def read(project: Project, path: str) -> Any:
+    return json.loads((project.root / path).read_text(encoding="utf-8"))
+
+
+def resolve(project: Project, **resolutions: str) -> None:
+    review = read(project, REVIEW)
+    for conflict in review["conflicts"]:
+        if conflict["id"] in resolutions:
+            conflict["resolution"] = resolutions[conflict["id"]]
+    (project.root / REVIEW).write_text(json.dumps(review, indent=2), encoding="utf-8")
+
+
+def keys(doc: Any) -> list[tuple[int, int, str, str]]:
+    return [(e["start"], e["end"], e["label"], e["text"]) for e in doc["entities"]]
+
+
+def relations(doc: Any) -> list[tuple[str, str, str]]:
+    text = {e["id"]: e["text"] for e in doc["entities"]}
+    return [(r["label"], text[r["head"]], text[r["tail"]]) for r in doc["relations"]]
+
+
+def test_agreed_items_go_to_gold_and_each_conflict_to_the_review_file(project: Project) -> None:
+    code, out, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"ban: gold {GOLD} 1 entities, 0 relations; 3 open conflict(s) in {REVIEW}",
+        "1 gold file(s) written, 1 document(s) with open conflicts",
+    ]
+    gold = read(project, GOLD)
+    assert keys(gold) == [(29, 35, "ORG", "Huawei")]
+    assert [e["source"] for e in gold["entities"]] == ["gold"]
+    review = read(project, REVIEW)
+    assert review["adjudication"]["annotators"] == ["alice", "bob"]
+    assert review["adjudication"]["strategy"] == "unanimous"
+    assert keys(review) == keys(gold)
+    c1, c2, c3 = review["conflicts"]
+    # The two boundaries of the US are one conflict; each side's relation is one.
+    assert c1["id"] == "C1" and c1["resolution"] is None
+    assert {name: keys(v) for name, v in c1["versions"].items()} == {
+        "alice": [(18, 20, "GPE", "US")],
+        "bob": [(14, 20, "GPE", "The US")],
+    }
+    assert c2["versions"]["alice"] == {"entities": [], "relations": []}
+    assert relations(c2["versions"]["bob"]) == [("restricts", "The US", "Huawei")]
+    assert relations(c3["versions"]["alice"]) == [("restricts", "US", "Huawei")]
+    assert run(project.root, "validate")[0] == 0  # talks has no gold: W102 only
+
+
+def test_a_second_run_moves_resolved_conflicts_into_gold(project: Project) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    code, out, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (code, out.splitlines()[0]) == (
+        0,
+        f"ban: waiting for review, 3 open conflict(s) in {REVIEW}",
+    )
+    resolve(project, C1="bob", C2="bob")
+    code, out, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert out.splitlines()[0] == (
+        f"ban: 2 conflict(s) resolved, gold {GOLD} 2 entities, 1 relations; 1 open conflict(s) "
+        f"in {REVIEW}"
+    )
+    gold = read(project, GOLD)
+    assert keys(gold) == [(29, 35, "ORG", "Huawei"), (14, 20, "GPE", "The US")]
+    assert relations(gold) == [("restricts", "The US", "Huawei")]
+    assert [c["id"] for c in read(project, REVIEW)["conflicts"]] == ["C3"]
+    # Choosing bob's empty version drops alice's relation; the review file is done.
+    resolve(project, C3="bob")
+    code, out, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (
+        out.splitlines()[0]
+        == f"ban: 1 conflict(s) resolved, gold {GOLD} 2 entities, 1 relations; no open conflicts"
+    )
+    assert not (project.root / REVIEW).exists()
+    assert read(project, GOLD) == gold
+    assert run(project.root, "validate")[0] == 0  # talks has no gold: W102 only
+    # Done: gold exists and no review file tracks it.
+    code, out, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert out.splitlines()[0] == (f"ban: skipped, gold exists ({GOLD}); --replace overwrites it")
+
+
+def test_a_manual_resolution_keeps_what_the_reviewer_wrote(project: Project) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    review = read(project, REVIEW)
+    review["entities"].append(
+        {"id": "T9", "start": 18, "end": 20, "label": "GPE", "text": "US", "source": "gold"}
+    )
+    for conflict in review["conflicts"]:
+        conflict["resolution"] = "manual"
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    code, _, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert code == 0
+    assert keys(read(project, GOLD)) == [(29, 35, "ORG", "Huawei"), (18, 20, "GPE", "US")]
+    assert not (project.root / REVIEW).exists()
+
+
+def test_majority_of_three_drops_what_most_lack(project: Project) -> None:
+    write_set(project, "ban", ALICE, RESTRICTS, annotator="carol")
+    code, out, _ = run(
+        project.root,
+        "adjudicate",
+        "--annotators",
+        "alice",
+        "bob",
+        "carol",
+        "--strategy",
+        "majority",
+    )
+    assert code == 0
+    assert out.splitlines()[0] == f"ban: gold {GOLD} 2 entities, 1 relations; no open conflicts"
+    assert relations(read(project, GOLD)) == [("restricts", "US", "Huawei")]
+    assert not (project.root / REVIEW).exists()
+
+
+def test_existing_gold_is_never_overwritten_without_replace(project: Project) -> None:
+    write_set(project, "ban", (Ent("T1", "Huawei", "ORG"),))
+    before = tree(project.root)
+    code, out, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (code, out.splitlines()[0]) == (
+        0,
+        f"ban: skipped, gold exists ({GOLD}); --replace overwrites it",
+    )
+    assert tree(project.root) == before
+    code, _, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob", "--replace")
+    assert keys(read(project, GOLD)) == [(29, 35, "ORG", "Huawei")]
+
+
+def test_gold_edited_after_adjudication_is_refused(project: Project) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    gold = read(project, GOLD)
+    gold["entities"][0]["note"] = "checked"
+    (project.root / GOLD).write_text(json.dumps(gold), encoding="utf-8")
+    resolve(project, C1="alice")
+    before = tree(project.root)
+    code, out, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {GOLD}: E177 was changed after adjudicate wrote it")
+    assert "run again with --replace" in err
+    assert tree(project.root) == before
+    code, _, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob", "--replace")
+    assert code == 0
+    assert "note" not in read(project, GOLD)["entities"][0]
+
+
+def test_dry_run_writes_nothing(project: Project) -> None:
+    before = tree(project.root)
+    code, out, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob", "--dry-run")
+    assert (code, out.splitlines()[-1]) == (0, "dry run: nothing was written")
+    assert tree(project.root) == before
+
+
+def test_a_resolution_that_breaks_gold_is_refused(project: Project) -> None:
+    write_set(project, "ban", (Ent("T1", "Huawei", "GPE", 1),), annotator="carol")
+    write_set(project, "ban", (Ent("T1", "Huawei", "ORG", 1),), annotator="dave")
+    run(project.root, "adjudicate", "--annotators", "carol", "dave")
+    review = read(project, REVIEW)
+    # The reviewer writes Huawei as ORG by hand, and also takes carol's GPE: one span, twice.
+    review["entities"].append(
+        {"id": "T1", "start": 29, "end": 35, "label": "ORG", "text": "Huawei", "source": "gold"}
+    )
+    review["conflicts"][0]["resolution"] = "carol"
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    before = tree(project.root)
+    code, out, err = run(project.root, "adjudicate", "--annotators", "carol", "dave")
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"error: {GOLD}: E180 the adjudicated gold would not validate (1 error(s)); the first: "
+        "E117 "
+    )
+    assert err.rstrip().endswith("Nothing was written.")
+    assert tree(project.root) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "start"),
+    [
+        (("--annotators", "alice", "nobody"), 2, "error: E170 there is no annotator set 'nobody'"),
+        (("--annotators", "alice"), 2, "error: E179 adjudicate needs two or more annotator sets"),
+        (("--annotators", "alice", "Bad/x"), 2, "error: E171 annotator name 'Bad/x' is not a safe"),
+        (
+            ("talks", "--annotators", "alice", "bob"),
+            2,
+            "error: E181 document 'talks' is not in the set of alice, bob",
+        ),
+        (("gone", "--annotators", "alice", "bob"), 2, "error: E213 there is no article 'gone'"),
+    ],
+)
+def test_bad_names_are_usage_errors(
+    project: Project, args: tuple[str, ...], exit_code: int, start: str
+) -> None:
+    before = tree(project.root)
+    code, out, err = run(project.root, "adjudicate", *args)
+    assert (code, out) == (exit_code, "")
+    assert err.startswith(start)
+    assert tree(project.root) == before
+
+
+def test_a_set_with_a_document_not_in_the_corpus(project: Project) -> None:
+    path = project.annotations / "annotators" / "bob" / "nope.json"
+    path.write_text((project.annotations / "annotators" / "bob" / "ban.json").read_text())
+    before = tree(project.root)
+    code, _, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert code == 1
+    assert err == (
+        "error: annotations/annotators/bob/nope.json: E172 bob's set holds document 'nope', "
+        "which is not in the corpus; the file name is the document id. Add the article with "
+        "`newscorpus add`, rename the file after its article, or delete it.\n"
+    )
+    assert tree(project.root) == before
+
+
+def test_an_annotator_file_that_does_not_validate(project: Project) -> None:
+    path = project.annotations / "annotators" / "bob" / "ban.json"
+    path.write_text(path.read_text().replace('"GPE"', '"COUNTRY"'))
+    before = tree(project.root)
+    code, _, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert code == 1
+    assert err.startswith(
+        "error: annotations/annotators/bob/ban.json: E173 does not validate (1 error(s)); the "
+        'first: line 5: E109 T1 label is "COUNTRY"'
+    )
+    assert err.rstrip().endswith("`newscorpus validate --annotator bob` lists every problem.")
+    assert tree(project.root) == before
+
+
+def test_validate_understands_review_files(project: Project) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    resolve(project, C1="carol", C2="bob")
+    review = read(project, REVIEW)
+    review["conflicts"][1]["versions"]["bob"]["entities"][0]["label"] = "COUNTRY"
+    (project.root / REVIEW).write_text(json.dumps(review, indent=2), encoding="utf-8")
+    code, out, _ = run(project.root, "validate")
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        f'{REVIEW}:13:5: E175 conflict C1: resolution is "carol" (a string); allowed: null (not '
+        "yet resolved), 'manual', or one side: alice, bob. Set it to the side whose version is "
+        'right, or to "manual" after writing the right items into entities/relations yourself.',
+        f'{REVIEW}:52:13: E109 C2/bob/T1 label is "COUNTRY"; allowed: PERSON, ORG, GPE, LOC, '
+        "TECHNOLOGY, EVENT, INITIATIVE, NORP. Use one of the schema's entity labels, or declare "
+        "this one in schema.yaml.",
+    ]
+    code, _, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert code == 1
+    assert err.startswith(f"error: {REVIEW}: E173 does not validate")
+
+
+def test_a_malformed_review_file(project: Project) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    review = read(project, REVIEW)
+    del review["adjudication"]
+    review["conflicts"][0]["versions"]["bob"] = []
+    review["conflicts"][1]["id"] = "C1"
+    (project.root / REVIEW).write_text(json.dumps(review, indent=2), encoding="utf-8")
+    code, out, _ = run(project.root, "validate")
+    assert code == 1
+    assert [line for line in out.splitlines() if "E174" in line] == [
+        f"{REVIEW}:1:1: E174 adjudication is missing; a review file records the annotators it "
+        'was made from: {"annotators": [...], "strategy": ..., "gold_sha256": ...}. Regenerate '
+        "it with `newscorpus adjudicate` (delete the review file first), or fix the entry.",
+        f"{REVIEW}:5:5: E174 conflict C1: bob's version is an array; it must be "
+        '{"entities": [...], "relations": [...]}. Regenerate it with `newscorpus adjudicate` '
+        "(delete the review file first), or fix the entry.",
+        f'{REVIEW}:24:5: E174 two conflicts have the id "C1". Regenerate it with `newscorpus '
+        "adjudicate` (delete the review file first), or fix the entry.",
+    ]
+
+
+@pytest.mark.parametrize("step", range(1, 6))
+def test_a_kill_at_any_step_leaves_gold_and_review_both_or_neither(
+    project: Project, step: int
+) -> None:
+    # Two files: staged (steps 1-2), committed (3: the journal), applied (4-5).
+    env = {**os.environ, "NEWSCORPUS_FAULT_AFTER": str(step)}
+    command = [sys.executable, "-c", "from newscorpus.cli import main; main()"]
+    args = ["--root", str(project.root), "adjudicate", "--annotators", "alice", "bob"]
+    child = subprocess.run([*command, *args], env=env, capture_output=True, check=False)
+    assert child.returncode == 137
+    recover(load_project(project.root))
+    written = {(project.root / GOLD).exists(), (project.root / REVIEW).exists()}
+    assert written == ({False} if step < 3 else {True})
+    if step >= 3:
+        assert keys(read(project, GOLD)) == [(29, 35, "ORG", "Huawei")]
