@@ -38,6 +38,15 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   as it goes (reading and normalising it once for both), and that validation is timed apart (by
   wrapping the build's calls of :func:`~newscorpus.validate.check_document` and
   :func:`~newscorpus.validate.project_issues`), giving ``build - validate``;
+* ``export-<format>`` for conll, spacy, labelstudio and doccano:
+  :meth:`newscorpus.formats.Format.export` of every document into a fresh folder (validation,
+  tokenisation, writing);
+* ``import-<format>``: reading that export back as ``newscorpus import`` does (Label Studio's
+  tasks first turned, untimed, into the JSON export Label Studio writes once each prediction is
+  accepted as an annotation)
+  (``read``, then :func:`~newscorpus.formats.common.apply_plan`: matching, alignment, validation
+  of every imported document; nothing changed, so nothing is written). CPU seconds are reported
+  beside wall seconds for these, since the machine may be shared;
 * ``baseline``: the rows the build wrote, written again with plain pyarrow. Each built Parquet
   file is read back and turned into Python rows (not timed: the build has its rows already);
   then ``pa.Table.from_pylist`` with the file's Arrow schema and ``pq.write_table`` with the
@@ -48,12 +57,6 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   of every document into a fresh folder: it validates each document, draws its page and writes
   the index and statistics; it must write one page per document. Its target is 60 s for
   N = 10,000 on one core.
-* ``export-<format>`` and ``import-<format>`` for the annotation tools' formats (Label Studio,
-  doccano): the export of every document (its validation included, as the command does), then
-  the import of that export as the tool hands it back (Label Studio: each prediction accepted
-  as an annotation, prepared untimed): parsing, offset checks, matching, validation; the round
-  trip must change nothing. A single stage runs alone with ``--stage NAME --root DIR`` on a
-  corpus made with ``--generate N --root DIR``.
 
 **Report.** One table per N: seconds, documents per second, MB per second (of raw text for
 normalise, of normalised text otherwise; MB = 10^6 bytes of UTF-8), peak RSS of the child and
@@ -91,10 +94,17 @@ from newscorpus.schema import Schema
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "annotations" / "schema.yaml"
-STAGES = ("normalise", "validate", "check", "build", "baseline", "view")
-#: Interchange formats timed both ways: ``export-<format>`` and ``import-<format>``.
-TOOL_FORMATS = ("labelstudio", "doccano")
-FORMAT_STAGES = tuple(f"{way}-{fmt}" for fmt in TOOL_FORMATS for way in ("export", "import"))
+#: Interchange formats timed by an export stage and an import stage each.
+FORMATS = ("conll", "spacy", "labelstudio", "doccano")
+STAGES = (
+    "normalise",
+    "validate",
+    "check",
+    "build",
+    "baseline",
+    "view",
+    *(f"{way}-{fmt}" for fmt in FORMATS for way in ("export", "import")),
+)
 
 # --- the synthetic articles ------------------------------------------------------------------
 
@@ -645,6 +655,77 @@ def stage_baseline(project: Project) -> dict[str, float]:
     return {"seconds": convert + write, "write_seconds": write}
 
 
+def _export_out(project: Project, fmt: str) -> Path:
+    return project.root / "exports" / fmt
+
+
+def _warm_formats() -> None:
+    import spacy  # noqa: F401
+
+    import newscorpus.formats.conll
+    import newscorpus.formats.doccano
+    import newscorpus.formats.labelstudio
+    import newscorpus.formats.spacy
+    import newscorpus.nlp
+    import newscorpus.validate  # noqa: F401
+
+
+def stage_export(fmt: str) -> Callable[[Project], dict[str, float]]:
+    def run(project: Project) -> dict[str, float]:
+        from newscorpus.formats import get
+
+        out = _export_out(project, fmt)
+        if out.exists():
+            shutil.rmtree(out)
+        started, cpu = time.perf_counter(), time.process_time()
+        get(fmt).export(project, out, None)
+        return {
+            "seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - cpu,
+        }
+
+    return run
+
+
+def _import_paths(out: Path, fmt: str) -> list[Path]:
+    """What ``newscorpus import FMT`` reads back from the export in ``out`` (prepared untimed)."""
+    if fmt == "conll":
+        return sorted(out.glob("*.conll"))
+    if fmt == "doccano":
+        return [out / "doccano.jsonl"]
+    if fmt != "labelstudio":
+        return [out]
+    tasks = json.loads((out / "tasks.json").read_text(encoding="utf-8"))
+    for number, task in enumerate(tasks, start=1):
+        result = task.pop("predictions")[0]["result"]
+        task["annotations"] = [{"id": number, "completed_by": 1, "result": result}]
+    path = out.parent / "labelstudio-export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return [path]
+
+
+def stage_import(fmt: str) -> Callable[[Project], dict[str, float]]:
+    def run(project: Project) -> dict[str, float]:
+        from newscorpus.formats import ImportOptions, get
+        from newscorpus.formats.common import apply_plan
+
+        out = _export_out(project, fmt)
+        if not out.exists():
+            raise SystemExit(f"no export at {out}: run the export-{fmt} stage first")
+        paths = _import_paths(out, fmt)
+        started, cpu = time.perf_counter(), time.process_time()
+        for path in paths:
+            plan = get(fmt).read(path, project, ImportOptions())
+            if apply_plan(project, plan, replace=False, dry_run=False):
+                raise SystemExit(f"importing the {fmt} export back changed annotations")
+        return {
+            "seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - cpu,
+        }
+
+    return run
+
+
 def _warm_view() -> None:
     import spacy.displacy  # noqa: F401
 
@@ -666,65 +747,6 @@ def stage_view(project: Project) -> dict[str, float]:
     return {"seconds": seconds}
 
 
-def _format_out(project: Project, fmt: str) -> Path:
-    return project.root / "dist" / f"bench-{fmt}"
-
-
-def _warm_formats() -> None:
-    import newscorpus.formats.doccano
-    import newscorpus.formats.labelstudio
-    import newscorpus.validate  # noqa: F401
-
-
-def stage_export(project: Project, fmt: str) -> dict[str, float]:
-    """``newscorpus export FMT`` of every document (validation included, as the command does)."""
-    from newscorpus.formats import get
-
-    out = _format_out(project, fmt)
-    if out.exists():
-        shutil.rmtree(out)
-    started, cpu = time.perf_counter(), time.process_time()
-    get(fmt).export(project, out, None)
-    return {"seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu}
-
-
-def _as_tool_export(project: Project, fmt: str) -> Path:
-    """The export as the tool hands it back: for Label Studio, each prediction accepted as an
-    annotation (not timed)."""
-    out = _format_out(project, fmt)
-    if fmt == "doccano":
-        return out / "doccano.jsonl"
-    tasks = json.loads((out / "tasks.json").read_text(encoding="utf-8"))
-    for number, task in enumerate(tasks, start=1):
-        result = task.pop("predictions")[0]["result"]
-        task["annotations"] = [{"id": number, "completed_by": 1, "result": result}]
-    path = out / "export.json"
-    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def stage_import(project: Project, fmt: str) -> dict[str, float]:
-    """``newscorpus import FMT`` of the export: parse, check, match, validate (nothing changed,
-    so nothing is written)."""
-    from newscorpus.formats import ImportOptions, get
-    from newscorpus.formats.common import apply_plan
-
-    path = _as_tool_export(project, fmt)
-    started, cpu = time.perf_counter(), time.process_time()
-    plan = get(fmt).read(path, project, ImportOptions())
-    written = apply_plan(project, plan, replace=False, dry_run=False)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    if written or len(plan.changes) != len(doc_ids(project)):
-        raise SystemExit(f"{fmt}: the round trip changed {len(written)} file(s)")
-    return {"seconds": seconds, "cpu_seconds": cpu}
-
-
-def _format_stage(stage: str) -> Callable[[Project], dict[str, float]]:
-    way, fmt = stage.split("-", 1)
-    run = stage_export if way == "export" else stage_import
-    return lambda project: run(project, fmt)
-
-
 _STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, float]]]] = {
     "normalise": (lambda: None, stage_normalise),
     "validate": (_warm_validate, stage_validate),
@@ -732,7 +754,8 @@ _STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, f
     "build": (_warm_build, stage_build),
     "baseline": (_warm_arrow, stage_baseline),
     "view": (_warm_view, stage_view),
-    **{stage: (_warm_formats, _format_stage(stage)) for stage in FORMAT_STAGES},
+    **{f"export-{fmt}": (_warm_formats, stage_export(fmt)) for fmt in FORMATS},
+    **{f"import-{fmt}": (_warm_formats, stage_import(fmt)) for fmt in FORMATS},
 }
 
 
@@ -805,13 +828,11 @@ def table(info: CorpusInfo, figures: dict[str, dict[str, float]]) -> str:
         f"(build - validate) / baseline: {net / baseline['seconds']:.1f}x",
         _line("view", figures["view"]["seconds"], n, text, *memory("view")),
     ]
-    # CPU seconds too: on a shared machine the wall clock says more about the neighbours.
-    lines += [
-        _line(stage, figures[stage]["seconds"], n, text, *memory(stage))
-        + f"  ({text / 1e6 / figures[stage]['cpu_seconds']:.2f} MB/s of CPU)"
-        for stage in FORMAT_STAGES
-        if stage in figures
-    ]
+    for fmt in FORMATS:
+        for way in ("export", "import"):
+            f = figures[f"{way}-{fmt}"]
+            lines.append(_line(f"{way} {fmt}", f["seconds"], n, text, *memory(f"{way}-{fmt}")))
+            lines.append(_line(f"  {way} {fmt} (CPU)", f["cpu_seconds"], n, text, "-", "-"))
     return "\n".join(lines)
 
 
@@ -835,7 +856,7 @@ def bench(root: Path, docs: int, runs: int) -> tuple[CorpusInfo, dict[str, dict[
         file=sys.stderr,
     )
     figures = {}
-    for stage in STAGES + FORMAT_STAGES:
+    for stage in STAGES:
         figures[stage] = measure(stage, root, runs)
         print(f"  {stage}: {figures[stage]['seconds']:.2f}s", file=sys.stderr)
     return info, figures
@@ -848,7 +869,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=1, help="runs per stage, median (1)")
     parser.add_argument("--keep", type=Path, help="keep the corpora in DIR/n<N> (a new folder)")
-    parser.add_argument("--stage", choices=STAGES + FORMAT_STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

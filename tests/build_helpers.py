@@ -115,6 +115,24 @@ def small_project(root: Path, pyproject_extra: str = "") -> Project:
     return project
 
 
+EMOJI = "Rocket 🚀 Summit\r\n\r\nThe Tokyo 🚀 Summit in Tokyo covered 5G.\r\n"
+EMOJI_ENTITIES = (
+    Ent("T1", "Tokyo 🚀 Summit", "EVENT"),
+    Ent("T2", "Tokyo", "GPE"),
+    Ent("T3", "Tokyo", "GPE", 1),
+    Ent("T4", "5G", "TECHNOLOGY"),
+)
+EMOJI_RELATIONS = (("R1", "T1", "T3", "located_in"),)
+
+
+def formats_project(root: Path) -> Project:
+    """:func:`small_project` and ``emoji`` (validation): emoji, CRLF line ends in its raw text,
+    and a nested entity in a relation, for the interchange formats' round trips."""
+    project = small_project(root)
+    add_document(project, "emoji", EMOJI, EMOJI_ENTITIES, EMOJI_RELATIONS)
+    return project
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file under ``folder`` by relative path, hidden files included."""
     return {

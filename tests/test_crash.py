@@ -198,7 +198,7 @@ def test_ctrl_c_exits_130_with_one_line(seed_project: Path) -> None:
     # From start-up (imports) to the middle of the build. The interpreter's own first few
     # milliseconds, before any of our code runs, are beyond any handler.
     script = Path(sys.executable).with_name("newscorpus")
-    for delay in (0.4, 1.0, 2.0):
+    for delay in (0.8, 1.6, 3.0):
         process = subprocess.Popen(
             [str(script), "--root", str(seed_project), "build"],
             stdout=subprocess.PIPE,

@@ -72,6 +72,9 @@ CODES: dict[str, str] = {
     "E153": "an imported label is not in the schema",
     "E154": "imported annotations fail validation",
     "E155": "an import would change or remove curated gold annotations without --replace",
+    "E156": "a CoNLL line is malformed or its tags break IOB2",
+    "E157": "CoNLL tokens do not align to the document's text",
+    "E158": "a .spacy file is not a DocBin, or lacks what the import needs or was asked for",
     "E159": "an export's output folder holds files that format does not write",
     "E160": "an imported JSON or JSONL file has a syntax error",
     "E161": "an imported item has the wrong type or shape (or a span several labels)",
@@ -82,6 +85,7 @@ CODES: dict[str, str] = {
     "E166": "re-anchoring an imported document onto text.txt would lose annotations",
     "E167": "an imported relation has no label or several labels",
     "E168": "an imported relation's direction does not fit its label (bi for a directed one)",
+    "E169": "a CoNLL file's documents cannot be paired with corpus documents",
     # E170-E189, W170-W189: annotation quality (annotators.py, review.py, agree, adjudicate, check)
     "E170": "no annotator set of that name",
     "E171": "annotator name is not a safe slug (or is the reserved name gold)",

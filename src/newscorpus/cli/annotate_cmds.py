@@ -121,6 +121,14 @@ def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[s
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.argument("doc_ids", nargs=-1)
 @click.option(
+    "--doc",
+    "docs",
+    metavar="DOC_ID",
+    multiple=True,
+    help="The same as a DOC_ID argument (repeatable). A CoNLL file's documents are paired with "
+    "them in order.",
+)
+@click.option(
     "--annotator",
     metavar="NAME",
     help="Write into annotations/annotators/NAME/ (an annotator's own set) instead of gold. "
@@ -145,6 +153,7 @@ def import_annotations(
     fmt: str,
     path: Path,
     doc_ids: tuple[str, ...],
+    docs: tuple[str, ...],
     annotator: str | None,
     annotator_map: tuple[str, ...],
     replace: bool,
@@ -166,7 +175,7 @@ def import_annotations(
             raise click.UsageError(f"{fmt} files do not name their users: give --annotator NAME")
         check_doc_id(annotator.replace("{user}", "user"), where="--annotator")
     project = get_project(ctx)
-    options = ImportOptions(annotator=annotator, doc_ids=doc_ids, annotator_map=mapping)
+    options = ImportOptions(annotator=annotator, doc_ids=doc_ids + docs, annotator_map=mapping)
     plan = format_.read(path, project, options)
     written = apply_plan(project, plan, replace=replace, dry_run=dry_run)
     for line in describe_plan(plan):

@@ -26,6 +26,8 @@ MODULES: dict[str, str] = {
     "brat": "newscorpus.formats.brat",
     "labelstudio": "newscorpus.formats.labelstudio",
     "doccano": "newscorpus.formats.doccano",
+    "spacy": "newscorpus.formats.spacy",
+    "conll": "newscorpus.formats.conll",
 }
 
 __all__ = [

@@ -1,0 +1,359 @@
+"""CoNLL-2003 export and import: one token per line with its IOB2 tag, for taggers and scorers.
+
+An export writes ``train.conll``, ``validation.conll`` and ``test.conll`` (the dataset's splits;
+an empty split is written empty and reported). Each document starts with
+``-DOCSTART- -X- -X- O`` and a blank line; each sentence is one ``TOKEN _ _ TAG`` line per token
+and a blank line. Tokens, sentences and tags are those of the ``sentences`` config
+(:mod:`newscorpus.formats.tokens`). CoNLL holds one flat layer of entities and no relations, so
+nested entities and relations are counted as losses on export.
+
+An import reads such a file (the first column is the token, the last the tag; ``O``, ``B-X``,
+``I-X``), aligns its tokens to the document's text (skipping whitespace) and rebuilds character
+spans. Each ``-DOCSTART-`` block is one document (a file without one is one document): with
+``--doc DOC_ID`` (once per block, in order) it is that document, otherwise the document whose
+text, without whitespace, is the block's tokens joined. Because the file cannot hold them, the
+import keeps what the current annotation file has beyond the flat layer: entities nested inside
+an imported entity, and relations whose two arguments are still there (same span and label).
+What goes (a relation whose argument the file removed or relabelled, a nested entity whose outer
+entity went) is listed, and needs ``--replace`` like any change to gold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newscorpus.annotations import AnnotationFile
+from newscorpus.errors import InputError
+from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
+from newscorpus.formats.common import (
+    DocumentIndex,
+    annotation_file,
+    checked_ids,
+    current,
+    export_documents,
+    label_error,
+    write_new_file,
+)
+from newscorpus.formats.tokens import UNANNOTATED, tokenised
+from newscorpus.model import outermost
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+from newscorpus.splits import SPLITS
+
+DOCSTART = "-DOCSTART-"
+DOCSTART_LINE = f"{DOCSTART} -X- -X- O"
+#: Split -> file name.
+SPLIT_FILES = {split: f"{split}.conll" for split in SPLITS}
+_WHITESPACE = re.compile(r"\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    line: int
+    text: str
+    tag: str
+
+
+@dataclass
+class Block:
+    """One document of a CoNLL file: where it starts and its tokens."""
+
+    line: int
+    tokens: list[Token] = field(default_factory=list)
+    #: Entities as ``(first, last, label)``: token indices, both inclusive.
+    entities: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def parse(content: str, where: str, schema: Schema) -> list[Block]:
+    """The documents of a CoNLL file with their tokens and IOB2 entities.
+
+    Raises:
+        InputError: E156 naming the line of a malformed line or a tag sequence that breaks
+            IOB2; E153 for a label the schema does not have.
+    """
+    blocks: list[Block] = []
+    tags: dict[str, tuple[str, str]] = {}  # each tag is checked once
+    block: Block | None = None
+    open_label: str | None = None  # the label an I- tag may continue here
+    for number, raw in enumerate(content.split("\n"), start=1):
+        fields = raw.split()
+        if not fields:
+            open_label = None  # a sentence ends: no entity crosses it
+            continue
+        if fields[0] == DOCSTART:
+            block, open_label = Block(number), None
+            blocks.append(block)
+            continue
+        if len(fields) < 2:
+            raise InputError(
+                "E156",
+                f"line {raw.strip()!r} has one column; a CoNLL line is 'TOKEN ... TAG'.",
+                fix="Give every token its tag in the last column (O, B-LABEL or I-LABEL).",
+                where=f"{where}:{number}",
+            )
+        if block is None:
+            block = Block(1)
+            blocks.append(block)
+        tag = fields[-1]
+        known = tags.get(tag)
+        if known is None:
+            known = tags[tag] = _check_tag(tag, schema, f"{where}:{number}")
+        prefix, label = known
+        index = len(block.tokens)
+        block.tokens.append(Token(number, fields[0], tag))
+        if prefix == "B":
+            block.entities.append((index, index, label))
+        elif prefix == "I":
+            if open_label != label:
+                after = f"after {open_label}" if open_label else "outside an entity"
+                raise InputError(
+                    "E156",
+                    f"tag {tag!r} continues an entity {after}; in IOB2 an entity starts with B-.",
+                    fix=f"Write B-{label} on the entity's first token.",
+                    where=f"{where}:{number}",
+                )
+            first, _, _ = block.entities[-1]
+            block.entities[-1] = (first, index, label)
+        open_label = label or None
+    return blocks
+
+
+def _check_tag(tag: str, schema: Schema, where: str) -> tuple[str, str]:
+    """``(prefix, label)`` of an IOB2 tag (``("O", "")`` for ``O``).
+
+    Raises:
+        InputError: E156 for a tag that is not IOB2, E153 for a label not in the schema.
+    """
+    if tag == "O":
+        return "O", ""
+    prefix, _, label = tag.partition("-")
+    if prefix not in ("B", "I") or not label:
+        raise InputError(
+            "E156",
+            f"tag {tag!r} is not O, B-LABEL or I-LABEL (IOB2).",
+            fix="Use IOB2 tags: B- starts an entity, I- continues it, O is outside.",
+            where=where,
+        )
+    error = label_error(label, "entity", schema, where)
+    if error is not None:
+        raise error
+    return prefix, label
+
+
+def _decode(data: bytes, where: str) -> str:
+    """The file as UTF-8 text (a byte order mark is allowed).
+
+    Raises:
+        InputError: E204 naming the offset of the first byte that is not UTF-8.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            "E204",
+            f"is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}).",
+            fix="Convert it to UTF-8 first, e.g. with iconv.",
+            where=where,
+        ) from None
+
+
+def align(text: str, tokens: Sequence[Token], where: str, doc_id: str) -> list[tuple[int, int]]:
+    """The character span of each token in ``text``: tokens in order, whitespace between.
+
+    Raises:
+        InputError: E157 naming the line of the first token that is not the next text, or the
+            last line when the text goes on after the last token.
+    """
+    spans = []
+    pos = 0
+    for token in tokens:
+        match = _WHITESPACE.match(text, pos)
+        pos = match.end() if match else pos
+        if not text.startswith(token.text, pos):
+            found = text[pos : pos + max(len(token.text), 10)]
+            raise InputError(
+                "E157",
+                f"token {token.text!r} does not align to the text of {doc_id}: at offset {pos} "
+                f"it reads {found!r}.",
+                fix="Keep the tokens of `newscorpus export conll` (change only the tags), or name "
+                "the right document with --doc.",
+                where=f"{where}:{token.line}",
+            )
+        spans.append((pos, pos + len(token.text)))
+        pos += len(token.text)
+    rest = text[pos:]
+    if rest.strip():
+        last = tokens[-1].line if tokens else 1
+        raise InputError(
+            "E157",
+            f"the file's tokens end at offset {pos} of {doc_id}, but its text goes on: "
+            f"{rest.strip()[:30]!r}.",
+            fix="Keep every token of `newscorpus export conll`; a CoNLL import covers the whole "
+            "document.",
+            where=f"{where}:{last}",
+        )
+    return spans
+
+
+def merged_file(
+    doc_id: str,
+    text: str,
+    spans: Sequence[tuple[int, int, str]],
+    previous: AnnotationFile | None,
+) -> tuple[AnnotationFile, int, int]:
+    """The annotation file for the imported flat ``spans``, keeping what CoNLL cannot hold.
+
+    Kept from ``previous``: entities strictly inside an imported entity (nested ones) and
+    relations whose head and tail are both kept (same span and label).
+
+    Returns:
+        The file, and how many nested entities and relations were kept.
+    """
+    imported = list(dict.fromkeys(spans))
+    if previous is None:
+        return annotation_file(doc_id, text, imported, [], None), 0, 0
+    flat = set(imported)
+    nested = [
+        (e.start, e.end, e.label)
+        for e in previous.entities
+        if (e.start, e.end, e.label) not in flat
+        and any(s <= e.start and e.end <= t and (s, t) != (e.start, e.end) for s, t, _ in flat)
+    ]
+    all_spans = imported + nested
+    index = {span: k for k, span in enumerate(all_spans)}
+    by_id = {e.id: (e.start, e.end, e.label) for e in previous.entities}
+    relations = [
+        (index[by_id[r.head]], index[by_id[r.tail]], r.label)
+        for r in previous.relations
+        if by_id.get(r.head) in index and by_id.get(r.tail) in index
+    ]
+    return (
+        annotation_file(doc_id, text, all_spans, relations, previous),
+        len(nested),
+        len(relations),
+    )
+
+
+def _match(block: Block, letters: dict[str, list[str]], where: str) -> str:
+    """The document whose text without whitespace is the block's tokens joined."""
+    key = "".join(t.text for t in block.tokens)
+    found = letters.get(key, [])
+    if len(found) == 1:
+        return found[0]
+    what = "no corpus document has" if not found else f"{', '.join(found)} all have"
+    raise InputError(
+        "E169",
+        f"{what} the text of this block's tokens, so it cannot be matched to one document.",
+        fix="Name the document with --doc DOC_ID.",
+        where=f"{where}:{block.line}",
+    )
+
+
+class Conll:
+    """CoNLL-2003 with IOB2 tags: one file per split."""
+
+    name = "conll"
+    summary = "CoNLL-2003 IOB2 files per split (train/validation/test.conll); flat, no relations"
+
+    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
+        """Write one ``<split>.conll`` per split, each document after a ``-DOCSTART-`` line."""
+        report = ExportReport(self.name, out)
+        chunks: dict[str, list[str]] = {split: [] for split in SPLITS}
+        for item in tokenised(project, export_documents(project, doc_ids)):
+            lines = [DOCSTART_LINE, ""]
+            for row in item.rows:
+                tags = zip(row["tokens"], row["ner_tags"], strict=True)
+                lines += [f"{token} _ _ {tag}" for token, tag in tags]
+                lines.append("")
+            chunks[item.split].append("\n".join(lines) + "\n")
+            entities = item.document.entities
+            nested = len(entities) - len(outermost(entities))
+            report.losses.update(
+                {
+                    k: v
+                    for k, v in (
+                        ("nested entities", nested),
+                        ("relations", len(item.document.relations)),
+                    )
+                    if v
+                }
+            )
+            report.documents += 1
+        for split, name in SPLIT_FILES.items():
+            write_new_file(out, name, "".join(chunks[split]), report.files)
+            if not chunks[split]:
+                report.warnings.append(f"{name} is empty: no document is in the {split} split")
+        return report
+
+    def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
+        """Read a CoNLL file: each ``-DOCSTART-`` block is one document (see the module).
+
+        Raises:
+            InputError: E201/E202 no such file; E156 malformed line; E153 unknown label; E157
+                tokens that do not align; E169 blocks that cannot be paired with documents.
+        """
+        if not path.is_file():
+            raise InputError(
+                "E202",
+                "is not a file; CoNLL import reads one file (e.g. train.conll).",
+                fix="Pass one of the files that `newscorpus export conll` wrote.",
+                where=str(path),
+            )
+        where = str(path)
+        schema = Schema.load(project.schema_path)
+        blocks = parse(_decode(path.read_bytes(), where), where, schema)
+        plan = ImportPlan(self.name, where)
+        index = DocumentIndex(project)
+        texts: dict[str, str] = {}  # each document's text, read once
+        if options.doc_ids:
+            ids = checked_ids(project, options.doc_ids)
+            if len(ids) != len(blocks):
+                raise InputError(
+                    "E169",
+                    f"holds {len(blocks)} document(s) (-DOCSTART- blocks) but {len(ids)} were "
+                    "named with --doc.",
+                    fix="Give one --doc DOC_ID per document, in the file's order, or none to "
+                    "match them by their tokens.",
+                    where=where,
+                )
+        else:
+            letters: dict[str, list[str]] = {}
+            for doc_id in sorted(index.ids):
+                texts[doc_id] = index.text(doc_id)
+                letters.setdefault("".join(texts[doc_id].split()), []).append(doc_id)
+            ids = [_match(block, letters, where) for block in blocks]
+        seen: dict[str, int] = {}
+        kept_nested = kept_relations = 0
+        for block, doc_id in zip(blocks, ids, strict=True):
+            at = f"{where}:{block.line}"
+            if doc_id in seen:
+                raise InputError(
+                    "E169",
+                    f"holds document {doc_id} twice (from lines {seen[doc_id]} and {block.line}).",
+                    fix="Keep one copy of each document in the file.",
+                    where=where,
+                )
+            seen[doc_id] = block.line
+            text = texts.get(doc_id) or index.text(doc_id)
+            offsets = align(text, block.tokens, where, doc_id)
+            spans = [(offsets[a][0], offsets[b][1], label) for a, b, label in block.entities]
+            previous = current(project, doc_id, options.annotator)
+            if previous is None and not spans:
+                plan.skipped[UNANNOTATED] += 1
+                continue
+            after, nested, relations = merged_file(doc_id, text, spans, previous)
+            kept_nested += nested
+            kept_relations += relations
+            plan.changes.append(Change(doc_id, options.annotator, previous, after, where=at))
+        if kept_nested or kept_relations:
+            plan.warnings.append(
+                f"kept {kept_nested} nested entities and {kept_relations} relations of the "
+                "current annotations, which CoNLL cannot hold"
+            )
+        return plan
+
+
+FORMAT = Conll()

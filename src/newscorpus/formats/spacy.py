@@ -1,0 +1,307 @@
+"""spaCy export and import: DocBin files per split and a NER training config that trains as is.
+
+An export writes ``train.spacy``, ``dev.spacy`` and ``test.spacy`` (the dataset's train,
+validation and test splits; an empty split is written empty and reported) and ``config.cfg``.
+Each ``Doc`` is one document with the tokens and sentences of the ``sentences`` config
+(:mod:`newscorpus.formats.tokens`), so ``doc.text`` is the normalised text and every entity
+aligns to tokens; it holds everything the annotation file does but provenance:
+
+* ``doc.ents``: the outermost entities (what NER trains on; nested ones cannot go there);
+* ``doc.spans["entities"]``: every entity, nested ones too, with the label as ``span.label_``
+  and the entity id (``T1``) as ``span.id_``;
+* ``doc._.relations``: every relation as ``(id, head entity id, tail entity id, label)``;
+* ``doc._.doc_id``: the corpus document id.
+
+The two ``Doc._`` extensions are stored in ``doc.user_data`` (``DocBin(store_user_data=True)``);
+register them before reading (``Doc.set_extension("relations", default=None)``, likewise
+``doc_id``) or call :func:`register_extensions`. spaCy's relation-extraction tutorial keys
+relations by the token start of head and tail; entities nested in one another can share a
+start, so relations here name entity ids instead.
+
+``config.cfg`` is spaCy's own NER config (``spacy init config --pipeline ner``) reading
+``train.spacy`` and ``dev.spacy`` beside it, with the project's tokenizer fix and the schema's
+abbreviations in ``[initialize.before_init]`` (found through the ``spacy_callbacks`` entry
+point, so no ``--code``): the trained pipeline saves that tokenizer and tokenises like the data.
+
+An import reads a ``.spacy`` file, or every ``.spacy`` file of a folder, back: a Doc is matched
+by ``doc._.doc_id``, else by its text, and must have the document's text; entities come from
+``doc.spans["entities"]`` and ``doc.ents`` (where a model's predictions land), relations from
+``doc._.relations``. Provenance is not in the file: annotations unchanged since the export keep
+theirs, new or changed ones become ``gold``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from newscorpus.errors import InputError
+from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
+from newscorpus.formats.common import (
+    DocumentIndex,
+    annotation_file,
+    checked_ids,
+    current,
+    export_documents,
+    label_error,
+    match_document,
+    write_new_file,
+)
+from newscorpus.formats.tokens import UNANNOTATED, Tokenised, tokenised
+from newscorpus.model import outermost
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+
+#: Dataset split -> file name (spaCy calls the validation split ``dev``).
+SPLIT_FILES = {"train": "train.spacy", "validation": "dev.spacy", "test": "test.spacy"}
+CONFIG_FILE = "config.cfg"
+#: The key of the span group that holds every entity.
+SPANS_KEY = "entities"
+#: The token attributes the export sets (spaCy's default stores 13, most of them empty here:
+#: they cost memory and file size for nothing).
+DOCBIN_ATTRS = ("ORTH", "ENT_IOB", "ENT_TYPE", "SENT_START")
+#: ``Doc._`` extensions the export sets.
+RELATIONS = "relations"
+DOC_ID = "doc_id"
+
+_CONFIG_HEADER = """\
+# spaCy NER training config written by `newscorpus export spacy`. In this folder, train with:
+#   python -m spacy train config.cfg --output model
+# [initialize.before_init] applies the newscorpus tokenizer fix, so the trained pipeline
+# tokenises like train.spacy and dev.spacy (newscorpus must be installed).
+"""
+
+
+def register_extensions() -> None:
+    """Register ``Doc._.relations`` and ``Doc._.doc_id`` (default None) unless already there."""
+    from spacy.tokens import Doc
+
+    for name in (RELATIONS, DOC_ID):
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
+
+
+def training_config(schema: Schema) -> str:
+    """The text of ``config.cfg``: spaCy's efficiency NER config with this export's paths and
+    the project's tokenizer fix with the schema's abbreviations."""
+    from spacy.cli.init_config import init_config
+
+    from newscorpus.nlp import TOKENIZER_FIX
+
+    config = init_config(lang="en", pipeline=["ner"], optimize="efficiency", gpu=False)
+    config["paths"]["train"] = SPLIT_FILES["train"]
+    config["paths"]["dev"] = SPLIT_FILES["validation"]
+    config["initialize"]["before_init"] = {
+        "@callbacks": TOKENIZER_FIX,
+        "abbreviations": list(schema.abbreviations),
+    }
+    text: str = config.to_str()
+    return _CONFIG_HEADER + text
+
+
+def to_doc(vocab: Any, item: Tokenised) -> Any:
+    """The ``Doc`` of one document: the view's tokens, whitespace as spaCy's tokenizer makes
+    it (a single space after a token is its trailing space, other whitespace a token), the
+    view's sentences, entities and relations (see the module docstring)."""
+    from spacy.tokens import Doc, Span
+
+    text = item.document.text
+    words: list[str] = []
+    spaces: list[bool] = []
+    starts: list[bool | int | None] = []
+    first_token: dict[int, int] = {}
+    last_token: dict[int, int] = {}
+
+    def gap(start: int, upto: int) -> None:
+        between = text[start:upto]
+        if between[:1] == " " and words:
+            spaces[-1] = True
+            between = between[1:]
+        if between:
+            words.append(between)
+            spaces.append(False)
+            starts.append(len(words) == 1)
+
+    pos = 0
+    for sentence in item.sentences:
+        for k, (start, end) in enumerate(sentence.tokens):
+            gap(pos, start)
+            first_token[start] = last_token[end] = len(words)
+            words.append(text[start:end])
+            spaces.append(False)
+            starts.append(k == 0)
+            pos = end
+    gap(pos, len(text))
+    doc = Doc(vocab, words=words, spaces=spaces, sent_starts=starts or None)
+    entities = item.document.entities
+    doc.ents = [
+        Span(doc, first_token[e.start], last_token[e.end] + 1, label=e.label)
+        for e in outermost(entities)
+    ]
+    doc.spans[SPANS_KEY] = [
+        Span(doc, first_token[e.start], last_token[e.end] + 1, label=e.label, span_id=e.id)
+        for e in entities
+    ]
+    doc._.relations = [[r.id, r.head, r.tail, r.label] for r in item.document.relations]
+    doc._.doc_id = item.document.id
+    return doc
+
+
+class SpacyDocBin:
+    """spaCy DocBin files per split and a NER ``config.cfg``."""
+
+    name = "spacy"
+    summary = "spaCy DocBin per split (train/dev/test.spacy) and a NER config.cfg for spacy train"
+
+    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
+        """Write ``train.spacy``, ``dev.spacy``, ``test.spacy`` and ``config.cfg``."""
+        from spacy.tokens import DocBin
+
+        from newscorpus.nlp import make_nlp
+
+        register_extensions()
+        report = ExportReport(self.name, out)
+        schema = Schema.load(project.schema_path)
+        nlp = make_nlp(schema.abbreviations)
+        bins = {split: DocBin(DOCBIN_ATTRS, store_user_data=True) for split in SPLIT_FILES}
+        for item in tokenised(project, export_documents(project, doc_ids), nlp):
+            bins[item.split].add(to_doc(nlp.vocab, item))
+            report.documents += 1
+        for split, name in SPLIT_FILES.items():
+            write_new_file(out, name, bins[split].to_bytes(), report.files)
+            if not len(bins[split]):
+                report.warnings.append(f"{name} is empty: no document is in the {split} split")
+        if not len(bins["validation"]):
+            report.warnings.append(
+                f"spacy train evaluates on {SPLIT_FILES['validation']}, so it will score 0: pin "
+                'documents to validation with [tool.newscorpus.splits] (my-doc-id = "validation")'
+            )
+        write_new_file(out, CONFIG_FILE, training_config(schema), report.files)
+        return report
+
+    def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
+        """Read a ``.spacy`` file, or the ``.spacy`` files of a folder (in name order); with
+        ``options.doc_ids``, only those documents.
+
+        Raises:
+            InputError: E158 unreadable file, a Doc whose text is not its document's, the same
+                document twice, a relation naming no entity, a named document not in the file;
+                E152/E153 as every format.
+        """
+        from spacy.tokens import DocBin
+
+        from newscorpus.nlp import make_nlp
+
+        register_extensions()
+        files = sorted(path.glob("*.spacy")) if path.is_dir() else [path]
+        if not files:
+            raise InputError(
+                "E202",
+                "holds no .spacy files.",
+                fix="Pass a .spacy file or the folder `newscorpus export spacy` wrote.",
+                where=str(path),
+            )
+        schema = Schema.load(project.schema_path)
+        index = DocumentIndex(project)
+        vocab = make_nlp().vocab
+        plan = ImportPlan(self.name, str(path))
+        seen: dict[str, str] = {}
+        wanted = checked_ids(project, options.doc_ids) if options.doc_ids else []
+        for file in files:
+            try:
+                docs = list(
+                    DocBin(store_user_data=True).from_bytes(file.read_bytes()).get_docs(vocab)
+                )
+            except Exception as err:  # DocBin raises whatever msgpack or zlib raise
+                raise InputError(
+                    "E158",
+                    f"is not a spaCy DocBin file ({type(err).__name__}: {err}).",
+                    fix="Pass a file written by DocBin.to_disk, e.g. by `newscorpus export spacy`.",
+                    where=str(file),
+                ) from None
+            for number, doc in enumerate(docs):
+                where = f"{file} (doc {number})"
+                doc_text = doc.text  # made from the tokens on every access
+                doc_id, text = match_document(index, doc._.doc_id, doc_text, where)
+                if doc_id in seen:
+                    raise InputError(
+                        "E158",
+                        f"holds document {doc_id} again (first in {seen[doc_id]}).",
+                        fix="Keep one Doc per document.",
+                        where=where,
+                    )
+                seen[doc_id] = where
+                if wanted and doc_id not in wanted:
+                    continue
+                if doc_text != text:
+                    raise InputError(
+                        "E158",
+                        f"the Doc's text differs from corpus/{doc_id}/text.txt, so its token "
+                        "offsets point at other characters.",
+                        fix="Make Docs from the normalised text (`newscorpus export spacy`).",
+                        where=where,
+                    )
+                previous = current(project, doc_id, options.annotator)
+                spans, relations = self._annotations(doc, schema, where)
+                if previous is None and not spans:
+                    plan.skipped[UNANNOTATED] += 1
+                    continue
+                after = annotation_file(doc_id, text, spans, relations, previous)
+                plan.changes.append(Change(doc_id, options.annotator, previous, after, where=where))
+        missing = [doc_id for doc_id in wanted if doc_id not in seen]
+        if missing:
+            raise InputError(
+                "E158",
+                f"holds no Doc of {missing[0]}, which was named to import.",
+                fix="Name only documents the file holds, or none to import them all.",
+                where=str(path),
+            )
+        return plan
+
+    @staticmethod
+    def _annotations(
+        doc: Any, schema: Schema, where: str
+    ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        """Spans and relations (as indices into the spans) of one Doc."""
+        group = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+        spans: list[tuple[int, int, str]] = []
+        ids: dict[str, int] = {}
+        # The Doc's text is the document's (checked by the caller), so a span's character
+        # offsets are the corpus's: no offset convention to repair.
+        for span in [*group, *doc.ents]:
+            at = f"{where} span {span.id_ or span.label_} [{span.start_char}, {span.end_char})"
+            error = label_error(span.label_, "entity", schema, at)
+            if error is not None:
+                raise error
+            if span.id_ and span.id_ not in ids:
+                ids[span.id_] = len(spans)
+            spans.append((span.start_char, span.end_char, span.label_))
+        relations: list[tuple[int, int, str]] = []
+        for item in doc._.relations or ():
+            if not isinstance(item, (list, tuple)) or len(item) != 4:
+                raise InputError(
+                    "E158",
+                    f"relation {item!r} is not (id, head entity id, tail entity id, label).",
+                    fix="Store relations in doc._.relations as the export does.",
+                    where=where,
+                )
+            ident, head, tail, label = item
+            error = label_error(label, "relation", schema, f"{where} relation {ident}")
+            if error is not None:
+                raise error
+            missing = [x for x in (head, tail) if x not in ids]
+            if missing:
+                raise InputError(
+                    "E158",
+                    f"relation {ident} names entity {missing[0]!r}, which is not in "
+                    f'doc.spans["{SPANS_KEY}"].',
+                    fix='Keep every relation\'s head and tail in doc.spans["entities"], with its '
+                    "id as span.id_.",
+                    where=where,
+                )
+            relations.append((ids[head], ids[tail], label))
+        return spans, relations
+
+
+FORMAT = SpacyDocBin()
