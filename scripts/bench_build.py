@@ -41,9 +41,12 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   ``nlp.pipe`` over the normalised texts in one process;
 * ``build``: :func:`~newscorpus.package.build` into a fresh folder without the cache, with the
   default engine (a process pool on every core; the largest worker's peak RSS is reported);
-* ``export-conll``, ``export-spacy``: :meth:`newscorpus.formats.Format.export` of every document
-  into a fresh folder (validation, tokenisation, writing);
-* ``import-conll``, ``import-spacy``: reading that export back as ``newscorpus import`` does
+* ``export-<format>`` for conll, spacy, labelstudio and doccano:
+  :meth:`newscorpus.formats.Format.export` of every document into a fresh folder (validation,
+  tokenisation, writing);
+* ``import-<format>``: reading that export back as ``newscorpus import`` does (Label Studio's
+  tasks first turned, untimed, into the JSON export Label Studio writes once each prediction is
+  accepted as an annotation)
   (``read``, then :func:`~newscorpus.formats.common.apply_plan`: matching, alignment, validation
   of every imported document; nothing changed, so nothing is written). CPU seconds are reported
   beside wall seconds for these, since the machine may be shared;
@@ -98,7 +101,7 @@ from newscorpus.schema import Schema
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "annotations" / "schema.yaml"
 #: Interchange formats timed by an export stage and an import stage each.
-FORMATS = ("conll", "spacy")
+FORMATS = ("conll", "spacy", "labelstudio", "doccano")
 STAGES = (
     "normalise",
     "reads",
@@ -748,6 +751,8 @@ def _warm_formats() -> None:
     import spacy  # noqa: F401
 
     import newscorpus.formats.conll
+    import newscorpus.formats.doccano
+    import newscorpus.formats.labelstudio
     import newscorpus.formats.spacy
     import newscorpus.nlp
     import newscorpus.validate  # noqa: F401
@@ -770,6 +775,23 @@ def stage_export(fmt: str) -> Callable[[Project], dict[str, float]]:
     return run
 
 
+def _import_paths(out: Path, fmt: str) -> list[Path]:
+    """What ``newscorpus import FMT`` reads back from the export in ``out`` (prepared untimed)."""
+    if fmt == "conll":
+        return sorted(out.glob("*.conll"))
+    if fmt == "doccano":
+        return [out / "doccano.jsonl"]
+    if fmt != "labelstudio":
+        return [out]
+    tasks = json.loads((out / "tasks.json").read_text(encoding="utf-8"))
+    for number, task in enumerate(tasks, start=1):
+        result = task.pop("predictions")[0]["result"]
+        task["annotations"] = [{"id": number, "completed_by": 1, "result": result}]
+    path = out.parent / "labelstudio-export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return [path]
+
+
 def stage_import(fmt: str) -> Callable[[Project], dict[str, float]]:
     def run(project: Project) -> dict[str, float]:
         from newscorpus.formats import ImportOptions, get
@@ -778,7 +800,7 @@ def stage_import(fmt: str) -> Callable[[Project], dict[str, float]]:
         out = _export_out(project, fmt)
         if not out.exists():
             raise SystemExit(f"no export at {out}: run the export-{fmt} stage first")
-        paths = sorted(out.glob("*.conll")) if fmt == "conll" else [out]
+        paths = _import_paths(out, fmt)
         started, cpu = time.perf_counter(), time.process_time()
         for path in paths:
             plan = get(fmt).read(path, project, ImportOptions())

@@ -315,3 +315,19 @@ def test_an_entity_off_token_boundaries_stops_the_export(tmp_path: Path, fmt: st
         "edges), or extend the tokenizer fix in newscorpus.nlp if the tokenizer splits wrongly.\n",
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("fmt", "kept"), [("conll", "train.conll"), ("spacy", "config.cfg")])
+def test_export_refuses_a_folder_holding_other_work(
+    seed_project: Path, tmp_path: Path, fmt: str, kept: str
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / kept).write_text("a previous export's file: refreshed", encoding="utf-8")
+    (out / "notes.txt").write_text("someone's work", encoding="utf-8")
+    code, stdout, err = run(seed_project, "export", fmt, str(out))
+    assert (code, stdout) == (1, "")
+    assert err.startswith(
+        f"error: {out}: E159 holds files that a {fmt} export does not write (notes.txt), "
+    )
+    assert sorted(p.name for p in out.iterdir()) == sorted([kept, "notes.txt"])

@@ -131,7 +131,17 @@ def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[s
 @click.option(
     "--annotator",
     metavar="NAME",
-    help="Write into annotations/annotators/NAME/ (an annotator's own set) instead of gold.",
+    help="Write into annotations/annotators/NAME/ (an annotator's own set) instead of gold. "
+    "For Label Studio, {user} in NAME stands for each annotation's user (e.g. --annotator "
+    "'{user}').",
+)
+@click.option(
+    "--annotator-map",
+    "annotator_map",
+    metavar="USER=NAME",
+    multiple=True,
+    help="With --annotator: put the annotations of the tool's USER (Label Studio user id or "
+    "e-mail) into NAME's set. Repeatable.",
 )
 @click.option(
     "--replace", is_flag=True, help="Let the import change or remove existing gold annotations."
@@ -145,6 +155,7 @@ def import_annotations(
     doc_ids: tuple[str, ...],
     docs: tuple[str, ...],
     annotator: str | None,
+    annotator_map: tuple[str, ...],
     replace: bool,
     dry_run: bool,
 ) -> None:
@@ -158,11 +169,15 @@ def import_annotations(
     from newscorpus.ingest import check_doc_id
     from newscorpus.progress import progress
 
+    format_ = get(fmt)
+    mapping = _annotator_map(annotator_map, annotator)
     if annotator is not None:
-        check_doc_id(annotator, where="--annotator")
+        if "{user}" in annotator and not getattr(format_, "users", False):
+            raise click.UsageError(f"{fmt} files do not name their users: give --annotator NAME")
+        check_doc_id(annotator.replace("{user}", "user"), where="--annotator")
     project = get_project(ctx)
-    options = ImportOptions(annotator=annotator, doc_ids=doc_ids + docs)
-    plan = get(fmt).read(path, project, options)
+    options = ImportOptions(annotator=annotator, doc_ids=doc_ids + docs, annotator_map=mapping)
+    plan = format_.read(path, project, options)
     with progress(len(plan.changes), "importing") as step:
         written = apply_plan(project, plan, replace=replace, dry_run=dry_run, on_document=step)
     for line in describe_plan(plan):
@@ -174,6 +189,22 @@ def import_annotations(
             f"imported {len(plan.changes)} document(s) ({fmt}): "
             f"{len(written)} annotation file(s) written"
         )
+
+
+def _annotator_map(pairs: tuple[str, ...], annotator: str | None) -> dict[str, str]:
+    """``--annotator-map USER=NAME`` options as a dict, each NAME checked to be a safe name."""
+    from newscorpus.ingest import check_doc_id
+
+    if pairs and annotator is None:
+        raise click.UsageError("--annotator-map needs --annotator (the set of unmapped users)")
+    mapping = {}
+    for pair in pairs:
+        user, sep, name = pair.partition("=")
+        if not sep or not user or not name:
+            raise click.UsageError(f"--annotator-map takes USER=NAME, not {pair!r}")
+        check_doc_id(name, where="--annotator-map")
+        mapping[user] = name
+    return mapping
 
 
 COMMANDS: list[click.Command] = [preannotate, schema, export_annotations, import_annotations]

@@ -24,6 +24,8 @@ from newscorpus.formats.base import (
 #: Format name -> the module that implements it.
 MODULES: dict[str, str] = {
     "brat": "newscorpus.formats.brat",
+    "labelstudio": "newscorpus.formats.labelstudio",
+    "doccano": "newscorpus.formats.doccano",
     "spacy": "newscorpus.formats.spacy",
     "conll": "newscorpus.formats.conll",
 }

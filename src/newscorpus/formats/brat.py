@@ -19,7 +19,13 @@ from newscorpus.annotations import AnnotationFile, text_sha256
 from newscorpus.corpus import load_article
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
-from newscorpus.formats.common import checked_ids, current, export_documents, write_new_file
+from newscorpus.formats.common import (
+    check_output,
+    checked_ids,
+    current,
+    export_documents,
+    write_new_file,
+)
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -146,6 +152,11 @@ def notes_of(annotations: AnnotationFile) -> dict[str, str]:
     return {str(k): str(v) for k, v in notes.items()} if isinstance(notes, dict) else {}
 
 
+def _owned(name: str) -> bool:
+    """A file a brat export writes (so a previous export may be refreshed in place)."""
+    return name == CONF_FILE or name.endswith((".txt", ".ann"))
+
+
 class Brat:
     """brat standoff: a folder of ``.txt``/``.ann`` pairs and an ``annotation.conf``."""
 
@@ -154,6 +165,7 @@ class Brat:
 
     def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
         """Write ``annotation.conf`` and a ``.txt``/``.ann`` pair per document, atomically."""
+        check_output(out, _owned, self.name)
         report = ExportReport(self.name, out)
         schema = Schema.load(project.schema_path)
         documents = list(export_documents(project, doc_ids))

@@ -11,12 +11,17 @@ gold without ``replace``, and writes through :func:`newscorpus.txn.transaction`.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from newscorpus.annotations import AnnotationFile, annotation_path, read_annotations, text_sha256
+from newscorpus.annotations import (
+    AnnotationFile,
+    annotation_path,
+    parse_annotations,
+    read_annotations,
+    text_sha256,
+)
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ImportPlan
@@ -55,21 +60,33 @@ def checked_ids(project: Project, ids: Sequence[str] | None) -> list[str]:
     return list(ids)
 
 
-def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[ExportDocument]:
-    """The documents to export, in id order, once all of them validate.
+def export_documents(project: Project, ids: Sequence[str] | None) -> list[ExportDocument]:
+    """The documents to export, in id order, once all of their annotations validate.
+
+    An export carries ``text.txt`` and the annotations on it, so each annotation file is
+    validated against that text (labels, offsets, covered text, hash, relations), each file read
+    once. Whether ``text.txt`` is still what today's normaliser makes of ``raw.txt`` is for
+    ``validate`` and the build to say: re-normalising every article would cost more than the
+    export itself.
 
     Raises:
         NewscorpusError: E150 with the validator's report when any chosen document has errors,
-            before anything is yielded (so an export never writes junk).
+            before anything is returned (so an export never writes junk).
     """
-    from newscorpus.validate import check_document, load_schema, sort_issues
+    from newscorpus.validate import check_file, load_schema, sort_issues
 
     chosen = checked_ids(project, ids)
     schema, issues = load_schema(project)
+    documents = []
     for doc_id in chosen:
+        article = load_article(project, doc_id)
         path = annotation_path(project, doc_id)
-        files = [path] if path.exists() or path.is_symlink() else []
-        issues += check_document(project, doc_id, files, schema).errors
+        data = None
+        if path.exists() or path.is_symlink():
+            found, data = check_file(project, path, schema, article.text, known=True)
+            issues += found
+        annotations = parse_annotations(data) if data is not None else None
+        documents.append(ExportDocument(doc_id, article.meta, article.text, annotations))
     errors = [i for i in sort_issues(issues) if i.severity == "error"]
     if errors:
         shown = "\n".join(i.render() for i in errors[:20])
@@ -80,11 +97,7 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
             f"exported:\n{shown}{more}\n",
             fix="Fix them (`newscorpus validate` lists every problem), then export again.",
         )
-    for doc_id in chosen:
-        article = load_article(project, doc_id)
-        path = annotation_path(project, doc_id)
-        annotations = read_annotations(path) if path.exists() else None
-        yield ExportDocument(doc_id, article.meta, article.text, annotations)
+    return documents
 
 
 # --- offsets --------------------------------------------------------------------------------
@@ -130,7 +143,8 @@ def check_span(text: str, start: object, end: object, expected: str | None, wher
 
     Tries the offsets as given, then as UTF-16 code units (text beyond the Basic Multilingual
     Plane, such as emoji, counted twice by JavaScript front ends), then as counted over CRLF
-    line ends. ``expected`` None checks the offsets only.
+    line ends. ``expected`` None checks the offsets only (without the text a shift cannot be
+    told from a deliberate span, so nothing is repaired).
 
     Raises:
         InputError: E151 naming ``where``, the offsets, and both texts.
@@ -142,16 +156,24 @@ def check_span(text: str, start: object, end: object, expected: str | None, wher
             fix="Fix the offsets in the file.",
             where=where,
         )
-    candidates: list[tuple[int | None, int | None, str | None]] = [(start, end, None)]
-    if any(ord(c) > 0xFFFF for c in text):
+    # The alternatives cost a pass over the text each, so they are tried only on a mismatch.
+    if end <= len(text) and (expected is None or text[start:end] == expected):
+        return Span(start, end)
+    candidates: list[tuple[int | None, int | None, str]] = []
+    if expected is not None and any(ord(c) > 0xFFFF for c in text):
         candidates.append((utf16_to_index(text, start), utf16_to_index(text, end), "utf16"))
-    if "\n" in text:
+    if expected is not None and "\n" in text:
         candidates.append((crlf_to_index(text, start), crlf_to_index(text, end), "crlf"))
     for s, e, repair in candidates:
-        if s is None or e is None or not 0 <= s < e <= len(text):
-            continue
-        if expected is None or text[s:e] == expected:
+        if s is not None and e is not None and 0 <= s < e <= len(text) and text[s:e] == expected:
             return Span(s, e, repair)
+    if expected is None:
+        raise InputError(
+            "E151",
+            f"span [{start}, {end}) ends past the end of the text ({len(text)} characters).",
+            fix="Check that the file was exported from the same text.",
+            where=where,
+        )
     found = repr(text[start:end]) if end <= len(text) else f"nothing (the text ends at {len(text)})"
     raise InputError(
         "E151",
@@ -173,15 +195,21 @@ REPAIRS = {
 
 
 class DocumentIndex:
-    """Corpus documents by id and by the sha256 of their normalised text, read once."""
+    """Corpus documents by id, and by the sha256 of their normalised text (computed on the first
+    lookup by text, since most imports carry ids)."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.by_hash: dict[str, str] = {}
-        for doc_id in doc_ids(project):
-            text = load_article(project, doc_id).text
-            self.by_hash.setdefault(text_sha256(text), doc_id)
-        self.ids = set(self.by_hash.values()) | set(doc_ids(project))
+        self.ids = set(doc_ids(project))
+        self._by_hash: dict[str, str] | None = None
+
+    @property
+    def by_hash(self) -> dict[str, str]:
+        if self._by_hash is None:
+            self._by_hash = {}
+            for doc_id in sorted(self.ids):
+                self._by_hash.setdefault(text_sha256(self.text(doc_id)), doc_id)
+        return self._by_hash
 
     def text(self, doc_id: str) -> str:
         return load_article(self.project, doc_id).text
@@ -192,7 +220,8 @@ def match_document(
 ) -> tuple[str, str]:
     """The corpus document an imported item belongs to, and its current text.
 
-    Matched by ``doc_id`` when given, else by the sha256 of ``text``.
+    Matched by ``doc_id`` when given, else by the sha256 of ``text`` (as given, or with CRLF
+    line ends made LF, as the corpus stores them).
 
     Raises:
         InputError: E152 when it names no stored document or its text matches none.
@@ -207,9 +236,10 @@ def match_document(
             )
         return doc_id, index.text(doc_id)
     if text is not None:
-        found = index.by_hash.get(hashlib.sha256(text.encode("utf-8")).hexdigest())
-        if found is not None:
-            return found, index.text(found)
+        for candidate in dict.fromkeys((text, text.replace("\r\n", "\n"))):
+            found = index.by_hash.get(text_sha256(candidate))
+            if found is not None:
+                return found, index.text(found)
     raise InputError(
         "E152",
         "matches no corpus document: it has no doc_id and its text is not the normalised text "
@@ -420,3 +450,36 @@ def write_new_file(out: Path, name: str, data: str | bytes, report_files: list[s
 
     write_bytes_atomic(out / name, data.encode("utf-8") if isinstance(data, str) else data)
     report_files.append(name)
+
+
+def check_output(out: Path, owned: Callable[[str], bool], fmt: str) -> None:
+    """Refuse to export into a folder that holds files this format would not write.
+
+    ``out`` may be missing, empty, or a previous export of the same format (every entry's name
+    is ``owned``): re-exporting refreshes it. Anything else could be someone's work that a
+    same-named file would overwrite, so the export stops before writing.
+
+    Raises:
+        InputError: E159 naming the folder and up to five foreign entries.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError(
+            "E159",
+            "exists and is not a folder; an export writes a folder.",
+            fix="Choose a new folder name.",
+            where=str(out),
+        )
+    foreign = sorted(p.name for p in out.iterdir() if not (p.is_file() and owned(p.name)))
+    if foreign:
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        shown = ", ".join(foreign[:5]) + more
+        raise InputError(
+            "E159",
+            f"holds files that a {fmt} export does not write ({shown}), so it is not a previous "
+            f"{fmt} export and nothing was written.",
+            fix="Export into a new or empty folder, or into a folder a previous export of the same "
+            "format wrote.",
+            where=str(out),
+        )

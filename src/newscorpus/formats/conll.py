@@ -31,6 +31,7 @@ from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportP
 from newscorpus.formats.common import (
     DocumentIndex,
     annotation_file,
+    check_output,
     checked_ids,
     current,
     export_documents,
@@ -260,6 +261,7 @@ class Conll:
 
     def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
         """Write one ``<split>.conll`` per split, each document after a ``-DOCSTART-`` line."""
+        check_output(out, lambda name: name in SPLIT_FILES.values(), self.name)
         report = ExportReport(self.name, out)
         chunks: dict[str, list[str]] = {split: [] for split in SPLITS}
         for item in tokenised(project, export_documents(project, doc_ids)):

@@ -41,6 +41,7 @@ from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportP
 from newscorpus.formats.common import (
     DocumentIndex,
     annotation_file,
+    check_output,
     checked_ids,
     current,
     export_documents,
@@ -160,6 +161,7 @@ class SpacyDocBin:
 
         from newscorpus.nlp import make_nlp
 
+        check_output(out, lambda name: name in {*SPLIT_FILES.values(), CONFIG_FILE}, self.name)
         register_extensions()
         report = ExportReport(self.name, out)
         schema = Schema.load(project.schema_path)

@@ -1,0 +1,204 @@
+"""doccano export and import: exact round trips, sequence labelling, bad lines refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import run, tree
+
+DOC = "india-japan-5g-agreement"
+
+
+@pytest.fixture
+def jsonl(seed_project: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "doccano"
+    assert run(seed_project, "export", "doccano", str(out)) == (
+        0,
+        f"exported 1 document(s) to {out} (doccano)\n",
+        "",
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["doccano.jsonl"]
+    return out / "doccano.jsonl"
+
+
+def read(path: Path) -> dict[str, Any]:
+    (line,) = path.read_text("utf-8").splitlines()
+    data: dict[str, Any] = json.loads(line)
+    return data
+
+
+def write(path: Path, *lines: object) -> Path:
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    return path
+
+
+def test_export_is_doccano_relation_extraction(seed_project: Path, jsonl: Path) -> None:
+    line = read(jsonl)
+    assert list(line) == ["text", "doc_id", "title", "url", "entities", "relations"]
+    assert line["text"] == (seed_project / "corpus" / DOC / "text.txt").read_text("utf-8")
+    assert line["entities"][0] == {"id": 1, "label": "GPE", "start_offset": 0, "end_offset": 5}
+    assert line["relations"][0] == {"id": 1, "from_id": 1, "to_id": 2, "type": "agreement_with"}
+    assert (len(line["entities"]), len(line["relations"])) == (89, 35)
+
+
+def test_round_trip_is_identical(seed_project: Path, jsonl: Path) -> None:
+    before = tree(seed_project)
+    assert run(seed_project, "import", "doccano", str(jsonl)) == (
+        0,
+        f"{DOC}: entities +0 ~0 -0, relations +0 -0\n"
+        "imported 1 document(s) (doccano): 0 annotation file(s) written\n",
+        "",
+    )
+    assert tree(seed_project) == before
+
+
+def test_sequence_labelling_import(seed_project: Path, jsonl: Path, tmp_path: Path) -> None:
+    line = read(jsonl)
+    labels = [[e["start_offset"], e["end_offset"], e["label"]] for e in line["entities"]]
+    sequence = {"id": 7, "text": line["text"], "label": labels, "Comments": []}
+    path = write(tmp_path / "sl.jsonl", sequence)
+    code, out, err = run(seed_project, "import", "doccano", str(path), "--annotator", "carol")
+    assert (code, out, err) == (
+        0,
+        f"{DOC} [carol]: entities +89 ~0 -0, relations +0 -0\n"
+        "imported 1 document(s) (doccano): 1 annotation file(s) written\n",
+        "",
+    )
+    gold = json.loads((seed_project / "annotations" / f"{DOC}.json").read_text("utf-8"))
+    carol_file = seed_project / "annotations" / "annotators" / "carol" / f"{DOC}.json"
+    carol = json.loads(carol_file.read_text("utf-8"))
+    assert carol["entities"] == gold["entities"]
+    assert carol["relations"] == []
+    # Into gold, the sequence-labelling file would remove every relation: reported, refused.
+    code, _, err = run(seed_project, "import", "doccano", str(path))
+    assert code == 1
+    assert err.startswith(f"error: {path}: E155 the import would change or remove curated ")
+    assert "    - R1 agreement_with T1 -> T2\n" in err
+
+
+BAD_LINES = [
+    (
+        "text",
+        None,
+        "E162 has no text, so its offsets cannot be checked. Export the dataset from doccano "
+        "as JSONL (which writes each text).",
+    ),
+    (
+        "entities",
+        "T1",
+        'E161 entities must be a list, not "T1". Fix the file, or export it from the tool again.',
+    ),
+    (
+        "entities.0.start_offset",
+        None,
+        "entity 1: E151 span offsets [None, 5) are not two integers with 0 <= start < end. "
+        "Fix the offsets in the file.",
+    ),
+    (
+        "entities.0.end_offset",
+        99999,
+        "entity 1: E151 span [0, 99999) ends past the end of the text (4563 characters). Check "
+        "that the file was exported from the same text.",
+    ),
+    (
+        "entities.0.label",
+        "COUNTRY",
+        "entity 1: E153 entity label 'COUNTRY' is not in the schema; allowed: PERSON, ORG, GPE, "
+        "LOC, TECHNOLOGY, EVENT, INITIATIVE, NORP. Use one of the schema's labels (the exported "
+        "label config lists them), or declare this one in schema.yaml.",
+    ),
+    (
+        "relations.0.to_id",
+        999,
+        "relation 1: E165 relation 'agreement_with' points to entity '999', which is not among "
+        "the entity ids of this annotation (1, 2, 3, 4, 5, 6, 7, 8, 9, 10). Remove the "
+        "relation, or restore the entity it links.",
+    ),
+    (
+        "relations.0.type",
+        "is_near",
+        "relation 1: E153 relation label 'is_near' is not in the schema; allowed: role_in, "
+        "agreement_with, cooperates_on, restricts, based_in, located_in, participates_in, "
+        "proposed, alias_of. Use one of the schema's labels (the exported label config lists "
+        "them), or declare this one in schema.yaml.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), BAD_LINES)
+def test_bad_lines_are_refused(
+    seed_project: Path, jsonl: Path, path: str, value: Any, message: str
+) -> None:
+    line = read(jsonl)
+    *parents, last = path.split(".")
+    node: Any = line
+    for key in parents:
+        node = node[int(key)] if key.isdigit() else node[key]
+    if value is None and last == "text":
+        del node[last]
+    else:
+        node[last] = value
+    write(jsonl, line)
+    before = tree(seed_project)
+    where = f"{jsonl}:1" + ("" if message.startswith("E") else ", ")
+    assert run(seed_project, "import", "doccano", str(jsonl)) == (
+        1,
+        "",
+        f"error: {where}{': ' if message.startswith('E') else ''}{message}\n",
+    )
+    assert tree(seed_project) == before
+
+
+def test_syntax_errors_and_duplicates(seed_project: Path, jsonl: Path, tmp_path: Path) -> None:
+    line = read(jsonl)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(line) + '\n\n{"text": "x", "label": [[0, 1, "GPE"]\n', "utf-8")
+    assert run(seed_project, "import", "doccano", str(bad)) == (
+        1,
+        "",
+        f"error: {bad}:3:38: E160 is not valid JSON: Expecting ',' delimiter. Fix the file at "
+        "that position, or export it from the tool again.\n",
+    )
+    write(bad, line, [1, 2])
+    assert run(seed_project, "import", "doccano", str(bad))[2] == (
+        f"error: {bad}:2: E161 a line must be a JSON object, not [1, 2]. Fix the file, or "
+        "export it from the tool again.\n"
+    )
+    write(bad, line, line)
+    assert run(seed_project, "import", "doccano", str(bad))[2] == (
+        f"error: {bad}:2: E163 is a second item for document {DOC!r} (the first is {bad}:1); "
+        "an import holds each document once. Remove the duplicate task or line, or import the "
+        "copies one at a time.\n"
+    )
+
+
+def test_unrelated_output_is_not_overwritten(seed_project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "doccano.jsonl").write_text("mine\n", encoding="utf-8")
+    (out / "labels.json").write_text("[]", encoding="utf-8")
+    code, _, err = run(seed_project, "export", "doccano", str(out))
+    assert (code, err) == (
+        1,
+        f"error: {out}: E159 holds files that a doccano export does not write (labels.json), so "
+        "it is not a previous doccano export and nothing was written. Export into a new or "
+        "empty folder, or into a folder a previous export of the same format wrote.\n",
+    )
+    assert (out / "doccano.jsonl").read_text("utf-8") == "mine\n"
+
+
+def test_annotator_options_are_checked(seed_project: Path, jsonl: Path) -> None:
+    code, _, err = run(seed_project, "import", "doccano", str(jsonl), "--annotator", "{user}")
+    assert (code, err.splitlines()[-1]) == (
+        2,
+        "Error: doccano files do not name their users: give --annotator NAME",
+    )
+    code, _, err = run(seed_project, "import", "doccano", str(jsonl), "--annotator-map", "1=a")
+    assert (code, err.splitlines()[-1]) == (
+        2,
+        "Error: --annotator-map needs --annotator (the set of unmapped users)",
+    )
