@@ -106,26 +106,19 @@ def check_command(ctx: click.Context, doc_ids: tuple[str, ...], strict: bool, fm
     involving them are shown. Never changes a file.
     """
     from newscorpus.check import check_project
-    from newscorpus.cli.validate_cmds import github_command, workspace_prefix
+    from newscorpus.cli.validate_cmds import echo_report
     from newscorpus.schema import Schema
 
     project = get_project(ctx)
     report = check_project(project, Schema.load(project.schema_path), doc_ids)
-    if fmt == "json":
-        document = {
-            "ok": report.ok(strict),
-            "warnings": len(report.issues),
-            "accepted": report.accepted,
-            "documents": report.documents,
-            "issues": [dataclasses.asdict(i) for i in report.issues],
-        }
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        prefix = workspace_prefix(project.root)
-        for item in report.issues:
-            click.echo(github_command(item, prefix) if fmt == "github" else item.render())
-        click.echo(report.summary())
-    ctx.exit(0 if report.ok(strict) else 1)
+    document = {
+        "ok": report.ok(strict),
+        "warnings": len(report.issues),
+        "accepted": report.accepted,
+        "documents": report.documents,
+        "issues": [dataclasses.asdict(i) for i in report.issues],
+    }
+    echo_report(ctx, project, fmt, document, report.issues, report.summary(), report.ok(strict))
 
 
 @click.command("adjudicate")

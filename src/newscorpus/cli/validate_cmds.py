@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from newscorpus.cli import format_option, get_project
 from newscorpus.errors import Issue, UsageError
+from newscorpus.project import Project
 
 
 @click.command("validate")
@@ -76,20 +79,34 @@ def validate_command(
             use_cache=not no_cache,
             on_document=step,
         )
+    document = {
+        "ok": report.ok(strict),
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+        "issues": [dataclasses.asdict(i) for i in report.issues],
+    }
+    echo_report(ctx, project, fmt, document, report.issues, report.summary(), report.ok(strict))
+
+
+def echo_report(
+    ctx: click.Context,
+    project: Project,
+    fmt: str,
+    document: dict[str, Any],
+    issues: Sequence[Issue],
+    summary: str,
+    ok: bool,
+) -> None:
+    """Print a report (``document`` as JSON, or a line per issue in text or GitHub workflow
+    form, then ``summary``) and exit 0 when ``ok``, else 1: what validate and check share."""
     if fmt == "json":
-        document = {
-            "ok": report.ok(strict),
-            "errors": len(report.errors),
-            "warnings": len(report.warnings),
-            "issues": [dataclasses.asdict(i) for i in report.issues],
-        }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         prefix = workspace_prefix(project.root)
-        for item in report.issues:
+        for item in issues:
             click.echo(github_command(item, prefix) if fmt == "github" else item.render())
-        click.echo(report.summary())
-    ctx.exit(0 if report.ok(strict) else 1)
+        click.echo(summary)
+    ctx.exit(0 if ok else 1)
 
 
 def workspace_prefix(root: Path) -> str:
