@@ -977,6 +977,57 @@ def bench(root: Path, docs: int, runs: int) -> tuple[CorpusInfo, dict[str, dict[
     return info, figures
 
 
+def _command_peak(*command: str) -> dict[str, Any]:
+    """Run ``command`` and measure it: this script, in a fresh child, runs it and reports."""
+    return run_child("--peak", *command)
+
+
+def peak(command: list[str]) -> None:
+    """Run ``command``; print its seconds and peak RSS (this process's only child) as JSON."""
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": rss}))
+
+
+def largest(root: Path) -> None:
+    """Add, validate and build the largest article ``add`` accepts by default (one article of
+    just under ``max_article_bytes`` of scraped-looking text): peak memory must stay under
+    1 GB for any accepted input."""
+    from newscorpus.project import DEFAULT_MAX_ARTICLE_BYTES
+
+    schema = Schema.load(SCHEMA_PATH)
+    root.mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[tool.newscorpus]\nname = "largest"\nversion = "0.0.0"\n', encoding="utf-8"
+    )
+    (root / "annotations").mkdir()
+    shutil.copy(SCHEMA_PATH, root / "annotations" / SCHEMA_PATH.name)
+    parts, size, n = [], 0, 0
+    while size < DEFAULT_MAX_ARTICLE_BYTES - 20_000:
+        text = synthetic_article(n, schema).text
+        parts.append(text)
+        size += len(text.encode("utf-8")) + 2
+        n += 1
+    article = root.parent / "largest.txt"
+    article.write_text("\n\n".join(parts), encoding="utf-8")
+    newscorpus = [str(Path(sys.executable).with_name("newscorpus")), "--root", str(root)]
+    print(
+        f"one article of {article.stat().st_size:,} bytes (max_article_bytes "
+        f"{DEFAULT_MAX_ARTICLE_BYTES:,})"
+    )
+    for name, args in (
+        ("add", ["add", str(article)]),
+        ("validate", ["validate"]),
+        ("build", ["build", "--no-cache"]),
+    ):
+        figures = _command_peak(*newscorpus, *args)
+        print(f"{name:<9} {figures['seconds']:8.1f} s  peak {figures['peak_mb']:7.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument(
@@ -984,10 +1035,23 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=1, help="runs per stage, median (1)")
     parser.add_argument("--keep", type=Path, help="keep the corpora in DIR/n<N> (a new folder)")
+    parser.add_argument(
+        "--largest",
+        action="store_true",
+        help="instead: add, validate and build one article of the largest accepted size",
+    )
+    parser.add_argument("--peak", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.peak:
+        peak(args.peak)
+        return
+    if args.largest:
+        with tempfile.TemporaryDirectory(prefix="newscorpus-largest-") as tmp:
+            largest(Path(tmp) / "p")
+        return
     if args.stage:
         child(args.stage, args.root)
         return
