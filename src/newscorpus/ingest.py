@@ -272,9 +272,19 @@ def _stage_articles(txn: Transaction, articles: Iterable[NewArticle]) -> list[Ar
     cache = Cache(cache_dir(project))
     known = {load_meta(project, i).raw_sha256: i for i in doc_ids(project)}
     taken = set(known.values())
+    # raw sha256 -> where in this batch the article was read, to name both copies.
+    batch: dict[str, str] = {}
     added: list[ArticleMeta] = []
     for article in articles:
         digest = hashlib.sha256(article.raw_bytes).hexdigest()
+        if digest in batch:
+            raise InputError(
+                "E207",
+                f"this article is also at {batch[digest]}, earlier in this batch (same raw "
+                f"sha256 {digest[:12]}...); nothing was added.",
+                fix="Remove one of the two copies from the input.",
+                where=article.where,
+            )
         if digest in known:
             raise InputError(
                 "E207",
@@ -307,7 +317,7 @@ def _stage_articles(txn: Transaction, articles: Iterable[NewArticle]) -> list[Ar
                 where=article.where,
             )
         taken.add(doc_id)
-        known[digest] = doc_id
+        batch[digest] = article.where
         meta = ArticleMeta(
             id=doc_id,
             source_file=article.source_file,
