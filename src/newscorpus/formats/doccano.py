@@ -24,7 +24,7 @@ from typing import Any
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import check_output, export_documents, write_new_file
-from newscorpus.formats.reading import PlanBuilder, Regions, load_jsonl, type_error
+from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_jsonl, type_error
 from newscorpus.project import Project
 
 JSONL_FILE = "doccano.jsonl"
@@ -88,16 +88,12 @@ class Doccano:
 def _read_line(builder: PlanBuilder, item: object, where: str) -> None:
     if not isinstance(item, dict):
         raise type_error("a line", "a JSON object", item, where)
-    text = item.get("text")
-    if text is None:
-        raise InputError(
-            "E162",
-            "has no text, so its offsets cannot be checked.",
-            fix="Export the dataset from doccano as JSONL (which writes each text).",
-            where=where,
-        )
-    if not isinstance(text, str):
-        raise type_error("text", "a string", text, where)
+    text = item_text(
+        item.get("text"),
+        "text",
+        fix="Export the dataset from doccano as JSONL (which writes each text).",
+        where=where,
+    )
     doc_id, corpus_text = builder.match(item.get("doc_id"), text, where)
     if not builder.selected_doc(doc_id):
         return

@@ -27,7 +27,7 @@ from xml.sax.saxutils import quoteattr
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import check_output, export_documents, write_new_file
-from newscorpus.formats.reading import PlanBuilder, Regions, load_json, type_error
+from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_json, type_error
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 
@@ -146,16 +146,12 @@ def _read_task(builder: PlanBuilder, item: object, where: str) -> None:
     data = item.get("data")
     if not isinstance(data, dict):
         raise type_error("the task's data", "an object", data, where)
-    text = data.get("text")
-    if text is None:
-        raise InputError(
-            "E162",
-            "has no data.text, so its offsets cannot be checked.",
-            fix="Export the project from Label Studio with its task data (JSON export).",
-            where=where,
-        )
-    if not isinstance(text, str):
-        raise type_error("data.text", "a string", text, where)
+    text = item_text(
+        data.get("text"),
+        "data.text",
+        fix="Export the project from Label Studio with its task data (JSON export).",
+        where=where,
+    )
     doc_id, corpus_text = builder.match(data.get("doc_id"), text, where)
     annotations = item.get("annotations", [])
     if not isinstance(annotations, list):

@@ -96,13 +96,29 @@ def load_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def type_error(what: str, expected: str, value: object, where: str) -> InputError:
-    """E158: ``what`` holds ``value`` where ``expected`` belongs."""
+    """E161: ``what`` holds ``value`` where ``expected`` belongs."""
     return InputError(
         "E161",
         f"{what} must be {expected}, not {json.dumps(value, ensure_ascii=False)[:60]}.",
         fix="Fix the file, or export it from the tool again.",
         where=where,
     )
+
+
+def item_text(value: object, what: str, fix: str, where: str) -> str:
+    """The text an imported item's offsets index, as the tool gave it.
+
+    Raises:
+        InputError: E162 when there is none (``fix`` says how to export it), E161 when it is
+            not a string.
+    """
+    if value is None:
+        raise InputError(
+            "E162", f"has no {what}, so its offsets cannot be checked.", fix=fix, where=where
+        )
+    if not isinstance(value, str):
+        raise type_error(what, "a string", value, where)
+    return value
 
 
 @dataclass
