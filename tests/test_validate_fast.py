@@ -7,6 +7,7 @@ report either way: these tests compare it with the fast path switched off.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -19,7 +20,9 @@ from hypothesis import strategies as st
 from newscorpus import validate
 from newscorpus.io import dumps_json
 from newscorpus.project import load_project
+from newscorpus.schema import Schema
 from newscorpus.validate import validate_project
+from newscorpus.validate_clean import is_clean
 from newscorpus.validate_json import parse_annotation_bytes, parse_clean
 
 SEED_ANN = "annotations/india-japan-5g-agreement.json"
@@ -89,6 +92,8 @@ def test_fast_parse_of_random_bytes(data: bytes) -> None:
     ("text", "reason"),
     [
         ('{"a": 1, "a": 2}', "repeated key"),
+        ('{"a": "10:30", "b": [{"c": 1, "c": 2}]}', "repeated key, colon in a string"),
+        ('{"a": [{"b": "x:y:z"}], "a": 2}', "repeated key, colons in a string"),
         ('{"a": NaN}', "NaN"),
         ('{"a": -Infinity}', "Infinity"),
         ('{"a": "\\ud800"}', "lone surrogate"),
@@ -101,6 +106,16 @@ def test_fast_parse_of_random_bytes(data: bytes) -> None:
 )
 def test_fast_parse_defers(text: str, reason: str) -> None:
     assert parse_clean(text.encode("utf-8")) is None, reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": "10:30", "b": {"c": "::"}}', '{"a": [[{"b": 1}], {"c": {"d": []}}]}', '"x:y"', "[]"],
+)
+def test_fast_parse_accepts_colons_in_strings_and_nesting(text: str) -> None:
+    clean = parse_clean(text.encode("utf-8"))
+    assert clean is not None
+    assert clean.data == json.loads(text)
 
 
 def test_fast_parse_of_a_valid_file(seed_project: Path) -> None:
@@ -155,3 +170,112 @@ def test_careful_findings_survive(
     monkeypatch.setattr(validate, "parse_clean", lambda data: None)
     assert fast == [i.render() for i in validate_project(project).issues]
     assert any(": E103 " in line or ": E104 " in line for line in fast)
+
+
+# --- documents: is_clean vouches only for what validate_document finds nothing in -----------
+
+_SEED_TEXT = "corpus/india-japan-5g-agreement/text.txt"
+
+#: Values that fields are set to at random: right and wrong types, known and unknown names.
+FIELD_VALUES = st.one_of(
+    st.integers(-3, 40),
+    st.sampled_from(["", "e1", "e2", "r1", "ORG", "GPE", "NOPE", "gold", "rule", "x y", "I"]),
+    st.sampled_from([None, True, 1.5, [], {}, [[["deep"]]]]),
+)
+ENTITY_KEYS = ["id", "start", "end", "label", "text", "source", "note"]
+RELATION_KEYS = ["id", "head", "tail", "label", "source"]
+
+
+@st.composite
+def edited_documents(draw: st.DrawFn, seed: dict[str, Any], text: str) -> dict[str, Any]:
+    """The seed's annotations with a few random edits: moved edges, copied, dropped or changed
+    fields, repeated or removed entities and relations."""
+    doc = json.loads(json.dumps(seed))
+    for _ in range(draw(st.integers(0, 4))):
+        layer = draw(st.sampled_from(["entities", "relations"]))
+        items = doc[layer]
+        if not items:
+            continue
+        i = draw(st.integers(0, len(items) - 1))
+        action = draw(st.sampled_from(["edge", "field", "drop_key", "copy", "remove", "swap"]))
+        item = items[i] if isinstance(items[i], dict) else {}
+        if action == "edge" and layer == "entities":
+            key = draw(st.sampled_from(["start", "end"]))
+            if not isinstance(item.get(key), int):
+                continue
+            item[key] += draw(st.integers(-3, 3))
+            if draw(st.booleans()) and 0 <= item["start"] <= item["end"] <= len(text):
+                item["text"] = text[item["start"] : item["end"]]
+        elif action == "field":
+            keys = ENTITY_KEYS if layer == "entities" else RELATION_KEYS
+            item[draw(st.sampled_from(keys))] = draw(FIELD_VALUES)
+        elif action == "drop_key" and item:
+            del item[draw(st.sampled_from(sorted(item)))]
+        elif action == "copy":
+            items.append(json.loads(json.dumps(item)))
+        elif action == "remove":
+            del items[i]
+        elif action == "swap" and layer == "relations":
+            item["head"], item["tail"] = item.get("tail"), item.get("head")
+        elif action in ("edge", "swap"):
+            continue
+        else:
+            items[i] = draw(FIELD_VALUES)
+    return doc
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_is_clean_only_vouches_for_documents_without_issues(data: st.DataObject) -> None:
+    root = Path(__file__).resolve().parents[1]
+    seed = json.loads((root / SEED_ANN).read_text(encoding="utf-8"))
+    text = (root / _SEED_TEXT).read_text(encoding="utf-8")
+    schema = Schema.load(root / "annotations" / "schema.yaml")
+    doc = data.draw(edited_documents(seed, text))
+    if is_clean(doc, schema, text, seed["doc_id"]):
+        assert _full_check(doc, schema, text, seed["doc_id"]) == []
+
+
+def test_is_clean_vouches_for_the_seed(seed_project: Path) -> None:
+    doc = json.loads((seed_project / SEED_ANN).read_text(encoding="utf-8"))
+    text = (seed_project / _SEED_TEXT).read_text(encoding="utf-8")
+    schema = Schema.load(seed_project / "annotations" / "schema.yaml")
+    assert is_clean(doc, schema, text, doc["doc_id"])
+    assert not is_clean(doc, schema, text, "another-id")
+    assert not is_clean(doc, schema, text + " ", doc["doc_id"])
+
+
+@pytest.mark.parametrize(
+    ("name", "edit"),
+    [
+        ("nested in a crossing pair", lambda d: d["entities"].append({**d["entities"][0]})),
+        ("overlap none", None),
+        ("mirrored symmetric relation", None),
+    ],
+    ids=["identical span", "overlap none", "mirror"],
+)
+def test_is_clean_defers_on_overlaps_and_mirrors(seed_project: Path, name: str, edit: Any) -> None:
+    doc = json.loads((seed_project / SEED_ANN).read_text(encoding="utf-8"))
+    text = (seed_project / _SEED_TEXT).read_text(encoding="utf-8")
+    schema = Schema.load(seed_project / "annotations" / "schema.yaml")
+    if name == "overlap none":
+        schema = dataclasses.replace(schema, overlap="none")
+        assert _full_check(doc, schema, text, doc["doc_id"]), "the seed has nested spans"
+    elif name == "mirrored symmetric relation":
+        rel = next(r for r in doc["relations"] if schema.relation(r["label"]).symmetric)
+        doc["relations"].append({**rel, "id": "mirror", "head": rel["tail"], "tail": rel["head"]})
+    else:
+        edit(doc)
+        doc["entities"][-1]["id"] = "copy"
+    assert _full_check(doc, schema, text, doc["doc_id"])
+    assert not is_clean(doc, schema, text, doc["doc_id"])
+
+
+def _full_check(doc: Any, schema: Schema, text: str, doc_id: str) -> list[str]:
+    """What validate_document reports with its fast path off."""
+    original = validate.is_clean
+    validate.is_clean = lambda *args: False  # type: ignore[assignment]
+    try:
+        return [i.render() for i in validate.validate_document(doc, schema, text, doc_id=doc_id)]
+    finally:
+        validate.is_clean = original

@@ -61,6 +61,13 @@ class Project:
 
         Never raises: a symlink loop cannot be resolved, so the path is then taken as written.
         """
+        # Paths built from the root are relative to it as written; resolving them (a system
+        # call per component) would cost more than the check they are reported by.
+        if path.is_absolute() and self.root.is_absolute() and ".." not in path.parts:
+            try:
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
         try:
             resolved = path.resolve()
         except (OSError, RuntimeError):

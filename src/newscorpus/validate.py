@@ -52,6 +52,7 @@ from newscorpus.corpus import doc_ids
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
+from newscorpus.validate_clean import is_clean
 from newscorpus.validate_corpus import (
     CheckedArticle,
     check_article,
@@ -97,6 +98,8 @@ def validate_document(
     >>> [i.code for i in validate_document([], None, None)]
     ['E106']
     """
+    if schema is not None and text is not None and is_clean(data, schema, text, doc_id):
+        return []
     structure = read_structure(data, path)
     issues = list(structure.issues)
     if doc_id is not None and structure.doc_id is not None and structure.doc_id != doc_id:

@@ -171,11 +171,16 @@ def parse_clean(data: bytes) -> ParsedFile | None:
         text = data.decode("utf-8")
         if _SURROGATE_HINT.search(text):
             return None
-        parsed = _CLEAN_DECODER.decode(text)
+        parsed = _PLAIN_DECODER.decode(text)
+        keys = _keys_within(parsed, _CLEAN_DEPTH)
+        if keys is None:
+            return None
+        if keys != text.count(":"):
+            # Outside strings a colon only ends a key, so when the counts agree no key was
+            # repeated. Colons inside strings (a url in a note) leave it open: ask the hook.
+            parsed = _CLEAN_DECODER.decode(text)
     except (ValueError, RecursionError, _Unclear):
         # ValueError covers JSONDecodeError and too long numbers.
-        return None
-    if isinstance(parsed, dict | list) and not _shallow(parsed, _CLEAN_DEPTH):
         return None
     return ParsedFile(True, parsed, ())
 
@@ -195,6 +200,7 @@ def _clean_constant(name: str) -> float:
     raise _Unclear
 
 
+_PLAIN_DECODER = json.JSONDecoder(parse_constant=_clean_constant)
 _CLEAN_DECODER = json.JSONDecoder(object_pairs_hook=_clean_object, parse_constant=_clean_constant)
 #: An annotation file nests three levels; far deeper, the careful parser (three Python frames a
 #: level) may hit the recursion limit where the C decoder does not.
@@ -204,12 +210,22 @@ _CLEAN_DEPTH = 32
 _SURROGATE_HINT = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _shallow(value: dict[str, Any] | list[Any], budget: int) -> bool:
-    """Whether no array or object inside ``value`` lies more than ``budget`` levels down."""
-    for child in value.values() if isinstance(value, dict) else value:
-        if isinstance(child, dict | list) and (budget == 0 or not _shallow(child, budget - 1)):
-            return False
-    return True
+def _keys_within(value: Any, budget: int) -> int | None:
+    """How many keys the objects in ``value`` have in all, or None when an array or object lies
+    more than ``budget`` levels below ``value``. Walks level by level: a recursive call per
+    object would cost more than parsing the file."""
+    keys = 0
+    level = [value] if type(value) is dict or type(value) is list else []
+    for _ in range(budget + 2):
+        if not level:
+            return keys
+        below = []
+        for item in level:
+            children = item.values() if type(item) is dict else item
+            keys += len(item) if type(item) is dict else 0
+            below += [child for child in children if type(child) is dict or type(child) is list]
+        level = below
+    return None
 
 
 def _text_failure(data: bytes, path: str) -> Issue | None:

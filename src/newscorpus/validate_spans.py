@@ -96,7 +96,7 @@ def _check_span(
     covered = text[start:end]
     if entity.text is not None and entity.text != covered:
         yield _text_mismatch(entity, covered, text, path)
-    trimmed = _trim(text, start, end, abbreviations)
+    trimmed = trim_span(text, start, end, abbreviations)
     if trimmed != (start, end):
         yield _edge_issue(entity, trimmed, text, path)
     else:
@@ -135,7 +135,7 @@ def _nearest(text: str, needle: str, near: int) -> int:
     return before
 
 
-def _trim(
+def trim_span(
     text: str, start: int, end: int, abbreviations: frozenset[str] = frozenset()
 ) -> tuple[int, int]:
     """The span without whitespace or stray punctuation at its edges.
@@ -226,9 +226,9 @@ def _word_cut(entity: EntityRecord, text: str, path: str) -> Iterable[Issue]:
     assert entity.start is not None and entity.end is not None
     start, end = entity.start, entity.end
     s, e = start, end
-    while s > 0 and _word_char(text[s - 1]) and _word_char(text[s]):
+    while s > 0 and is_word_char(text[s - 1]) and is_word_char(text[s]):
         s -= 1
-    while e < len(text) and _word_char(text[e - 1]) and _word_char(text[e]):
+    while e < len(text) and is_word_char(text[e - 1]) and is_word_char(text[e]):
         e += 1
     if (s, e) == (start, end):
         return
@@ -242,7 +242,7 @@ def _word_cut(entity: EntityRecord, text: str, path: str) -> Iterable[Issue]:
     )
 
 
-def _word_char(char: str) -> bool:
+def is_word_char(char: str) -> bool:
     """A letter, digit or combining mark: the characters a span must not cut between."""
     return char.isalnum() or unicodedata.category(char).startswith("M")
 
