@@ -35,6 +35,7 @@ from enum import Enum
 from newscorpus.errors import SpanRemovedError
 
 Block = tuple[int, int, int, int]
+_Edges = tuple[list[int], list[int], list[int], list[int]]
 
 
 class _Role(Enum):
@@ -50,8 +51,7 @@ class Alignment:
     (1, 2)
     """
 
-    __slots__ = ("_blocks", "_dst_ends", "_dst_len", "_dst_starts", "_src_ends", "_src_len",
-                 "_src_starts")  # fmt: skip
+    __slots__ = ("_blocks", "_dst_len", "_edges", "_src_len")
 
     def __init__(self, src_len: int, dst_len: int, blocks: Iterable[Sequence[int]] = ()) -> None:
         """Build a map from the lengths of both texts and the changed blocks.
@@ -66,10 +66,31 @@ class Alignment:
         self._src_len = src_len
         self._dst_len = dst_len
         self._blocks = _canonical(src_len, dst_len, blocks)
-        self._src_starts = [b[0] for b in self._blocks]
-        self._src_ends = [b[1] for b in self._blocks]
-        self._dst_starts = [b[2] for b in self._blocks]
-        self._dst_ends = [b[3] for b in self._blocks]
+        self._edges: _Edges | None = None
+
+    @classmethod
+    def _of_canonical(cls, src_len: int, dst_len: int, blocks: tuple[Block, ...]) -> Alignment:
+        """A map from blocks already known to be valid and canonical (what :meth:`compose`
+        makes): checking them again would cost as much as making them."""
+        alignment = cls.__new__(cls)
+        alignment._src_len = src_len
+        alignment._dst_len = dst_len
+        alignment._blocks = blocks
+        alignment._edges = None
+        return alignment
+
+    def _index(self) -> _Edges:
+        """The block edges as four sorted lists (source starts and ends, destination starts and
+        ends), for bisecting; made on the first lookup, since most maps that
+        :func:`~newscorpus.normalise.normalise` composes on its way are never read."""
+        blocks = self._blocks
+        self._edges = (
+            [b[0] for b in blocks],
+            [b[1] for b in blocks],
+            [b[2] for b in blocks],
+            [b[3] for b in blocks],
+        )
+        return self._edges
 
     @classmethod
     def identity(cls, n: int) -> Alignment:
@@ -169,35 +190,9 @@ class Alignment:
                 f"cannot compose: the first map ends at a text of length {self._dst_len}, "
                 f"the second starts from one of length {other._src_len}"
             )
-        # Each block occupies an interval of the middle text B: self's blocks by their dst side,
-        # other's by their src side. Sweep the intervals in order and group those that overlap.
-        firsts = [(c, d, 0, i) for i, (_, _, c, d) in enumerate(self._blocks)]
-        seconds = [(a, b, 1, i) for i, (a, b, _, _) in enumerate(other._blocks)]
-        intervals = sorted(firsts + seconds)
-        out: list[Block] = []
-        shift_a = 0  # src offset minus B offset outside self's blocks
-        shift_c = 0  # dst offset minus B offset outside other's blocks
-        k = 0
-        while k < len(intervals):
-            lo, hi = intervals[k][0], intervals[k][1]
-            group_a, group_c = 0, 0
-            while True:
-                _, end, which, i = intervals[k]
-                hi = max(hi, end)
-                if which == 0:
-                    a, b, c, d = self._blocks[i]
-                    group_a += (b - a) - (d - c)
-                else:
-                    a, b, c, d = other._blocks[i]
-                    group_c += (d - c) - (b - a)
-                k += 1
-                if k == len(intervals) or intervals[k][0] >= hi:
-                    break
-            x0, z0 = lo + shift_a, lo + shift_c
-            shift_a += group_a
-            shift_c += group_c
-            out.append((x0, hi + shift_a, z0, hi + shift_c))
-        return Alignment(self._src_len, other._dst_len, out)
+        return Alignment._of_canonical(
+            self._src_len, other._dst_len, _compose_blocks(self._blocks, other._blocks)
+        )
 
     def _map(self, start: int, end: int, *, forward: bool, strict: bool) -> tuple[int, int]:
         length = self._src_len if forward else self._dst_len
@@ -213,20 +208,11 @@ class Alignment:
         return new_start, new_end
 
     def _point(self, p: int, role: _Role, forward: bool) -> int:
+        src_starts, src_ends, dst_starts, dst_ends = self._edges or self._index()
         if forward:
-            starts, ends, images, image_ends = (
-                self._src_starts,
-                self._src_ends,
-                self._dst_starts,
-                self._dst_ends,
-            )
+            starts, ends, images, image_ends = src_starts, src_ends, dst_starts, dst_ends
         else:
-            starts, ends, images, image_ends = (
-                self._dst_starts,
-                self._dst_ends,
-                self._src_starts,
-                self._src_ends,
-            )
+            starts, ends, images, image_ends = dst_starts, dst_ends, src_starts, src_ends
         i = bisect_right(starts, p) - 1
         if i < 0:
             return p
@@ -242,6 +228,58 @@ class Alignment:
             # A pure insertion at p: starts go after the inserted text, ends and points before.
             return image_end if role is _Role.START else image_start
         return p - end + image_end
+
+
+def _compose_blocks(first: tuple[Block, ...], second: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The canonical blocks of ``A -> C`` from those of ``A -> B`` and ``B -> C`` (see
+    :meth:`Alignment.compose`).
+
+    Each block occupies an interval of the middle text B: ``first``'s by their destination side,
+    ``second``'s by their source side. Both lists are sorted in B, so one merge visits the
+    intervals in order (at equal starts the shorter first, then ``first``'s) and groups those
+    that overlap.
+    """
+    out: list[Block] = []
+    shift_a = 0  # A offset minus B offset outside first's blocks
+    shift_c = 0  # C offset minus B offset outside second's blocks
+    i = j = 0
+    n, m = len(first), len(second)
+    last_pure = False  # the last block was made of pure insertions and deletions only
+    while i < n or j < m:
+        lo = hi = -1
+        group_a = group_c = 0
+        while i < n or j < m:
+            if j == m or (i < n and (first[i][2], first[i][3]) <= (second[j][0], second[j][1])):
+                a, b, c, d = first[i]
+                if lo >= 0 and c >= hi:
+                    break
+                i += 1
+                start, end = c, d
+                group_a += (b - a) - (d - c)
+            else:
+                a, b, c, d = second[j]
+                if lo >= 0 and a >= hi:
+                    break
+                j += 1
+                start, end = a, b
+                group_c += (d - c) - (b - a)
+            if lo < 0:
+                lo = start
+            hi = max(hi, end)
+        x0, z0 = lo + shift_a, lo + shift_c
+        shift_a += group_a
+        shift_c += group_c
+        x1, z1 = hi + shift_a, hi + shift_c
+        if x0 == x1 and z0 == z1:
+            continue
+        pure = x0 == x1 or z0 == z1
+        if pure and last_pure and out and out[-1][1] == x0:
+            # Touching insertions and deletions are one change, so one block.
+            x0, z0 = out[-1][0], out[-1][2]
+            out.pop()
+        out.append((x0, x1, z0, z1))
+        last_pure = pure
+    return tuple(out)
 
 
 def _canonical(src_len: int, dst_len: int, blocks: Iterable[Sequence[int]]) -> tuple[Block, ...]:
