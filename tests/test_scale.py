@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 from datasets import Features
 
-from build_helpers import tree_digest
+from build_helpers import small_project, tree_digest
 from conftest import REPO_ROOT, make_project, run
 from newscorpus.annotations import annotation_path, write_annotations
 from newscorpus.cache import CACHE_DIR
@@ -274,3 +274,23 @@ def test_build_scheduler_without_dask_is_a_usage_error(seed_project: Path) -> No
     code, out, err = run(seed_project, "build", "--scheduler", "tcp://127.0.0.1:8786")
     assert (code, out) == (2, "")
     assert "E320 --scheduler tcp://127.0.0.1:8786 is given but the engine is process" in err
+
+
+def test_validate_gives_one_report_for_any_number_of_workers(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p")
+    broken = annotation_path(project, "huawei-ban")
+    data = json.loads(broken.read_text(encoding="utf-8"))
+    data["entities"][0]["start"] += 1
+    data["relations"][0]["label"] = "unknown_relation"
+    broken.write_text(json.dumps(data), encoding="utf-8")
+    reports = {}
+    for jobs in (1, 2, 3):
+        for cache in (False, True):
+            report = validate_project(
+                project, use_cache=cache, engine=EngineSettings("process", jobs)
+            )
+            reports[jobs, cache] = [i.render() for i in report.issues]
+    first = reports[1, False]
+    assert all(found == first for found in reports.values()), reports
+    codes = sorted(line.split(": ")[1].split()[0] for line in first)
+    assert codes == ["E110", "E113", "W101", "W102"], first

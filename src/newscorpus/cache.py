@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -168,12 +168,19 @@ def clear(project: Project) -> int:
 class FileHashes:
     """sha256 of project files, remembered by size, mtime and inode between runs."""
 
-    def __init__(self, project: Project, root: Path | None) -> None:
+    def __init__(
+        self, project: Project, root: Path | None, known: dict[str, list[Any]] | None = None
+    ) -> None:
+        """The hashes saved under ``root`` (None: none, and nothing is saved), or ``known``
+        ones (what :meth:`subset` gave a worker) without reading the file."""
         self.project = project
         self.path = root / _FILES if root is not None else None
         self.known: dict[str, list[Any]] = {}
-        self.changed = False
-        if self.path is not None:
+        #: What this instance hashed and may keep, by file name (what a worker hands back).
+        self.learnt: dict[str, list[Any]] = {}
+        if known is not None:
+            self.known = known
+        elif self.path is not None:
             try:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
                 if isinstance(loaded, dict) and loaded.get("format") == FORMAT:
@@ -181,12 +188,21 @@ class FileHashes:
             except (OSError, ValueError, KeyError, TypeError):
                 self.known = {}
 
+    def _name(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.project.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def subset(self, paths: Iterable[Path]) -> dict[str, list[Any]]:
+        """The remembered entries of ``paths``: what a worker checking them needs, instead of
+        reading the whole file again."""
+        names = (self._name(path) for path in paths)
+        return {name: self.known[name] for name in names if name in self.known}
+
     def sha256(self, path: Path) -> str | None:
         """The file's sha256, or None when it cannot be read (the check reports that)."""
-        try:
-            name = path.relative_to(self.project.root).as_posix()
-        except ValueError:
-            name = str(path)
+        name = self._name(path)
         try:
             st = path.stat()
         except OSError:
@@ -200,12 +216,16 @@ class FileHashes:
         except OSError:
             return None
         if st.st_mtime_ns < time.time_ns() - _RACY_NS:
-            self.known[name] = [*signature, digest]
-            self.changed = True
+            self.known[name] = self.learnt[name] = [*signature, digest]
         return digest
 
+    def learn(self, entries: dict[str, list[Any]]) -> None:
+        """Keep ``entries``, what another instance (a worker's) hashed."""
+        self.known.update(entries)
+        self.learnt.update(entries)
+
     def save(self) -> None:
-        if self.path is None or not self.changed:
+        if self.path is None or not self.learnt:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

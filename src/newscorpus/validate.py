@@ -47,8 +47,9 @@ from newscorpus.annotators import (
     review_dir,
     set_files,
 )
-from newscorpus.cache import Cache
+from newscorpus.cache import Cache, FileHashes
 from newscorpus.corpus import doc_ids
+from newscorpus.engines import EngineSettings, map_shards
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -361,6 +362,7 @@ def validate_project(
     annotator: str | None = None,
     use_cache: bool = False,
     on_document: Callable[[str], None] | None = None,
+    engine: EngineSettings | None = None,
 ) -> Report:
     """Validate the schema, the corpus and the annotation files of ``project``.
 
@@ -374,6 +376,9 @@ def validate_project(
             build's cache, :mod:`newscorpus.cache`) and store new ones there; the report is the
             same either way.
         on_document: called with each document id once checked (progress).
+        engine: where the documents are checked; None: a process pool on every core when
+            there are enough of them to pay for it, else this process. The report is the same
+            for any engine.
 
     Returns:
         A :class:`Report`. Never raises on file content.
@@ -395,22 +400,91 @@ def validate_project(
         files = _expand(project, paths)
     stored = set(doc_ids(project))
     wanted = sorted(stored) if whole else sorted({f.stem for f in files} & stored)
-    # One article at a time, each checked with its annotation files, so memory stays bounded
-    # by the largest document rather than growing with the corpus.
+    from newscorpus.docunit import DocumentInputs
+
     by_id = files_by_id(files)
-    check = _cached_check(project, schema) if use_cache and schema is not None else None
-    for doc_id in wanted:
-        found = by_id.get(doc_id, ())
-        if check is not None:
-            issues += check(doc_id, found)
-        else:
-            issues += check_document(project, doc_id, found, schema).issues
+    hashes = _file_hashes(project) if use_cache and schema is not None else None
+    chunks = []
+    for ids in _split(wanted, engine):
+        documents = tuple((d, tuple(by_id.get(d, ()))) for d in ids)
+        known = None
+        if hashes is not None:
+            known = hashes.subset(
+                path for d, found in documents for path in DocumentInputs(project, d, found).paths()
+            )
+        chunks.append(_Chunk(project, schema, documents, known))
+
+    def done(i: int, _: tuple[list[Issue], dict[str, list[Any]]]) -> None:
         if on_document is not None:
-            on_document(doc_id)
-    if check is not None:
-        check(None, ())
+            for doc_id, _found in chunks[i].documents:
+                on_document(doc_id)
+
+    results = map_shards(_check_chunk, chunks, engine or EngineSettings(), done)
+    for found, learnt in results:
+        issues += found
+        if hashes is not None:
+            hashes.learn(learnt)
+    if hashes is not None:
+        hashes.save()
     issues += project_issues(project, schema, files, stored, whole=whole)
     return Report(sort_issues(issues), annotation_files=len(files), articles=len(wanted))
+
+
+def _file_hashes(project: Project) -> FileHashes:
+    from newscorpus.cache import cache_dir
+
+    return FileHashes(project, cache_dir(project))
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Documents one worker checks: each id with its annotation files, and the remembered
+    hashes of their files when the cache is used (None: it is not)."""
+
+    project: Project
+    schema: Schema | None
+    documents: tuple[tuple[str, tuple[Path, ...]], ...]
+    known_hashes: dict[str, list[Any]] | None
+
+
+#: Documents per chunk: enough that starting one costs little, few enough that both cores stay
+#: busy to the end and progress moves.
+_CHUNK = 250
+
+
+def _split(ids: Sequence[str], engine: EngineSettings | None) -> list[Sequence[str]]:
+    """``ids`` in chunks of at most :data:`_CHUNK`, at least one per worker of an ``engine``
+    that was asked for; one chunk (checked in this process) when no engine was asked for and
+    they are too few to pay for starting workers."""
+    if engine is None and len(ids) < _CHUNK:
+        return [ids]
+    workers = (engine or EngineSettings()).workers()
+    size = max(1, min(_CHUNK, -(-len(ids) // workers)))
+    return [ids[i : i + size] for i in range(0, len(ids), size)] or [ids]
+
+
+def _check_chunk(chunk: _Chunk) -> tuple[list[Issue], dict[str, list[Any]]]:
+    """The issues of a chunk's documents and the file hashes learnt on the way (for the
+    cache). Runs in a worker: it reads and returns, and writes only cache entries, each
+    atomically, so workers never clash; the caller saves the hashes once."""
+    project, schema = chunk.project, chunk.schema
+    issues: list[Issue] = []
+    if chunk.known_hashes is None or schema is None:
+        for doc_id, found in chunk.documents:
+            issues += check_document(project, doc_id, found, schema).issues
+        return issues, {}
+    from newscorpus.buildinfo import BuildSettings
+    from newscorpus.cache import Cache, cache_dir
+    from newscorpus.docunit import DocumentInputs, ProcessSettings, cached_document, keys_of
+
+    root = cache_dir(project)
+    cache, hashes = Cache(root), FileHashes(project, root, chunk.known_hashes)
+    settings = ProcessSettings(schema, BuildSettings())
+    for doc_id, found in chunk.documents:
+        inputs = DocumentInputs(project, doc_id, found)
+        key = keys_of(inputs, settings, hashes)[1]
+        issues += cached_document(inputs, settings, cache, key)[0].issues
+    return issues, hashes.learnt
 
 
 def all_annotation_files(project: Project) -> list[Path]:
@@ -422,30 +496,6 @@ def all_annotation_files(project: Project) -> list[Path]:
     if folder.is_dir():
         files += sorted(p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file())
     return files
-
-
-def _cached_check(
-    project: Project, schema: Schema
-) -> Callable[[str | None, Sequence[Path]], tuple[Issue, ...]]:
-    """A function giving a document's issues through the cache; called with None at the end,
-    it saves what it learnt of the files' hashes."""
-    from newscorpus.buildinfo import BuildSettings
-    from newscorpus.cache import Cache, FileHashes, cache_dir
-    from newscorpus.docunit import DocumentInputs, ProcessSettings, cached_document, keys_of
-
-    root = cache_dir(project)
-    cache, hashes = Cache(root), FileHashes(project, root)
-    settings = ProcessSettings(schema, BuildSettings())
-
-    def check(doc_id: str | None, files: Sequence[Path]) -> tuple[Issue, ...]:
-        if doc_id is None:
-            hashes.save()
-            return ()
-        inputs = DocumentInputs(project, doc_id, tuple(files))
-        key = keys_of(inputs, settings, hashes)[1]
-        return cached_document(inputs, settings, cache, key)[0].issues
-
-    return check
 
 
 def files_by_id(files: Sequence[Path]) -> dict[str, list[Path]]:

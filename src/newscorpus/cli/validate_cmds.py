@@ -39,6 +39,14 @@ from newscorpus.project import Project
     is_flag=True,
     help="Check every article afresh instead of taking unchanged ones from .newscorpus/cache/.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: every core, for 250 articles or more). --jobs 1 checks "
+    "in this process.",
+)
 @click.pass_context
 def validate_command(
     ctx: click.Context,
@@ -47,6 +55,7 @@ def validate_command(
     annotator: str | None,
     fmt: str,
     no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Check the schema, the corpus and every annotation file, and report every problem.
 
@@ -57,6 +66,7 @@ def validate_command(
     the cache in .newscorpus/cache/, which gives the same report.
     """
     from newscorpus.corpus import doc_ids
+    from newscorpus.engines import EngineSettings
     from newscorpus.lock import apply_lock
     from newscorpus.progress import progress
     from newscorpus.validate import validate_project
@@ -78,6 +88,7 @@ def validate_command(
             annotator=annotator,
             use_cache=not no_cache,
             on_document=step,
+            engine=EngineSettings(jobs=jobs) if jobs is not None else None,
         )
     document = {
         "ok": report.ok(strict),
