@@ -179,3 +179,31 @@ def test_the_seed_corpus_passes_strict(seed_project: Path) -> None:
         0,
         "ok: no consistency warnings in 1 document (2 accepted in checks.yaml)\n",
     )
+
+
+@pytest.mark.parametrize("accepted", [False, True])
+def test_the_viewers_document_checks_file_what_check_reports(
+    project: Project, accepted: bool
+) -> None:
+    from newscorpus.annotations import annotation_path, read_annotations
+    from newscorpus.check import document_checks
+    from newscorpus.check_gold import Mention
+    from newscorpus.corpus import load_article
+
+    if accepted:
+        (project.annotations / "checks.yaml").write_text(
+            "accept:\n  - {code: W170, text: Huawei, doc: ban, start: 0, reason: the headline}\n"
+            "  - {code: W171, text: China, reason: one is the state company}\n",
+            encoding="utf-8",
+        )
+    _, out, _ = run(project.root, "check")
+    checks = document_checks(project)
+    assert checks is not None
+    filed = []
+    for doc_id in ("ban", "talks"):
+        gold = read_annotations(annotation_path(project, doc_id))
+        mentions = [Mention(e.id, e.start, e.end, e.label, e.text) for e in gold.entities]
+        text = load_article(project, doc_id).text
+        filed += [i.render() for i in checks.for_document(doc_id, text, mentions)]
+    assert filed == out.splitlines()[:-1]
+    assert len(filed) == (5 if accepted else 7)

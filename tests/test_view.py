@@ -10,12 +10,14 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from build_helpers import small_project, tree_digest
 from conftest import git, run
+from newscorpus.check_gold import Mention
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Entity
 from newscorpus.project import Project, load_project
@@ -337,9 +339,20 @@ def test_view_of_some_documents_and_refusals(seed_project: Path, tmp_path: Path)
 def test_a_consistency_check_shows_in_the_index_and_on_the_page(
     seed_project: Path, tmp_path: Path
 ) -> None:
-    def check(project: Project) -> dict[str, list[Issue]]:
-        message = f"<T1> in {project.name} is labelled two ways."
-        return {DOC: [Issue("W170", "warning", "annotations/x.json", message, "", "T1")]}
+    class Check:
+        def __init__(self, project: Project) -> None:
+            self.name = project.name
+
+        def for_document(
+            self, doc_id: str, text: str | None, mentions: Sequence[Mention]
+        ) -> list[Issue]:
+            assert text is not None and text.startswith("India and Japan")
+            assert [m.id for m in mentions][:2] == ["T1", "T2"]
+            message = f"<T1> in {self.name} is labelled two ways."
+            return [Issue("W170", "warning", "annotations/x.json", message, "", "T1")]
+
+    def check(project: Project) -> Check:
+        return Check(project)
 
     result = build_site(load_project(seed_project), tmp_path / "site", consistency=check)
     assert result.documents == 1

@@ -98,7 +98,9 @@ def set_files(project: Project, annotator: str | None) -> list[Path]:
     folder = annotator_dir(project, annotator)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file())
+    return sorted(
+        (p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file()), key=lambda p: p.name
+    )
 
 
 def set_label(annotator: str | None) -> str:

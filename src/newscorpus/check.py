@@ -155,9 +155,7 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
         UsageError: E213 for a document id without gold annotations.
     """
     exceptions = load_exceptions(project)
-    corpus = _Corpus()
-    for doc_id, _, mentions, links in gold_documents(project, schema, checked=True):
-        corpus.gather(doc_id, mentions, links)
+    corpus = _learn(project, schema)
     for doc_id in wanted:
         if doc_id not in corpus.documents:
             raise UsageError(
@@ -166,11 +164,14 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
                 f"({project.relative(annotation_path(project, doc_id))}).",
                 fix="Check the id; check reads gold only.",
             )
+    finder = _MissedMentions(project, corpus)
     findings = [
-        *missed_mentions(project, schema, corpus),
-        *label_variation(project, corpus),
-        *boundary_variation(project, corpus),
-        *relation_variation(project, corpus),
+        *(
+            finding
+            for doc_id, text, mentions, _ in gold_documents(project, schema, checked=False)
+            for finding in finder.find(doc_id, text, mentions)
+        ),
+        *_corpus_findings(project, corpus),
     ]
     if wanted:
         keep = set(wanted)
@@ -178,22 +179,67 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
     return _report(project, findings, exceptions, len(wanted) or len(corpus.documents))
 
 
-def issues_by_document(project: Project) -> dict[str, list[Issue]] | None:
-    """The open warnings of :func:`check_project`, grouped by the gold file they name (for
-    ``newscorpus view``'s consistency column; a project-wide warning is under ``""``), or None
-    when the checks cannot run because gold or the schema does not validate (the viewer shows
-    those errors itself)."""
-    grouped: dict[str, list[Issue]] = defaultdict(list)
-    gold = f"{project.annotations_dir}/"
+def _learn(project: Project, schema: Schema) -> _Corpus:
+    """The first pass: what every gold document annotates."""
+    corpus = _Corpus()
+    for doc_id, _, mentions, links in gold_documents(project, schema, checked=True):
+        corpus.gather(doc_id, mentions, links)
+    return corpus
+
+
+def _corpus_findings(project: Project, corpus: _Corpus) -> list[Finding]:
+    """The checks that need only what the first pass learnt (W171-W173)."""
+    return [
+        *label_variation(project, corpus),
+        *boundary_variation(project, corpus),
+        *relation_variation(project, corpus),
+    ]
+
+
+class DocumentChecks:
+    """:func:`check_project` for a reader that goes through the gold documents itself
+    (``newscorpus view``): the first pass and the corpus-wide checks run when it is made, and
+    the missed mentions of each document when the reader hands over its text and entities, so
+    gold is not read a second time. Each document gets the open warnings that
+    :func:`check_project` files under its gold file.
+
+    Raises:
+        NewscorpusError: as :func:`check_project`, when it is made.
+    """
+
+    def __init__(self, project: Project, schema: Schema) -> None:
+        self._exceptions = load_exceptions(project)
+        corpus = _learn(project, schema)
+        self._gold = frozenset(corpus.documents)
+        self._finder = _MissedMentions(project, corpus)
+        self._by_doc: dict[str, list[Finding]] = defaultdict(list)
+        for finding in _corpus_findings(project, corpus):
+            self._by_doc[_document_of(project, finding.issue.path)].append(finding)
+
+    def for_document(
+        self, doc_id: str, text: str | None, mentions: Sequence[Mention]
+    ) -> list[Issue]:
+        """The open warnings filed under ``doc_id``'s gold file, given its text and entities."""
+        findings = list(self._by_doc.get(doc_id, ()))
+        if doc_id in self._gold and text is not None:
+            findings += self._finder.find(doc_id, text, mentions)
+        open_issues = [f.issue for f in findings if not self._exceptions.accepts(f.subject)]
+        return sorted(open_issues, key=lambda i: (i.path, i.code, i.message))
+
+
+def document_checks(project: Project) -> DocumentChecks | None:
+    """The consistency checks for ``newscorpus view``, or None when they cannot run because
+    gold or the schema does not validate (the viewer shows those errors itself)."""
     try:
-        report = check_project(project, Schema.load(project.schema_path))
+        return DocumentChecks(project, Schema.load(project.schema_path))
     except NewscorpusError:
         return None
-    for item in report.issues:
-        name = item.path.removeprefix(gold)
-        doc_id = name.removesuffix(ANNOTATION_SUFFIX) if "/" not in name else ""
-        grouped[doc_id].append(item)
-    return dict(grouped)
+
+
+def _document_of(project: Project, path: str) -> str:
+    """The document whose gold file ``path`` names ("" when it names none)."""
+    name = path.removeprefix(f"{project.annotations_dir}/")
+    return name.removesuffix(ANNOTATION_SUFFIX) if "/" not in name else ""
 
 
 def _report(
@@ -257,13 +303,20 @@ def _phrase_index(names: dict[str, dict[str, _Seen]]) -> dict[str, list[str]]:
     return index
 
 
-def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[Finding]:
-    """W170: each whole-word, same-case occurrence of an annotated text that is not annotated
-    (a second pass over gold and the texts)."""
-    index = _phrase_index(corpus.names)
-    pattern = _first_words(index)
-    findings = []
-    for doc_id, text, mentions, _ in gold_documents(project, schema, checked=False):
+class _MissedMentions:
+    """W170: each whole-word, same-case occurrence of an annotated text that is not annotated,
+    found one document at a time with one pattern built from everything gold annotates."""
+
+    def __init__(self, project: Project, corpus: _Corpus) -> None:
+        self._project = project
+        self._corpus = corpus
+        self._index = _phrase_index(corpus.names)
+        self._pattern = _first_words(self._index)
+
+    def find(self, doc_id: str, text: str, mentions: Sequence[Mention]) -> list[Finding]:
+        """The missed mentions in ``text``, the gold text of ``doc_id`` annotated with
+        ``mentions``."""
+        names, index = self._corpus.names, self._index
         entities = sorted(mentions, key=lambda e: (e.start, e.end))
         spans = {(e.start, e.end) for e in entities}
         starts = [e.start for e in entities]
@@ -271,7 +324,8 @@ def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[F
         here: dict[str, Place] = {}  # the first place of each annotated text in this document
         for e in entities:
             here.setdefault(e.text, Place(doc_id, e.start, e.end, e.id))
-        for match in pattern.finditer(text):
+        findings = []
+        for match in self._pattern.finditer(text):
             start = match.start()
             for name in index[match.group()]:
                 end = start + len(name)
@@ -279,11 +333,13 @@ def missed_mentions(project: Project, schema: Schema, corpus: _Corpus) -> list[F
                     (start, end) in spans
                     or not text.startswith(name, start)
                     or (_WORD_CHAR.match(name, len(name) - 1) and _WORD_CHAR.match(text, end))
-                    or _inside_same_label(entities, starts, longest, start, end, corpus.names[name])
+                    or _inside_same_label(entities, starts, longest, start, end, names[name])
                 ):
                     continue
-                findings.append(_missed(project, corpus, here, doc_id, name, start, end))
-    return findings
+                findings.append(
+                    _missed(self._project, self._corpus, here, doc_id, name, start, end)
+                )
+        return findings
 
 
 def _inside_same_label(

@@ -494,7 +494,9 @@ def all_annotation_files(project: Project) -> list[Path]:
         files += set_files(project, name)
     folder = review_dir(project)
     if folder.is_dir():
-        files += sorted(p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file())
+        files += sorted(
+            (p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file()), key=lambda p: p.name
+        )
     return files
 
 
@@ -559,7 +561,7 @@ def _irregular_entries(project: Project) -> dict[str, Issue]:
     if not project.annotations.is_dir():
         return {}
     found: dict[str, Issue] = {}
-    for path in sorted(project.annotations.glob("*.json")):
+    for path in sorted(project.annotations.glob("*.json"), key=lambda p: p.name):
         reason = _not_a_file(path)
         if reason is not None:
             found[path.stem] = _irregular_issue(_entry_name(project, path), reason)

@@ -126,7 +126,7 @@ def stray_entries(project: Project) -> list[Issue]:
             "`add` of an older newscorpus left it); every command skips it.",
             f"Delete it: rm -r {printable(project.relative(folder))}",
         )
-        for folder in sorted(project.corpus.iterdir())
+        for folder in sorted(project.corpus.iterdir(), key=lambda p: p.name)
         if folder.is_dir() and folder.name.startswith(".")
     ]
     return hidden + [
@@ -136,7 +136,7 @@ def stray_entries(project: Project) -> list[Issue]:
             f"corpus entry {printable(folder.name)} has no {META_FILE}, so every command skips it.",
             _RESTORE,
         )
-        for folder in sorted(project.corpus.iterdir())
+        for folder in sorted(project.corpus.iterdir(), key=lambda p: p.name)
         if folder.is_dir()
         and not folder.name.startswith(".")
         and not (folder / META_FILE).is_file()

@@ -49,7 +49,7 @@ def view_command(
     with every normalisation edit; statistics with plots. Invalid annotations are shown, not
     refused. Nothing is loaded from the network; open index.html in any browser.
     """
-    from newscorpus.check import issues_by_document
+    from newscorpus.check import document_checks
     from newscorpus.view.diffpage import read_old
     from newscorpus.view.site import build_site
 
@@ -65,11 +65,11 @@ def view_command(
                 out,
                 list(doc_ids),
                 old=old,
-                consistency=issues_by_document,
+                consistency=document_checks,
                 on_document=lambda _: bar.update(1),
             )
     else:
-        result = build_site(project, out, list(doc_ids), old=old, consistency=issues_by_document)
+        result = build_site(project, out, list(doc_ids), old=old, consistency=document_checks)
     shown = project.relative(result.out)
     documents = f"{result.documents} document{'s' if result.documents != 1 else ''}"
     click.echo(

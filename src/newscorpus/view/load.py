@@ -12,9 +12,10 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from newscorpus.annotations import annotation_path
+from newscorpus.check_gold import Mention
 from newscorpus.corpus import META_FILE, article_dir, doc_ids
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Entity, Relation
@@ -24,9 +25,19 @@ from newscorpus.schema import Schema
 from newscorpus.splits import assign_split
 from newscorpus.validate import check_document, load_schema, project_issues, sort_issues
 
-#: A consistency check run over the whole project (e.g. the same mention labelled differently
-#: in two documents): issues by document id. The viewer shows them beside validation.
-ConsistencyCheck = Callable[[Project], Mapping[str, Sequence[Issue]] | None]
+
+class DocumentConsistency(Protocol):
+    """A consistency check over the whole project (e.g. the same mention labelled differently
+    in two documents) that gives each document's issues as the viewer reads it (see
+    :class:`newscorpus.check.DocumentChecks`). The viewer shows them beside validation."""
+
+    def for_document(
+        self, doc_id: str, text: str | None, mentions: Sequence[Mention]
+    ) -> Sequence[Issue]: ...
+
+
+#: Makes the check for a project, or None when it cannot run.
+ConsistencyCheck = Callable[[Project], DocumentConsistency | None]
 
 _ENTITY_KEYS = frozenset({"id", "start", "end", "label", "text", "source"})
 _RELATION_KEYS = frozenset({"id", "head", "tail", "label", "source"})
@@ -73,7 +84,7 @@ class Corpus:
     #: Validation issues of the listed documents that :func:`validate_project` reports apart
     #: (W102, no annotation file), by document id.
     extra_issues: Mapping[str, tuple[Issue, ...]]
-    consistency: Mapping[str, Sequence[Issue]] | None
+    consistency: DocumentConsistency | None
 
 
 def open_corpus(
@@ -148,7 +159,9 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
         normalised = _normalise(project, checked.article.raw)
     consistency = None
     if corpus.consistency is not None:
-        consistency = sort_issues(corpus.consistency.get(doc_id, ()))
+        mentions = [Mention(e.id, e.start, e.end, e.label, e.text) for e in entities]
+        found = corpus.consistency.for_document(doc_id, checked.article.text, mentions)
+        consistency = sort_issues(found)
     return ViewDocument(
         id=doc_id,
         split=assign_split(doc_id, project.split_overrides),
