@@ -83,7 +83,7 @@ def annotation_files(project: Project) -> list[Path]:
 
 def _extra(item: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
     """The keys of ``item`` outside ``keys`` (most items have none: one set comparison)."""
-    if item.keys() <= keys:
+    if keys.issuperset(item):
         return {}
     return {k: v for k, v in item.items() if k not in keys}
 
