@@ -204,8 +204,9 @@ def edited_documents(draw: st.DrawFn, seed: dict[str, Any], text: str) -> dict[s
             if not isinstance(item.get(key), int):
                 continue
             item[key] += draw(st.integers(-3, 3))
-            if draw(st.booleans()) and 0 <= item["start"] <= item["end"] <= len(text):
-                item["text"] = text[item["start"] : item["end"]]
+            start, end = item.get("start"), item.get("end")
+            if draw(st.booleans()) and isinstance(start, int) and isinstance(end, int):
+                item["text"] = text[max(start, 0) : max(end, 0)]
         elif action == "field":
             keys = ENTITY_KEYS if layer == "entities" else RELATION_KEYS
             item[draw(st.sampled_from(keys))] = draw(FIELD_VALUES)
