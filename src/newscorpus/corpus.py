@@ -80,7 +80,7 @@ def doc_ids(project: Project) -> list[str]:
 
 
 def load_meta(project: Project, doc_id: str) -> ArticleMeta:
-    """Read one stored article's metadata only (what duplicate checks need).
+    """Read one stored article's metadata only (what duplicate checks and exports need).
 
     Raises:
         NewscorpusError: E212 when meta.json is missing or unreadable.
@@ -95,6 +95,27 @@ def load_article(project: Project, doc_id: str) -> Article:
         NewscorpusError: E212 when a file of the entry is missing or unreadable.
     """
     return _read_entry(project, doc_id, with_texts=True)
+
+
+def load_text(project: Project, doc_id: str) -> str:
+    """The article's normalised text (``text.txt``) alone: what imports match and exports
+    carry, without reading the raw article too.
+
+    Raises:
+        NewscorpusError: E212 when the file is missing or unreadable.
+    """
+    folder = article_dir(project, doc_id)
+    try:
+        return (folder / TEXT_FILE).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        where = project.relative(folder)
+        raise NewscorpusError(
+            "E212",
+            f"corpus entry {doc_id} is incomplete or corrupt: {err}.",
+            fix=f"Restore {where} from version control, or remove it and `newscorpus add` "
+            "the article again.",
+            where=where,
+        ) from None
 
 
 def _read_entry(project: Project, doc_id: str, *, with_texts: bool) -> Article:

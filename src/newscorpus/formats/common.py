@@ -22,7 +22,7 @@ from newscorpus.annotations import (
     read_annotations,
     text_sha256,
 )
-from newscorpus.corpus import ArticleMeta, doc_ids, load_article
+from newscorpus.corpus import ArticleMeta, doc_ids, load_article, load_meta, load_text
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ImportPlan
 from newscorpus.model import Entity, Relation
@@ -79,14 +79,14 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> list[Export
     schema, issues = load_schema(project)
     documents = []
     for doc_id in chosen:
-        article = load_article(project, doc_id)
+        meta, text = load_meta(project, doc_id), load_text(project, doc_id)
         path = annotation_path(project, doc_id)
         data = None
         if path.exists() or path.is_symlink():
-            found, data = check_file(project, path, schema, article.text, known=True)
+            found, data = check_file(project, path, schema, text, known=True)
             issues += found
         annotations = parse_annotations(data) if data is not None else None
-        documents.append(ExportDocument(doc_id, article.meta, article.text, annotations))
+        documents.append(ExportDocument(doc_id, meta, text, annotations))
     errors = [i for i in sort_issues(issues) if i.severity == "error"]
     if errors:
         shown = "\n".join(i.render() for i in errors[:20])
@@ -212,7 +212,7 @@ class DocumentIndex:
         return self._by_hash
 
     def text(self, doc_id: str) -> str:
-        return load_article(self.project, doc_id).text
+        return load_text(self.project, doc_id)
 
 
 def match_document(
