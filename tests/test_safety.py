@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from build_helpers import small_project
 from conftest import run, tree
 from newscorpus.output import old_dir, recover_output, work_dir
 
@@ -167,6 +168,25 @@ def test_export_refuses_annotations_that_do_not_validate(
     assert err.rstrip().endswith(
         "Fix them (`newscorpus validate` lists every problem), then export again."
     )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["brat", "labelstudio", "doccano", "conll", "spacy"])
+def test_an_export_that_meets_a_bad_document_late_writes_nothing(tmp_path: Path, fmt: str) -> None:
+    # Documents stream through the export: "huawei-ban" comes after a valid one, and the
+    # report still names every error, and nothing is written.
+    project = small_project(tmp_path / "p")
+    path = project.annotations / "huawei-ban.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["entities"][0]["label"] = "COUNTRY"
+    data["entities"][1]["start"] = -1
+    path.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "out"
+    status, stdout, err = run(project.root, "export", fmt, str(out))
+    assert (status, stdout) == (1, "")
+    assert err.startswith("error: E150 the annotations do not validate (2 error(s)), so nothing")
+    assert ': E109 T1 label is "COUNTRY"' in err
+    assert ": E111 T2 offsets [-1, " in err
     assert not out.exists()
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from newscorpus.annotations import AnnotationFile, text_sha256
-from newscorpus.corpus import load_article
+from newscorpus.corpus import load_text
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
@@ -196,7 +196,7 @@ class Brat:
         wanted = options.doc_ids or tuple(sorted(p.stem for p in path.glob("*.ann")))
         for doc_id in checked_ids(project, wanted):
             ann_path = path / f"{doc_id}.ann"
-            text = load_article(project, doc_id).text
+            text = load_text(project, doc_id)
             txt_path = path / f"{doc_id}.txt"
             if txt_path.exists() and txt_path.read_text(encoding="utf-8") != text:
                 raise NewscorpusError(

@@ -11,7 +11,7 @@ gold without ``replace``, and writes through :func:`newscorpus.txn.transaction`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from newscorpus.annotations import (
     read_annotations,
     text_sha256,
 )
-from newscorpus.corpus import ArticleMeta, doc_ids, load_article, load_meta, load_text
+from newscorpus.corpus import ArticleMeta, doc_ids, load_meta, load_text
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ImportPlan
 from newscorpus.model import Entity, Relation
@@ -60,24 +60,27 @@ def checked_ids(project: Project, ids: Sequence[str] | None) -> list[str]:
     return list(ids)
 
 
-def export_documents(project: Project, ids: Sequence[str] | None) -> list[ExportDocument]:
-    """The documents to export, in id order, once all of their annotations validate.
+def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[ExportDocument]:
+    """The documents to export, in id order, one at a time, each once its annotations validate.
 
     An export carries ``text.txt`` and the annotations on it, so each annotation file is
     validated against that text (labels, offsets, covered text, hash, relations), each file read
     once. Whether ``text.txt`` is still what today's normaliser makes of ``raw.txt`` is for
     ``validate`` and the build to say: re-normalising every article would cost more than the
-    export itself.
+    export itself. Documents are read one at a time, so memory holds one document and what the
+    caller makes of the others, not every document's annotations.
 
     Raises:
         NewscorpusError: E150 with the validator's report when any chosen document has errors,
-            before anything is returned (so an export never writes junk).
+            after the last document: a caller writes nothing until it has them all, so an
+            export never writes junk.
     """
     from newscorpus.validate import check_file, load_schema, sort_issues
 
     chosen = checked_ids(project, ids)
     schema, issues = load_schema(project)
-    documents = []
+    # After the first error the rest are only checked, for the report.
+    failed = any(i.severity == "error" for i in issues)
     for doc_id in chosen:
         meta, text = load_meta(project, doc_id), load_text(project, doc_id)
         path = annotation_path(project, doc_id)
@@ -85,8 +88,10 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> list[Export
         if path.exists() or path.is_symlink():
             found, data = check_file(project, path, schema, text, known=True)
             issues += found
-        annotations = parse_annotations(data) if data is not None else None
-        documents.append(ExportDocument(doc_id, meta, text, annotations))
+            failed = failed or any(i.severity == "error" for i in found)
+        if not failed:
+            annotations = parse_annotations(data) if data is not None else None
+            yield ExportDocument(doc_id, meta, text, annotations)
     errors = [i for i in sort_issues(issues) if i.severity == "error"]
     if errors:
         shown = "\n".join(i.render() for i in errors[:20])
@@ -97,7 +102,6 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> list[Export
             f"exported:\n{shown}{more}\n",
             fix="Fix them (`newscorpus validate` lists every problem), then export again.",
         )
-    return documents
 
 
 # --- offsets --------------------------------------------------------------------------------
@@ -389,7 +393,7 @@ def apply_plan(
 
     schema = Schema.load(project.schema_path)
     for change in plan.changes:
-        text = load_article(project, change.doc_id).text
+        text = load_text(project, change.doc_id)
         errors = document_errors(
             change.after.to_dict(),
             schema,
