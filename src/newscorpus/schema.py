@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +108,21 @@ class Schema:
     sha256: str
     #: Words whose final period belongs to them (``abbreviations:``, see the module).
     abbreviations: tuple[str, ...] = DEFAULT_ABBREVIATIONS
+    # The labels, made once: checks ask for them once per entity of the corpus.
+    _entity_labels: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _relation_labels: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_entity_labels", tuple(t.label for t in self.entity_types))
+        object.__setattr__(self, "_relation_labels", tuple(t.label for t in self.relation_types))
 
     @property
     def entity_labels(self) -> tuple[str, ...]:
-        return tuple(t.label for t in self.entity_types)
+        return self._entity_labels
 
     @property
     def relation_labels(self) -> tuple[str, ...]:
-        return tuple(t.label for t in self.relation_types)
+        return self._relation_labels
 
     @property
     def bio_tags(self) -> tuple[str, ...]:

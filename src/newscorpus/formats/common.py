@@ -282,7 +282,9 @@ def annotation_file(
             continue
         before = old_entities.get(key)
         if before is not None:
-            entity = replace(before, text=text[start:end])
+            covered = text[start:end]
+            # Entities are frozen: the old one serves as it is when its text is still right.
+            entity = before if before.text == covered else replace(before, text=covered)
         else:
             entity = Entity(counter.next(), start, end, label, text[start:end], "gold")
         entities.append(entity)
