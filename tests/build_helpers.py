@@ -8,10 +8,13 @@ Entities are given by their text and occurrence, not offsets, so the fixtures re
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
-from conftest import make_project
+from conftest import REPO_ROOT, make_project
 from newscorpus.annotations import AnnotationFile, annotation_path, text_sha256, write_annotations
 from newscorpus.corpus import load_article
 from newscorpus.ingest import NewArticle, add_articles
@@ -140,3 +143,16 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def load_bench() -> ModuleType:
+    """``scripts/bench_build.py`` as a module: the benchmark is a script, not part of the
+    package, and tests use its corpus generator."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_build", REPO_ROOT / "scripts" / "bench_build.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_build"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module

@@ -3,13 +3,12 @@ corpus. Only the generator is tested here; the benchmark itself runs by hand, ne
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from build_helpers import load_bench
 from conftest import REPO_ROOT
 from newscorpus.annotations import annotation_path, read_annotations
 from newscorpus.corpus import doc_ids, load_article
@@ -20,14 +19,7 @@ from newscorpus.validate import validate_project
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_build", REPO_ROOT / "scripts" / "bench_build.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_build"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return load_bench()
 
 
 def test_generator_makes_a_valid_corpus(bench: ModuleType, tmp_path: Path) -> None:

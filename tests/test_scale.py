@@ -3,11 +3,9 @@ pool, Dask, and the per-document cache all give the output of a plain serial bui
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -16,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 from datasets import Features
 
-from build_helpers import small_project, tree_digest
-from conftest import REPO_ROOT, make_project, run
+from build_helpers import load_bench, small_project, tree_digest
+from conftest import make_project, run
 from newscorpus.annotations import annotation_path, write_annotations
 from newscorpus.cache import CACHE_DIR
 from newscorpus.cli import main
@@ -36,24 +34,13 @@ SERIAL = EngineSettings("serial", 1)
 SYNTHETIC = 10
 
 
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_build", REPO_ROOT / "scripts" / "bench_build.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_build"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 def seed_and_synthetic(root: Path) -> Project:
     """The seed project plus the benchmark's first synthetic articles, four per shard."""
     make_project(root, with_seed=True)
     with (root / "pyproject.toml").open("a", encoding="utf-8") as handle:
         handle.write("\n[tool.newscorpus.build]\ndocs_per_shard = 4\n")
     project = load_project(root)
-    bench, schema = _bench(), Schema.load(project.schema_path)
+    bench, schema = load_bench(), Schema.load(project.schema_path)
     for n in range(SYNTHETIC):
         article = bench.synthetic_article(n, schema)
         raw = article.raw.encode()
