@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,18 @@ def annotation_files(project: Project) -> list[Path]:
     )
 
 
-def _extra(item: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
-    """The keys of ``item`` outside ``keys`` (most items have none: one set comparison)."""
+def entity_extra(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of an entity object that are not entity fields (a curator's ``note``)."""
+    return _extra(item, _ENTITY_KEYS)
+
+
+def relation_extra(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of a relation object that are not relation fields."""
+    return _extra(item, _RELATION_KEYS)
+
+
+def _extra(item: Mapping[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+    # Most items have no other key: one set comparison instead of building a dict.
     if keys.issuperset(item):
         return {}
     return {k: v for k, v in item.items() if k not in keys}
@@ -102,7 +113,7 @@ def parse_annotations(data: dict[str, Any]) -> AnnotationFile:
                 e["label"],
                 e["text"],
                 e.get("source"),
-                _extra(e, _ENTITY_KEYS),
+                entity_extra(e),
             )
             for e in data.get("entities", [])
         ),
@@ -113,7 +124,7 @@ def parse_annotations(data: dict[str, Any]) -> AnnotationFile:
                 r["tail"],
                 r["label"],
                 r.get("source"),
-                _extra(r, _RELATION_KEYS),
+                relation_extra(r),
             )
             for r in data.get("relations", [])
         ),

@@ -188,7 +188,9 @@ class FileHashes:
             except (OSError, ValueError, KeyError, TypeError):
                 self.known = {}
 
-    def _name(self, path: Path) -> str:
+    def name(self, path: Path) -> str:
+        """How ``path`` is named in the hashes and in cache keys: relative to the project
+        root when inside it."""
         try:
             return path.relative_to(self.project.root).as_posix()
         except ValueError:
@@ -197,12 +199,12 @@ class FileHashes:
     def subset(self, paths: Iterable[Path]) -> dict[str, list[Any]]:
         """The remembered entries of ``paths``: what a worker checking them needs, instead of
         reading the whole file again."""
-        names = (self._name(path) for path in paths)
+        names = (self.name(path) for path in paths)
         return {name: self.known[name] for name in names if name in self.known}
 
     def sha256(self, path: Path) -> str | None:
         """The file's sha256, or None when it cannot be read (the check reports that)."""
-        name = self._name(path)
+        name = self.name(path)
         try:
             st = path.stat()
         except OSError:

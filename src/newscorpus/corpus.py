@@ -108,19 +108,23 @@ def load_text(project: Project, doc_id: str) -> str:
     try:
         return (folder / TEXT_FILE).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        where = project.relative(folder)
-        raise NewscorpusError(
-            "E212",
-            f"corpus entry {doc_id} is incomplete or corrupt: {err}.",
-            fix=f"Restore {where} from version control, or remove it and `newscorpus add` "
-            "the article again.",
-            where=where,
-        ) from None
+        raise _entry_error(project, doc_id, err) from None
+
+
+def _entry_error(project: Project, doc_id: str, err: Exception) -> NewscorpusError:
+    """E212: a file of the article's entry cannot be read as it should."""
+    where = project.relative(article_dir(project, doc_id))
+    return NewscorpusError(
+        "E212",
+        f"corpus entry {doc_id} is incomplete or corrupt: {err}.",
+        fix=f"Restore {where} from version control, or remove it and `newscorpus add` the "
+        "article again.",
+        where=where,
+    )
 
 
 def _read_entry(project: Project, doc_id: str, *, with_texts: bool) -> Article:
     folder = article_dir(project, doc_id)
-    where = project.relative(folder)
     try:
         data = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -131,13 +135,7 @@ def _read_entry(project: Project, doc_id: str, *, with_texts: bool) -> Article:
             raw = (folder / RAW_FILE).read_bytes().decode("utf-8")
             text = (folder / TEXT_FILE).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
-        raise NewscorpusError(
-            "E212",
-            f"corpus entry {doc_id} is incomplete or corrupt: {err}.",
-            fix=f"Restore {where} from version control, or remove it and `newscorpus add` "
-            "the article again.",
-            where=where,
-        ) from None
+        raise _entry_error(project, doc_id, err) from None
     return Article(meta=meta, raw=raw, text=text)
 
 

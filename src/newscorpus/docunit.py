@@ -312,13 +312,7 @@ def keys_of(
     """The cache keys of the document's result with rows and of its issues alone (see
     :func:`newscorpus.cache.document_key`)."""
     project = inputs.project
-    files = []
-    for path in inputs.paths():
-        try:
-            name = path.relative_to(project.root).as_posix()
-        except ValueError:
-            name = str(path)
-        files.append((name, hashes.sha256(path)))
+    files = [(hashes.name(path), hashes.sha256(path)) for path in inputs.paths()]
     check = ProcessSettings(settings.schema, settings.build)
     return (
         document_key("rows", inputs.doc_id, files, **settings.key_inputs(project)),

@@ -47,7 +47,7 @@ from newscorpus.annotators import (
     review_dir,
     set_files,
 )
-from newscorpus.cache import Cache, FileHashes
+from newscorpus.cache import Cache, FileHashes, cache_dir
 from newscorpus.corpus import doc_ids
 from newscorpus.engines import EngineSettings, map_shards
 from newscorpus.errors import Issue, NewscorpusError, UsageError
@@ -403,7 +403,7 @@ def validate_project(
     from newscorpus.docunit import DocumentInputs
 
     by_id = files_by_id(files)
-    hashes = _file_hashes(project) if use_cache and schema is not None else None
+    hashes = FileHashes(project, cache_dir(project)) if use_cache and schema is not None else None
     chunks = []
     for ids in _split(wanted, engine):
         documents = tuple((d, tuple(by_id.get(d, ()))) for d in ids)
@@ -428,12 +428,6 @@ def validate_project(
         hashes.save()
     issues += project_issues(project, schema, files, stored, whole=whole)
     return Report(sort_issues(issues), annotation_files=len(files), articles=len(wanted))
-
-
-def _file_hashes(project: Project) -> FileHashes:
-    from newscorpus.cache import cache_dir
-
-    return FileHashes(project, cache_dir(project))
 
 
 @dataclass(frozen=True)
@@ -474,7 +468,6 @@ def _check_chunk(chunk: _Chunk) -> tuple[list[Issue], dict[str, list[Any]]]:
             issues += check_document(project, doc_id, found, schema).issues
         return issues, {}
     from newscorpus.buildinfo import BuildSettings
-    from newscorpus.cache import Cache, cache_dir
     from newscorpus.docunit import DocumentInputs, ProcessSettings, cached_document, keys_of
 
     root = cache_dir(project)

@@ -71,6 +71,11 @@ def format_option(*choices: str, help: str) -> Callable[[FC], FC]:
     )
 
 
+def jobs_option(help: str) -> Callable[[FC], FC]:
+    """The ``--jobs`` option of the commands that spread documents over worker processes."""
+    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=help)
+
+
 def get_project(ctx: click.Context) -> Project:
     """The project this invocation works on (loaded on first use, so --help stays fast)."""
     from newscorpus.txn import settle

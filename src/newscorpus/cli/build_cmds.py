@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import format_option, get_project
+from newscorpus.cli import format_option, get_project, jobs_option
 
 
 @click.command("build")
@@ -17,13 +17,7 @@ from newscorpus.cli import format_option, get_project
     default=None,
     help="Output folder (default: dist/<project name>). It is replaced as a whole on success.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: every core). --jobs 1 builds in this process.",
-)
+@jobs_option("Worker processes (default: every core). --jobs 1 builds in this process.")
 @click.option(
     "--engine",
     type=click.Choice(["process", "dask"]),

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from newscorpus.cli import format_option, get_project
+from newscorpus.cli import format_option, get_project, jobs_option
 from newscorpus.errors import Issue, UsageError
 from newscorpus.project import Project
 
@@ -39,13 +39,9 @@ from newscorpus.project import Project
     is_flag=True,
     help="Check every article afresh instead of taking unchanged ones from .newscorpus/cache/.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: every core, for 250 articles or more). --jobs 1 checks "
-    "in this process.",
+@jobs_option(
+    "Worker processes (default: every core, for 250 articles or more). --jobs 1 checks in "
+    "this process."
 )
 @click.pass_context
 def validate_command(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from newscorpus.annotations import annotation_path
+from newscorpus.annotations import annotation_path, entity_extra, relation_extra
 from newscorpus.check_gold import Mention
 from newscorpus.corpus import META_FILE, article_dir, doc_ids
 from newscorpus.errors import Issue, NewscorpusError
@@ -38,9 +38,6 @@ class DocumentConsistency(Protocol):
 
 #: Makes the check for a project, or None when it cannot run.
 ConsistencyCheck = Callable[[Project], DocumentConsistency | None]
-
-_ENTITY_KEYS = frozenset({"id", "start", "end", "label", "text", "source"})
-_RELATION_KEYS = frozenset({"id", "head", "tail", "label", "source"})
 
 
 @dataclass(frozen=True)
@@ -222,7 +219,7 @@ def lenient_annotations(data: Mapping[str, Any]) -> tuple[tuple[Entity, ...], tu
             e["label"],
             e["text"] if isinstance(e.get("text"), str) else "",
             e["source"] if isinstance(e.get("source"), str) else None,
-            {k: v for k, v in e.items() if k not in _ENTITY_KEYS},
+            entity_extra(e),
         )
         for e in _items(data, "entities")
         if _entity_ok(e)
@@ -234,7 +231,7 @@ def lenient_annotations(data: Mapping[str, Any]) -> tuple[tuple[Entity, ...], tu
             r["tail"],
             r["label"],
             r["source"] if isinstance(r.get("source"), str) else None,
-            {k: v for k, v in r.items() if k not in _RELATION_KEYS},
+            relation_extra(r),
         )
         for r in _items(data, "relations")
         if _relation_ok(r)
