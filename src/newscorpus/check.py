@@ -27,6 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from newscorpus.annotations import (
@@ -34,7 +35,7 @@ from newscorpus.annotations import (
     annotation_path,
 )
 from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
-from newscorpus.check_gold import Link, Mention, gold_documents
+from newscorpus.check_gold import Link, Mention, Mentioned, gold_documents
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -42,6 +43,7 @@ from newscorpus.validate_json import issue, printable, show
 
 _WORD = re.compile(r"\w+")
 _WORD_CHAR = re.compile(r"\w")
+_BY_OFFSETS = attrgetter("start", "end")
 _ACCEPT = "If it is right, accept it in annotations/checks.yaml with a reason."
 
 
@@ -217,7 +219,7 @@ class DocumentChecks:
             self._by_doc[_document_of(project, finding.issue.path)].append(finding)
 
     def for_document(
-        self, doc_id: str, text: str | None, mentions: Sequence[Mention]
+        self, doc_id: str, text: str | None, mentions: Sequence[Mentioned]
     ) -> list[Issue]:
         """The open warnings filed under ``doc_id``'s gold file, given its text and entities."""
         findings = list(self._by_doc.get(doc_id, ()))
@@ -313,11 +315,11 @@ class _MissedMentions:
         self._index = _phrase_index(corpus.names)
         self._pattern = _first_words(self._index)
 
-    def find(self, doc_id: str, text: str, mentions: Sequence[Mention]) -> list[Finding]:
+    def find(self, doc_id: str, text: str, mentions: Sequence[Mentioned]) -> list[Finding]:
         """The missed mentions in ``text``, the gold text of ``doc_id`` annotated with
         ``mentions``."""
         names, index = self._corpus.names, self._index
-        entities = sorted(mentions, key=lambda e: (e.start, e.end))
+        entities = sorted(mentions, key=_BY_OFFSETS)
         spans = {(e.start, e.end) for e in entities}
         starts = [e.start for e in entities]
         longest = max((e.end - e.start for e in entities), default=0)
@@ -343,7 +345,7 @@ class _MissedMentions:
 
 
 def _inside_same_label(
-    entities: Sequence[Mention],
+    entities: Sequence[Mentioned],
     starts: Sequence[int],
     longest: int,
     start: int,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from newscorpus.annotations import annotation_files, text_sha256
 from newscorpus.annotators import orphan_error, read_checked
@@ -28,6 +28,22 @@ class Mention(NamedTuple):
     end: int
     label: str
     text: str
+
+
+class Mentioned(Protocol):
+    """Anything with an entity's fields: a :class:`Mention`, or a
+    :class:`~newscorpus.model.Entity` the caller already has (no copy needed)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 class Link(NamedTuple):

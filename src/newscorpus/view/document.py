@@ -252,18 +252,29 @@ def _raw_html(normalised: Normalised | None) -> str:
         return "(the raw text cannot be read; see the validation issues)"
     marks = []
     for n, edit in enumerate(normalised.edits):
-        tip = f"{edit.rule} [{edit.raw_start}, {edit.raw_end}) {edit.before!r} -> {edit.after!r}"
-        after = f'<span class="after">{visible(edit.after)}</span>' if edit.after else ""
+        rule = esc(edit.rule)
         marks.append(
             Mark(
                 edit.raw_start,
                 edit.raw_end,
-                f' class="edit" data-rule="{esc(edit.rule)}" title="{esc(tip)}"',
-                after,
+                f' class="edit" data-rule="{rule}" title="{rule} [{edit.raw_start}, '
+                f'{edit.raw_end}) {_change(edit.before, edit.after)}"',
+                _after(edit.after),
                 key=f"{n:06d}",
             )
         )
     return render_marks(normalised.raw, marks, _raw_segment)
+
+
+# Cached: a corpus's edits are mostly the same few changes (a double space made one).
+@lru_cache(maxsize=1 << 12)
+def _change(before: str, after: str) -> str:
+    return esc(f"{before!r} -> {after!r}")
+
+
+@lru_cache(maxsize=1 << 12)
+def _after(after: str) -> str:
+    return f'<span class="after">{visible(after)}</span>' if after else ""
 
 
 def _raw_segment(text: str, marked: bool) -> str:

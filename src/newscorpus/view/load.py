@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from newscorpus.annotations import annotation_path, entity_extra, relation_extra
-from newscorpus.check_gold import Mention
+from newscorpus.check_gold import Mentioned
 from newscorpus.corpus import META_FILE, article_dir, doc_ids
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Entity, Relation
@@ -32,7 +32,7 @@ class DocumentConsistency(Protocol):
     :class:`newscorpus.check.DocumentChecks`). The viewer shows them beside validation."""
 
     def for_document(
-        self, doc_id: str, text: str | None, mentions: Sequence[Mention]
+        self, doc_id: str, text: str | None, mentions: Sequence[Mentioned]
     ) -> Sequence[Issue]: ...
 
 
@@ -156,8 +156,7 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
         normalised = _normalise(project, checked.article.raw)
     consistency = None
     if corpus.consistency is not None:
-        mentions = [Mention(e.id, e.start, e.end, e.label, e.text) for e in entities]
-        found = corpus.consistency.for_document(doc_id, checked.article.text, mentions)
+        found = corpus.consistency.for_document(doc_id, checked.article.text, entities)
         consistency = sort_issues(found)
     return ViewDocument(
         id=doc_id,

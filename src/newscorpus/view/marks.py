@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from html import escape
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, five times the
+# cost, and a site makes a mark for each of millions of entities and edits.
+@dataclass(slots=True)
 class Mark:
     """One span to draw over ``[start, end)`` of the text."""
 
