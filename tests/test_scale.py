@@ -3,6 +3,7 @@ pool, Dask, and the per-document cache all give the output of a plain serial bui
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from newscorpus.features import dataset_from_rows
 from newscorpus.ingest import NewArticle, add_articles
 from newscorpus.nlp import make_nlp, segment, segment_text
 from newscorpus.package import BATCH_SIZES, build
+from newscorpus.progress import progress
 from newscorpus.project import Project, load_project
 from newscorpus.schema import Schema
 from newscorpus.validate import validate_project
@@ -281,3 +283,27 @@ def test_validate_gives_one_report_for_any_number_of_workers(tmp_path: Path) -> 
     assert all(found == first for found in reports.values()), reports
     codes = sorted(line.split(": ")[1].split()[0] for line in first)
     assert codes == ["E110", "E113", "W101", "W102"], first
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_counts_its_total_only_when_it_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    counted: list[int] = []
+
+    def total() -> int:
+        counted.append(1)
+        return 2
+
+    with progress(total, "checking") as step:
+        step("a")
+    assert counted == []  # not a terminal: nothing drawn, nothing counted
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress(total, "checking") as step:
+        step("a")
+        step("b")
+    assert counted == [1]
+    assert terminal.getvalue().startswith("\rchecking:   0%|          | 0/2 [")

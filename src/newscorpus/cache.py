@@ -8,10 +8,11 @@ pyarrow, datasets and spaCy). An entry is stored with its key and the sha256 of 
 entry that is unreadable, truncated, does not match its checksum or names another key is
 ignored and computed again, so a corrupt or foreign cache can cost time, never an output.
 
-Files are hashed once: :class:`FileHashes` remembers each file's sha256 with its size, mtime and
-inode (as git's index does), so an unchanged corpus is not read again. A file whose mtime is
-within two seconds of when it was hashed is not remembered, so that a change made in the same
-clock tick can never hide behind an equal mtime.
+Files are hashed once: :class:`FileHashes` remembers each file's sha256 with its size,
+modification and change times and inode (as git's index does), so an unchanged corpus is not
+read again; the change time catches an edit that put the old modification time back. A file
+changed within two seconds of when it was hashed is not remembered, so that a change made in
+the same clock tick can never hide behind equal times.
 
 The cache is private to this machine: it is written with plain atomic renames, not through
 :func:`newscorpus.txn.transaction` (it is not part of the project), and ``newscorpus cache
@@ -40,7 +41,7 @@ FORMAT = 1
 _MAGIC = b"newscorpus-cache\n"
 _FILES = "files.json"
 #: Files changed less than this long before they were hashed are hashed again next time.
-_RACY_NS = 2_000_000_000
+RACY_NS = 2_000_000_000
 
 
 def cache_dir(project: Project) -> Path:
@@ -166,7 +167,8 @@ def clear(project: Project) -> int:
 
 
 class FileHashes:
-    """sha256 of project files, remembered by size, mtime and inode between runs."""
+    """sha256 of project files, remembered by size, modification and change times and inode
+    between runs (the change time catches an edit that put the old mtime back)."""
 
     def __init__(
         self, project: Project, root: Path | None, known: dict[str, list[Any]] | None = None
@@ -209,15 +211,15 @@ class FileHashes:
             st = path.stat()
         except OSError:
             return None
-        signature = [st.st_size, st.st_mtime_ns, st.st_ino]
+        signature = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         entry = self.known.get(name)
-        if isinstance(entry, list) and entry[:3] == signature and len(entry) == 4:
-            return str(entry[3])
+        if isinstance(entry, list) and entry[:4] == signature and len(entry) == 5:
+            return str(entry[4])
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             return None
-        if st.st_mtime_ns < time.time_ns() - _RACY_NS:
+        if max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - RACY_NS:
             self.known[name] = self.learnt[name] = [*signature, digest]
         return digest
 

@@ -16,9 +16,10 @@ T = TypeVar("T")
 
 
 @contextmanager
-def progress(total: int | None, label: str) -> Iterator[Callable[[Any], None]]:
-    """A callback that advances a bar of ``total`` steps (None: unknown, a counter) named
-    ``label`` by one per call.
+def progress(total: int | Callable[[], int] | None, label: str) -> Iterator[Callable[[Any], None]]:
+    """A callback that advances a bar of ``total`` steps (None: unknown, a counter; a function:
+    counted only when a bar is drawn, since counting can cost more than a no-op command)
+    named ``label`` by one per call.
 
     >>> with progress(3, "checking") as step:  # not a terminal here: draws nothing
     ...     step("a")
@@ -28,6 +29,8 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[Any], None]]:
         return
     from tqdm import tqdm
 
+    if callable(total):
+        total = total()
     with tqdm(total=total, desc=label, unit="doc", file=sys.stderr, leave=False) as bar:
         yield lambda _item: bar.update(1)
 

@@ -373,8 +373,9 @@ def validate_project(
             reports articles without gold annotations (W102).
         annotator: check only this annotator's set (and its articles).
         use_cache: take each unchanged article's issues from ``.newscorpus/cache/`` (the
-            build's cache, :mod:`newscorpus.cache`) and store new ones there; the report is the
-            same either way.
+            build's cache, :mod:`newscorpus.cache`) and store new ones there, and for the whole
+            project, the whole report when no file changed (:mod:`newscorpus.validate_memo`);
+            the report is the same either way.
         on_document: called with each document id once checked (progress).
         engine: where the documents are checked; None: a process pool on every core when
             there are enough of them to pay for it, else this process. The report is the same
@@ -387,10 +388,18 @@ def validate_project(
         UsageError: E145 when a path is not an annotation file or a folder holding some; E170
             or E171 when ``annotator`` names no set.
     """
-    schema, issues = load_schema(project)
     whole = annotator is None and (
         paths is None or any(p.resolve() == project.root.resolve() for p in paths)
     )
+    state = None
+    if use_cache and whole:
+        from newscorpus.validate_memo import ProjectState, recall
+
+        state = ProjectState(project)
+        kept = recall(project, state)
+        if kept is not None:
+            return Report(tuple(kept[0]), annotation_files=kept[1], articles=kept[2])
+    schema, issues = load_schema(project)
     if annotator is not None:
         require_annotators(project, [annotator])
         files = set_files(project, annotator)
@@ -427,7 +436,12 @@ def validate_project(
     if hashes is not None:
         hashes.save()
     issues += project_issues(project, schema, files, stored, whole=whole)
-    return Report(sort_issues(issues), annotation_files=len(files), articles=len(wanted))
+    report = Report(sort_issues(issues), annotation_files=len(files), articles=len(wanted))
+    if state is not None:
+        from newscorpus.validate_memo import remember
+
+        remember(project, state, report.issues, report.annotation_files, report.articles)
+    return report
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def build_command(
     project = get_project(ctx)
     started = time.perf_counter()
     settings = EngineSettings("dask" if engine == "dask" else "process", jobs or 0, scheduler)
-    with progress(len(doc_ids(project)), "building") as step:
+    with progress(lambda: len(doc_ids(project)), "building") as step:
         result = build(project, out, on_document=step, engine=settings, use_cache=not no_cache)
     seconds = time.perf_counter() - started
     for warning in result.warnings:

@@ -76,7 +76,7 @@ def validate_command(
         )
     with (
         apply_lock(project, exclusive=False),
-        progress(len(doc_ids(project)), "validating") as step,
+        progress(lambda: len(doc_ids(project)), "validating") as step,
     ):
         report = validate_project(
             project,
