@@ -248,12 +248,12 @@ def concurrent_pairs(bench: ModuleType, workdir: Path, docs: int) -> list[Outcom
         for name in ("same-one", "same-two")
     ]
     errors = [p.communicate()[1] for p in processes]
-    stored = {p.name for p in (root / "corpus").iterdir()} & {"same-one", "same-two"}
+    kept = {p.name for p in (root / "corpus").iterdir()} & {"same-one", "same-two"}
     outcomes.append(
         Outcome(
             "add || add",
             "one article, two ids",
-            "ok" if len(stored) == 1 else "partial",
+            "ok" if len(kept) == 1 else "partial",
             any("Traceback" in e for e in errors),
             run(root, "validate").returncode == 0,
         )
