@@ -207,3 +207,49 @@ def test_the_viewers_document_checks_file_what_check_reports(
         filed += [i.render() for i in checks.for_document(doc_id, text, mentions)]
     assert filed == out.splitlines()[:-1]
     assert len(filed) == (5 if accepted else 7)
+
+
+def test_any_number_of_workers_gives_one_report(tmp_path: Path) -> None:
+    """Gold is read in parts by worker processes; their first passes merge into what one pass
+    learns, and the first bad file in file order is the one named, whichever part ends first."""
+    from newscorpus.check import check_project
+    from newscorpus.engines import EngineSettings
+    from newscorpus.errors import NewscorpusError
+    from newscorpus.schema import Schema
+    from test_scale import seed_and_synthetic
+
+    project = seed_and_synthetic(tmp_path / "proj")
+    schema = Schema.load(project.schema_path)
+    engines = [EngineSettings("serial", 1), EngineSettings("process", 2), EngineSettings(jobs=3)]
+    reports = [check_project(project, schema, engine=e) for e in engines]
+    assert reports[0].counts and reports[0].documents == 11
+    assert all(r == reports[0] for r in reports)
+    gold = sorted(project.annotations.glob("*.json"))
+    wanted = [path.stem for path in gold[-2:]]
+    narrowed = [check_project(project, schema, wanted, engine=e) for e in engines]
+    assert all(r == narrowed[0] for r in narrowed) and narrowed[0].documents == 2
+    for path in (gold[-1], gold[5]):
+        path.write_text(path.read_text(encoding="utf-8").replace('"GPE"', '"COUNTRY"'))
+    errors = []
+    for engine in engines:
+        with pytest.raises(NewscorpusError) as err:
+            check_project(project, schema, engine=engine)
+        errors.append(str(err.value))
+    assert errors[0].startswith(f"annotations/{gold[5].name}: E173 ")
+    assert errors == [errors[0]] * 3
+
+
+def test_errors_cross_process_boundaries_whole() -> None:
+    """A worker's error is pickled to the parent with its code, fix and place."""
+    import pickle
+
+    from newscorpus.errors import NewscorpusError, SpanRemovedError, UsageError
+
+    for err in (
+        NewscorpusError("E173", "does not validate.", fix="Fix it.", where="a.json"),
+        UsageError("E213", "no such id."),
+        SpanRemovedError(3, 5, "source"),
+    ):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and back.__dict__ == err.__dict__
+        assert str(back) == str(err)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newscorpus.card import quality_section
+from newscorpus.package import build
 from newscorpus.project import load_project
 from newscorpus.schema import Schema
 from quality_helpers import two_docs, write_set
@@ -48,3 +49,25 @@ def test_without_annotators_and_with_a_clean_seed(seed_project: Path) -> None:
         "relation labels) over 1 annotated document(s): no open warnings. 2 reviewed "
         "exception(s) are accepted in `annotations/checks.yaml`, each with its reason."
     )
+
+
+def test_a_cached_rebuild_shows_what_only_the_quality_section_reads(tmp_path: Path) -> None:
+    """Accepting a warning or changing an annotator set changes no row, so the counts the card
+    was cached by stay the same; the card must still be rebuilt, as a fresh build makes it."""
+    project = two_docs(tmp_path / "proj")
+    write_set(project, "ban", ALICE, RESTRICTS)
+    write_set(project, "ban", ALICE, RESTRICTS, annotator="alice")
+    write_set(project, "ban", ALICE, RESTRICTS, annotator="bob")
+    out = project.root / "dist"
+    build(project, out)
+    assert "| alice / bob | 1 | 1.000 |" in (out / "README.md").read_text(encoding="utf-8")
+    write_set(project, "ban", BOB, RESTRICTS, annotator="bob")
+    (project.annotations / "checks.yaml").write_text(
+        "accept:\n  - code: W170\n    text: US\n    reason: a test accepts it.\n", encoding="utf-8"
+    )
+    build(project, out)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "| alice / bob | 1 | 0.333 |" in card
+    assert "1 reviewed exception(s) are accepted" in card
+    build(project, project.root / "fresh", use_cache=False)
+    assert card == (project.root / "fresh" / "README.md").read_text(encoding="utf-8")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from huggingface_hub import DatasetCardData
 
     from newscorpus.buildinfo import BuildSettings, Stats
+    from newscorpus.engines import EngineSettings
     from newscorpus.project import Project
 
 _SIZE_CATEGORIES = (
@@ -128,8 +129,12 @@ def render_card(
     settings: BuildSettings,
     rules: Sequence[str],
     prose: str | None,
+    *,
+    engine: EngineSettings | None = None,
 ) -> str:
-    """The whole ``README.md``: YAML front matter, the prose, then the generated sections."""
+    """The whole ``README.md``: YAML front matter, the prose, then the generated sections
+    (``engine``: where the quality section's consistency check runs, see
+    :func:`~newscorpus.check.check_project`)."""
     yaml = card_data(project, schema, features, stats).to_yaml()
     text = (prose or _PLACEHOLDER).strip() + "\n"
     if not text.startswith("# "):
@@ -144,7 +149,7 @@ def render_card(
         _flat_view(stats),
         _normalisation(rules, stats),
         _alignment(),
-        quality_section(project, schema),
+        quality_section(project, schema, engine),
     ]
     return f"---\n{yaml.strip()}\n---\n\n{text}\n" + "\n\n".join(sections) + "\n"
 
@@ -460,7 +465,7 @@ def _alignment() -> str:
 # --- annotation quality (agreement between annotators, consistency of gold) -----------------
 
 
-def quality_section(project: Project, schema: Schema) -> str:
+def quality_section(project: Project, schema: Schema, engine: EngineSettings | None = None) -> str:
     """The card's annotation-quality section: agreement figures when two or more annotator
     sets exist (``newscorpus agree``), and the consistency summary (``newscorpus check``)."""
     from newscorpus.agree import agree
@@ -499,7 +504,7 @@ def quality_section(project: Project, schema: Schema) -> str:
             "No agreement figures: the project has fewer than two annotator sets "
             "(`annotations/annotators/<name>/`)."
         )
-    consistency = check_project(project, schema)
+    consistency = check_project(project, schema, engine=engine)
     counts = [(f"`{code}`", _cell(CODES[code]), n) for code, n in consistency.counts.items()]
     accepted = (
         f" {consistency.accepted} reviewed exception(s) are accepted in "

@@ -25,17 +25,17 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
-from newscorpus.annotations import (
-    ANNOTATION_SUFFIX,
-    annotation_path,
-)
+from newscorpus.annotations import ANNOTATION_SUFFIX, annotation_files, annotation_path
 from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
 from newscorpus.check_gold import Link, Mention, Mentioned, gold_documents
+from newscorpus.corpus import doc_ids
+from newscorpus.engines import EngineSettings, map_shards
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -140,8 +140,41 @@ class _Corpus:
             where = Place(doc_id, min(head.start, tail.start), max(head.end, tail.end), r.id)
             _seen(self.links.setdefault(pair, {}), r.label, where)
 
+    def merge(self, later: _Corpus) -> None:
+        """Add what a first pass over the documents after these learnt: the same as gathering
+        them here, in the same order."""
+        self.documents += later.documents
+        _merge(self.names, later.names)
+        _merge(self.links, later.links)
 
-def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) -> CheckReport:
+
+K = TypeVar("K")
+
+
+def _merge(table: dict[K, dict[str, _Seen]], later: dict[K, dict[str, _Seen]]) -> None:
+    for key, by_label in later.items():
+        mine = table.get(key)
+        if mine is None:
+            table[key] = by_label
+            continue
+        for label, seen in by_label.items():
+            have = mine.get(label)
+            if have is None:
+                mine[label] = seen
+                continue
+            have.count += seen.count
+            have.docs |= seen.docs
+            if seen.first < have.first:
+                have.first = seen.first
+
+
+def check_project(
+    project: Project,
+    schema: Schema,
+    wanted: Sequence[str] = (),
+    *,
+    engine: EngineSettings | None = None,
+) -> CheckReport:
     """Run every consistency check over the gold annotations: a first pass over gold learns
     every annotated text, a second pass over the texts looks for missed mentions.
 
@@ -150,6 +183,9 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
         schema: its schema (validation of the files read).
         wanted: report only warnings that involve these documents (the checks still learn from
             the whole corpus).
+        engine: where the passes over gold run; None: a process pool on every core when gold
+            is large enough to pay for it, else this process. The report is the same for any
+            engine.
 
     Raises:
         NewscorpusError: E173 for a gold file that does not validate, E178 for an invalid
@@ -157,7 +193,8 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
         UsageError: E213 for a document id without gold annotations.
     """
     exceptions = load_exceptions(project)
-    corpus = _learn(project, schema)
+    parts = _parts(project, schema, engine)
+    corpus = _learn(parts, engine)
     for doc_id in wanted:
         if doc_id not in corpus.documents:
             raise UsageError(
@@ -167,26 +204,90 @@ def check_project(project: Project, schema: Schema, wanted: Sequence[str] = ()) 
                 fix="Check the id; check reads gold only.",
             )
     finder = _MissedMentions(project, corpus)
-    findings = [
-        *(
-            finding
-            for doc_id, text, mentions, _ in gold_documents(project, schema, checked=False)
-            for finding in finder.find(doc_id, text, mentions)
-        ),
-        *_corpus_findings(project, corpus),
-    ]
+    searches = [_Search(part, finder) for part in parts]
+    found = map_shards(_search, searches, engine or EngineSettings())
+    findings = [*(f for part in found for f in part), *_corpus_findings(project, corpus)]
     if wanted:
         keep = set(wanted)
         findings = [f for f in findings if keep & set(f.subject.docs)]
     return _report(project, findings, exceptions, len(wanted) or len(corpus.documents))
 
 
-def _learn(project: Project, schema: Schema) -> _Corpus:
-    """The first pass: what every gold document annotates."""
+@dataclass(frozen=True)
+class _Part:
+    """Consecutive gold files, read by one worker in each pass."""
+
+    project: Project
+    schema: Schema
+    files: tuple[Path, ...]
+    stored: frozenset[str]
+
+    def documents(self, *, checked: bool) -> Iterator[tuple[str, str, list[Mention], list[Link]]]:
+        return gold_documents(
+            self.project, self.schema, checked=checked, files=self.files, stored=self.stored
+        )
+
+
+#: Gold files per part: enough that a worker's start costs little, few enough that both cores
+#: stay busy to the end.
+_PART = 500
+
+
+def _parts(project: Project, schema: Schema, engine: EngineSettings | None) -> list[_Part]:
+    """Gold in consecutive parts: one (read in this process) when no engine was asked for and
+    gold is too small to pay for starting workers."""
+    files = annotation_files(project)
+    stored = frozenset(doc_ids(project))
+    if engine is None and len(files) < _PART:
+        return [_Part(project, schema, tuple(files), stored)]
+    workers = (engine or EngineSettings()).workers()
+    size = max(1, min(_PART, -(-len(files) // workers)))
+    return [
+        _Part(project, schema, tuple(files[i : i + size]), stored)
+        for i in range(0, len(files), size)
+    ] or [_Part(project, schema, (), stored)]
+
+
+def _learn_part(part: _Part) -> _Corpus | NewscorpusError:
+    """The first pass over one part, or its first error (handed back, not raised, so that the
+    caller reports the first error in file order whichever worker finishes first)."""
     corpus = _Corpus()
-    for doc_id, _, mentions, links in gold_documents(project, schema, checked=True):
-        corpus.gather(doc_id, mentions, links)
+    try:
+        for doc_id, _, mentions, links in part.documents(checked=True):
+            corpus.gather(doc_id, mentions, links)
+    except NewscorpusError as err:
+        return err
     return corpus
+
+
+def _learn(parts: Sequence[_Part], engine: EngineSettings | None) -> _Corpus:
+    """The first pass: what every gold document annotates.
+
+    Raises:
+        NewscorpusError: the first error of :func:`gold_documents` in file order.
+    """
+    corpus = _Corpus()
+    for learnt in map_shards(_learn_part, parts, engine or EngineSettings()):
+        if isinstance(learnt, NewscorpusError):
+            raise learnt
+        corpus.merge(learnt)
+    return corpus
+
+
+@dataclass(frozen=True)
+class _Search:
+    """The second pass over one part: its missed mentions."""
+
+    part: _Part
+    finder: _MissedMentions
+
+
+def _search(search: _Search) -> list[Finding]:
+    return [
+        finding
+        for doc_id, text, mentions, _ in search.part.documents(checked=False)
+        for finding in search.finder.find(doc_id, text, mentions)
+    ]
 
 
 def _corpus_findings(project: Project, corpus: _Corpus) -> list[Finding]:
@@ -211,7 +312,7 @@ class DocumentChecks:
 
     def __init__(self, project: Project, schema: Schema) -> None:
         self._exceptions = load_exceptions(project)
-        corpus = _learn(project, schema)
+        corpus = _learn(_parts(project, schema, None), None)
         self._gold = frozenset(corpus.documents)
         self._finder = _MissedMentions(project, corpus)
         self._by_doc: dict[str, list[Finding]] = defaultdict(list)
@@ -311,14 +412,19 @@ class _MissedMentions:
 
     def __init__(self, project: Project, corpus: _Corpus) -> None:
         self._project = project
-        self._corpus = corpus
-        self._index = _phrase_index(corpus.names)
+        # Without the documents each name occurs in: the finder goes to every worker, and
+        # those sets grow with the corpus.
+        self._names = {
+            name: {label: _Seen(s.count, s.first, set()) for label, s in by_label.items()}
+            for name, by_label in corpus.names.items()
+        }
+        self._index = _phrase_index(self._names)
         self._pattern = _first_words(self._index)
 
     def find(self, doc_id: str, text: str, mentions: Sequence[Mentioned]) -> list[Finding]:
         """The missed mentions in ``text``, the gold text of ``doc_id`` annotated with
         ``mentions``."""
-        names, index = self._corpus.names, self._index
+        names, index = self._names, self._index
         entities = sorted(mentions, key=_BY_OFFSETS)
         spans = {(e.start, e.end) for e in entities}
         starts = [e.start for e in entities]
@@ -338,9 +444,7 @@ class _MissedMentions:
                     or _inside_same_label(entities, starts, longest, start, end, names[name])
                 ):
                     continue
-                findings.append(
-                    _missed(self._project, self._corpus, here, doc_id, name, start, end)
-                )
+                findings.append(_missed(self._project, names, here, doc_id, name, start, end))
         return findings
 
 
@@ -365,14 +469,14 @@ def _inside_same_label(
 
 def _missed(
     project: Project,
-    corpus: _Corpus,
+    names: dict[str, dict[str, _Seen]],
     here: dict[str, Place],
     doc_id: str,
     name: str,
     start: int,
     end: int,
 ) -> Finding:
-    by_label = corpus.names[name]
+    by_label = names[name]
     labels = sorted(by_label)
     # The example place: one in the same document when there is one, else the first anywhere.
     example = here.get(name) or min(s.first for s in by_label.values())

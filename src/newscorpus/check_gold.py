@@ -9,7 +9,7 @@ beyond the document at hand. Entities and relations come back as small tuples
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -56,7 +56,12 @@ class Link(NamedTuple):
 
 
 def gold_documents(
-    project: Project, schema: Schema, *, checked: bool
+    project: Project,
+    schema: Schema,
+    *,
+    checked: bool,
+    files: Sequence[Path] | None = None,
+    stored: Collection[str] | None = None,
 ) -> Iterator[tuple[str, str, list[Mention], list[Link]]]:
     """Each gold file's document id, article text, entities and relations, in id order, one
     document at a time.
@@ -68,13 +73,17 @@ def gold_documents(
     second pass, over files the first has checked) the file is only parsed, and goes to the
     validator only if it cannot be.
 
+    ``files`` (default: every gold file) and ``stored`` (default: the stored article ids) let
+    a worker read its part of gold without listing the project again.
+
     Raises:
         NewscorpusError: E172 a file without an article, E173 a file that does not validate,
             E212 an article that cannot be read.
     """
-    stored = set(doc_ids(project))
+    if stored is None:
+        stored = set(doc_ids(project))
     labels = frozenset(schema.entity_labels)
-    for file in annotation_files(project):
+    for file in annotation_files(project) if files is None else files:
         doc_id = file.stem
         if doc_id not in stored:
             raise orphan_error(project, file, None)

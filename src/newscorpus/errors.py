@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -180,12 +180,26 @@ class NewscorpusError(Exception):
         self.where = where
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (a worker process hands errors back): Exception's own pickling would
+        # call __init__ with the rendered text alone, which subclasses do not accept.
+        return (_restore, (type(self), self.args, self.__dict__))
+
     def render(self) -> str:
         """The message as printed: location, code, what is wrong, then the fix."""
         text = f"{self.code} {self.message}"
         if self.fix:
             text = f"{text} {self.fix}"
         return f"{self.where}: {text}" if self.where else text
+
+
+def _restore(
+    cls: type[NewscorpusError], args: tuple[Any, ...], state: dict[str, Any]
+) -> NewscorpusError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
 
 
 class UsageError(NewscorpusError):

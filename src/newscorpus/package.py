@@ -49,7 +49,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import fields, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newscorpus.annotations import (
     AnnotationFile,
@@ -197,7 +197,7 @@ def _build(
             raise run.row_error
         assert work is not None  # no error: the build went on to the end
         _drop_empty(work, run.stats)
-        _write_metadata(project, schema, settings, run.stats, work, run.known, run.cache)
+        _write_metadata(project, schema, settings, run, work, _card_engine(engine))
         swap(work, target)
     except BaseException:
         if work is not None:
@@ -298,6 +298,10 @@ class _Run:
         self.known: dict[str, str] = {}
         #: Documents whose result came from the cache.
         self.cached = 0
+        #: The keys of every shard's inputs, in order (None: no cache), set by :meth:`stream`.
+        self.sources: list[str | None] = []
+        #: The project's remembered file hashes, read by :meth:`stream`.
+        self.hashes = FileHashes(project, None)
 
     def stream(
         self,
@@ -309,6 +313,7 @@ class _Run:
         """Run every shard (reused ones aside) on ``engine`` and add up their results in shard
         order."""
         specs = self._specs(by_split, files)
+        self.sources = [spec.key() for spec in specs]
         results: dict[int, ShardResult] = {}
         previous = _previous_files(self.target) if self.work is not None else {}
         for i, spec in enumerate(specs):
@@ -349,7 +354,7 @@ class _Run:
         self, by_split: dict[str, list[str]], files: dict[str, list[Path]]
     ) -> list[ShardSpec]:
         process = ProcessSettings(self.schema, self.settings, building=self.work is not None)
-        hashes = FileHashes(self.project, self.cache_root)
+        hashes = self.hashes = FileHashes(self.project, self.cache_root)
         specs = []
         size = self.settings.docs_per_shard
         for split in SPLITS:
@@ -543,10 +548,9 @@ def _write_metadata(
     project: Project,
     schema: Schema,
     settings: BuildSettings,
-    stats: Stats,
+    run: _Run,
     work: Path,
-    known: dict[str, str],
-    cache: Cache,
+    engine: EngineSettings | None,
 ) -> None:
     """README.md, croissant.json, then manifest.json (which covers the other two)."""
     from newscorpus.manifest import write_manifest
@@ -556,25 +560,54 @@ def _write_metadata(
     prose = prose_path.read_text(encoding="utf-8") if prose_path.is_file() else None
     rules = project.normalise_rules if project.normalise_rules is not None else DEFAULT_RULES
     # Everything the card and Croissant are made from: when nothing changed they come from
-    # the cache, and a no-op rebuild never imports datasets to derive the features again.
-    key = metadata_key(
-        [
-            stats_to_json(stats),
-            schema.sha256,
-            settings.to_dict(),
-            list(rules),
-            prose,
-            {f.name: getattr(project, f.name) for f in fields(project) if f.name != "root"},
-        ]
-    )
-    texts = cache.get_json("metadata", key)
+    # the cache, and a no-op rebuild never imports datasets to derive the features again. The
+    # counts do not cover what only the quality section reads: the exact annotations and texts
+    # (the shards' input keys), the accepted exceptions and the annotator sets.
+    key = None
+    if None not in run.sources:
+        key = metadata_key(
+            [
+                stats_to_json(run.stats),
+                schema.sha256,
+                settings.to_dict(),
+                list(rules),
+                prose,
+                {f.name: getattr(project, f.name) for f in fields(project) if f.name != "root"},
+                run.sources,
+                _quality_inputs(project, run.hashes),
+            ]
+        )
+    texts = run.cache.get_json("metadata", key) if key is not None else None
     if not (isinstance(texts, list) and len(texts) == 2 and all(isinstance(t, str) for t in texts)):
-        texts = _metadata_texts(project, schema, settings, stats, rules, prose)
-        cache.put_json("metadata", key, texts)
+        texts = _metadata_texts(project, schema, settings, run.stats, rules, prose, engine)
+        if key is not None:
+            run.cache.put_json("metadata", key, texts)
     # Plain writes: the whole folder is swapped into place atomically.
     (work / README).write_text(texts[0], encoding="utf-8")
     (work / CROISSANT).write_text(texts[1], encoding="utf-8")
-    write_manifest(work, project, schema, settings.to_dict(), stats, rules, known)
+    write_manifest(work, project, schema, settings.to_dict(), run.stats, rules, run.known)
+
+
+def _quality_inputs(project: Project, hashes: FileHashes) -> list[Any]:
+    """The hashes of the card's quality inputs besides gold: ``annotations/checks.yaml`` and
+    every annotator set's files."""
+    from newscorpus.annotators import annotator_names, set_files
+    from newscorpus.check_exceptions import CHECKS_FILE
+
+    sets = [
+        [hashes.name(path), hashes.sha256(path)]
+        for name in annotator_names(project)
+        for path in set_files(project, name)
+    ]
+    inputs = [hashes.sha256(project.annotations / CHECKS_FILE), sets]
+    hashes.save()
+    return inputs
+
+
+def _card_engine(engine: EngineSettings) -> EngineSettings | None:
+    """Where the card's consistency check runs: the build's processes, or on a Dask build,
+    this machine's (the check's parts are too small to pay for shipping to a cluster)."""
+    return None if engine.engine == "dask" else engine
 
 
 def _metadata_texts(
@@ -584,6 +617,7 @@ def _metadata_texts(
     stats: Stats,
     rules: Sequence[str],
     prose: str | None,
+    engine: EngineSettings | None,
 ) -> list[str]:
     """The card and the Croissant JSON."""
     from newscorpus.card import render_card
@@ -591,5 +625,5 @@ def _metadata_texts(
     from newscorpus.features import config_features
 
     features = config_features(schema)
-    card = render_card(project, schema, features, stats, settings, rules, prose)
+    card = render_card(project, schema, features, stats, settings, rules, prose, engine=engine)
     return [card, dumps_json(croissant(project, schema, features, stats))]

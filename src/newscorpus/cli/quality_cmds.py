@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from newscorpus.cli import FC, format_option, get_project
+from newscorpus.cli import FC, format_option, get_project, jobs_option
 
 
 class _Names(click.Option):
@@ -95,8 +95,14 @@ def _names(values: tuple[str, ...]) -> list[str]:
     help="text: one line per warning and a summary; json: one JSON document; "
     "github: workflow commands that annotate a pull request.",
 )
+@jobs_option(
+    "Worker processes (default: every core, for 500 gold files or more). --jobs 1 checks in "
+    "this process."
+)
 @click.pass_context
-def check_command(ctx: click.Context, doc_ids: tuple[str, ...], strict: bool, fmt: str) -> None:
+def check_command(
+    ctx: click.Context, doc_ids: tuple[str, ...], strict: bool, fmt: str, jobs: int | None
+) -> None:
     """Corpus-wide consistency of the gold annotations.
 
     Warns about likely missed mentions (W170), one text with different labels (W171), a name
@@ -107,10 +113,12 @@ def check_command(ctx: click.Context, doc_ids: tuple[str, ...], strict: bool, fm
     """
     from newscorpus.check import check_project
     from newscorpus.cli.validate_cmds import echo_report
+    from newscorpus.engines import EngineSettings
     from newscorpus.schema import Schema
 
     project = get_project(ctx)
-    report = check_project(project, Schema.load(project.schema_path), doc_ids)
+    engine = EngineSettings(jobs=jobs) if jobs is not None else None
+    report = check_project(project, Schema.load(project.schema_path), doc_ids, engine=engine)
     document = {
         "ok": report.ok(strict),
         "warnings": len(report.issues),
