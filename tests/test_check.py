@@ -240,10 +240,11 @@ def test_any_number_of_workers_gives_one_report(tmp_path: Path) -> None:
 
 
 def test_errors_cross_process_boundaries_whole() -> None:
-    """A worker's error is pickled to the parent with its code, fix and place."""
+    """A worker's errors and warnings are pickled to the parent with every field."""
     import pickle
 
-    from newscorpus.errors import NewscorpusError, SpanRemovedError, UsageError
+    from newscorpus.check_exceptions import Subject
+    from newscorpus.errors import Issue, NewscorpusError, SpanRemovedError, UsageError
 
     for err in (
         NewscorpusError("E173", "does not validate.", fix="Fix it.", where="a.json"),
@@ -253,3 +254,6 @@ def test_errors_cross_process_boundaries_whole() -> None:
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is type(err) and back.__dict__ == err.__dict__
         assert str(back) == str(err)
+    found = Issue("W170", "warning", "annotations/a.json", "missed.", "Annotate it.", "T1", 2, 3)
+    about = Subject("W172", "US", "the US", ("a", "b"), 4)
+    assert pickle.loads(pickle.dumps([found, about])) == [found, about]

@@ -43,6 +43,10 @@ class Subject:
     docs: tuple[str, ...]
     start: int | None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # By fields, as Issue: check's workers hand back a subject with every warning.
+        return (Subject, (self.code, self.text, self.other, self.docs, self.start))
+
 
 @dataclass
 class Exception_:

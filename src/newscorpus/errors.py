@@ -244,6 +244,23 @@ class Issue:
     line: int | None = None
     column: int | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # By fields: a slotted dataclass's own pickling looks its fields up on every load,
+        # and a worker can hand back tens of thousands of issues.
+        return (
+            Issue,
+            (
+                self.code,
+                self.severity,
+                self.path,
+                self.message,
+                self.fix,
+                self.annotation_id,
+                self.line,
+                self.column,
+            ),
+        )
+
     def render(self) -> str:
         """``path[:line[:col]]: CODE [id] message fix`` on one line."""
         where = self.path
