@@ -131,9 +131,10 @@ def render_card(
     prose: str | None,
     *,
     engine: EngineSettings | None = None,
+    use_cache: bool = False,
 ) -> str:
     """The whole ``README.md``: YAML front matter, the prose, then the generated sections
-    (``engine``: where the quality section's consistency check runs, see
+    (``engine`` and ``use_cache``: how the quality section's consistency check runs, see
     :func:`~newscorpus.check.check_project`)."""
     yaml = card_data(project, schema, features, stats).to_yaml()
     text = (prose or _PLACEHOLDER).strip() + "\n"
@@ -149,7 +150,7 @@ def render_card(
         _flat_view(stats),
         _normalisation(rules, stats),
         _alignment(),
-        quality_section(project, schema, engine),
+        quality_section(project, schema, engine, use_cache=use_cache),
     ]
     return f"---\n{yaml.strip()}\n---\n\n{text}\n" + "\n\n".join(sections) + "\n"
 
@@ -465,7 +466,13 @@ def _alignment() -> str:
 # --- annotation quality (agreement between annotators, consistency of gold) -----------------
 
 
-def quality_section(project: Project, schema: Schema, engine: EngineSettings | None = None) -> str:
+def quality_section(
+    project: Project,
+    schema: Schema,
+    engine: EngineSettings | None = None,
+    *,
+    use_cache: bool = False,
+) -> str:
     """The card's annotation-quality section: agreement figures when two or more annotator
     sets exist (``newscorpus agree``), and the consistency summary (``newscorpus check``)."""
     from newscorpus.agree import agree
@@ -504,7 +511,7 @@ def quality_section(project: Project, schema: Schema, engine: EngineSettings | N
             "No agreement figures: the project has fewer than two annotator sets "
             "(`annotations/annotators/<name>/`)."
         )
-    consistency = check_project(project, schema, engine=engine)
+    consistency = check_project(project, schema, engine=engine, use_cache=use_cache)
     counts = [(f"`{code}`", _cell(CODES[code]), n) for code, n in consistency.counts.items()]
     accepted = (
         f" {consistency.accepted} reviewed exception(s) are accepted in "

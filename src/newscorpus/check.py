@@ -22,6 +22,8 @@ itself a warning (W174), so the file cannot go stale silently.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from newscorpus.annotations import ANNOTATION_SUFFIX, annotation_files, annotation_path
+from newscorpus.check_cache import PartStore
 from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
 from newscorpus.check_gold import Link, Mention, Mentioned, gold_documents
 from newscorpus.corpus import doc_ids
@@ -140,6 +143,40 @@ class _Corpus:
             where = Place(doc_id, min(head.start, tail.start), max(head.end, tail.end), r.id)
             _seen(self.links.setdefault(pair, {}), r.label, where)
 
+    def to_json(self) -> dict[str, Any]:
+        """The corpus as JSON values, for :mod:`newscorpus.check_cache`."""
+        return {
+            "documents": self.documents,
+            "names": [
+                [text, label, s.count, list(s.first), sorted(s.docs)]
+                for text, by_label in self.names.items()
+                for label, s in by_label.items()
+            ],
+            "links": [
+                [a, b, label, s.count, list(s.first), sorted(s.docs)]
+                for (a, b), by_label in self.links.items()
+                for label, s in by_label.items()
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> _Corpus | None:
+        """The corpus :meth:`to_json` gave, or None for anything else."""
+        if data is None:
+            return None
+        corpus = cls()
+        try:
+            corpus.documents = [str(d) for d in data["documents"]]
+            for text, label, count, first, docs in data["names"]:
+                table = corpus.names.setdefault(text, {})
+                table[label] = _Seen(count, Place(*first), set(docs))
+            for a, b, label, count, first, docs in data["links"]:
+                table = corpus.links.setdefault((a, b), {})
+                table[label] = _Seen(count, Place(*first), set(docs))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return corpus
+
     def merge(self, later: _Corpus) -> None:
         """Add what a first pass over the documents after these learnt: the same as gathering
         them here, in the same order."""
@@ -174,6 +211,7 @@ def check_project(
     wanted: Sequence[str] = (),
     *,
     engine: EngineSettings | None = None,
+    use_cache: bool = False,
 ) -> CheckReport:
     """Run every consistency check over the gold annotations: a first pass over gold learns
     every annotated text, a second pass over the texts looks for missed mentions.
@@ -186,6 +224,9 @@ def check_project(
         engine: where the passes over gold run; None: a process pool on every core when gold
             is large enough to pay for it, else this process. The report is the same for any
             engine.
+        use_cache: take each unchanged part of gold's passes from ``.newscorpus/cache/``
+            (:mod:`newscorpus.check_cache`) and keep new ones there; the report is the same
+            either way.
 
     Raises:
         NewscorpusError: E173 for a gold file that does not validate, E178 for an invalid
@@ -194,7 +235,8 @@ def check_project(
     """
     exceptions = load_exceptions(project)
     parts = _parts(project, schema, engine)
-    corpus = _learn(parts, engine)
+    store = _store(project, schema, parts, use_cache)
+    corpus = _learn(parts, store, engine)
     for doc_id in wanted:
         if doc_id not in corpus.documents:
             raise UsageError(
@@ -204,9 +246,10 @@ def check_project(
                 fix="Check the id; check reads gold only.",
             )
     finder = _MissedMentions(project, corpus)
-    searches = [_Search(part, finder) for part in parts]
-    found = map_shards(_search, searches, engine or EngineSettings())
-    findings = [*(f for part in found for f in part), *_corpus_findings(project, corpus)]
+    findings = [
+        *(finder.word(hit) for hit in _missed_mentions(parts, store, finder, engine)),
+        *_corpus_findings(project, corpus),
+    ]
     if wanted:
         keep = set(wanted)
         findings = [f for f in findings if keep & set(f.subject.docs)]
@@ -260,17 +303,32 @@ def _learn_part(part: _Part) -> _Corpus | NewscorpusError:
     return corpus
 
 
-def _learn(parts: Sequence[_Part], engine: EngineSettings | None) -> _Corpus:
+def _store(project: Project, schema: Schema, parts: Sequence[_Part], use_cache: bool) -> PartStore:
+    stored = parts[0].stored if parts else frozenset()
+    return PartStore(project, schema, [p.files for p in parts], stored, use_cache=use_cache)
+
+
+def _learn(parts: Sequence[_Part], store: PartStore, engine: EngineSettings | None) -> _Corpus:
     """The first pass: what every gold document annotates.
 
     Raises:
         NewscorpusError: the first error of :func:`gold_documents` in file order.
     """
+    learnt: list[_Corpus | NewscorpusError | None] = [
+        _Corpus.from_json(store.learnt(i)) for i in range(len(parts))
+    ]
+    todo = [i for i, kept in enumerate(learnt) if kept is None]
+    computed = map_shards(_learn_part, [parts[i] for i in todo], engine or EngineSettings())
+    for i, fresh in zip(todo, computed, strict=True):
+        learnt[i] = fresh
+        if isinstance(fresh, _Corpus):
+            store.keep_learnt(i, fresh.to_json())
     corpus = _Corpus()
-    for learnt in map_shards(_learn_part, parts, engine or EngineSettings()):
-        if isinstance(learnt, NewscorpusError):
-            raise learnt
-        corpus.merge(learnt)
+    for part in learnt:
+        if isinstance(part, NewscorpusError):
+            raise part
+        assert part is not None
+        corpus.merge(part)
     return corpus
 
 
@@ -282,12 +340,40 @@ class _Search:
     finder: _MissedMentions
 
 
-def _search(search: _Search) -> list[Finding]:
+def _search(search: _Search) -> list[Hit]:
     return [
-        finding
+        hit
         for doc_id, text, mentions, _ in search.part.documents(checked=False)
-        for finding in search.finder.find(doc_id, text, mentions)
+        for hit in search.finder.hits(doc_id, text, mentions)
     ]
+
+
+def _missed_mentions(
+    parts: Sequence[_Part],
+    store: PartStore,
+    finder: _MissedMentions,
+    engine: EngineSettings | None,
+) -> list[Hit]:
+    """Every part's missed mentions, in file order (kept ones while the vocabulary holds)."""
+    vocabulary = finder.vocabulary_key()
+    found = [_hits_from_json(store.hits(i, vocabulary)) for i in range(len(parts))]
+    todo = [i for i, hits in enumerate(found) if hits is None]
+    searches = [_Search(parts[i], finder) for i in todo]
+    for i, hits in zip(
+        todo, map_shards(_search, searches, engine or EngineSettings()), strict=True
+    ):
+        found[i] = hits
+        store.keep_hits(i, vocabulary, [[*h[:4], h.here and list(h.here)] for h in hits])
+    return [hit for hits in found for hit in hits or ()]
+
+
+def _hits_from_json(data: Any) -> list[Hit] | None:
+    if data is None:
+        return None
+    try:
+        return [Hit(d, n, s, e, Place(*here) if here else None) for d, n, s, e, here in data]
+    except (TypeError, ValueError):
+        return None
 
 
 def _corpus_findings(project: Project, corpus: _Corpus) -> list[Finding]:
@@ -310,9 +396,10 @@ class DocumentChecks:
         NewscorpusError: as :func:`check_project`, when it is made.
     """
 
-    def __init__(self, project: Project, schema: Schema) -> None:
+    def __init__(self, project: Project, schema: Schema, *, use_cache: bool = True) -> None:
         self._exceptions = load_exceptions(project)
-        corpus = _learn(_parts(project, schema, None), None)
+        parts = _parts(project, schema, None)
+        corpus = _learn(parts, _store(project, schema, parts, use_cache), None)
         self._gold = frozenset(corpus.documents)
         self._finder = _MissedMentions(project, corpus)
         self._by_doc: dict[str, list[Finding]] = defaultdict(list)
@@ -406,6 +493,17 @@ def _phrase_index(names: dict[str, dict[str, _Seen]]) -> dict[str, list[str]]:
     return index
 
 
+class Hit(NamedTuple):
+    """A missed mention as found, before it is worded: the document, the annotated text and
+    where it occurs, and the text's first annotated place in the same document (or None)."""
+
+    doc_id: str
+    name: str
+    start: int
+    end: int
+    here: Place | None
+
+
 class _MissedMentions:
     """W170: each whole-word, same-case occurrence of an annotated text that is not annotated,
     found one document at a time with one pattern built from everything gold annotates."""
@@ -424,6 +522,11 @@ class _MissedMentions:
     def find(self, doc_id: str, text: str, mentions: Sequence[Mentioned]) -> list[Finding]:
         """The missed mentions in ``text``, the gold text of ``doc_id`` annotated with
         ``mentions``."""
+        return [self.word(hit) for hit in self.hits(doc_id, text, mentions)]
+
+    def hits(self, doc_id: str, text: str, mentions: Sequence[Mentioned]) -> list[Hit]:
+        """:meth:`find`'s missed mentions as found: they depend on the document and on which
+        texts gold annotates with which labels, not on how often or where first."""
         names, index = self._names, self._index
         entities = sorted(mentions, key=_BY_OFFSETS)
         spans = {(e.start, e.end) for e in entities}
@@ -432,7 +535,7 @@ class _MissedMentions:
         here: dict[str, Place] = {}  # the first place of each annotated text in this document
         for e in entities:
             here.setdefault(e.text, Place(doc_id, e.start, e.end, e.id))
-        findings = []
+        hits = []
         for match in self._pattern.finditer(text):
             start = match.start()
             for name in index[match.group()]:
@@ -444,8 +547,32 @@ class _MissedMentions:
                     or _inside_same_label(entities, starts, longest, start, end, names[name])
                 ):
                     continue
-                findings.append(_missed(self._project, names, here, doc_id, name, start, end))
-        return findings
+                hits.append(Hit(doc_id, name, start, end, here.get(name)))
+        return hits
+
+    def word(self, hit: Hit) -> Finding:
+        """The warning of a missed mention, with what gold knows of its text now."""
+        by_label = self._names[hit.name]
+        labels = sorted(by_label)
+        # The example place: one in the same document when there is one, else the first.
+        example = hit.here or min(s.first for s in by_label.values())
+        count = sum(s.count for s in by_label.values())
+        elsewhere = f" ({count} annotated mentions in all)" if count > 1 else ""
+        name = show(hit.name)
+        message = (
+            f"{name} at [{hit.start}, {hit.end}) is not annotated, but {name} is annotated "
+            f"{'/'.join(labels)} at {example.render()}{elsewhere}: a likely missed mention."
+        )
+        fix = f"Annotate it as {labels[0]}, if it names the same thing. {_ACCEPT}"
+        return Finding(
+            issue("W170", _where(self._project, hit.doc_id), message, fix),
+            Subject("W170", hit.name, None, (hit.doc_id,), hit.start),
+        )
+
+    def vocabulary_key(self) -> str:
+        """What :meth:`hits` depends on besides the document: each annotated text's labels."""
+        listing = sorted((name, sorted(by_label)) for name, by_label in self._names.items())
+        return hashlib.sha256(json.dumps(listing, ensure_ascii=False).encode()).hexdigest()
 
 
 def _inside_same_label(
@@ -465,32 +592,6 @@ def _inside_same_label(
         if end <= e.end and e.label in labels:
             return True
     return False
-
-
-def _missed(
-    project: Project,
-    names: dict[str, dict[str, _Seen]],
-    here: dict[str, Place],
-    doc_id: str,
-    name: str,
-    start: int,
-    end: int,
-) -> Finding:
-    by_label = names[name]
-    labels = sorted(by_label)
-    # The example place: one in the same document when there is one, else the first anywhere.
-    example = here.get(name) or min(s.first for s in by_label.values())
-    count = sum(s.count for s in by_label.values())
-    elsewhere = f" ({count} annotated mentions in all)" if count > 1 else ""
-    message = (
-        f"{show(name)} at [{start}, {end}) is not annotated, but {show(name)} is annotated "
-        f"{'/'.join(labels)} at {example.render()}{elsewhere}: a likely missed mention."
-    )
-    fix = f"Annotate it as {labels[0]}, if it names the same thing. {_ACCEPT}"
-    return Finding(
-        issue("W170", _where(project, doc_id), message, fix),
-        Subject("W170", name, None, (doc_id,), start),
-    )
 
 
 # --- W171, W172 ------------------------------------------------------------------------------

@@ -579,7 +579,9 @@ def _write_metadata(
         )
     texts = run.cache.get_json("metadata", key) if key is not None else None
     if not (isinstance(texts, list) and len(texts) == 2 and all(isinstance(t, str) for t in texts)):
-        texts = _metadata_texts(project, schema, settings, run.stats, rules, prose, engine)
+        texts = _metadata_texts(
+            project, schema, settings, run.stats, rules, prose, engine, run.cache_root is not None
+        )
         if key is not None:
             run.cache.put_json("metadata", key, texts)
     # Plain writes: the whole folder is swapped into place atomically.
@@ -618,6 +620,7 @@ def _metadata_texts(
     rules: Sequence[str],
     prose: str | None,
     engine: EngineSettings | None,
+    use_cache: bool,
 ) -> list[str]:
     """The card and the Croissant JSON."""
     from newscorpus.card import render_card
@@ -625,5 +628,7 @@ def _metadata_texts(
     from newscorpus.features import config_features
 
     features = config_features(schema)
-    card = render_card(project, schema, features, stats, settings, rules, prose, engine=engine)
+    card = render_card(
+        project, schema, features, stats, settings, rules, prose, engine=engine, use_cache=use_cache
+    )
     return [card, dumps_json(croissant(project, schema, features, stats))]

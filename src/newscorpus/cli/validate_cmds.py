@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +86,14 @@ def validate_command(
             on_document=step,
             engine=EngineSettings(jobs=jobs) if jobs is not None else None,
         )
-    document = {
-        "ok": report.ok(strict),
-        "errors": len(report.errors),
-        "warnings": len(report.warnings),
-        "issues": [dataclasses.asdict(i) for i in report.issues],
-    }
+    def document() -> dict[str, Any]:
+        return {
+            "ok": report.ok(strict),
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "issues": [dataclasses.asdict(i) for i in report.issues],
+        }
+
     echo_report(ctx, project, fmt, document, report.issues, report.summary(), report.ok(strict))
 
 
@@ -99,20 +101,22 @@ def echo_report(
     ctx: click.Context,
     project: Project,
     fmt: str,
-    document: dict[str, Any],
+    document: Callable[[], dict[str, Any]],
     issues: Sequence[Issue],
     summary: str,
     ok: bool,
 ) -> None:
-    """Print a report (``document`` as JSON, or a line per issue in text or GitHub workflow
-    form, then ``summary``) and exit 0 when ``ok``, else 1: what validate and check share."""
+    """Print a report (``document()`` as JSON, or a line per issue in text or GitHub workflow
+    form, then ``summary``) and exit 0 when ``ok``, else 1: what validate and check share.
+    The report is written at once: a corpus can have tens of thousands of issues."""
     if fmt == "json":
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(document(), ensure_ascii=False, indent=2))
     else:
         prefix = workspace_prefix(project.root)
-        for item in issues:
-            click.echo(github_command(item, prefix) if fmt == "github" else item.render())
-        click.echo(summary)
+        lines = [
+            github_command(item, prefix) if fmt == "github" else item.render() for item in issues
+        ]
+        click.echo("\n".join([*lines, summary]))
     ctx.exit(0 if ok else 1)
 
 

@@ -1,0 +1,126 @@
+"""``check`` keeps each part of gold's passes in the cache: an unchanged part is not read again,
+an edited one is, and the report is always the one a fresh check gives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import newscorpus.cache
+import newscorpus.check
+from newscorpus.annotations import annotation_path
+from newscorpus.cache import CACHE_DIR
+from newscorpus.check import CheckReport, check_project
+from newscorpus.engines import EngineSettings
+from newscorpus.errors import NewscorpusError
+from newscorpus.project import Project
+from newscorpus.schema import Schema
+from test_scale import seed_and_synthetic
+
+SERIAL = EngineSettings("serial", 1)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """The seed and ten synthetic documents, read in parts of four; files made seconds ago
+    count as settled, so their hashes are remembered."""
+    monkeypatch.setattr(newscorpus.check, "_PART", 4)
+    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
+    return seed_and_synthetic(tmp_path / "proj")
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, str]]:
+    """Each gold file read, as (first pass, document id)."""
+    seen: list[tuple[bool, str]] = []
+    real = newscorpus.check.gold_documents
+
+    def counted(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for document in real(*args, **kwargs):
+            seen.append((kwargs["checked"], document[0]))
+            yield document
+
+    monkeypatch.setattr(newscorpus.check, "gold_documents", counted)
+    return seen
+
+
+def check(project: Project, *, use_cache: bool = True) -> CheckReport:
+    return check_project(
+        project, Schema.load(project.schema_path), engine=SERIAL, use_cache=use_cache
+    )
+
+
+def drop_last_relation(project: Project, doc_id: str) -> None:
+    path = annotation_path(project, doc_id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["relations"] = data["relations"][:-1]
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def gold_ids(project: Project) -> list[str]:
+    return [p.stem for p in sorted(project.annotations.glob("*.json"))]
+
+
+def test_an_unchanged_corpus_is_not_read_again(
+    project: Project, reads: list[tuple[bool, str]]
+) -> None:
+    first = check(project)
+    assert len(reads) == 2 * 11 and first.counts
+    reads.clear()
+    assert check(project) == first
+    assert reads == []
+    assert check(project, use_cache=False) == first
+
+
+def test_an_edit_reads_its_part_again(project: Project, reads: list[tuple[bool, str]]) -> None:
+    check(project)
+    ids = gold_ids(project)
+    drop_last_relation(project, ids[5])
+    reads.clear()
+    report = check(project)
+    # The relation's texts are still annotated: the vocabulary holds, and only the edited
+    # file's part (the second of three) is read, in both passes.
+    assert reads == [(True, i) for i in ids[4:8]] + [(False, i) for i in ids[4:8]]
+    assert report == check(project, use_cache=False)
+
+
+def test_a_new_name_searches_every_part_again(
+    project: Project, reads: list[tuple[bool, str]]
+) -> None:
+    check(project)
+    ids = gold_ids(project)
+    path = annotation_path(project, ids[0])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entity = data["entities"][0]
+    data["entities"][0] = {**entity, "label": "EVENT" if entity["label"] != "EVENT" else "LAW"}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    reads.clear()
+    report = check(project)
+    assert [r for r in reads if r[0]] == [(True, i) for i in ids[:4]]
+    assert [r for r in reads if not r[0]] == [(False, i) for i in ids]
+    assert report == check(project, use_cache=False)
+
+
+def test_a_bad_file_is_reported_every_time(project: Project) -> None:
+    check(project)
+    path = annotation_path(project, gold_ids(project)[9])
+    path.write_text(path.read_text(encoding="utf-8").replace('"GPE"', '"COUNTRY"', 1))
+    for _ in range(2):
+        with pytest.raises(NewscorpusError) as err:
+            check(project)
+        assert err.value.code == "E173"
+    path.write_text(path.read_text(encoding="utf-8").replace('"COUNTRY"', '"GPE"', 1))
+    assert check(project) == check(project, use_cache=False)
+
+
+def test_damaged_entries_are_read_again(project: Project) -> None:
+    first = check(project)
+    entries = sorted((project.root / CACHE_DIR).glob("check-*/*/*"))
+    assert len(entries) == 6  # three parts, two passes
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:-5] + b"xxxxx")
+    assert check(project) == first
