@@ -14,7 +14,7 @@ import newscorpus.cache
 import newscorpus.check
 from newscorpus.annotations import annotation_path
 from newscorpus.cache import CACHE_DIR
-from newscorpus.check import CheckReport, check_project
+from newscorpus.check import CheckCounts, CheckReport, check_counts, check_project
 from newscorpus.engines import EngineSettings
 from newscorpus.errors import NewscorpusError
 from newscorpus.project import Project
@@ -74,6 +74,8 @@ def test_an_unchanged_corpus_is_not_read_again(
     assert check(project) == first
     assert reads == []
     assert check(project, use_cache=False) == first
+    counts = check_counts(project, Schema.load(project.schema_path), engine=SERIAL, use_cache=True)
+    assert counts == CheckCounts(first.accepted, first.documents, first.counts)
 
 
 def test_an_edit_reads_its_part_again(project: Project, reads: list[tuple[bool, str]]) -> None:

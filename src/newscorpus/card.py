@@ -477,7 +477,7 @@ def quality_section(
     sets exist (``newscorpus agree``), and the consistency summary (``newscorpus check``)."""
     from newscorpus.agree import agree
     from newscorpus.annotators import annotator_names
-    from newscorpus.check import check_project
+    from newscorpus.check import check_counts
     from newscorpus.errors import CODES
 
     parts = ["## Annotation quality"]
@@ -511,7 +511,7 @@ def quality_section(
             "No agreement figures: the project has fewer than two annotator sets "
             "(`annotations/annotators/<name>/`)."
         )
-    consistency = check_project(project, schema, engine=engine, use_cache=use_cache)
+    consistency = check_counts(project, schema, engine=engine, use_cache=use_cache)
     counts = [(f"`{code}`", _cell(CODES[code]), n) for code, n in consistency.counts.items()]
     accepted = (
         f" {consistency.accepted} reviewed exception(s) are accepted in "

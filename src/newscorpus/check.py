@@ -26,7 +26,7 @@ import hashlib
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -69,6 +69,16 @@ class Finding:
 
     issue: Issue
     subject: Subject
+
+
+@dataclass(frozen=True)
+class CheckCounts:
+    """How many warnings ``check`` finds open per code, how many were accepted, over how many
+    documents (:func:`check_counts`)."""
+
+    accepted: int
+    documents: int
+    counts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -234,6 +244,55 @@ def check_project(
         UsageError: E213 for a document id without gold annotations.
     """
     exceptions = load_exceptions(project)
+    found = _found(project, schema, wanted, engine, use_cache)
+    findings = [*(found.finder.word(hit) for hit in found.hits), *found.others]
+    return _report(project, findings, exceptions, found.documents)
+
+
+def check_counts(
+    project: Project,
+    schema: Schema,
+    *,
+    engine: EngineSettings | None = None,
+    use_cache: bool = False,
+) -> CheckCounts:
+    """What :func:`check_project` counts, without wording each warning: the dataset card shows
+    the counts, and a corpus can have tens of thousands of warnings.
+
+    Raises:
+        NewscorpusError: as :func:`check_project`.
+    """
+    exceptions = load_exceptions(project)
+    found = _found(project, schema, (), engine, use_cache)
+    counts: Counter[str] = Counter()
+    accepted = 0
+    for subject in [*map(found.finder.subject, found.hits), *(f.subject for f in found.others)]:
+        if exceptions.accepts(subject):
+            accepted += 1
+        else:
+            counts[subject.code] += 1
+    counts.update(i.code for i in exceptions.stale_issues(project))
+    return CheckCounts(accepted, found.documents, dict(sorted(counts.items())))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The warnings of a check before exceptions: missed mentions as found, the others
+    worded, and how many documents they are about."""
+
+    finder: _MissedMentions
+    hits: list[Hit]
+    others: list[Finding]
+    documents: int
+
+
+def _found(
+    project: Project,
+    schema: Schema,
+    wanted: Sequence[str],
+    engine: EngineSettings | None,
+    use_cache: bool,
+) -> _Found:
     parts = _parts(project, schema, engine)
     store = _store(project, schema, parts, use_cache)
     corpus = _learn(parts, store, engine)
@@ -246,14 +305,13 @@ def check_project(
                 fix="Check the id; check reads gold only.",
             )
     finder = _MissedMentions(project, corpus)
-    findings = [
-        *(finder.word(hit) for hit in _missed_mentions(parts, store, finder, engine)),
-        *_corpus_findings(project, corpus),
-    ]
+    hits = _missed_mentions(parts, store, finder, engine)
+    others = _corpus_findings(project, corpus)
     if wanted:
         keep = set(wanted)
-        findings = [f for f in findings if keep & set(f.subject.docs)]
-    return _report(project, findings, exceptions, len(wanted) or len(corpus.documents))
+        hits = [h for h in hits if h.doc_id in keep]
+        others = [f for f in others if keep & set(f.subject.docs)]
+    return _Found(finder, hits, others, len(wanted) or len(corpus.documents))
 
 
 @dataclass(frozen=True)
@@ -565,9 +623,12 @@ class _MissedMentions:
         )
         fix = f"Annotate it as {labels[0]}, if it names the same thing. {_ACCEPT}"
         return Finding(
-            issue("W170", _where(self._project, hit.doc_id), message, fix),
-            Subject("W170", hit.name, None, (hit.doc_id,), hit.start),
+            issue("W170", _where(self._project, hit.doc_id), message, fix), self.subject(hit)
         )
+
+    def subject(self, hit: Hit) -> Subject:
+        """What exceptions match a missed mention by."""
+        return Subject("W170", hit.name, None, (hit.doc_id,), hit.start)
 
     def vocabulary_key(self) -> str:
         """What :meth:`hits` depends on besides the document: each annotated text's labels."""

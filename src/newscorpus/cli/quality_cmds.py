@@ -131,6 +131,7 @@ def check_command(
     engine = EngineSettings(jobs=jobs) if jobs is not None else None
     schema = Schema.load(project.schema_path)
     report = check_project(project, schema, doc_ids, engine=engine, use_cache=not no_cache)
+
     def document() -> dict[str, Any]:
         return {
             "ok": report.ok(strict),

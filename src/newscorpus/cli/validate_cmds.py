@@ -86,6 +86,7 @@ def validate_command(
             on_document=step,
             engine=EngineSettings(jobs=jobs) if jobs is not None else None,
         )
+
     def document() -> dict[str, Any]:
         return {
             "ok": report.ok(strict),
