@@ -307,3 +307,18 @@ def test_progress_counts_its_total_only_when_it_draws(monkeypatch: pytest.Monkey
         step("b")
     assert counted == [1]
     assert terminal.getvalue().startswith("\rchecking:   0%|          | 0/2 [")
+
+
+def test_config_schemas_survive_the_cache() -> None:
+    """A rebuild takes each config's Arrow schema from the cache instead of importing datasets
+    to derive it again: what comes back is the same schema, metadata and label names."""
+    from newscorpus.features import config_features
+    from newscorpus.parquet import ConfigSchema
+
+    schema = Schema.load(Path(__file__).parent.parent / "annotations" / "schema.yaml")
+    for features in config_features(schema).values():
+        made = ConfigSchema(features)
+        back = ConfigSchema.from_json(json.loads(json.dumps(made.to_json())))
+        assert back.schema.equals(made.schema, check_metadata=True)
+        assert back.named.equals(made.named, check_metadata=True)
+        assert back.labels == made.labels

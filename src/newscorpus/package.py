@@ -323,7 +323,7 @@ class _Run:
                 _report(spec, on_document)
         todo = [i for i in range(len(specs)) if i not in results]
         if todo and self.work is not None:
-            rows = _config_schemas(self.schema)
+            rows = _config_schemas(self.schema, self.cache)
             for i in todo:
                 specs[i] = replace(specs[i], settings=replace(specs[i].settings, rows=rows))
         # Shards run here report each document; in workers, each shard as it comes back.
@@ -426,13 +426,25 @@ class _Run:
             self.cache.put_json("shards", key, entry)
 
 
-def _config_schemas(schema: Schema) -> dict[str, ConfigSchema]:
-    """Each config's Arrow schema, derived from its features (this imports ``datasets``, so
-    only when some shard must be written)."""
-    from newscorpus.features import config_features
+def _config_schemas(schema: Schema, cache: Cache) -> dict[str, ConfigSchema]:
+    """Each config's Arrow schema, derived from its features: that imports ``datasets``, so
+    it is done only when some shard must be written, and kept in the cache for the next."""
+    import pyarrow as pa
+
     from newscorpus.parquet import ConfigSchema
 
-    return {config: ConfigSchema(f) for config, f in config_features(schema).items()}
+    key = metadata_key(["config-schemas", schema.sha256])
+    kept = cache.get_json("schemas", key)
+    if isinstance(kept, dict) and sorted(kept) == sorted(CONFIGS):
+        try:
+            return {config: ConfigSchema.from_json(value) for config, value in kept.items()}
+        except (KeyError, TypeError, ValueError, pa.ArrowException):
+            pass
+    from newscorpus.features import config_features
+
+    made = {config: ConfigSchema(f) for config, f in config_features(schema).items()}
+    cache.put_json("schemas", key, {config: s.to_json() for config, s in made.items()})
+    return made
 
 
 def _report(spec: ShardSpec, on_document: Callable[[str], None] | None) -> None:

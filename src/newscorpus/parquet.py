@@ -18,6 +18,7 @@ Only the rows of one row group are held at a time, so memory does not grow with 
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,14 +41,55 @@ class ConfigSchema:
     ``datasets``."""
 
     def __init__(self, features: Features) -> None:
-        self.schema: pa.Schema = features.arrow_schema
-        self.labels: dict[str, Any] = {
-            name: _label_names(feature) for name, feature in features.items()
-        }
+        self._set(
+            features.arrow_schema,
+            {name: _label_names(feature) for name, feature in features.items()},
+        )
+
+    def _set(self, schema: pa.Schema, labels: dict[str, Any]) -> None:
+        self.schema = schema
+        self.labels = labels
         #: The same schema with every ClassLabel as a string: the type rows are read into.
         self.named = pa.schema(
             [pa.field(f.name, _named_type(f.type, self.labels[f.name])) for f in self.schema]
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON values :meth:`from_json` makes the same schema of (kept in the build's cache,
+        so a rebuild that writes a shard need not import ``datasets`` to derive it again)."""
+        return {
+            "schema": base64.b64encode(self.schema.serialize().to_pybytes()).decode(),
+            "labels": {name: _pack(names) for name, names in self.labels.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> ConfigSchema:
+        """Raises ValueError (or KeyError, TypeError) when ``data`` is not :meth:`to_json`'s."""
+        made = cls.__new__(cls)
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
+        made._set(schema, {name: _unpack(packed) for name, packed in data["labels"].items()})
+        return made
+
+
+def _pack(names: Any) -> Any:
+    """:func:`_label_names`'s value as JSON, which has no tuples: each kind tagged."""
+    if names is None:
+        return None
+    if isinstance(names, tuple):
+        return {"labels": list(names)}
+    if isinstance(names, list):
+        return {"list": _pack(names[0])}
+    return {"struct": {key: _pack(value) for key, value in names.items()}}
+
+
+def _unpack(packed: Any) -> Any:
+    if packed is None:
+        return None
+    if "labels" in packed:
+        return tuple(str(n) for n in packed["labels"])
+    if "list" in packed:
+        return [_unpack(packed["list"])]
+    return {key: _unpack(value) for key, value in packed["struct"].items()}
 
 
 def _label_names(feature: Any) -> Any:
