@@ -14,12 +14,12 @@ import newscorpus.cache
 import newscorpus.validate
 import newscorpus.validate_memo
 from conftest import make_project
-from newscorpus.cache import CACHE_DIR
+from newscorpus.cache import CACHE_DIR, Cache
 from newscorpus.errors import Issue
 from newscorpus.project import Project, load_project
 from newscorpus.validate import Report, validate_project
 
-MEMO = f"{CACHE_DIR}/validate-report.json"
+MEMO = f"{CACHE_DIR}/validate/la/last-whole-report"
 GOLD = "annotations/india-japan-5g-agreement.json"
 
 
@@ -96,24 +96,65 @@ def test_a_racy_project_keeps_no_report(tmp_path: Path) -> None:
     assert not (project.root / MEMO).exists()
 
 
-def test_a_corrupt_or_foreign_memo_is_ignored(project: Project) -> None:
+def test_a_damaged_or_odd_memo_is_ignored(project: Project) -> None:
     first = validate_project(project, use_cache=True)
     memo = project.root / MEMO
-    for content in ("{not json", json.dumps({"format": 0}), json.dumps([1, 2])):
-        memo.write_text(content, encoding="utf-8")
+    kept = memo.read_bytes()
+    memo.write_bytes(kept[:-3] + b"xyz")  # fails its checksum
+    assert validate_project(project, use_cache=True) == first
+    key = json.loads(kept[kept.index(b"\n", 17) + 1 : -32])["key"]
+    odd: list[object] = [
+        "[" * 200_000,
+        {"format": 2, "key": key, "issues": [], "annotation_files": 1e309, "articles": 1},
+        {"format": 2, "key": key, "issues": [{"line": "a"}], "annotation_files": 1, "articles": 1},
+        [1, 2],
+    ]
+    for content in odd:
+        if isinstance(content, str):
+            Cache(project.root / CACHE_DIR).put("validate", "last-whole-report", content.encode())
+        else:
+            Cache(project.root / CACHE_DIR).put_json("validate", "last-whole-report", content)
         assert validate_project(project, use_cache=True) == first
-        assert json.loads(memo.read_text(encoding="utf-8"))["format"] == 1
+    memo.unlink()
+    os.mkfifo(memo)  # a FIFO would block a read forever
+    assert validate_project(project, use_cache=True) == first
 
 
 def test_only_a_cached_whole_validation_reads_the_memo(project: Project) -> None:
     """The memo holds the report of the state it names: a doctored one for the current state
     shows through a cached whole validation and nowhere else."""
     validate_project(project, use_cache=True)
-    memo = project.root / MEMO
-    data = json.loads(memo.read_text(encoding="utf-8"))
+    cache = Cache(project.root / CACHE_DIR)
+    data = cache.get_json("validate", "last-whole-report")
     planted = Issue("W999", "warning", "x", "planted")
     data["issues"] = [asdict(planted)]
-    memo.write_text(json.dumps(data), encoding="utf-8")
+    cache.put_json("validate", "last-whole-report", data)
     assert validate_project(project, use_cache=True).issues == (planted,)
     assert validate_project(project).issues == ()
     assert validate_project(project, [project.root / GOLD], use_cache=True).issues == ()
+
+
+def test_a_linked_folder_keeps_no_report(project: Project, tmp_path: Path) -> None:
+    """Validation reads the files behind a link to a folder, which the listing does not."""
+    outside = tmp_path / "alice"
+    outside.mkdir()
+    (outside / Path(GOLD).name).write_bytes((project.root / GOLD).read_bytes())
+    (project.annotations / "annotators").mkdir()
+    (project.annotations / "annotators" / "alice").symlink_to(outside)
+    first = validate_project(project, use_cache=True)
+    assert first.annotation_files == 2 and not (project.root / MEMO).exists()
+    text = (outside / Path(GOLD).name).read_text(encoding="utf-8")
+    (outside / Path(GOLD).name).write_text(text.replace('"GPE"', '"GPX"', 1), encoding="utf-8")
+    assert validate_project(project, use_cache=True) == validate_project(project)
+
+
+def test_odd_names_and_deep_folders(project: Project) -> None:
+    """A file name that is not UTF-8, and folders nested deeper than Python recurses."""
+    (project.annotations / os.fsdecode(b"notes-\xe9.txt")).touch()
+    deep = project.corpus / ".deep"
+    for _ in range(1100):  # one at a time: mkdir(parents=True) recurses too
+        deep.mkdir()
+        deep = deep / "a"
+    report = validate_project(project, use_cache=True)
+    assert report == validate_project(project)
+    assert validate_project(project, use_cache=True) == report

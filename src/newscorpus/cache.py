@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -50,9 +51,9 @@ def cache_dir(project: Project) -> Path:
 
 @cache
 def fingerprint() -> str:
-    """What ties an entry to the code that made it: versions of the libraries that shape rows
-    and Parquet bytes, and the sha256 of this package's source files (so an edited checkout
-    never reuses entries of the code before the edit)."""
+    """What ties an entry to the code that made it: versions of Python and of the libraries
+    that shape rows and Parquet bytes, and the sha256 of this package's source files (so an
+    edited checkout never reuses entries of the code before the edit)."""
     from importlib.metadata import version
 
     from newscorpus import __version__
@@ -62,8 +63,10 @@ def fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    tools = {name: version(name) for name in ("pyarrow", "datasets", "spacy")}
-    return _hash([FORMAT, __version__, tools, digest.hexdigest()])
+    tools = {name: version(name) for name in ("pyarrow", "datasets", "spacy", "PyYAML")}
+    # Python's own version too: its Unicode tables decide normalisation and the validator's
+    # character classes.
+    return _hash([FORMAT, __version__, sys.version, tools, digest.hexdigest()])
 
 
 def _hash(value: Any) -> str:
@@ -116,9 +119,13 @@ class Cache:
         """The entry's payload, or None when absent or not intact."""
         if self.root is None:
             return None
+        path = self._path(kind, key)
         try:
-            data = self._path(kind, key).read_bytes()
+            # Only a regular file: reading a FIFO or a device put in its place would not end.
+            data = path.read_bytes() if path.is_file() else None
         except OSError:
+            return None
+        if data is None:
             return None
         body, checksum = data[:-32], data[-32:]
         # The key is inside the checksummed body: an intact entry copied under another key
@@ -149,7 +156,7 @@ class Cache:
             return None
         try:
             return json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def put_json(self, kind: str, key: str, value: Any) -> None:
@@ -182,12 +189,12 @@ class FileHashes:
         self.learnt: dict[str, list[Any]] = {}
         if known is not None:
             self.known = known
-        elif self.path is not None:
+        elif self.path is not None and self.path.is_file():
             try:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
                 if isinstance(loaded, dict) and loaded.get("format") == FORMAT:
                     self.known = loaded["files"]
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 self.known = {}
 
     def name(self, path: Path) -> str:

@@ -8,11 +8,17 @@ annotation folders and ``pyproject.toml``, each with its size, modification and 
 (ns), inode and mode, the project's settings and the library's :func:`fingerprint`. When the
 signature is unchanged the report is given back as it was, after one listing of the folders.
 
-Like :class:`~newscorpus.cache.FileHashes` (and git's index), a file changed within two
-seconds of the listing makes the state *racy*: such a report is not kept, so that an edit in
-the same clock tick can never hide behind equal times. The change time covers what the
-modification time does not (``chmod``, a file moved in place). An unreadable or foreign memo
-is ignored and the project is validated again.
+No report is kept for a state the listing cannot vouch for:
+
+- *racy*: like :class:`~newscorpus.cache.FileHashes` (and git's index), a file changed within
+  two seconds of the listing, so that an edit in the same clock tick cannot hide behind equal
+  times. The change time covers what the modification time does not (``chmod``, a file moved
+  in place);
+- *unseen*: a folder that cannot be listed, or a link to a folder (the files behind it are not
+  listed, yet validation reads them).
+
+The report is kept as a checksummed cache entry (:class:`~newscorpus.cache.Cache`); one that is
+damaged, foreign or of unexpected shape is ignored and the project is validated again.
 """
 
 from __future__ import annotations
@@ -20,19 +26,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from newscorpus.cache import RACY_NS, cache_dir, fingerprint
+from newscorpus.cache import RACY_NS, Cache, cache_dir, fingerprint
 from newscorpus.errors import Issue
 from newscorpus.project import Project
 
-_MEMO = "validate-report.json"
+_KIND = "validate"
+#: One entry, replaced by each kept report; the state it is for is inside it.
+_NAME = "last-whole-report"
 #: Bumped when the layout of the memo changes: an older one is then ignored.
-_FORMAT = 1
+_FORMAT = 2
 
 
 class ProjectState:
@@ -43,28 +50,42 @@ class ProjectState:
         digest.update(f"{_FORMAT}\n{fingerprint()}\n{project!r}\n".encode())
         started = time.time_ns()
         self.newest = 0
+        #: Whether some folder could not be listed or is a link (see the module docstring).
+        self.unseen = False
         for folder in (project.corpus, project.annotations):
-            digest.update(f"{folder}\n".encode())
-            self._walk(folder, "", digest)
-        self._entry(project.root / "pyproject.toml", "pyproject.toml", digest)
+            digest.update(_encode(f"{folder}\n"))
+            self._walk(folder, digest)
+        digest.update(_encode(self._line(project.root / "pyproject.toml", "pyproject.toml")))
         self.key = digest.hexdigest()
         #: Whether a file changed too recently for its times to tell a later change apart.
         self.racy = self.newest >= started - RACY_NS
 
-    def _walk(self, folder: Path, prefix: str, digest: Any) -> None:
-        try:
-            entries = sorted(os.scandir(folder), key=_name)
-        except OSError as err:
-            digest.update(f"{prefix}!{err.errno}\n".encode())
-            return
-        lines = [self._line(entry, prefix + entry.name) for entry in entries]
-        digest.update("".join(lines).encode())
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                self._walk(Path(entry.path), f"{prefix}{entry.name}/", digest)
+    @property
+    def keepable(self) -> bool:
+        return not (self.racy or self.unseen)
 
-    def _entry(self, path: Path, name: str, digest: Any) -> None:
-        digest.update(self._line(path, name).encode())
+    def _walk(self, top: Path, digest: Any) -> None:
+        """Every entry under ``top``, depth first in name order (a stack, not recursion: a
+        folder may nest deeper than Python recurses)."""
+        stack: list[tuple[Path, str]] = [(top, "")]
+        while stack:
+            folder, prefix = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=_name)
+            except FileNotFoundError:
+                digest.update(_encode(f"{prefix}!missing\n"))
+                continue
+            except OSError:
+                self.unseen = True
+                continue
+            digest.update(_encode("".join(self._line(e, prefix + e.name) for e in entries)))
+            below = []
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    below.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                elif entry.is_symlink() and entry.is_dir():
+                    self.unseen = True
+            stack += reversed(below)
 
     def _line(self, entry: os.DirEntry[str] | Path, name: str) -> str:
         try:
@@ -83,17 +104,56 @@ def _name(entry: os.DirEntry[str]) -> str:
     return entry.name
 
 
+def _encode(text: str) -> bytes:
+    # File names that are not UTF-8 come back from the OS as lone surrogates.
+    return text.encode("utf-8", "surrogateescape")
+
+
 def recall(project: Project, state: ProjectState) -> tuple[list[Issue], int, int] | None:
     """The issues, annotation file count and article count of the report kept for ``state``,
-    or None when there is none."""
+    or None when there is none (or it is not one this module kept)."""
+    payload = Cache(cache_dir(project)).get(_KIND, _NAME)
+    if payload is None:
+        return None
     try:
-        data = json.loads((cache_dir(project) / _MEMO).read_bytes())
+        data = json.loads(payload)
         if data["format"] != _FORMAT or data["key"] != state.key:
             return None
-        issues = [Issue(**fields) for fields in data["issues"]]
-        return issues, int(data["annotation_files"]), int(data["articles"])
-    except (OSError, ValueError, KeyError, TypeError):
+        issues = [_issue(fields) for fields in data["issues"]]
+        counts = data["annotation_files"], data["articles"]
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
+    if not all(type(n) is int and n >= 0 for n in counts):
+        return None
+    return issues, counts[0], counts[1]
+
+
+def _issue(fields: Any) -> Issue:
+    """An issue as :func:`remember` wrote it. Raises TypeError for anything else."""
+    if not isinstance(fields, dict) or set(fields) != _ISSUE_FIELDS:
+        raise TypeError("not an issue")
+    texts = ("code", "severity", "path", "message", "fix")
+    if not all(isinstance(fields[k], str) for k in texts):
+        raise TypeError("not an issue")
+    if fields["severity"] not in ("error", "warning"):
+        raise TypeError("not an issue")
+    if not (fields["annotation_id"] is None or isinstance(fields["annotation_id"], str)):
+        raise TypeError("not an issue")
+    if not all(fields[k] is None or type(fields[k]) is int for k in ("line", "column")):
+        raise TypeError("not an issue")
+    return Issue(**fields)
+
+
+_ISSUE_FIELDS = {
+    "code",
+    "severity",
+    "path",
+    "message",
+    "fix",
+    "annotation_id",
+    "line",
+    "column",
+}
 
 
 def remember(
@@ -103,8 +163,8 @@ def remember(
     annotation_files: int,
     articles: int,
 ) -> None:
-    """Keep a report for ``state`` (written atomically; nothing when the state is racy)."""
-    if state.racy:
+    """Keep a report for ``state`` (nothing when the state cannot be vouched for)."""
+    if not state.keepable:
         return
     memo = {
         "format": _FORMAT,
@@ -113,12 +173,4 @@ def remember(
         "annotation_files": annotation_files,
         "articles": articles,
     }
-    folder = cache_dir(project)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(memo, handle, ensure_ascii=False)
-        Path(tmp).replace(folder / _MEMO)
-    except OSError:
-        return
+    Cache(cache_dir(project)).put_json(_KIND, _NAME, memo)
