@@ -151,10 +151,14 @@ def test_a_linked_folder_keeps_no_report(project: Project, tmp_path: Path) -> No
 def test_odd_names_and_deep_folders(project: Project) -> None:
     """A file name that is not UTF-8, and folders nested deeper than Python recurses."""
     (project.annotations / os.fsdecode(b"notes-\xe9.txt")).touch()
-    deep = project.corpus / ".deep"
-    for _ in range(1100):  # one at a time: mkdir(parents=True) recurses too
-        deep.mkdir()
-        deep = deep / "a"
-    report = validate_project(project, use_cache=True)
-    assert report == validate_project(project)
-    assert validate_project(project, use_cache=True) == report
+    folders = [project.corpus / ".deep"]
+    for _ in range(1100):  # one at a time: mkdir(parents=True) recurses, and so does rmtree
+        folders[-1].mkdir()
+        folders.append(folders[-1] / "a")
+    try:
+        report = validate_project(project, use_cache=True)
+        assert report == validate_project(project)
+        assert validate_project(project, use_cache=True) == report
+    finally:
+        for folder in reversed(folders[:-1]):
+            folder.rmdir()
