@@ -236,6 +236,7 @@ class FileHashes:
         self.learnt.update(entries)
 
     def save(self) -> None:
+        """Write the hashes when some were learnt since the last save."""
         if self.path is None or not self.learnt:
             return
         try:
@@ -246,3 +247,4 @@ class FileHashes:
             Path(tmp).replace(self.path)
         except OSError:
             return
+        self.learnt = {}
