@@ -83,7 +83,7 @@ class ProjectState:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     below.append((Path(entry.path), f"{prefix}{entry.name}/"))
-                elif entry.is_symlink() and entry.is_dir():
+                elif entry.is_symlink() and _links_to_folder(entry):
                     self.unseen = True
             stack += reversed(below)
 
@@ -98,6 +98,13 @@ class ProjectState:
         return (
             f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n"
         )
+
+
+def _links_to_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a loop of links, say: validation reports it as it finds it
+        return False
 
 
 def _name(entry: os.DirEntry[str]) -> str:
