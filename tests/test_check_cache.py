@@ -61,6 +61,14 @@ def drop_last_relation(project: Project, doc_id: str) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def relabel_first_entity(project: Project, doc_id: str) -> None:
+    path = annotation_path(project, doc_id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entity = data["entities"][0]
+    data["entities"][0] = {**entity, "label": "EVENT" if entity["label"] != "EVENT" else "LAW"}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def gold_ids(project: Project) -> list[str]:
     return [p.stem for p in sorted(project.annotations.glob("*.json"))]
 
@@ -95,11 +103,7 @@ def test_a_new_name_searches_every_part_again(
 ) -> None:
     check(project)
     ids = gold_ids(project)
-    path = annotation_path(project, ids[0])
-    data = json.loads(path.read_text(encoding="utf-8"))
-    entity = data["entities"][0]
-    data["entities"][0] = {**entity, "label": "EVENT" if entity["label"] != "EVENT" else "LAW"}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    relabel_first_entity(project, ids[0])
     reads.clear()
     report = check(project)
     assert [r for r in reads if r[0]] == [(True, i) for i in ids[:4]]
@@ -126,3 +130,70 @@ def test_damaged_entries_are_read_again(project: Project) -> None:
     for entry in entries:
         entry.write_bytes(entry.read_bytes()[:-5] + b"xxxxx")
     assert check(project) == first
+
+
+def test_an_edit_while_a_part_is_read_is_not_kept(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys are made before the files are read: a file edited in between must not leave what
+    was read kept under the key of what is there now."""
+    ids = gold_ids(project)
+    second = annotation_path(project, ids[1])
+    before = second.read_bytes()
+    real = newscorpus.check.gold_documents
+    edited: list[str] = []
+
+    def edit_midway(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for document in real(*args, **kwargs):
+            yield document
+            if not edited:
+                edited.append(document[0])
+                relabel_first_entity(project, ids[1])  # the next file of the same part
+
+    monkeypatch.setattr(newscorpus.check, "gold_documents", edit_midway)
+    check(project)
+    monkeypatch.setattr(newscorpus.check, "gold_documents", real)
+    assert edited == [ids[0]]
+    second.write_bytes(before)  # the files are those the first check's keys were made of
+    assert check(project) == check(project, use_cache=False)
+
+
+def test_odd_gold_names_ids_and_hash_files(project: Project) -> None:
+    """A gold file name that is not UTF-8, an id that is a lone surrogate, a relation id that
+    is a number, and a hash index of the wrong shape: errors as without the cache, or the
+    same report."""
+    import os
+
+    ids = gold_ids(project)
+    path = annotation_path(project, ids[2])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    old = data["entities"][0]["id"]
+    data["entities"][0]["id"] = "\udc80"
+    for relation in data["relations"]:
+        for end in ("head", "tail"):
+            if relation[end] == old:
+                relation[end] = "\udc80"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")  # ASCII escapes
+    assert check(project) == check(project, use_cache=False)
+    files = project.root / CACHE_DIR / "files.json"
+    for shape in ('{"format": 1, "files": null}', "[1, 2]"):
+        files.write_text(shape, encoding="utf-8")
+        assert check(project) == check(project, use_cache=False)
+    number = annotation_path(project, ids[3])
+    data = json.loads(number.read_text(encoding="utf-8"))
+    data["relations"].append({**data["relations"][0], "id": 7})
+    number.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    errors = []
+    for use_cache in (True, False):
+        with pytest.raises(NewscorpusError) as err:
+            check(project, use_cache=use_cache)
+        errors.append(str(err.value))
+    assert errors[0] == errors[1] and f"{number.name}: E173 " in errors[0]
+    number.unlink()
+    (project.annotations / os.fsdecode(b"bad\xff.json")).write_text("{}", encoding="utf-8")
+    errors = []
+    for use_cache in (True, False):
+        with pytest.raises(NewscorpusError) as err:
+            check(project, use_cache=use_cache)
+        errors.append(err.value.code)
+    assert errors == ["E172", "E172"]

@@ -71,3 +71,17 @@ def test_a_cached_rebuild_shows_what_only_the_quality_section_reads(tmp_path: Pa
     assert "1 reviewed exception(s) are accepted" in card
     build(project, project.root / "fresh", use_cache=False)
     assert card == (project.root / "fresh" / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_cached_rebuild_sees_an_empty_annotator_set(tmp_path: Path) -> None:
+    project = two_docs(tmp_path / "proj")
+    write_set(project, "ban", ALICE, RESTRICTS)
+    alice = write_set(project, "ban", ALICE, RESTRICTS, annotator="alice")
+    out = project.root / "dist"
+    build(project, out)
+    (alice.parent.parent / "bob").mkdir()
+    build(project, out)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "Agreement between the 2 annotator sets (alice, bob)" in card
+    build(project, project.root / "fresh", use_cache=False)
+    assert card == (project.root / "fresh" / "README.md").read_text(encoding="utf-8")

@@ -160,7 +160,14 @@ class Cache:
             return None
 
     def put_json(self, kind: str, key: str, value: Any) -> None:
-        self.put(kind, key, json.dumps(value, ensure_ascii=False).encode())
+        text = json.dumps(value, ensure_ascii=False)
+        try:
+            payload = text.encode()
+        except UnicodeEncodeError:
+            # A lone surrogate (a file name that is not UTF-8, a "\udc80" escape in a file)
+            # has no UTF-8 form; JSON's own escapes keep it.
+            payload = json.dumps(value).encode()
+        self.put(kind, key, payload)
 
 
 def clear(project: Project) -> int:
@@ -192,8 +199,9 @@ class FileHashes:
         elif self.path is not None and self.path.is_file():
             try:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
-                if isinstance(loaded, dict) and loaded.get("format") == FORMAT:
-                    self.known = loaded["files"]
+                files = loaded.get("files") if isinstance(loaded, dict) else None
+                if isinstance(files, dict) and loaded.get("format") == FORMAT:
+                    self.known = files
             except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 self.known = {}
 

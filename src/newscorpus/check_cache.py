@@ -41,21 +41,27 @@ class PartStore:
         use_cache: bool,
     ) -> None:
         self._cache = Cache(cache_dir(project) if use_cache else None)
+        self._project, self._parts, self._stored = project, parts, stored
+        self._head = [fingerprint(), schema.sha256]
+        self._hashes = FileHashes(project, cache_dir(project) if use_cache else None)
         self.keys: list[str | None] = [None] * len(parts)
         if not use_cache:
             return
-        hashes = FileHashes(project, cache_dir(project))
-        head = [fingerprint(), schema.sha256]
-        for i, files in enumerate(parts):
-            listing = []
-            for file in files:
-                doc_id = file.stem
-                text = article_dir(project, doc_id) / TEXT_FILE
-                listing.append(
-                    [hashes.name(file), hashes.sha256(file), hashes.sha256(text), doc_id in stored]
-                )
-            self.keys[i] = _digest([*head, listing])
-        hashes.save()
+        self.keys = [self._key(i) for i in range(len(parts))]
+        self._hashes.save()
+
+    def _key(self, i: int) -> str:
+        hashes, listing = self._hashes, []
+        for file in self._parts[i]:
+            text = article_dir(self._project, file.stem) / TEXT_FILE
+            stored = file.stem in self._stored
+            listing.append([hashes.name(file), hashes.sha256(file), hashes.sha256(text), stored])
+        return _digest([*self._head, listing])
+
+    def _unchanged(self, i: int) -> bool:
+        """Whether part ``i``'s files are still those its key was made of: one edited while
+        the part was read must not leave what was read under the old key."""
+        return self.keys[i] is not None and self._key(i) == self.keys[i]
 
     def learnt(self, i: int) -> Any:
         """Part ``i``'s kept first pass (as :meth:`keep_learnt` was given it), or None."""
@@ -64,7 +70,7 @@ class PartStore:
 
     def keep_learnt(self, i: int, value: Any) -> None:
         key = self.keys[i]
-        if key is not None:
+        if key is not None and self._unchanged(i):
             self._cache.put_json(_LEARNT, key, value)
 
     def hits(self, i: int, vocabulary: str) -> Any:
@@ -74,9 +80,10 @@ class PartStore:
 
     def keep_hits(self, i: int, vocabulary: str, value: Any) -> None:
         key = self.keys[i]
-        if key is not None:
+        if key is not None and self._unchanged(i):
             self._cache.put_json(_HITS, _digest([key, vocabulary]), value)
 
 
 def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()
+    # ASCII escapes: a file name that is not UTF-8 holds lone surrogates.
+    return hashlib.sha256(json.dumps(value).encode()).hexdigest()

@@ -131,6 +131,12 @@ def _quick(
         ):
             return None
         ids.add(e.id)
-    if any(r.head not in ids or r.tail not in ids or not isinstance(r.label, str) for r in links):
+    if any(
+        r.head not in ids
+        or r.tail not in ids
+        or not isinstance(r.label, str)
+        or not isinstance(r.id, str)
+        for r in links
+    ):
         return None
     return mentions, links

@@ -603,15 +603,14 @@ def _write_metadata(
 
 
 def _quality_inputs(project: Project, hashes: FileHashes) -> list[Any]:
-    """The hashes of the card's quality inputs besides gold: ``annotations/checks.yaml`` and
-    every annotator set's files."""
+    """The hashes of the card's quality inputs besides gold: ``annotations/checks.yaml``, the
+    annotator sets (an empty one counts too) and each set's files."""
     from newscorpus.annotators import annotator_names, set_files
     from newscorpus.check_exceptions import CHECKS_FILE
 
     sets = [
-        [hashes.name(path), hashes.sha256(path)]
+        [name, [[hashes.name(path), hashes.sha256(path)] for path in set_files(project, name)]]
         for name in annotator_names(project)
-        for path in set_files(project, name)
     ]
     inputs = [hashes.sha256(project.annotations / CHECKS_FILE), sets]
     hashes.save()
