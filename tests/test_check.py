@@ -117,6 +117,13 @@ def test_accepted_exceptions_and_stale_ones(project: Project) -> None:
         "annotations it excused have changed. Remove the entry.",
         "1 warning in 2 documents (7 accepted in checks.yaml)",
     ]
+    # Narrowed to one document, an entry used only by the other is still not stale.
+    code, out, _ = run(project.root, "check", "ban")
+    assert (code, out.splitlines()[-1]) == (
+        0,
+        "1 warning in 1 document (5 accepted in checks.yaml)",
+    )
+    assert 'W174 accept[7] (W171 "Japan")' in out and "accept[6]" not in out
     # What the card shows, counted without wording each warning.
     from newscorpus.check import CheckCounts, check_counts
     from newscorpus.schema import Schema

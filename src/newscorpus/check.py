@@ -245,6 +245,9 @@ def check_project(
     """
     exceptions = load_exceptions(project)
     found = _found(project, schema, wanted, engine, use_cache)
+    for subject in found.elsewhere:
+        # Matched, though not reported: an entry used only by other documents is not stale.
+        exceptions.accepts(subject)
     findings = [*(found.finder.word(hit) for hit in found.hits), *found.others]
     return _report(project, findings, exceptions, found.documents)
 
@@ -284,6 +287,8 @@ class _Found:
     hits: list[Hit]
     others: list[Finding]
     documents: int
+    #: The subjects of the warnings left out by ``wanted``.
+    elsewhere: list[Subject]
 
 
 def _found(
@@ -307,11 +312,14 @@ def _found(
     finder = _MissedMentions(project, corpus)
     hits = _missed_mentions(parts, store, finder, engine)
     others = _corpus_findings(project, corpus)
+    elsewhere: list[Subject] = []
     if wanted:
         keep = set(wanted)
+        elsewhere += (finder.subject(h) for h in hits if h.doc_id not in keep)
+        elsewhere += (f.subject for f in others if not keep & set(f.subject.docs))
         hits = [h for h in hits if h.doc_id in keep]
         others = [f for f in others if keep & set(f.subject.docs)]
-    return _Found(finder, hits, others, len(wanted) or len(corpus.documents))
+    return _Found(finder, hits, others, len(wanted) or len(corpus.documents), elsewhere)
 
 
 @dataclass(frozen=True)
