@@ -85,3 +85,18 @@ def test_a_cached_rebuild_sees_an_empty_annotator_set(tmp_path: Path) -> None:
     assert "Agreement between the 2 annotator sets (alice, bob)" in card
     build(project, project.root / "fresh", use_cache=False)
     assert card == (project.root / "fresh" / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_set_that_shares_no_document_leaves_the_mean_to_the_others(tmp_path: Path) -> None:
+    project = two_docs(tmp_path / "proj")
+    write_set(project, "ban", ALICE, RESTRICTS)
+    write_set(project, "ban", ALICE, RESTRICTS, annotator="alice")
+    bob = write_set(project, "ban", ALICE, RESTRICTS, annotator="bob")
+    (bob.parent.parent / "carol").mkdir()
+    lines = quality_section(project, Schema.load(project.schema_path)).splitlines()
+    assert lines[6:10] == [
+        "| alice / bob | 1 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |",
+        "| alice / carol | 0 | n/a | n/a | n/a | n/a | n/a |",
+        "| bob / carol | 0 | n/a | n/a | n/a | n/a | n/a |",
+        "| **mean of 3 pairs** | 0.333333 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |",
+    ]

@@ -48,10 +48,12 @@ def _mean(values: Sequence[Any]) -> Any:
     """The element-wise mean of equally shaped figure dicts (disagreement lists left out)."""
     first = next((v for v in values if v is not None), None)
     if isinstance(first, dict):
+        # A pair that shares no document has no figures (None) where the others have some.
+        shaped = [v if isinstance(v, dict) else {} for v in values]
         keys: dict[str, None] = {}
-        for value in values:
+        for value in shaped:
             keys.update(dict.fromkeys(value))
-        return {key: _mean([v.get(key) for v in values]) for key in keys if key != "disagreements"}
+        return {key: _mean([v.get(key) for v in shaped]) for key in keys if key != "disagreements"}
     numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     return sum(numbers) / len(numbers) if numbers else None
 
