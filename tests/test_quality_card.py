@@ -6,7 +6,7 @@ from pathlib import Path
 
 from newscorpus.card import quality_section
 from newscorpus.package import build
-from newscorpus.project import load_project
+from newscorpus.project import Project, load_project
 from newscorpus.schema import Schema
 from quality_helpers import two_docs, write_set
 from test_annotators import ALICE, BOB, RESTRICTS
@@ -51,6 +51,12 @@ def test_without_annotators_and_with_a_clean_seed(seed_project: Path) -> None:
     )
 
 
+def fresh_card(project: Project) -> str:
+    """The card of a build without the cache."""
+    build(project, project.root / "fresh", use_cache=False)
+    return (project.root / "fresh" / "README.md").read_text(encoding="utf-8")
+
+
 def test_a_cached_rebuild_shows_what_only_the_quality_section_reads(tmp_path: Path) -> None:
     """Accepting a warning or changing an annotator set changes no row, so the counts the card
     was cached by stay the same; the card must still be rebuilt, as a fresh build makes it."""
@@ -69,8 +75,7 @@ def test_a_cached_rebuild_shows_what_only_the_quality_section_reads(tmp_path: Pa
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "| alice / bob | 1 | 0.333 |" in card
     assert "1 reviewed exception(s) are accepted" in card
-    build(project, project.root / "fresh", use_cache=False)
-    assert card == (project.root / "fresh" / "README.md").read_text(encoding="utf-8")
+    assert card == fresh_card(project)
 
 
 def test_a_cached_rebuild_sees_an_empty_annotator_set(tmp_path: Path) -> None:
@@ -83,8 +88,7 @@ def test_a_cached_rebuild_sees_an_empty_annotator_set(tmp_path: Path) -> None:
     build(project, out)
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "Agreement between the 2 annotator sets (alice, bob)" in card
-    build(project, project.root / "fresh", use_cache=False)
-    assert card == (project.root / "fresh" / "README.md").read_text(encoding="utf-8")
+    assert card == fresh_card(project)
 
 
 def test_a_set_that_shares_no_document_leaves_the_mean_to_the_others(tmp_path: Path) -> None:
