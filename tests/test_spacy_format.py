@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 import spacy
+import srsly
 from spacy.tokens import Doc, DocBin, Span
 
 from build_helpers import formats_project
 from conftest import REPO_ROOT, run, tree
 from newscorpus.annotations import annotation_path, read_annotations
 from newscorpus.corpus import doc_ids, load_article
-from newscorpus.formats.spacy import register_extensions
+from newscorpus.formats.spacy import DOCBIN_ATTRS, msgpack_hooks_resolved, register_extensions
 from newscorpus.model import outermost
 from newscorpus.nlp import make_nlp
 from newscorpus.project import load_project
@@ -79,6 +80,20 @@ def test_seed_docs_hold_every_annotation_and_come_back(seed_project: Path, expor
         "",
     )
     assert tree(seed_project) == before
+
+
+def test_resolved_msgpack_hooks_write_the_bytes_plain_docbin_writes(
+    seed_project: Path, exported: Path
+) -> None:
+    """The export looks srsly's hooks up once: its file is what DocBin writes unaided, and the
+    registries answer afresh again afterwards."""
+    registries = [srsly.msgpack_encoders, srsly.msgpack_decoders]
+    with msgpack_hooks_resolved(), msgpack_hooks_resolved():  # nested: restored once
+        assert all("get_all" in vars(r) for r in registries)
+    assert not any("get_all" in vars(r) for r in registries)
+    docs = read_docs(exported / "train.spacy")
+    plain = DocBin(DOCBIN_ATTRS, docs=docs, store_user_data=True).to_bytes()
+    assert (exported / "train.spacy").read_bytes() == plain
 
 
 def test_fixture_round_trip_and_tokens(tmp_path: Path) -> None:

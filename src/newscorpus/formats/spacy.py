@@ -32,7 +32,8 @@ theirs, new or changed ones become ``gold``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,30 @@ def register_extensions() -> None:
     for name in (RELATIONS, DOC_ID):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
+
+
+@contextmanager
+def msgpack_hooks_resolved() -> Iterator[None]:
+    """Within the block, srsly's msgpack encoders and decoders are looked up once.
+
+    srsly asks its catalogue registries for them on every pack and unpack, and each ask scans
+    every installed package's entry points and the whole function registry: DocBin packs three
+    times per Doc (user data, span groups, each group), so at 10,000 documents the lookups cost
+    more than tokenising. Nothing registers a hook while a DocBin is written or read, so the
+    answer found at the start is the answer every call would get: the bytes are the same.
+    """
+    import srsly
+
+    registries = [srsly.msgpack_encoders, srsly.msgpack_decoders]
+    patched = [r for r in registries if "get_all" not in vars(r)]  # not already, when nested
+    for registry in patched:
+        found = registry.get_all()
+        registry.get_all = lambda found=found: found  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for registry in patched:
+            del registry.get_all
 
 
 def training_config(schema: Schema) -> str:
@@ -167,11 +192,13 @@ class SpacyDocBin:
         schema = Schema.load(project.schema_path)
         nlp = make_nlp(schema.abbreviations)
         bins = {split: DocBin(DOCBIN_ATTRS, store_user_data=True) for split in SPLIT_FILES}
-        for item in tokenised(project, export_documents(project, doc_ids), nlp):
-            bins[item.split].add(to_doc(nlp.vocab, item))
-            report.documents += 1
+        with msgpack_hooks_resolved():
+            for item in tokenised(project, export_documents(project, doc_ids), nlp):
+                bins[item.split].add(to_doc(nlp.vocab, item))
+                report.documents += 1
+            data = {split: bins[split].to_bytes() for split in SPLIT_FILES}
         for split, name in SPLIT_FILES.items():
-            write_new_file(out, name, bins[split].to_bytes(), report.files)
+            write_new_file(out, name, data[split], report.files)
             if not len(bins[split]):
                 report.warnings.append(f"{name} is empty: no document is in the {split} split")
         if not len(bins["validation"]):
@@ -212,9 +239,10 @@ class SpacyDocBin:
         wanted = checked_ids(project, options.doc_ids) if options.doc_ids else []
         for file in files:
             try:
-                docs = list(
-                    DocBin(store_user_data=True).from_bytes(file.read_bytes()).get_docs(vocab)
-                )
+                with msgpack_hooks_resolved():
+                    docs = list(
+                        DocBin(store_user_data=True).from_bytes(file.read_bytes()).get_docs(vocab)
+                    )
             except Exception as err:  # DocBin raises whatever msgpack or zlib raise
                 raise InputError(
                     "E158",
