@@ -100,7 +100,7 @@ def msgpack_hooks_resolved() -> Iterator[None]:
     patched = [r for r in registries if "get_all" not in vars(r)]  # not already, when nested
     for registry in patched:
         found = registry.get_all()
-        registry.get_all = lambda found=found: found  # type: ignore[method-assign]
+        registry.get_all = lambda found=found: found
     try:
         yield
     finally:
