@@ -190,6 +190,49 @@ def test_an_export_that_meets_a_bad_document_late_writes_nothing(tmp_path: Path,
     assert not out.exists()
 
 
+@pytest.mark.parametrize("fmt", ["labelstudio", "doccano", "conll"])
+def test_a_failed_reexport_leaves_the_previous_export_and_no_temp_file(
+    tmp_path: Path, fmt: str
+) -> None:
+    # These exports stream their documents into temp files beside the files they replace: a
+    # late error removes the temp files, and the previous export stays byte for byte.
+    project = small_project(tmp_path / "p")
+    out = tmp_path / "out"
+    assert run(project.root, "export", fmt, str(out))[0] == 0
+    before = tree(out)
+    path = project.annotations / "huawei-ban.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["entities"][0]["label"] = "COUNTRY"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    status, stdout, err = run(project.root, "export", fmt, str(out))
+    assert (status, stdout) == (1, "")
+    assert err.startswith("error: E150 the annotations do not validate (1 error(s)), so nothing")
+    assert tree(out) == before
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("labelstudio", "tasks.json"), ("doccano", "doccano.jsonl"), ("conll", "validation.conll")],
+)
+def test_the_temp_file_of_an_interrupted_export_is_not_foreign_work(
+    tmp_path: Path, fmt: str, name: str
+) -> None:
+    project = small_project(tmp_path / "p")
+    out = tmp_path / "out"
+    out.mkdir()
+    leftover = out / f".{name}.k3j2x9ab.tmp"  # a killed export's, as atomic_file names them
+    leftover.write_text("half an export", encoding="utf-8")
+    assert run(project.root, "export", fmt, str(out))[0] == 0
+    assert leftover.read_text(encoding="utf-8") == "half an export"  # not ours to delete
+    (out / ".notes.txt.k3j2x9ab.tmp").write_text("someone's", encoding="utf-8")
+    status, stdout, err = run(project.root, "export", fmt, str(out))
+    assert (status, stdout) == (1, "")
+    assert err.startswith(
+        f"error: {out}: E159 holds files that a {fmt} export does not write "
+        "(.notes.txt.k3j2x9ab.tmp), "
+    )
+
+
 @pytest.mark.parametrize("repo_id", ["acme/x.", "acme/x.git", "acme/x\u0663", "acme/\u212aelvin"])
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_repo_ids_the_hub_refuses_are_refused_first(

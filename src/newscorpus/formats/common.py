@@ -12,6 +12,7 @@ gold without ``replace``, and writes through :func:`newscorpus.txn.transaction`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -458,6 +459,39 @@ def write_new_file(out: Path, name: str, data: str | bytes, report_files: list[s
     report_files.append(name)
 
 
+@contextmanager
+def streamed_file(out: Path, name: str) -> Iterator[Callable[[str], None]]:
+    """A function that appends text to the export file ``out/name``, which appears (in one
+    rename) only when the block ends without error: an export streams its documents to disk,
+    so its memory does not grow with the corpus, and still writes nothing when a later
+    document fails validation (nor leaves a folder it made for the file)."""
+    from newscorpus.io import atomic_file
+
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        with atomic_file(out / name) as handle:
+
+            def write(text: str) -> None:
+                handle.write(text.encode("utf-8"))
+
+            yield write
+    except BaseException:
+        for folder in made:  # innermost first; one holding another export's file stays
+            with suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _leftover_of(name: str, owned: Callable[[str], bool]) -> bool:
+    """True for the temp file of an owned name that an interrupted export left behind."""
+    from newscorpus.io import is_temp_of
+
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return False
+    target = name[1:-4].rpartition(".")[0]
+    return bool(target) and owned(target) and is_temp_of(name, target)
+
+
 def check_output(out: Path, owned: Callable[[str], bool], fmt: str) -> None:
     """Refuse to export into a folder that holds files this format would not write.
 
@@ -477,7 +511,11 @@ def check_output(out: Path, owned: Callable[[str], bool], fmt: str) -> None:
             fix="Choose a new folder name.",
             where=str(out),
         )
-    foreign = sorted(p.name for p in out.iterdir() if not (p.is_file() and owned(p.name)))
+    foreign = sorted(
+        p.name
+        for p in out.iterdir()
+        if not (p.is_file() and (owned(p.name) or _leftover_of(p.name, owned)))
+    )
     if foreign:
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
         shown = ", ".join(foreign[:5]) + more

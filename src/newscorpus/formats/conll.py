@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from newscorpus.formats.common import (
     current,
     export_documents,
     label_error,
-    write_new_file,
+    streamed_file,
 )
 from newscorpus.formats.tokens import UNANNOTATED, tokenised
 from newscorpus.model import outermost
@@ -263,30 +264,36 @@ class Conll:
         """Write one ``<split>.conll`` per split, each document after a ``-DOCSTART-`` line."""
         check_output(out, lambda name: name in SPLIT_FILES.values(), self.name)
         report = ExportReport(self.name, out)
-        chunks: dict[str, list[str]] = {split: [] for split in SPLITS}
-        for item in tokenised(project, export_documents(project, doc_ids)):
-            lines = [DOCSTART_LINE, ""]
-            for row in item.rows:
-                tags = zip(row["tokens"], row["ner_tags"], strict=True)
-                lines += [f"{token} _ _ {tag}" for token, tag in tags]
-                lines.append("")
-            chunks[item.split].append("\n".join(lines) + "\n")
-            entities = item.document.entities
-            nested = len(entities) - len(outermost(entities))
-            report.losses.update(
-                {
-                    k: v
-                    for k, v in (
-                        ("nested entities", nested),
-                        ("relations", len(item.document.relations)),
-                    )
-                    if v
-                }
-            )
-            report.documents += 1
+        written = dict.fromkeys(SPLITS, 0)
+        with ExitStack() as files:
+            writers = {
+                split: files.enter_context(streamed_file(out, name))
+                for split, name in SPLIT_FILES.items()
+            }
+            for item in tokenised(project, export_documents(project, doc_ids)):
+                lines = [DOCSTART_LINE, ""]
+                for row in item.rows:
+                    tags = zip(row["tokens"], row["ner_tags"], strict=True)
+                    lines += [f"{token} _ _ {tag}" for token, tag in tags]
+                    lines.append("")
+                writers[item.split]("\n".join(lines) + "\n")
+                written[item.split] += 1
+                entities = item.document.entities
+                nested = len(entities) - len(outermost(entities))
+                report.losses.update(
+                    {
+                        k: v
+                        for k, v in (
+                            ("nested entities", nested),
+                            ("relations", len(item.document.relations)),
+                        )
+                        if v
+                    }
+                )
+                report.documents += 1
         for split, name in SPLIT_FILES.items():
-            write_new_file(out, name, "".join(chunks[split]), report.files)
-            if not chunks[split]:
+            report.files.append(name)
+            if not written[split]:
                 report.warnings.append(f"{name} is empty: no document is in the {split} split")
         return report
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
-from newscorpus.formats.common import check_output, export_documents, write_new_file
+from newscorpus.formats.common import check_output, export_documents, streamed_file
 from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_jsonl, type_error
 from newscorpus.project import Project
 
@@ -62,12 +62,11 @@ class Doccano:
         """Write ``doccano.jsonl`` into ``out``."""
         check_output(out, lambda name: name == JSONL_FILE, self.name)
         report = ExportReport(self.name, out)
-        lines = [
-            json.dumps(line(doc), ensure_ascii=False) + "\n"
-            for doc in export_documents(project, doc_ids)
-        ]
-        write_new_file(out, JSONL_FILE, "".join(lines), report.files)
-        report.documents = len(lines)
+        with streamed_file(out, JSONL_FILE) as write:
+            for doc in export_documents(project, doc_ids):
+                write(json.dumps(line(doc), ensure_ascii=False) + "\n")
+                report.documents += 1
+        report.files.append(JSONL_FILE)
         return report
 
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
