@@ -261,7 +261,7 @@ def test_the_same_document_twice_is_refused(seed_project: Path, exported: Path) 
 
 def test_parse_reads_tabs_and_two_columns() -> None:
     schema = Schema.load(Path(__file__).parent.parent / "annotations" / "schema.yaml")
-    blocks = parse("Kenji\tB-PERSON\nWatanabe\tI-PERSON\nspoke\tO\n", "f", schema)
+    blocks = list(parse("Kenji\tB-PERSON\nWatanabe\tI-PERSON\nspoke\tO\n", "f", schema))
     assert [(t.text, t.tag) for t in blocks[0].tokens] == [
         ("Kenji", "B-PERSON"),
         ("Watanabe", "I-PERSON"),

@@ -20,8 +20,9 @@ entity went) is listed, and needs ``--replace`` like any change to gold.
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,25 +70,27 @@ class Block:
     entities: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def parse(content: str, where: str, schema: Schema) -> list[Block]:
-    """The documents of a CoNLL file with their tokens and IOB2 entities.
+def parse(content: str, where: str, schema: Schema) -> Iterator[Block]:
+    """The documents of a CoNLL file with their tokens and IOB2 entities, one at a time (a
+    caller that does not keep them holds one document's tokens, not the file's).
 
     Raises:
         InputError: E156 naming the line of a malformed line or a tag sequence that breaks
             IOB2; E153 for a label the schema does not have.
     """
-    blocks: list[Block] = []
     tags: dict[str, tuple[str, str]] = {}  # each tag is checked once
     block: Block | None = None
     open_label: str | None = None  # the label an I- tag may continue here
-    for number, raw in enumerate(content.split("\n"), start=1):
+    # Lines as they come: a list of every line would cost more than the tokens.
+    for number, raw in enumerate(io.StringIO(content, newline="\n"), start=1):
         fields = raw.split()
         if not fields:
             open_label = None  # a sentence ends: no entity crosses it
             continue
         if fields[0] == DOCSTART:
+            if block is not None:
+                yield block
             block, open_label = Block(number), None
-            blocks.append(block)
             continue
         if len(fields) < 2:
             raise InputError(
@@ -98,7 +101,6 @@ def parse(content: str, where: str, schema: Schema) -> list[Block]:
             )
         if block is None:
             block = Block(1)
-            blocks.append(block)
         tag = fields[-1]
         known = tags.get(tag)
         if known is None:
@@ -120,7 +122,8 @@ def parse(content: str, where: str, schema: Schema) -> list[Block]:
             first, _, _ = block.entities[-1]
             block.entities[-1] = (first, index, label)
         open_label = label or None
-    return blocks
+    if block is not None:
+        yield block
 
 
 def _check_tag(tag: str, schema: Schema, where: str) -> tuple[str, str]:
@@ -313,11 +316,14 @@ class Conll:
             )
         where = str(path)
         schema = Schema.load(project.schema_path)
-        blocks = parse(_decode(path.read_bytes(), where), where, schema)
+        blocks: Iterable[Block] = parse(_decode(path.read_bytes(), where), where, schema)
         plan = ImportPlan(self.name, where)
         index = DocumentIndex(project)
         texts: dict[str, str] = {}  # each document's text, read once
+        pairs: Iterable[tuple[Block, str]]
         if options.doc_ids:
+            # Named documents are few: the blocks are counted against the names first.
+            blocks = list(blocks)
             ids = checked_ids(project, options.doc_ids)
             if len(ids) != len(blocks):
                 raise InputError(
@@ -328,15 +334,16 @@ class Conll:
                     "match them by their tokens.",
                     where=where,
                 )
+            pairs = zip(blocks, ids, strict=True)
         else:
             letters: dict[str, list[str]] = {}
             for doc_id in sorted(index.ids):
                 texts[doc_id] = index.text(doc_id)
                 letters.setdefault("".join(texts[doc_id].split()), []).append(doc_id)
-            ids = [_match(block, letters, where) for block in blocks]
+            pairs = ((block, _match(block, letters, where)) for block in blocks)
         seen: dict[str, int] = {}
         kept_nested = kept_relations = 0
-        for block, doc_id in zip(blocks, ids, strict=True):
+        for block, doc_id in pairs:
             at = f"{where}:{block.line}"
             if doc_id in seen:
                 raise InputError(
