@@ -7,15 +7,19 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import newscorpus.cache
+import newscorpus.formats.common
 import newscorpus.validate
 import newscorpus.validate_memo
-from conftest import make_project
+from build_helpers import small_project
+from conftest import make_project, tree
 from newscorpus.cache import CACHE_DIR, Cache
-from newscorpus.errors import Issue
+from newscorpus.errors import Issue, NewscorpusError
+from newscorpus.formats import get
 from newscorpus.project import Project, load_project
 from newscorpus.validate import Report, validate_project
 
@@ -162,3 +166,77 @@ def test_odd_names_and_deep_folders(project: Project) -> None:
     finally:
         for folder in reversed(folders[:-1]):
             folder.rmdir()
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "labelstudio", "conll"])
+def test_a_whole_export_after_a_clean_validate_checks_only_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
+    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
+    project = small_project(tmp_path / "p")
+    exporter = get(fmt)
+    exporter.export(project, tmp_path / "unvouched", None)  # no report kept yet: validates
+    assert validate_project(project, use_cache=True).ok
+    checked: list[str] = []
+    check_file = newscorpus.validate.check_file
+
+    def counted(project: Project, path: Path, *args: Any, **kwargs: Any) -> Any:
+        checked.append(path.name)
+        return check_file(project, path, *args, **kwargs)
+
+    monkeypatch.setattr(newscorpus.validate, "check_file", counted)
+    exporter.export(project, tmp_path / "vouched", None)
+    assert checked == []
+    assert tree(tmp_path / "vouched") == tree(tmp_path / "unvouched")
+    # Only the naming of documents keeps the report's word: a chosen few are validated.
+    exporter.export(project, tmp_path / "chosen", ["agreement"])
+    assert checked == ["agreement.json"]
+    # A file written after validate makes the report another state's: all are validated.
+    spoil(project.annotations / "huawei-ban.json")
+    checked.clear()
+    with pytest.raises(NewscorpusError) as raised:
+        exporter.export(project, tmp_path / "edited", None)
+    assert raised.value.code == "E150"
+    assert 'E109 T1 label is "COUNTRY"' in raised.value.message
+    assert checked == ["agreement.json", "huawei-ban.json"]
+    assert not (tmp_path / "edited").exists()
+
+
+def spoil(path: Path) -> None:
+    data = json.loads(path.read_text("utf-8"))
+    data["entities"][0]["label"] = "COUNTRY"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_a_file_written_while_an_export_runs_is_validated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report vouches for the files as listed; a file written after the listing (here,
+    between the listing and the first read) is validated, and the others are not."""
+    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
+    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
+    project = small_project(tmp_path / "p")
+    assert validate_project(project, use_cache=True).ok
+    listed = newscorpus.formats.common._validated_state
+
+    def then_edited(project: Project) -> Any:
+        state = listed(project)
+        assert state is not None
+        spoil(project.annotations / "huawei-ban.json")
+        return state
+
+    monkeypatch.setattr(newscorpus.formats.common, "_validated_state", then_edited)
+    checked: list[str] = []
+    check_file = newscorpus.validate.check_file
+
+    def counted(project: Project, path: Path, *args: Any, **kwargs: Any) -> Any:
+        checked.append(path.name)
+        return check_file(project, path, *args, **kwargs)
+
+    monkeypatch.setattr(newscorpus.validate, "check_file", counted)
+    with pytest.raises(NewscorpusError) as raised:
+        get("doccano").export(project, tmp_path / "out", None)
+    assert 'E109 T1 label is "COUNTRY"' in raised.value.message
+    assert checked == ["huawei-ban.json"]
+    assert not (tmp_path / "out").exists()

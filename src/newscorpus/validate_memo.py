@@ -45,13 +45,15 @@ _FORMAT = 2
 class ProjectState:
     """The signature of the files a whole validation reads, taken before it reads them."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, keep_files: bool = False) -> None:
         digest = hashlib.sha256()
         digest.update(f"{_FORMAT}\n{fingerprint()}\n{project!r}\n".encode())
         started = time.time_ns()
         self.newest = 0
         #: Whether some folder could not be listed or is a link (see the module docstring).
         self.unseen = False
+        #: With ``keep_files``, each listed entry's line by its path, for :meth:`unchanged`.
+        self.files: dict[str, str] | None = {} if keep_files else None
         for folder in (project.corpus, project.annotations):
             digest.update(_encode(f"{folder}\n"))
             self._walk(folder, digest)
@@ -63,6 +65,13 @@ class ProjectState:
     @property
     def keepable(self) -> bool:
         return not (self.racy or self.unseen)
+
+    def unchanged(self, path: Path) -> bool:
+        """Whether ``path`` is the file this state listed, unchanged since (size, times, inode
+        and mode as listed; any write since moves its change time). Needs ``keep_files``."""
+        assert self.files is not None, "made with keep_files=True"
+        listed = self.files.get(os.fspath(path))
+        return listed is not None and _stat_line(path, "") == listed
 
     def _walk(self, top: Path, digest: Any) -> None:
         """Every entry under ``top``, depth first in name order (a stack, not recursion: a
@@ -78,7 +87,12 @@ class ProjectState:
             except OSError:
                 self.unseen = True
                 continue
-            digest.update(_encode("".join(self._line(e, prefix + e.name) for e in entries)))
+            lines = [self._line(e, prefix + e.name) for e in entries]
+            digest.update(_encode("".join(lines)))
+            if self.files is not None:
+                for entry, line in zip(entries, lines, strict=True):
+                    # Kept without the name, as unchanged() makes it from a path.
+                    self.files[entry.path] = line[line.index("\0") :] if "\0" in line else line
             below = []
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
@@ -95,9 +109,18 @@ class ProjectState:
         newest = max(st.st_mtime_ns, st.st_ctime_ns)
         if newest > self.newest:
             self.newest = newest
-        return (
-            f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n"
-        )
+        return _format(name, st)
+
+
+def _stat_line(path: Path, name: str) -> str:
+    try:
+        return _format(name, path.stat())
+    except OSError as err:
+        return f"{name}!{err.errno}\n"
+
+
+def _format(name: str, st: os.stat_result) -> str:
+    return f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n"
 
 
 def _links_to_folder(entry: os.DirEntry[str]) -> bool:

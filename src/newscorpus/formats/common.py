@@ -11,10 +11,12 @@ gold without ``replace``, and writes through :func:`newscorpus.txn.transaction`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from newscorpus.annotations import (
     AnnotationFile,
@@ -23,12 +25,15 @@ from newscorpus.annotations import (
     read_annotations,
     text_sha256,
 )
-from newscorpus.corpus import ArticleMeta, doc_ids, load_meta, load_text
+from newscorpus.corpus import TEXT_FILE, ArticleMeta, article_dir, doc_ids, load_meta, load_text
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ImportPlan
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 from newscorpus.schema import Schema
+
+if TYPE_CHECKING:
+    from newscorpus.validate_memo import ProjectState
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,12 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
     export itself. Documents are read one at a time, so memory holds one document and what the
     caller makes of the others, not every document's annotations.
 
+    A whole export (``ids`` None) right after a clean ``newscorpus validate`` does not validate
+    again: when the report ``validate`` kept (:mod:`newscorpus.validate_memo`) is for the
+    project's files exactly as they are listed now and holds no error, a document whose
+    ``text.txt`` and annotation file are still, after they were read, the files that listing
+    saw is only parsed. A document written during the export is validated as above.
+
     Raises:
         NewscorpusError: E150 with the validator's report when any chosen document has errors,
             after the last document: a caller writes nothing until it has them all, so an
@@ -80,6 +91,7 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
 
     chosen = checked_ids(project, ids)
     schema, issues = load_schema(project)
+    validated = _validated_state(project) if ids is None and schema is not None else None
     # After the first error the rest are only checked, for the report.
     failed = any(i.severity == "error" for i in issues)
     for doc_id in chosen:
@@ -87,9 +99,11 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
         path = annotation_path(project, doc_id)
         data = None
         if path.exists() or path.is_symlink():
-            found, data = check_file(project, path, schema, text, known=True)
-            issues += found
-            failed = failed or any(i.severity == "error" for i in found)
+            data = _trusted(path, article_dir(project, doc_id) / TEXT_FILE, validated)
+            if data is None:
+                found, data = check_file(project, path, schema, text, known=True)
+                issues += found
+                failed = failed or any(i.severity == "error" for i in found)
         if not failed:
             annotations = parse_annotations(data) if data is not None else None
             yield ExportDocument(doc_id, meta, text, annotations)
@@ -103,6 +117,32 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
             f"exported:\n{shown}{more}\n",
             fix="Fix them (`newscorpus validate` lists every problem), then export again.",
         )
+
+
+def _validated_state(project: Project) -> ProjectState | None:
+    """The project's files as listed now, when ``validate`` kept a report without errors for
+    exactly them; else None."""
+    from newscorpus.validate_memo import ProjectState, recall
+
+    state = ProjectState(project, keep_files=True)
+    kept = recall(project, state)
+    if kept is None or any(i.severity == "error" for i in kept[0]):
+        return None
+    return state
+
+
+def _trusted(path: Path, text_path: Path, validated: ProjectState | None) -> Any:
+    """The parsed annotation file when ``validated`` vouches for it and for the text it was
+    read with (both unchanged since they were listed, checked after reading), else None."""
+    if validated is None:
+        return None
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if validated.unchanged(path) and validated.unchanged(text_path) and type(data) is dict:
+        return data
+    return None
 
 
 # --- offsets --------------------------------------------------------------------------------
