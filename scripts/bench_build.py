@@ -796,10 +796,14 @@ def _warm_formats() -> None:
 def stage_export(fmt: str) -> Callable[[Project], dict[str, float]]:
     def run(project: Project) -> dict[str, float]:
         from newscorpus.formats import get
+        from newscorpus.validate import validate_project
 
         out = _export_out(project, fmt)
         if out.exists():
             shutil.rmtree(out)
+        # As in CI: validate, then export (which then trusts validate's kept report).
+        if not validate_project(project, use_cache=True).ok():
+            raise SystemExit("the bench corpus does not validate")
         started, cpu = time.perf_counter(), time.process_time()
         get(fmt).export(project, out, None)
         return {

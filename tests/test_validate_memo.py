@@ -177,7 +177,7 @@ def test_a_whole_export_after_a_clean_validate_checks_only_what_changed(
     project = small_project(tmp_path / "p")
     exporter = get(fmt)
     exporter.export(project, tmp_path / "unvouched", None)  # no report kept yet: validates
-    assert validate_project(project, use_cache=True).ok
+    assert validate_project(project, use_cache=True).ok()
     checked: list[str] = []
     check_file = newscorpus.validate.check_file
 
@@ -217,7 +217,7 @@ def test_a_file_written_while_an_export_runs_is_validated(
     monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
     monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
     project = small_project(tmp_path / "p")
-    assert validate_project(project, use_cache=True).ok
+    assert validate_project(project, use_cache=True).ok()
     listed = newscorpus.formats.common._validated_state
 
     def then_edited(project: Project) -> Any:
