@@ -3,6 +3,7 @@ changes nothing it should not."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -12,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+import newscorpus.io
 from build_helpers import small_project
 from conftest import run, tree
+from newscorpus.errors import NewscorpusError
+from newscorpus.formats import get
 from newscorpus.output import old_dir, recover_output, work_dir
+from newscorpus.project import load_project
 
 DOC = "india-japan-5g-agreement"
 
@@ -208,6 +213,82 @@ def test_a_failed_reexport_leaves_the_previous_export_and_no_temp_file(
     assert (status, stdout) == (1, "")
     assert err.startswith("error: E150 the annotations do not validate (1 error(s)), so nothing")
     assert tree(out) == before
+
+
+@pytest.mark.parametrize(("fmt", "last"), [("labelstudio", "tasks.json"), ("conll", "test.conll")])
+def test_an_export_that_cannot_write_its_last_file_changes_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, last: str
+) -> None:
+    # Every file is on disk before any is renamed: a full disk at the last one leaves the
+    # previous export whole, not new files beside old ones.
+    project = small_project(tmp_path / "p")
+    out = tmp_path / "out"
+    assert run(project.root, "export", fmt, str(out))[0] == 0
+    before = tree(out)
+    path = project.annotations / "huawei-ban.json"
+    data = json.loads(path.read_text("utf-8"))
+    path.write_text(json.dumps({**data, "entities": [], "relations": []}), encoding="utf-8")
+    finish = newscorpus.io.PendingFile.finish
+
+    def full_disk(self: newscorpus.io.PendingFile) -> None:
+        if self.path.name == last:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+        finish(self)
+
+    monkeypatch.setattr(newscorpus.io.PendingFile, "finish", full_disk)
+    with pytest.raises(NewscorpusError) as raised:
+        get(fmt).export(load_project(project.root), out, None)
+    monkeypatch.undo()
+    assert get(fmt).export(load_project(project.root), tmp_path / "new", None).documents == 3
+    assert tree(tmp_path / "new") != before  # the export that failed would have changed it
+    assert raised.value.render() == (
+        f"{out}: E190 cannot write the export: No space left on device ({out / last}); "
+        "nothing was exported. Free some space, or export into a folder you can write to."
+    )
+    assert tree(out) == before
+
+
+def test_an_export_into_a_path_that_cannot_be_a_folder_is_refused(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p")
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "afile" / "sub"
+    assert run(project.root, "export", "doccano", str(out)) == (
+        1,
+        "",
+        f"error: {out}: E190 cannot write the export: Not a directory ({out}); nothing was "
+        "exported. Free some space, or export into a folder you can write to.\n",
+    )
+
+
+def test_sigterm_stops_an_export_as_ctrl_c_does(tmp_path: Path) -> None:
+    # By default SIGTERM ends the process on the spot; the export turns it into an interrupt,
+    # so its temp files and the folder it made are cleaned up.
+    project = small_project(tmp_path / "p")
+    out = tmp_path / "new" / "out"
+    script = (
+        "import os, signal, sys\n"
+        "import newscorpus.formats.common as common\n"
+        "real = common.export_documents\n"
+        "def then_terminated(project, ids):\n"
+        "    yield from real(project, ids)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "common.export_documents = then_terminated\n"
+        "import newscorpus.formats.doccano as doccano\n"
+        "doccano.export_documents = then_terminated\n"
+        "from newscorpus.entry import run\n"
+        f"sys.argv = ['newscorpus', '--root', {str(project.root)!r}, 'export', 'doccano', "
+        f"{str(out)!r}]\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        130,
+        "",
+        "interrupted: nothing was changed\n",
+    )
+    assert not (tmp_path / "new").exists()
 
 
 @pytest.mark.parametrize(

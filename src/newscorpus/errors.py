@@ -104,6 +104,8 @@ CODES: dict[str, str] = {
     "W172": "boundary variation: a name annotated with and without a neighbouring word",
     "W173": "the same pair of texts is linked by different relation labels",
     "W174": "an accepted exception in annotations/checks.yaml matches no warning (stale)",
+    # E190-E199: interchange formats, continued
+    "E190": "an export's files cannot be written (no space, no permission, not a folder)",
     # --- E2xx / W2xx: corpus and input files -----------------------------------------------------
     "E201": "input file not found",
     "E202": "input path is a directory where a file was expected, or holds no articles",

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,41 +21,68 @@ def umask() -> int:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename (see :func:`atomic_file`)."""
-    with atomic_file(path) as handle:
-        handle.write(data)
-
-
-@contextmanager
-def atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A handle to write ``path`` anew: what the block writes replaces ``path`` in one rename
-    when the block ends, and if the block raises, ``path`` stays as it was. What is written
-    need not be held in memory first, so an export of any size streams.
-
-    The file keeps the mode of the file it replaces, or gets the mode a plain ``open`` would
-    give a new file (temp files are created private, 0600, which would otherwise stick). The
-    temp file is ``.<name>.<random>.tmp`` beside ``path`` (:func:`is_temp_of`).
-    """
+    """Replace ``path`` with ``data`` in one rename (see :class:`PendingFile`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    pending = PendingFile(path)
     try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~umask()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        Path(tmp).chmod(mode)
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
+        pending.write(data)
+        pending.commit()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        pending.discard()
         raise
 
 
+class PendingFile:
+    """A new version of ``path``, written into a temp file beside it and put in its place by
+    :meth:`commit` in one rename; :meth:`discard` drops it and leaves ``path`` as it was. What
+    is written need not be held in memory first, so an export of any size streams.
+
+    The file keeps the mode of the file it replaces, or gets the mode a plain ``open`` would
+    give a new file (temp files are created private, 0600, which would otherwise stick). The
+    temp file is ``.<name>.<random>.tmp`` (:func:`is_temp_of`).
+    """
+
+    def __init__(self, path: Path) -> None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~umask()
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        self.path = path
+        self._tmp = Path(tmp)
+        self._handle: BinaryIO | None = os.fdopen(fd, "wb")
+        try:
+            self._tmp.chmod(mode)
+        except BaseException:
+            self.discard()
+            raise
+
+    def write(self, data: bytes) -> None:
+        assert self._handle is not None, "written after it was finished"
+        self._handle.write(data)
+
+    def finish(self) -> None:
+        """Flush the content to disk (the rename must not land before the bytes do)."""
+        if self._handle is not None:
+            handle, self._handle = self._handle, None
+            with handle:
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def commit(self) -> None:
+        self.finish()
+        self._tmp.replace(self.path)
+
+    def discard(self) -> None:
+        if self._handle is not None:
+            handle, self._handle = self._handle, None
+            with suppress(OSError):
+                handle.close()
+        self._tmp.unlink(missing_ok=True)
+
+
 def is_temp_of(name: str, target: str) -> bool:
-    """True when ``name`` is a temp file :func:`atomic_file` makes for ``target`` (one left by
+    """True when ``name`` is a temp file :class:`PendingFile` makes for ``target`` (one left by
     a process that was killed before it could rename or remove it)."""
     prefix = f".{target}."
     return name.startswith(prefix) and name.endswith(".tmp") and len(name) > len(prefix) + 4

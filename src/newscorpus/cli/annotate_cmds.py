@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -93,6 +97,22 @@ def _format_choice() -> click.Choice[str]:
     return click.Choice(names())
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Within the block SIGTERM (``timeout``, a cancelled CI job) stops the command as Ctrl-C
+    does, so an export removes its temp files and the folders it made; by default SIGTERM ends
+    the process on the spot and leaves them."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @click.command(name="export", cls=_FormatsCommand)
 @click.argument("fmt", metavar="FORMAT", type=_format_choice())
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
@@ -107,7 +127,7 @@ def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[s
     from newscorpus.lock import apply_lock
 
     project = get_project(ctx)
-    with apply_lock(project, exclusive=False):
+    with apply_lock(project, exclusive=False), _terminate_as_interrupt():
         report = get(fmt).export(project, out, list(doc_ids) or None)
     for what, count in sorted(report.losses.items()):
         click.echo(f"not representable in {fmt}: {count} {what}")

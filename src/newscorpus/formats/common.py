@@ -499,27 +499,71 @@ def write_new_file(out: Path, name: str, data: str | bytes, report_files: list[s
     report_files.append(name)
 
 
+#: Appends to one of an export's files: text (UTF-8) or bytes.
+Writer = Callable[[str | bytes], None]
+
+
 @contextmanager
-def streamed_file(out: Path, name: str) -> Iterator[Callable[[str], None]]:
-    """A function that appends text to the export file ``out/name``, which appears (in one
-    rename) only when the block ends without error: an export streams its documents to disk,
-    so its memory does not grow with the corpus, and still writes nothing when a later
-    document fails validation (nor leaves a folder it made for the file)."""
-    from newscorpus.io import atomic_file
+def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]:
+    """A writer per export file ``out/<name>``, each writing into a temp file beside it; when
+    the block ends without error every file is flushed to disk, then all are renamed into
+    place one after another.
+
+    So an export streams its documents to disk (its memory does not grow with the corpus), and
+    whatever stops it before the end (a document that fails validation, a full disk,
+    Ctrl-C) changes no file and leaves no folder it made. Only a kill in the microseconds
+    between two renames could leave files of two exports side by side.
+
+    Raises:
+        NewscorpusError: E190 when the files cannot be written (no space, no permission, a
+            path that is not a folder); nothing is changed.
+    """
+    from newscorpus.io import PendingFile
 
     made = [folder for folder in (out, *out.parents) if not folder.exists()]
+    pending: dict[str, PendingFile] = {}
     try:
-        with atomic_file(out / name) as handle:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                pending[name] = PendingFile(out / name)
+        except OSError as err:
+            raise _unwritable(out, err) from None
 
-            def write(text: str) -> None:
-                handle.write(text.encode("utf-8"))
+        def writer(file: PendingFile) -> Writer:
+            def write(data: str | bytes) -> None:
+                try:
+                    file.write(data.encode("utf-8") if isinstance(data, str) else data)
+                except OSError as err:
+                    raise _unwritable(out, err) from None
 
-            yield write
+            return write
+
+        yield {name: writer(file) for name, file in pending.items()}
+        try:
+            for file in pending.values():
+                file.finish()
+            for file in pending.values():
+                file.commit()
+        except OSError as err:
+            raise _unwritable(out, err) from None
     except BaseException:
-        for folder in made:  # innermost first; one holding another export's file stays
+        for file in pending.values():
+            file.discard()
+        for folder in made:  # innermost first; one that holds something else stays
             with suppress(OSError):
                 folder.rmdir()
         raise
+
+
+def _unwritable(out: Path, err: OSError) -> NewscorpusError:
+    reason = err.strerror or type(err).__name__
+    return NewscorpusError(
+        "E190",
+        f"cannot write the export: {reason} ({err.filename or out}); nothing was exported.",
+        fix="Free some space, or export into a folder you can write to.",
+        where=str(out),
+    )
 
 
 def _leftover_of(name: str, owned: Callable[[str], bool]) -> bool:
@@ -554,7 +598,9 @@ def check_output(out: Path, owned: Callable[[str], bool], fmt: str) -> None:
     foreign = sorted(
         p.name
         for p in out.iterdir()
-        if not (p.is_file() and (owned(p.name) or _leftover_of(p.name, owned)))
+        if not (
+            p.is_file() and (owned(p.name) or (_leftover_of(p.name, owned) and not p.is_symlink()))
+        )
     )
     if foreign:
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""

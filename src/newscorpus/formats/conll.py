@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from newscorpus.formats.common import (
     current,
     export_documents,
     label_error,
-    streamed_file,
+    staged_files,
 )
 from newscorpus.formats.tokens import UNANNOTATED, tokenised
 from newscorpus.model import outermost
@@ -268,18 +267,14 @@ class Conll:
         check_output(out, lambda name: name in SPLIT_FILES.values(), self.name)
         report = ExportReport(self.name, out)
         written = dict.fromkeys(SPLITS, 0)
-        with ExitStack() as files:
-            writers = {
-                split: files.enter_context(streamed_file(out, name))
-                for split, name in SPLIT_FILES.items()
-            }
+        with staged_files(out, list(SPLIT_FILES.values())) as files:
             for item in tokenised(project, export_documents(project, doc_ids)):
                 lines = [DOCSTART_LINE, ""]
                 for row in item.rows:
                     tags = zip(row["tokens"], row["ner_tags"], strict=True)
                     lines += [f"{token} _ _ {tag}" for token, tag in tags]
                     lines.append("")
-                writers[item.split]("\n".join(lines) + "\n")
+                files[SPLIT_FILES[item.split]]("\n".join(lines) + "\n")
                 written[item.split] += 1
                 entities = item.document.entities
                 nested = len(entities) - len(outermost(entities))

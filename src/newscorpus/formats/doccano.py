@@ -23,7 +23,7 @@ from typing import Any
 
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
-from newscorpus.formats.common import check_output, export_documents, streamed_file
+from newscorpus.formats.common import check_output, export_documents, staged_files
 from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_jsonl, type_error
 from newscorpus.project import Project
 
@@ -62,9 +62,9 @@ class Doccano:
         """Write ``doccano.jsonl`` into ``out``."""
         check_output(out, lambda name: name == JSONL_FILE, self.name)
         report = ExportReport(self.name, out)
-        with streamed_file(out, JSONL_FILE) as write:
+        with staged_files(out, [JSONL_FILE]) as files:
             for doc in export_documents(project, doc_ids):
-                write(json.dumps(line(doc), ensure_ascii=False) + "\n")
+                files[JSONL_FILE](json.dumps(line(doc), ensure_ascii=False) + "\n")
                 report.documents += 1
         report.files.append(JSONL_FILE)
         return report

@@ -26,12 +26,7 @@ from xml.sax.saxutils import quoteattr
 
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
-from newscorpus.formats.common import (
-    check_output,
-    export_documents,
-    streamed_file,
-    write_new_file,
-)
+from newscorpus.formats.common import check_output, export_documents, staged_files
 from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_json, type_error
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -111,15 +106,15 @@ class LabelStudio:
         schema = Schema.load(project.schema_path)
         # One task per line: the C encoder (an indent would use the pure-Python one) and a
         # file that diffs task by task.
-        with streamed_file(out, TASKS_FILE) as write:
+        with staged_files(out, [CONFIG_FILE, TASKS_FILE]) as files:
+            write = files[TASKS_FILE]
             for doc in export_documents(project, doc_ids):
                 write(",\n" if report.documents else "[\n")
                 write(json.dumps(task(project, schema, doc), ensure_ascii=False))
                 report.documents += 1
             write("\n]\n" if report.documents else "[]\n")
-            # Written before the tasks land, as the tasks need it to be read.
-            write_new_file(out, CONFIG_FILE, label_config(schema), report.files)
-        report.files.append(TASKS_FILE)
+            files[CONFIG_FILE](label_config(schema))
+        report.files += [CONFIG_FILE, TASKS_FILE]
         return report
 
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:

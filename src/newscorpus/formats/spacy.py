@@ -48,7 +48,7 @@ from newscorpus.formats.common import (
     export_documents,
     label_error,
     match_document,
-    write_new_file,
+    staged_files,
 )
 from newscorpus.formats.tokens import UNANNOTATED, Tokenised, tokenised
 from newscorpus.model import outermost
@@ -196,9 +196,13 @@ class SpacyDocBin:
             for item in tokenised(project, export_documents(project, doc_ids), nlp):
                 bins[item.split].add(to_doc(nlp.vocab, item))
                 report.documents += 1
-            data = {split: bins[split].to_bytes() for split in SPLIT_FILES}
+            data = {SPLIT_FILES[split]: bins[split].to_bytes() for split in SPLIT_FILES}
+        data[CONFIG_FILE] = training_config(schema).encode("utf-8")
+        with staged_files(out, list(data)) as files:
+            for name, content in data.items():
+                files[name](content)
+        report.files += list(data)
         for split, name in SPLIT_FILES.items():
-            write_new_file(out, name, data[split], report.files)
             if not len(bins[split]):
                 report.warnings.append(f"{name} is empty: no document is in the {split} split")
         if not len(bins["validation"]):
@@ -206,7 +210,6 @@ class SpacyDocBin:
                 f"spacy train evaluates on {SPLIT_FILES['validation']}, so it will score 0: pin "
                 'documents to validation with [tool.newscorpus.splits] (my-doc-id = "validation")'
             )
-        write_new_file(out, CONFIG_FILE, training_config(schema), report.files)
         return report
 
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
