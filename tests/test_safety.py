@@ -260,6 +260,29 @@ def test_an_export_into_a_path_that_cannot_be_a_folder_is_refused(tmp_path: Path
     )
 
 
+def test_an_export_refuses_a_pipe_for_an_annotation_file(tmp_path: Path) -> None:
+    # Reading a pipe would block for ever; in a subprocess, so a regression fails, not hangs.
+    project = small_project(tmp_path / "p")
+    path = project.annotations / "huawei-ban.json"
+    path.unlink()
+    os.mkfifo(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "newscorpus.entry", "--root", str(project.root), "export"]
+        + ["doccano", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("error: E150 the annotations do not validate (1 error(s)), ")
+    assert (
+        "annotations/huawei-ban.json: E101 is a pipe, socket or device, not an annotation file. "
+        "Replace it with the annotation JSON file, or remove it." in done.stderr
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_sigterm_stops_an_export_as_ctrl_c_does(tmp_path: Path) -> None:
     # By default SIGTERM ends the process on the spot; the export turns it into an interrupt,
     # so its temp files and the folder it made are cleaned up.

@@ -589,6 +589,9 @@ def check_file(
     The file may be gold's, an annotator's or a review file (which also gets
     :func:`newscorpus.review.review_issues`): the same checks apply to all three.
     """
+    reason = _not_a_file(file)
+    if reason is not None:  # reading a pipe would block
+        return [_irregular_issue(_entry_name(project, file), reason)], None
     path = printable(project.relative(file))
     review = is_review_file(project, file)
     doc_id = file.stem
