@@ -260,6 +260,18 @@ def test_an_export_into_a_path_that_cannot_be_a_folder_is_refused(tmp_path: Path
     )
 
 
+def test_a_document_named_twice_is_exported_once(tmp_path: Path) -> None:
+    # Else the export's own import refuses the file (the same document twice, E163).
+    project = small_project(tmp_path / "p")
+    out = tmp_path / "out"
+    assert run(project.root, "export", "doccano", str(out), "agreement", "agreement") == (
+        0,
+        f"exported 1 document(s) to {out} (doccano)\n",
+        "",
+    )
+    assert run(project.root, "import", "doccano", str(out / "doccano.jsonl"))[0] == 0
+
+
 def test_an_export_refuses_a_pipe_for_an_annotation_file(tmp_path: Path) -> None:
     # Reading a pipe would block for ever; in a subprocess, so a regression fails, not hangs.
     project = small_project(tmp_path / "p")

@@ -89,7 +89,7 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
     """
     from newscorpus.validate import check_file, load_schema, sort_issues
 
-    chosen = checked_ids(project, ids)
+    chosen = list(dict.fromkeys(checked_ids(project, ids)))  # an id named twice goes once
     schema, issues = load_schema(project)
     validated = _validated_state(project) if ids is None and schema is not None else None
     # After the first error the rest are only checked, for the report.
