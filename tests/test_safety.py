@@ -9,7 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +21,7 @@ from conftest import run, tree
 from newscorpus.errors import NewscorpusError
 from newscorpus.formats import get
 from newscorpus.output import old_dir, recover_output, work_dir
-from newscorpus.project import load_project
+from newscorpus.project import Project, load_project
 
 DOC = "india-japan-5g-agreement"
 
@@ -195,20 +197,31 @@ def test_an_export_that_meets_a_bad_document_late_writes_nothing(tmp_path: Path,
     assert not out.exists()
 
 
-@pytest.mark.parametrize("fmt", ["labelstudio", "doccano", "conll"])
-def test_a_failed_reexport_leaves_the_previous_export_and_no_temp_file(
-    tmp_path: Path, fmt: str
-) -> None:
-    # These exports stream their documents into temp files beside the files they replace: a
-    # late error removes the temp files, and the previous export stays byte for byte.
+def exported_then_edited(
+    tmp_path: Path, fmt: str, edit: Callable[[dict[str, Any]], object]
+) -> tuple[Project, Path, dict[str, str]]:
+    """A small project exported to ``out`` in ``fmt`` (and that export's tree), after which
+    ``edit`` changed huawei-ban's annotation file."""
     project = small_project(tmp_path / "p")
     out = tmp_path / "out"
     assert run(project.root, "export", fmt, str(out))[0] == 0
     before = tree(out)
     path = project.annotations / "huawei-ban.json"
     data = json.loads(path.read_text("utf-8"))
-    data["entities"][0]["label"] = "COUNTRY"
+    edit(data)
     path.write_text(json.dumps(data), encoding="utf-8")
+    return project, out, before
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "doccano", "conll"])
+def test_a_failed_reexport_leaves_the_previous_export_and_no_temp_file(
+    tmp_path: Path, fmt: str
+) -> None:
+    # These exports stream their documents into temp files beside the files they replace: a
+    # late error removes the temp files, and the previous export stays byte for byte.
+    project, out, before = exported_then_edited(
+        tmp_path, fmt, lambda data: data["entities"][0].update(label="COUNTRY")
+    )
     status, stdout, err = run(project.root, "export", fmt, str(out))
     assert (status, stdout) == (1, "")
     assert err.startswith("error: E150 the annotations do not validate (1 error(s)), so nothing")
@@ -221,13 +234,9 @@ def test_an_export_that_cannot_write_its_last_file_changes_none(
 ) -> None:
     # Every file is on disk before any is renamed: a full disk at the last one leaves the
     # previous export whole, not new files beside old ones.
-    project = small_project(tmp_path / "p")
-    out = tmp_path / "out"
-    assert run(project.root, "export", fmt, str(out))[0] == 0
-    before = tree(out)
-    path = project.annotations / "huawei-ban.json"
-    data = json.loads(path.read_text("utf-8"))
-    path.write_text(json.dumps({**data, "entities": [], "relations": []}), encoding="utf-8")
+    project, out, before = exported_then_edited(
+        tmp_path, fmt, lambda data: data.update(entities=[], relations=[])
+    )
     finish = newscorpus.io.PendingFile.finish
 
     def full_disk(self: newscorpus.io.PendingFile) -> None:
@@ -278,9 +287,9 @@ def test_an_export_refuses_a_pipe_for_an_annotation_file(tmp_path: Path) -> None
     path = project.annotations / "huawei-ban.json"
     path.unlink()
     os.mkfifo(path)
+    command = ["export", "doccano", str(tmp_path / "out")]
     done = subprocess.run(
-        [sys.executable, "-m", "newscorpus.entry", "--root", str(project.root), "export"]
-        + ["doccano", str(tmp_path / "out")],
+        [sys.executable, "-m", "newscorpus.entry", "--root", str(project.root), *command],
         capture_output=True,
         text=True,
         timeout=120,

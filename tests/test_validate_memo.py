@@ -168,6 +168,19 @@ def test_odd_names_and_deep_folders(project: Project) -> None:
             folder.rmdir()
 
 
+def files_checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the annotation files validated from now on, in order."""
+    checked: list[str] = []
+    check_file = newscorpus.validate.check_file
+
+    def counted(project: Project, path: Path, *args: Any, **kwargs: Any) -> Any:
+        checked.append(path.name)
+        return check_file(project, path, *args, **kwargs)
+
+    monkeypatch.setattr(newscorpus.validate, "check_file", counted)
+    return checked
+
+
 @pytest.mark.parametrize("fmt", ["doccano", "labelstudio", "conll"])
 def test_a_whole_export_after_a_clean_validate_checks_only_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
@@ -178,14 +191,7 @@ def test_a_whole_export_after_a_clean_validate_checks_only_what_changed(
     exporter = get(fmt)
     exporter.export(project, tmp_path / "unvouched", None)  # no report kept yet: validates
     assert validate_project(project, use_cache=True).ok()
-    checked: list[str] = []
-    check_file = newscorpus.validate.check_file
-
-    def counted(project: Project, path: Path, *args: Any, **kwargs: Any) -> Any:
-        checked.append(path.name)
-        return check_file(project, path, *args, **kwargs)
-
-    monkeypatch.setattr(newscorpus.validate, "check_file", counted)
+    checked = files_checked(monkeypatch)
     exporter.export(project, tmp_path / "vouched", None)
     assert checked == []
     assert tree(tmp_path / "vouched") == tree(tmp_path / "unvouched")
@@ -227,14 +233,7 @@ def test_a_file_written_while_an_export_runs_is_validated(
         return state
 
     monkeypatch.setattr(newscorpus.formats.common, "_validated_state", then_edited)
-    checked: list[str] = []
-    check_file = newscorpus.validate.check_file
-
-    def counted(project: Project, path: Path, *args: Any, **kwargs: Any) -> Any:
-        checked.append(path.name)
-        return check_file(project, path, *args, **kwargs)
-
-    monkeypatch.setattr(newscorpus.validate, "check_file", counted)
+    checked = files_checked(monkeypatch)
     with pytest.raises(NewscorpusError) as raised:
         get("doccano").export(project, tmp_path / "out", None)
     assert 'E109 T1 label is "COUNTRY"' in raised.value.message
