@@ -39,7 +39,7 @@ class PendingFile:
 
     The file keeps the mode of the file it replaces, or gets the mode a plain ``open`` would
     give a new file (temp files are created private, 0600, which would otherwise stick). The
-    temp file is ``.<name>.<random>.tmp`` (:func:`is_temp_of`).
+    temp file is ``.<name>.<random>.tmp`` (:func:`temp_target`).
     """
 
     def __init__(self, path: Path) -> None:
@@ -81,11 +81,13 @@ class PendingFile:
         self._tmp.unlink(missing_ok=True)
 
 
-def is_temp_of(name: str, target: str) -> bool:
-    """True when ``name`` is a temp file :class:`PendingFile` makes for ``target`` (one left by
-    a process that was killed before it could rename or remove it)."""
-    prefix = f".{target}."
-    return name.startswith(prefix) and name.endswith(".tmp") and len(name) > len(prefix) + 4
+def temp_target(name: str) -> str | None:
+    """The name of the file whose :class:`PendingFile` temp file ``name`` is (one a process
+    killed before it could rename or remove it left behind), or None."""
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return None
+    target, _, random = name[1:-4].rpartition(".")
+    return target if target and random else None
 
 
 def write_text_atomic(path: Path, text: str) -> None:

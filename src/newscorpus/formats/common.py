@@ -569,12 +569,10 @@ def _unwritable(out: Path, err: OSError) -> NewscorpusError:
 
 def _leftover_of(name: str, owned: Callable[[str], bool]) -> bool:
     """True for the temp file of an owned name that an interrupted export left behind."""
-    from newscorpus.io import is_temp_of
+    from newscorpus.io import temp_target
 
-    if not (name.startswith(".") and name.endswith(".tmp")):
-        return False
-    target = name[1:-4].rpartition(".")[0]
-    return bool(target) and owned(target) and is_temp_of(name, target)
+    target = temp_target(name)
+    return target is not None and owned(target)
 
 
 def check_output(out: Path, owned: Callable[[str], bool], fmt: str) -> None:
