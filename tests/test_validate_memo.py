@@ -239,3 +239,21 @@ def test_a_file_written_while_an_export_runs_is_validated(
     assert 'E109 T1 label is "COUNTRY"' in raised.value.message
     assert checked == ["huawei-ban.json"]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_linked_annotation_file_is_validated_by_a_trusting_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link's times are those of what it leads to, which need not follow its content (a
+    file in /proc): the report does not vouch for it."""
+    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
+    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
+    project = small_project(tmp_path / "p")
+    path = project.annotations / "huawei-ban.json"
+    kept = tmp_path / "huawei-ban.json"
+    path.rename(kept)
+    path.symlink_to(kept)
+    assert validate_project(project, use_cache=True).ok()
+    checked = files_checked(monkeypatch)
+    get("doccano").export(project, tmp_path / "out", None)
+    assert checked == ["huawei-ban.json"]

@@ -133,9 +133,13 @@ def _validated_state(project: Project) -> ProjectState | None:
 
 def _trusted(path: Path, text_path: Path, validated: ProjectState | None) -> Any:
     """The parsed annotation file when ``validated`` vouches for it and for the text it was
-    read with (both unchanged since they were listed, checked after reading), else None."""
+    read with (both unchanged since they were listed, checked after reading), else None.
+    Links are not vouched for: the times of what they lead to need not follow its content
+    (``/proc``, some network file systems)."""
     # Looked at before reading too: a file put in its place since (a pipe, say) is not opened.
-    if validated is None or not validated.unchanged(path):
+    if validated is None or path.is_symlink() or text_path.is_symlink():
+        return None
+    if not validated.unchanged(path):
         return None
     try:
         data = json.loads(path.read_bytes())
