@@ -331,3 +331,14 @@ def test_export_refuses_a_folder_holding_other_work(
         f"error: {out}: E159 holds files that a {fmt} export does not write (notes.txt), "
     )
     assert sorted(p.name for p in out.iterdir()) == sorted([kept, "notes.txt"])
+
+
+def test_documents_named_both_ways_are_refused(tmp_path: Path) -> None:
+    # A CoNLL file pairs its blocks with the names in order, and the order between arguments
+    # and options is lost: mixing them paired blocks with the wrong documents.
+    project = formats_project(tmp_path / "proj")
+    conll = tmp_path / "x.conll"
+    conll.write_text("Kenji B-PERSON\n", encoding="utf-8")
+    code, out, err = run(project.root, "import", "conll", str(conll), "emoji", "--doc", "seed")
+    assert (code, out) == (2, "")
+    assert err.endswith("Error: name the documents as DOC_ID arguments or with --doc, not both\n")

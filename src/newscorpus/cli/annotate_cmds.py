@@ -189,6 +189,9 @@ def import_annotations(
     from newscorpus.ingest import check_doc_id
     from newscorpus.progress import progress
 
+    if doc_ids and docs:
+        # Click cannot say how the two interleave, and a CoNLL file pairs them in order.
+        raise click.UsageError("name the documents as DOC_ID arguments or with --doc, not both")
     format_ = get(fmt)
     mapping = _annotator_map(annotator_map, annotator)
     if annotator is not None:
