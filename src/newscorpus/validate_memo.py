@@ -57,7 +57,7 @@ class ProjectState:
         for folder in (project.corpus, project.annotations):
             digest.update(_encode(f"{folder}\n"))
             self._walk(folder, digest)
-        digest.update(_encode(self._line(project.root / "pyproject.toml", "pyproject.toml")))
+        digest.update(_encode("pyproject.toml" + self._line(project.root / "pyproject.toml")))
         self.key = digest.hexdigest()
         #: Whether a file changed too recently for its times to tell a later change apart.
         self.racy = self.newest >= started - RACY_NS
@@ -71,7 +71,7 @@ class ProjectState:
         and mode as listed; any write since moves its change time). Needs ``keep_files``."""
         assert self.files is not None, "made with keep_files=True"
         listed = self.files.get(os.fspath(path))
-        return listed is not None and _stat_line(path, "") == listed
+        return listed is not None and _described(path)[0] == listed
 
     def _walk(self, top: Path, digest: Any) -> None:
         """Every entry under ``top``, depth first in name order (a stack, not recursion: a
@@ -87,12 +87,10 @@ class ProjectState:
             except OSError:
                 self.unseen = True
                 continue
-            lines = [self._line(e, prefix + e.name) for e in entries]
-            digest.update(_encode("".join(lines)))
+            lines = [(e, self._line(e)) for e in entries]
+            digest.update(_encode("".join(prefix + e.name + line for e, line in lines)))
             if self.files is not None:
-                for entry, line in zip(entries, lines, strict=True):
-                    # Kept without the name, as unchanged() makes it from a path.
-                    self.files[entry.path] = line[line.index("\0") :] if "\0" in line else line
+                self.files.update((e.path, line) for e, line in lines)
             below = []
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
@@ -101,26 +99,22 @@ class ProjectState:
                     self.unseen = True
             stack += reversed(below)
 
-    def _line(self, entry: os.DirEntry[str] | Path, name: str) -> str:
-        try:
-            st = entry.stat()
-        except OSError as err:
-            return f"{name}!{err.errno}\n"
-        newest = max(st.st_mtime_ns, st.st_ctime_ns)
-        if newest > self.newest:
-            self.newest = newest
-        return _format(name, st)
+    def _line(self, entry: os.DirEntry[str] | Path) -> str:
+        """The entry's listing line after its name, noting the newest time seen."""
+        line, st = _described(entry)
+        if st is not None:
+            self.newest = max(self.newest, st.st_mtime_ns, st.st_ctime_ns)
+        return line
 
 
-def _stat_line(path: Path, name: str) -> str:
+def _described(entry: os.DirEntry[str] | Path) -> tuple[str, os.stat_result | None]:
+    """What the listing says of an entry after its name (size, times, inode, mode, or the error
+    that kept it from being looked at), and its stat."""
     try:
-        return _format(name, path.stat())
+        st = entry.stat()
     except OSError as err:
-        return f"{name}!{err.errno}\n"
-
-
-def _format(name: str, st: os.stat_result) -> str:
-    return f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n"
+        return f"!{err.errno}\n", None
+    return f"\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n", st
 
 
 def _links_to_folder(entry: os.DirEntry[str]) -> bool:
