@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newscorpus import fastjson
 from newscorpus.errors import NewscorpusError
 from newscorpus.project import Project
 
@@ -126,7 +127,7 @@ def _entry_error(project: Project, doc_id: str, err: Exception) -> NewscorpusErr
 def _read_entry(project: Project, doc_id: str, *, with_texts: bool) -> Article:
     folder = article_dir(project, doc_id)
     try:
-        data = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        data = fastjson.loads((folder / META_FILE).read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise TypeError("meta.json is not a JSON object")
         meta = ArticleMeta.from_dict(data)

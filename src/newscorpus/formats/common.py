@@ -11,13 +11,14 @@ gold without ``replace``, and writes through :func:`newscorpus.txn.transaction`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newscorpus import fastjson
 from newscorpus.annotations import (
     AnnotationFile,
     annotation_path,
@@ -38,12 +39,33 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ExportDocument:
-    """One document as every export sees it: id, metadata, normalised text, annotations."""
+    """One document as every export sees it: id, metadata, normalised text, annotations.
+
+    ``data`` is the annotation file as parsed, after it validated (None without one). Exports
+    that turn each entity into another tool's JSON object read :attr:`entity_items` and
+    :attr:`relation_items` straight from it: building the typed :attr:`annotations` first
+    costs more than the rest of such an export's work on an entity.
+    """
 
     doc_id: str
     meta: ArticleMeta
     text: str
-    annotations: AnnotationFile | None
+    data: dict[str, Any] | None
+
+    @cached_property
+    def annotations(self) -> AnnotationFile | None:
+        """The typed annotations (parsed on first use), or None without an annotation file."""
+        return parse_annotations(self.data) if self.data is not None else None
+
+    @property
+    def entity_items(self) -> list[dict[str, Any]]:
+        """The annotation file's entity objects (validated: every entity key is there)."""
+        return self.data.get("entities", []) if self.data is not None else []
+
+    @property
+    def relation_items(self) -> list[dict[str, Any]]:
+        """The annotation file's relation objects (validated, as :attr:`entity_items`)."""
+        return self.data.get("relations", []) if self.data is not None else []
 
 
 def checked_ids(project: Project, ids: Sequence[str] | None) -> list[str]:
@@ -105,8 +127,7 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
                 issues += found
                 failed = failed or any(i.severity == "error" for i in found)
         if not failed:
-            annotations = parse_annotations(data) if data is not None else None
-            yield ExportDocument(doc_id, meta, text, annotations)
+            yield ExportDocument(doc_id, meta, text, data)
     errors = [i for i in sort_issues(issues) if i.severity == "error"]
     if errors:
         shown = "\n".join(i.render() for i in errors[:20])
@@ -142,7 +163,7 @@ def _trusted(path: Path, text_path: Path, validated: ProjectState | None) -> Any
     if not validated.unchanged(path):
         return None
     try:
-        data = json.loads(path.read_bytes())
+        data = fastjson.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
     if validated.unchanged(path) and validated.unchanged(text_path) and type(data) is dict:

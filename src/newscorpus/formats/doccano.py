@@ -16,37 +16,46 @@ repair can be told from a deliberate span); doccano exports one file per user, s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from newscorpus import fastjson
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
-from newscorpus.formats.common import check_output, export_documents, staged_files
+from newscorpus.formats.common import (
+    ExportDocument,
+    check_output,
+    export_documents,
+    staged_files,
+)
 from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_jsonl, type_error
 from newscorpus.project import Project
 
 JSONL_FILE = "doccano.jsonl"
 
 
-def line(doc: Any) -> dict[str, Any]:
+def line(doc: ExportDocument) -> dict[str, Any]:
     """One document as a doccano relation-extraction line."""
-    entities = doc.annotations.entities if doc.annotations else ()
-    relations = doc.annotations.relations if doc.annotations else ()
-    number = {e.id: n for n, e in enumerate(entities, start=1)}
+    entities = doc.entity_items
+    number = {e["id"]: n for n, e in enumerate(entities, start=1)}
     return {
         "text": doc.text,
         "doc_id": doc.doc_id,
         "title": doc.meta.title,
         "url": doc.meta.url,
         "entities": [
-            {"id": number[e.id], "label": e.label, "start_offset": e.start, "end_offset": e.end}
+            {
+                "id": number[e["id"]],
+                "label": e["label"],
+                "start_offset": e["start"],
+                "end_offset": e["end"],
+            }
             for e in entities
         ],
         "relations": [
-            {"id": n, "from_id": number[r.head], "to_id": number[r.tail], "type": r.label}
-            for n, r in enumerate(relations, start=1)
+            {"id": n, "from_id": number[r["head"]], "to_id": number[r["tail"]], "type": r["label"]}
+            for n, r in enumerate(doc.relation_items, start=1)
         ],
     }
 
@@ -64,7 +73,7 @@ class Doccano:
         report = ExportReport(self.name, out)
         with staged_files(out, [JSONL_FILE]) as files:
             for doc in export_documents(project, doc_ids):
-                files[JSONL_FILE](json.dumps(line(doc), ensure_ascii=False) + "\n")
+                files[JSONL_FILE](fastjson.dumps_line(line(doc)) + b"\n")
                 report.documents += 1
         report.files.append(JSONL_FILE)
         return report

@@ -24,9 +24,15 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from newscorpus import fastjson
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
-from newscorpus.formats.common import check_output, export_documents, staged_files
+from newscorpus.formats.common import (
+    ExportDocument,
+    check_output,
+    export_documents,
+    staged_files,
+)
 from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_json, type_error
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -55,34 +61,35 @@ def model_version(project: Project) -> str:
     return f"{project.name} {project.version}"
 
 
-def task(project: Project, schema: Schema, doc: Any) -> dict[str, Any]:
+def task(project: Project, schema: Schema, doc: ExportDocument) -> dict[str, Any]:
     """One document as a Label Studio task with its annotations as a prediction."""
     data = {"text": doc.text, "doc_id": doc.doc_id, "title": doc.meta.title, "url": doc.meta.url}
-    result: list[dict[str, Any]] = []
-    if doc.annotations is not None:
-        for e in doc.annotations.entities:
-            value = {"start": e.start, "end": e.end, "text": e.text, "labels": [e.label]}
-            result.append(
-                {
-                    "id": e.id,
-                    "from_name": FROM_NAME,
-                    "to_name": TO_NAME,
-                    "type": "labels",
-                    "value": value,
-                }
-            )
-        for r in doc.annotations.relations:
-            relation = schema.relation(r.label)
-            symmetric = relation is not None and relation.symmetric
-            result.append(
-                {
-                    "from_id": r.head,
-                    "to_id": r.tail,
-                    "type": "relation",
-                    "direction": "bi" if symmetric else "right",
-                    "labels": [r.label],
-                }
-            )
+    result: list[dict[str, Any]] = [
+        {
+            "id": e["id"],
+            "from_name": FROM_NAME,
+            "to_name": TO_NAME,
+            "type": "labels",
+            "value": {
+                "start": e["start"],
+                "end": e["end"],
+                "text": e["text"],
+                "labels": [e["label"]],
+            },
+        }
+        for e in doc.entity_items
+    ]
+    symmetric = {t.label for t in schema.relation_types if t.symmetric}
+    result += [
+        {
+            "from_id": r["head"],
+            "to_id": r["tail"],
+            "type": "relation",
+            "direction": "bi" if r["label"] in symmetric else "right",
+            "labels": [r["label"]],
+        }
+        for r in doc.relation_items
+    ]
     prediction = {"model_version": model_version(project), "result": result}
     return {"data": data, "predictions": [prediction]}
 
@@ -109,8 +116,8 @@ class LabelStudio:
         with staged_files(out, [CONFIG_FILE, TASKS_FILE]) as files:
             write = files[TASKS_FILE]
             for doc in export_documents(project, doc_ids):
-                write(",\n" if report.documents else "[\n")
-                write(json.dumps(task(project, schema, doc), ensure_ascii=False))
+                write(b",\n" if report.documents else b"[\n")
+                write(fastjson.dumps_line(task(project, schema, doc)))
                 report.documents += 1
             write("\n]\n" if report.documents else "[]\n")
             files[CONFIG_FILE](label_config(schema))

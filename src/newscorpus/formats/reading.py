@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newscorpus import fastjson
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
@@ -74,7 +75,7 @@ def load_json(path: Path) -> Any:
     """
     text = _decode(path)
     try:
-        return json.loads(text)
+        return fastjson.loads(text)
     except json.JSONDecodeError as err:
         raise _syntax_error(path, err) from None
 
@@ -90,7 +91,7 @@ def load_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, fastjson.loads(line)
         except json.JSONDecodeError as err:
             raise _syntax_error(path, err, number) from None
 
