@@ -13,12 +13,12 @@ Offsets are half-open character offsets into the normalised text. Optional keys 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newscorpus import fastjson
 from newscorpus.io import write_json_atomic
 from newscorpus.model import Entity, Relation
 from newscorpus.project import SCHEMA_FILE, Project
@@ -134,7 +134,7 @@ def parse_annotations(data: dict[str, Any]) -> AnnotationFile:
 
 def read_annotations(path: Path) -> AnnotationFile:
     """Load a validated annotation file."""
-    return parse_annotations(json.loads(path.read_text(encoding="utf-8")))
+    return parse_annotations(fastjson.loads(path.read_text(encoding="utf-8")))
 
 
 def write_annotations(path: Path, annotations: AnnotationFile) -> None:

@@ -22,6 +22,8 @@ from typing import Any
 
 import msgspec
 
+from newscorpus import collector
+
 _decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
 
@@ -29,13 +31,17 @@ _encode = msgspec.json.Encoder().encode
 def loads(data: bytes | str) -> Any:
     """The value of the JSON document ``data``, as :func:`json.loads` gives it.
 
+    The cyclic garbage collector is paused while it parses (:mod:`newscorpus.collector`):
+    with it running, a 224 MB Label Studio export took 9 s to parse instead of 2 s.
+
     Raises:
         json.JSONDecodeError: as :func:`json.loads` raises it, for ``data`` neither parses.
     """
-    try:
-        return _decode(data)
-    except msgspec.DecodeError:
-        return json.loads(data)
+    with collector.paused():
+        try:
+            return _decode(data)
+        except msgspec.DecodeError:
+            return json.loads(data)
 
 
 def dumps_line(value: Any) -> bytes:

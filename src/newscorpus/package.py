@@ -38,19 +38,19 @@ Build options live in ``[tool.newscorpus.build]`` (see :class:`BuildSettings`).
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import fields, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newscorpus import collector
 from newscorpus.annotations import (
     AnnotationFile,
     annotation_files,
@@ -336,7 +336,7 @@ class _Run:
             if not here:
                 _report(specs[todo[k]], on_document)
 
-        with _gc_paused():
+        with collector.paused():
             computed = map_shards(fn, [specs[i] for i in todo], engine, done)
         for i, result in zip(todo, computed, strict=True):
             results[i] = result
@@ -451,23 +451,6 @@ def _report(spec: ShardSpec, on_document: Callable[[str], None] | None) -> None:
     if on_document is not None:
         for doc in spec.docs:
             on_document(doc.doc_id)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause automatic cyclic garbage collection, restoring the caller's setting.
-
-    Making rows creates millions of small dicts, lists and strings, and every full collection
-    walks all that are alive again; they form no reference cycles, so nothing waits for the
-    collector. (Workers of a process pool inherit the setting.)
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _previous_files(target: Path) -> dict[str, str]:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from newscorpus.annotations import AnnotationFile
 from newscorpus.model import Entity, Relation
@@ -83,10 +83,10 @@ class Change:
             return set()
         return {cls._key(annotations, r) for r in annotations.relations}
 
-    @property
-    def unchanged(self) -> bool:
-        """True when the file would be written byte for byte as it is (notes and sources too)."""
-        return self.before is not None and self.before.to_dict() == self.after.to_dict()
+    def unchanged(self, after: dict[str, Any]) -> bool:
+        """True when the file would be written byte for byte as it is (notes and sources too),
+        given :attr:`after` in the annotation-file form (its caller has made it already)."""
+        return self.before is not None and self.before.to_dict() == after
 
     @property
     def overwrites(self) -> bool:

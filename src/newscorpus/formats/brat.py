@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from newscorpus import collector
 from newscorpus.annotations import AnnotationFile, text_sha256
 from newscorpus.corpus import load_text
 from newscorpus.errors import InputError, NewscorpusError
@@ -163,6 +164,7 @@ class Brat:
     name = "brat"
     summary = "brat standoff folder: <doc_id>.txt, <doc_id>.ann and annotation.conf"
 
+    @collector.paused()
     def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
         """Write ``annotation.conf`` and a ``.txt``/``.ann`` pair per document, atomically."""
         check_output(out, _owned, self.name)
@@ -178,6 +180,7 @@ class Brat:
             report.documents += 1
         return report
 
+    @collector.paused()
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
         """Read ``<doc_id>.ann`` files (all in the folder, or ``options.doc_ids``).
 

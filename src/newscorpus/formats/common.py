@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newscorpus import fastjson
+from newscorpus import collector, fastjson
 from newscorpus.annotations import (
     AnnotationFile,
     annotation_path,
@@ -439,6 +439,7 @@ def describe_plan(plan: ImportPlan) -> list[str]:
     return lines
 
 
+@collector.paused()
 def apply_plan(
     project: Project,
     plan: ImportPlan,
@@ -461,10 +462,13 @@ def apply_plan(
     from newscorpus.validate import document_errors
 
     schema = Schema.load(project.schema_path)
+    writes = []
     for change in plan.changes:
         text = load_text(project, change.doc_id)
+        # Made once: validated, then compared with the file as it is.
+        after = change.after.to_dict()
         errors = document_errors(
-            change.after.to_dict(),
+            after,
             schema,
             text,
             path=change.where or plan.source,
@@ -481,7 +485,8 @@ def apply_plan(
                 fix="Fix them in the tool and import again.",
                 where=change.where or plan.source,
             )
-    writes = [c for c in plan.changes if not c.unchanged]
+        if not change.unchanged(after):
+            writes.append(change)
     guarded = [c for c in writes if c.annotator is None and c.before is not None and c.overwrites]
     if guarded and not replace:
         lines = "\n".join(_overwrite_lines(c) for c in guarded)

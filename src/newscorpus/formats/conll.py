@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newscorpus import collector
 from newscorpus.annotations import AnnotationFile
 from newscorpus.errors import InputError
 from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
@@ -262,6 +263,7 @@ class Conll:
     name = "conll"
     summary = "CoNLL-2003 IOB2 files per split (train/validation/test.conll); flat, no relations"
 
+    @collector.paused()
     def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
         """Write one ``<split>.conll`` per split, each document after a ``-DOCSTART-`` line."""
         check_output(out, lambda name: name in SPLIT_FILES.values(), self.name)
@@ -295,6 +297,7 @@ class Conll:
                 report.warnings.append(f"{name} is empty: no document is in the {split} split")
         return report
 
+    @collector.paused()
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
         """Read a CoNLL file: each ``-DOCSTART-`` block is one document (see the module).
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from newscorpus import fastjson
+from newscorpus import collector, fastjson
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
@@ -67,6 +67,7 @@ class Doccano:
     summary = "doccano JSONL: relation extraction out and in, sequence labelling in"
     users = False
 
+    @collector.paused()
     def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
         """Write ``doccano.jsonl`` into ``out``."""
         check_output(out, lambda name: name == JSONL_FILE, self.name)
@@ -78,6 +79,7 @@ class Doccano:
         report.files.append(JSONL_FILE)
         return report
 
+    @collector.paused()
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
         """Read a doccano JSONL export into a plan."""
         if path.is_dir():

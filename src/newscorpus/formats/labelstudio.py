@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from newscorpus import fastjson
+from newscorpus import collector, fastjson
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
@@ -106,6 +106,7 @@ class LabelStudio:
     #: Knows who made each annotation (``completed_by``), so ``--annotator`` may use ``{user}``.
     users = True
 
+    @collector.paused()
     def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
         """Write ``label_config.xml`` and ``tasks.json`` into ``out``."""
         check_output(out, _owned, self.name)
@@ -124,6 +125,7 @@ class LabelStudio:
         report.files += [CONFIG_FILE, TASKS_FILE]
         return report
 
+    @collector.paused()
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
         """Read a Label Studio JSON export (a list of tasks) into a plan."""
         if path.is_dir():

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from newscorpus import collector
 from newscorpus.errors import InputError
 from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
@@ -180,6 +181,7 @@ class SpacyDocBin:
     name = "spacy"
     summary = "spaCy DocBin per split (train/dev/test.spacy) and a NER config.cfg for spacy train"
 
+    @collector.paused()
     def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
         """Write ``train.spacy``, ``dev.spacy``, ``test.spacy`` and ``config.cfg``."""
         from spacy.tokens import DocBin
@@ -212,6 +214,7 @@ class SpacyDocBin:
             )
         return report
 
+    @collector.paused()
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
         """Read a ``.spacy`` file, or the ``.spacy`` files of a folder (in name order); with
         ``options.doc_ids``, only those documents.
