@@ -15,6 +15,7 @@ import newscorpus.check
 from newscorpus.annotations import annotation_path
 from newscorpus.cache import CACHE_DIR
 from newscorpus.check import CheckCounts, CheckReport, check_counts, check_project
+from newscorpus.check_gold import Link, Mention
 from newscorpus.engines import EngineSettings
 from newscorpus.errors import NewscorpusError
 from newscorpus.project import Project
@@ -197,3 +198,24 @@ def test_odd_gold_names_ids_and_hash_files(project: Project) -> None:
             check(project, use_cache=use_cache)
         errors.append(err.value.code)
     assert errors == ["E172", "E172"]
+
+
+def test_a_first_pass_read_back_from_json_holds_one_str_per_document() -> None:
+    corpus = newscorpus.check._Corpus()
+    for doc_id in ("a-1", "b-2"):
+        mentions = [Mention("T1", 0, 5, "ORG", "Nokia"), Mention("T2", 9, 14, "ORG", "Nokia")]
+        corpus.gather(doc_id, mentions, [Link("R1", "T1", "T2", "partner_of")])
+    back = newscorpus.check._Corpus.from_json(json.loads(json.dumps(corpus.to_json())))
+    assert back is not None
+    assert back.to_json() == corpus.to_json()
+    (seen,) = back.names["Nokia"].values()
+    (link,) = back.links[("Nokia", "Nokia")].values()
+    one = {id(d) for d in back.documents}
+    assert {id(d) for d in seen.docs} == one
+    assert {id(d) for d in link.docs} == one
+    assert id(seen.first.doc_id) in one
+
+
+def test_a_first_pass_naming_a_document_it_does_not_list_is_not_trusted() -> None:
+    data = {"documents": ["a-1"], "names": [["Nokia", "ORG", 1, ["b-2", 0, 5, "T1"], ["b-2"]]]}
+    assert newscorpus.check._Corpus.from_json({**data, "links": []}) is None

@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from newscorpus import fastjson
 from newscorpus.project import Project
 
 #: Under the project root; ``.newscorpus/`` is git-ignored.
@@ -155,7 +156,7 @@ class Cache:
         if payload is None:
             return None
         try:
-            return json.loads(payload)
+            return fastjson.loads(payload)
         except (ValueError, RecursionError):
             return None
 
@@ -190,6 +191,7 @@ class FileHashes:
         """The hashes saved under ``root`` (None: none, and nothing is saved), or ``known``
         ones (what :meth:`subset` gave a worker) without reading the file."""
         self.project = project
+        self._inside = str(project.root).rstrip(os.sep) + os.sep
         self.path = root / _FILES if root is not None else None
         self.known: dict[str, list[Any]] = {}
         #: What this instance hashed and may keep, by file name (what a worker hands back).
@@ -198,7 +200,7 @@ class FileHashes:
             self.known = known
         elif self.path is not None and self.path.is_file():
             try:
-                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                loaded = fastjson.loads(self.path.read_text(encoding="utf-8"))
                 files = loaded.get("files") if isinstance(loaded, dict) else None
                 if isinstance(files, dict) and loaded.get("format") == FORMAT:
                     self.known = files
@@ -208,10 +210,12 @@ class FileHashes:
     def name(self, path: Path) -> str:
         """How ``path`` is named in the hashes and in cache keys: relative to the project
         root when inside it."""
-        try:
-            return path.relative_to(self.project.root).as_posix()
-        except ValueError:
-            return str(path)
+        # Path.relative_to, without its cost (a build names every file twice): paths are
+        # joined from the root, so lexically inside it.
+        name = str(path)
+        if name.startswith(self._inside):
+            return name[len(self._inside) :].replace(os.sep, "/")
+        return name
 
     def subset(self, paths: Iterable[Path]) -> dict[str, list[Any]]:
         """The remembered entries of ``paths``: what a worker checking them needs, instead of

@@ -177,13 +177,16 @@ class _Corpus:
         corpus = cls()
         try:
             corpus.documents = [str(d) for d in data["documents"]]
+            # One str per document, as gathering made: JSON gives each mention its own copy,
+            # which took more memory than everything else learnt.
+            ids = {d: d for d in corpus.documents}.__getitem__
             for text, label, count, first, docs in data["names"]:
                 table = corpus.names.setdefault(text, {})
-                table[label] = _Seen(count, Place(*first), set(docs))
+                table[label] = _Seen(count, Place(ids(first[0]), *first[1:]), set(map(ids, docs)))
             for a, b, label, count, first, docs in data["links"]:
                 table = corpus.links.setdefault((a, b), {})
-                table[label] = _Seen(count, Place(*first), set(docs))
-        except (KeyError, TypeError, ValueError):
+                table[label] = _Seen(count, Place(ids(first[0]), *first[1:]), set(map(ids, docs)))
+        except (KeyError, TypeError, ValueError, IndexError):
             return None
         return corpus
 
