@@ -202,3 +202,14 @@ def test_annotator_options_are_checked(seed_project: Path, jsonl: Path) -> None:
         2,
         "Error: --annotator-map needs --annotator (the set of unmapped users)",
     )
+
+
+def test_export_writes_a_float_in_meta_json_as_json_does(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    meta = seed_project / "corpus" / DOC / "meta.json"
+    data = json.loads(meta.read_text("utf-8"))
+    meta.write_text(json.dumps({**data, "title": 1e16, "url": float("nan")}), encoding="utf-8")
+    assert run(seed_project, "export", "doccano", str(tmp_path / "out"))[0] == 0
+    line = (tmp_path / "out" / "doccano.jsonl").read_text("utf-8")
+    assert '"title":1e+16,"url":NaN,' in line

@@ -58,6 +58,12 @@ class ExportDocument:
         return parse_annotations(self.data) if self.data is not None else None
 
     @property
+    def meta_floats(self) -> bool:
+        """Whether the title or url an export copies is a float: ``meta.json`` is free-form
+        (see :func:`newscorpus.fastjson.dumps_line`)."""
+        return isinstance(self.meta.title, float) or isinstance(self.meta.url, float)
+
+    @property
     def entity_items(self) -> list[dict[str, Any]]:
         """The annotation file's entity objects (validated: every entity key is there)."""
         return self.data.get("entities", []) if self.data is not None else []
