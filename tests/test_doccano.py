@@ -213,3 +213,43 @@ def test_export_writes_a_float_in_meta_json_as_json_does(
     assert run(seed_project, "export", "doccano", str(tmp_path / "out"))[0] == 0
     line = (tmp_path / "out" / "doccano.jsonl").read_text("utf-8")
     assert '"title":1e+16,"url":NaN,' in line
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "[" * 5000 + "]" * 5000,
+            "nests arrays or objects more deeply than can be read (about 990 levels)",
+        ),
+        (
+            '{"text": "x", "entities": [[0, ' + "9" * 5000 + "]]}",
+            "holds an integer of more than 4,300 digits, which cannot be read",
+        ),
+    ],
+)
+def test_json_that_python_cannot_hold_is_e160(
+    seed_project: Path, jsonl: Path, tmp_path: Path, content: str, message: str
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(jsonl.read_text("utf-8") + content + "\n", "utf-8")
+    before = tree(seed_project)
+    assert run(seed_project, "import", "doccano", str(bad)) == (
+        1,
+        "",
+        f"error: {bad}:2: E160 {message}. No tool exports such a file: export it from the tool "
+        "again.\n",
+    )
+    assert tree(seed_project) == before
+
+
+def test_a_lone_surrogate_in_the_tool_s_text_is_reported_escaped(
+    seed_project: Path, jsonl: Path, tmp_path: Path
+) -> None:
+    line = read(jsonl)
+    line["text"] = "\ud800" + line["text"][1:]  # the first letter, I of India, made unreadable
+    bad = tmp_path / "surrogate.jsonl"
+    bad.write_text(json.dumps(line) + "\n", "utf-8")  # ASCII JSON: the escape \\ud800
+    code, out, err = run(seed_project, "import", "doccano", str(bad), "--dry-run")
+    assert (code, err) == (0, "")
+    assert 'warning:   1 changed GPE "\\ud800ndia" [0, 5) -> [0, 5) "India"\n' in out

@@ -440,3 +440,14 @@ def test_round_trip_through_real_label_studio(
     )
     assert json.loads(annotation_file.read_text("utf-8")) == expected
     assert run(seed_project, "validate", "--strict")[0] == 0
+
+
+def test_a_deeply_nested_export_is_e160(seed_project: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "deep.json"
+    bad.write_text("[" * 5000 + "]" * 5000, "utf-8")
+    assert run(seed_project, "import", "labelstudio", str(bad)) == (
+        1,
+        "",
+        f"error: {bad}: E160 nests arrays or objects more deeply than can be read (about 990 "
+        "levels). No tool exports such a file: export it from the tool again.\n",
+    )

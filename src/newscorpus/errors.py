@@ -76,7 +76,7 @@ CODES: dict[str, str] = {
     "E157": "CoNLL tokens do not align to the document's text",
     "E158": "a .spacy file is not a DocBin, or lacks what the import needs or was asked for",
     "E159": "an export's output folder holds files that format does not write",
-    "E160": "an imported JSON or JSONL file has a syntax error",
+    "E160": "an imported JSON or JSONL file has a syntax error or cannot be read",
     "E161": "an imported item has the wrong type or shape (or a span several labels)",
     "E162": "an imported task or line has no text",
     "E163": "an import holds the same document twice",

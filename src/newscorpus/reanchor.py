@@ -24,6 +24,7 @@ from enum import StrEnum
 from newscorpus.alignment import Alignment
 from newscorpus.errors import SpanRemovedError
 from newscorpus.model import Entity, Relation
+from newscorpus.validate_json import printable
 
 _TOKEN_RE = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 
@@ -146,7 +147,13 @@ def reanchor(
 
 
 def describe(outcome: Outcome) -> str:
-    """One line for a report: ``T3 moved GPE "India" [10, 15) -> [8, 13)``."""
+    """One line for a report: ``T3 moved GPE "India" [10, 15) -> [8, 13)``. Unprintable
+    characters (a line break, a lone surrogate from a tool's file) are escaped, so the line
+    stays one line and can be printed."""
+    return printable(_describe(outcome))
+
+
+def _describe(outcome: Outcome) -> str:
     old = outcome.old
     if isinstance(old, Entity):
         head = f'{outcome.id} {outcome.status} {old.label} "{old.text}" [{old.start}, {old.end})'

@@ -47,6 +47,24 @@ def _syntax_error(path: Path, err: json.JSONDecodeError, line: int | None = None
     )
 
 
+def _unreadable(where: str, err: RecursionError | ValueError) -> InputError:
+    """E160 for JSON that parses but that Python will not hold: arrays or objects nested
+    about a thousand deep (the interpreter's recursion limit), or an integer of more than
+    4,300 digits (its limit on converting digits to an int, the only other error json
+    raises)."""
+    what = (
+        "nests arrays or objects more deeply than can be read (about 990 levels)"
+        if isinstance(err, RecursionError)
+        else "holds an integer of more than 4,300 digits, which cannot be read"
+    )
+    return InputError(
+        "E160",
+        f"{what}.",
+        fix="No tool exports such a file: export it from the tool again.",
+        where=where,
+    )
+
+
 def _decode(path: Path) -> str:
     """The UTF-8 text of ``path`` (a BOM allowed). JSON needs no more checks than UTF-8: its
     parser refuses anything else with a position, so the article decoder's character scan is
@@ -71,13 +89,16 @@ def load_json(path: Path) -> Any:
     """The parsed JSON file at ``path``.
 
     Raises:
-        InputError: E160 with line and column on a syntax error; E204 when it is not UTF-8.
+        InputError: E160 with line and column on a syntax error, or naming what cannot be
+            read (nesting too deep, a number too long); E204 when it is not UTF-8.
     """
     text = _decode(path)
     try:
         return fastjson.loads(text)
     except json.JSONDecodeError as err:
         raise _syntax_error(path, err) from None
+    except (RecursionError, ValueError) as err:
+        raise _unreadable(str(path), err) from None
 
 
 def load_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
@@ -91,9 +112,12 @@ def load_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, fastjson.loads(line)
+            value = fastjson.loads(line)
         except json.JSONDecodeError as err:
             raise _syntax_error(path, err, number) from None
+        except (RecursionError, ValueError) as err:
+            raise _unreadable(f"{path}:{number}", err) from None
+        yield number, value
 
 
 def type_error(what: str, expected: str, value: object, where: str) -> InputError:
