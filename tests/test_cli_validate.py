@@ -241,6 +241,25 @@ def test_no_traceback_whatever_the_bytes(project: Path) -> None:
     ]
 
 
+def test_meta_text_fields_must_be_text_a_build_and_an_export_can_write(project: Path) -> None:
+    meta = project / "corpus" / DOC / "meta.json"
+    data = json.loads(meta.read_text("utf-8"))
+    data.update(title=5, url=float("nan"), category="A\ud800B")
+    meta.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(project)
+    assert (code, err) == (1, "")
+    where = f"corpus/{DOC}/meta.json"
+    assert out.splitlines() == [
+        f"{where}: E212 title is 5 (an integer); it must be text or null. Correct title in "
+        "meta.json.",
+        f'{where}: E212 category holds a lone surrogate ("A\\ud800B"), which UTF-8 cannot '
+        "hold. Correct category in meta.json.",
+        f"{where}: E212 url is nan (a number with a fraction); it must be text or null. "
+        "Correct url in meta.json.",
+        "3 errors, 0 warnings in 1 file",
+    ]
+
+
 # --- the CI hooks, run as a corpus project would run them ------------------------------------
 
 

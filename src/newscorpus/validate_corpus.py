@@ -205,7 +205,38 @@ def _read_meta(
                 f"Set id to {show(doc_id)}.",
             )
         )
+    issues += _text_field_issues(meta, where)
     return meta
+
+
+#: The fields of ``meta.json`` that the build writes as string columns and exports copy.
+_TEXT_FIELDS = ("source_file", "title", "category", "url", "published", "language", "license")
+
+
+def _text_field_issues(meta: dict[str, Any], where: str) -> list[Issue]:
+    """E212 for a text field that is not text (the build's string column cannot hold it) or
+    holds a lone surrogate (UTF-8, which every output is, cannot)."""
+    issues = []
+    for name in _TEXT_FIELDS:
+        value = meta.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            problem = f"{name} is {describe(value)}; it must be text or null."
+        elif not _encodable(value):
+            problem = f"{name} holds a lone surrogate ({quoted(value)}), which UTF-8 cannot hold."
+        else:
+            continue
+        issues.append(issue("E212", where, problem, f"Correct {name} in {META_FILE}."))
+    return issues
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_raw_hash(
