@@ -204,15 +204,22 @@ def test_annotator_options_are_checked(seed_project: Path, jsonl: Path) -> None:
     )
 
 
-def test_export_writes_a_float_in_meta_json_as_json_does(
-    seed_project: Path, tmp_path: Path
-) -> None:
+def test_export_refuses_a_title_that_is_not_text(seed_project: Path, tmp_path: Path) -> None:
     meta = seed_project / "corpus" / DOC / "meta.json"
     data = json.loads(meta.read_text("utf-8"))
     meta.write_text(json.dumps({**data, "title": 1e16, "url": float("nan")}), encoding="utf-8")
-    assert run(seed_project, "export", "doccano", str(tmp_path / "out"))[0] == 0
-    line = (tmp_path / "out" / "doccano.jsonl").read_text("utf-8")
-    assert '"title":1e+16,"url":NaN,' in line
+    code, out, err = run(seed_project, "export", "doccano", str(tmp_path / "out"))
+    assert (code, out) == (1, "")
+    where = f"corpus/{DOC}/meta.json"
+    assert err == (
+        "error: E150 the documents do not validate (2 error(s)), so nothing was exported:\n"
+        f"{where}: E212 title is 1e+16 (a number with a fraction); it must be text or null. "
+        "Correct title in meta.json.\n"
+        f"{where}: E212 url is nan (a number with a fraction); it must be text or null. "
+        "Correct url in meta.json.\n"
+        " Fix them (`newscorpus validate` lists every problem), then export again.\n"
+    )
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(

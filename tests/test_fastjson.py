@@ -65,11 +65,6 @@ def test_dumps_line_refuses_a_lone_surrogate_as_utf_8_does() -> None:
         dumps_line({"id": "T\ud800"})
 
 
-def test_dumps_line_writes_floats_through_json_when_told() -> None:
-    value = {"title": 1e16, "url": math.nan, "n": [0.1, -math.inf]}
-    assert dumps_line(value, floats=True) == b'{"title":1e+16,"url":NaN,"n":[0.1,-Infinity]}'
-
-
 def test_loads_decodes_bytes_as_json_does() -> None:
     assert loads(b'"\xed\xa0\x80"') == "\ud800"  # json decodes with surrogatepass
     with pytest.raises(UnicodeDecodeError) as raised:

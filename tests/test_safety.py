@@ -170,7 +170,7 @@ def test_export_refuses_annotations_that_do_not_validate(
     out = tmp_path / "brat"
     status, stdout, err = run(seed_project, "export", "brat", str(out))
     assert (status, stdout) == (1, "")
-    assert err.startswith("error: E150 the annotations do not validate (")
+    assert err.startswith("error: E150 the documents do not validate (")
     assert f": {code} " in err
     assert err.rstrip().endswith(
         "Fix them (`newscorpus validate` lists every problem), then export again."
@@ -191,7 +191,7 @@ def test_an_export_that_meets_a_bad_document_late_writes_nothing(tmp_path: Path,
     out = tmp_path / "out"
     status, stdout, err = run(project.root, "export", fmt, str(out))
     assert (status, stdout) == (1, "")
-    assert err.startswith("error: E150 the annotations do not validate (2 error(s)), so nothing")
+    assert err.startswith("error: E150 the documents do not validate (2 error(s)), so nothing")
     assert ': E109 T1 label is "COUNTRY"' in err
     assert ": E111 T2 offsets [-1, " in err
     assert not out.exists()
@@ -224,7 +224,7 @@ def test_a_failed_reexport_leaves_the_previous_export_and_no_temp_file(
     )
     status, stdout, err = run(project.root, "export", fmt, str(out))
     assert (status, stdout) == (1, "")
-    assert err.startswith("error: E150 the annotations do not validate (1 error(s)), so nothing")
+    assert err.startswith("error: E150 the documents do not validate (1 error(s)), so nothing")
     assert tree(out) == before
 
 
@@ -296,7 +296,7 @@ def test_an_export_refuses_a_pipe_for_an_annotation_file(tmp_path: Path) -> None
         check=False,
     )
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr.startswith("error: E150 the annotations do not validate (1 error(s)), ")
+    assert done.stderr.startswith("error: E150 the documents do not validate (1 error(s)), ")
     assert (
         "annotations/huawei-ban.json: E101 is a pipe, socket or device, not an annotation file. "
         "Replace it with the annotation JSON file, or remove it." in done.stderr
@@ -497,3 +497,19 @@ def test_an_output_folder_that_cannot_be_one_is_refused(seed_project: Path, out:
     code, stdout, err = run(seed_project, "build", "--out", out)
     assert (code, stdout) == (1, "")
     assert err.startswith(("error: E306 ", "error: E311 "))
+
+
+def test_export_refuses_a_title_no_output_can_encode(seed_project: Path, tmp_path: Path) -> None:
+    meta = seed_project / "corpus" / DOC / "meta.json"
+    data = json.loads(meta.read_text("utf-8"))
+    meta.write_text(json.dumps({**data, "title": "5G \ud800"}), encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, err = run(seed_project, "export", "labelstudio", str(out))
+    assert (code, stdout) == (1, "")
+    assert err == (
+        "error: E150 the documents do not validate (1 error(s)), so nothing was exported:\n"
+        f'corpus/{DOC}/meta.json: E212 title holds a lone surrogate ("5G \\ud800"), which UTF-8 '
+        "cannot hold. Correct title in meta.json.\n"
+        " Fix them (`newscorpus validate` lists every problem), then export again.\n"
+    )
+    assert not out.exists()

@@ -66,7 +66,7 @@ CODES: dict[str, str] = {
     "E130": "a brat line that this corpus cannot represent (event, attribute, discontinuous span)",
     "E131": "the brat folder's text differs from the corpus text",
     # E150-E169: interchange formats (formats/)
-    "E150": "export refused: the annotations do not validate",
+    "E150": "export refused: the annotations or their metadata do not validate",
     "E151": "an imported span's offsets do not give back its text under any known convention",
     "E152": "an imported item matches no corpus document",
     "E153": "an imported label is not in the schema",

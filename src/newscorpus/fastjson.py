@@ -13,8 +13,9 @@ where :mod:`json` alone would raise RecursionError.)
 For str, int, bool and None values and lists and str-keyed dicts of them, :func:`dumps_line`
 writes exactly the bytes of ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` in
 UTF-8 (``tests/test_fastjson.py`` checks this on generated values). Floats are not: msgspec
-writes ``1e16`` where :mod:`json` writes ``1e+16``, and ``null`` for ``NaN``, so a value that
-may hold one is written by :mod:`json` (``floats=True``).
+writes ``1e16`` where :mod:`json` writes ``1e+16``, and ``null`` for ``NaN``. The exports
+write none: their values are ids, labels and offsets of validated files, and text fields of
+``meta.json`` that :func:`~newscorpus.formats.common.export_documents` checks are text.
 """
 
 from __future__ import annotations
@@ -46,14 +47,10 @@ def loads(data: bytes | str) -> Any:
             return json.loads(data)
 
 
-def dumps_line(value: Any, *, floats: bool = False) -> bytes:
-    """``value`` as compact one-line JSON in UTF-8, non-ASCII characters kept, no newline;
-    written by :mod:`json` when it may hold ``floats``. (Finding them would mean walking the
-    whole value, which costs more than writing it; the caller knows where they can be.)
+def dumps_line(value: Any) -> bytes:
+    """``value`` as compact one-line JSON in UTF-8, non-ASCII characters kept, no newline.
 
     Raises:
         UnicodeEncodeError: a str in ``value`` holds a lone surrogate, which UTF-8 cannot hold.
     """
-    if floats:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return _encode(value)

@@ -205,7 +205,7 @@ def _read_meta(
                 f"Set id to {show(doc_id)}.",
             )
         )
-    issues += _text_field_issues(meta, where)
+    issues += meta_field_issues(meta, where)
     return meta
 
 
@@ -213,9 +213,10 @@ def _read_meta(
 _TEXT_FIELDS = ("source_file", "title", "category", "url", "published", "language", "license")
 
 
-def _text_field_issues(meta: dict[str, Any], where: str) -> list[Issue]:
-    """E212 for a text field that is not text (the build's string column cannot hold it) or
-    holds a lone surrogate (UTF-8, which every output is, cannot)."""
+def meta_field_issues(meta: dict[str, Any], where: str) -> list[Issue]:
+    """E212 for a text field of ``meta`` that is not text (the build's string column cannot
+    hold it) or holds a lone surrogate (UTF-8, which every output is, cannot). ``where``
+    names the file."""
     issues = []
     for name in _TEXT_FIELDS:
         value = meta.get(name)

@@ -121,7 +121,8 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[str, ...]) -> None:
     """Export normalised texts and annotations (all, or DOC_ID...) for another tool.
 
-    Refuses while the annotations do not validate; whatever FORMAT cannot hold is counted.
+    Refuses while the annotations, or the metadata exported with them, do not validate;
+    whatever FORMAT cannot hold is counted.
     """
     from newscorpus.formats import get
     from newscorpus.lock import apply_lock

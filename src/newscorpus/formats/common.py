@@ -26,7 +26,15 @@ from newscorpus.annotations import (
     read_annotations,
     text_sha256,
 )
-from newscorpus.corpus import TEXT_FILE, ArticleMeta, article_dir, doc_ids, load_meta, load_text
+from newscorpus.corpus import (
+    META_FILE,
+    TEXT_FILE,
+    ArticleMeta,
+    article_dir,
+    doc_ids,
+    load_meta,
+    load_text,
+)
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ImportPlan
 from newscorpus.model import Entity, Relation
@@ -56,12 +64,6 @@ class ExportDocument:
     def annotations(self) -> AnnotationFile | None:
         """The typed annotations (parsed on first use), or None without an annotation file."""
         return parse_annotations(self.data) if self.data is not None else None
-
-    @property
-    def meta_floats(self) -> bool:
-        """Whether the title or url an export copies is a float: ``meta.json`` is free-form
-        (see :func:`newscorpus.fastjson.dumps_line`)."""
-        return isinstance(self.meta.title, float) or isinstance(self.meta.url, float)
 
     @property
     def entity_items(self) -> list[dict[str, Any]]:
@@ -99,7 +101,9 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
 
     An export carries ``text.txt`` and the annotations on it, so each annotation file is
     validated against that text (labels, offsets, covered text, hash, relations), each file read
-    once. Whether ``text.txt`` is still what today's normaliser makes of ``raw.txt`` is for
+    once, and the text fields of each ``meta.json`` are checked to be text that UTF-8 can hold
+    (:func:`~newscorpus.validate_corpus.meta_field_issues`), since the title and url go out
+    with it. Whether ``text.txt`` is still what today's normaliser makes of ``raw.txt`` is for
     ``validate`` and the build to say: re-normalising every article would cost more than the
     export itself. Documents are read one at a time, so memory holds one document and what the
     caller makes of the others, not every document's annotations.
@@ -116,6 +120,8 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
             export never writes junk.
     """
     from newscorpus.validate import check_file, load_schema, sort_issues
+    from newscorpus.validate_corpus import meta_field_issues
+    from newscorpus.validate_json import printable
 
     chosen = list(dict.fromkeys(checked_ids(project, ids)))  # an id named twice goes once
     schema, issues = load_schema(project)
@@ -124,6 +130,10 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
     failed = any(i.severity == "error" for i in issues)
     for doc_id in chosen:
         meta, text = load_meta(project, doc_id), load_text(project, doc_id)
+        meta_path = printable(project.relative(article_dir(project, doc_id) / META_FILE))
+        found = meta_field_issues(meta.to_dict(), meta_path)
+        issues += found
+        failed = failed or bool(found)
         path = annotation_path(project, doc_id)
         data = None
         if path.exists() or path.is_symlink():
@@ -140,7 +150,7 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
         more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
         raise NewscorpusError(
             "E150",
-            f"the annotations do not validate ({len(errors)} error(s)), so nothing was "
+            f"the documents do not validate ({len(errors)} error(s)), so nothing was "
             f"exported:\n{shown}{more}\n",
             fix="Fix them (`newscorpus validate` lists every problem), then export again.",
         )

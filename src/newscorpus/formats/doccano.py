@@ -74,7 +74,7 @@ class Doccano:
         report = ExportReport(self.name, out)
         with staged_files(out, [JSONL_FILE]) as files:
             for doc in export_documents(project, doc_ids):
-                files[JSONL_FILE](fastjson.dumps_line(line(doc), floats=doc.meta_floats) + b"\n")
+                files[JSONL_FILE](fastjson.dumps_line(line(doc)) + b"\n")
                 report.documents += 1
         report.files.append(JSONL_FILE)
         return report

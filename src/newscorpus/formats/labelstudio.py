@@ -118,7 +118,7 @@ class LabelStudio:
             write = files[TASKS_FILE]
             for doc in export_documents(project, doc_ids):
                 write(b",\n" if report.documents else b"[\n")
-                write(fastjson.dumps_line(task(project, schema, doc), floats=doc.meta_floats))
+                write(fastjson.dumps_line(task(project, schema, doc)))
                 report.documents += 1
             write("\n]\n" if report.documents else "[]\n")
             files[CONFIG_FILE](label_config(schema))
