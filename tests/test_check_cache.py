@@ -211,11 +211,36 @@ def test_a_first_pass_read_back_from_json_holds_one_str_per_document() -> None:
     (seen,) = back.names["Nokia"].values()
     (link,) = back.links[("Nokia", "Nokia")].values()
     one = {id(d) for d in back.documents}
-    assert {id(d) for d in seen.docs} == one
-    assert {id(d) for d in link.docs} == one
+    assert {id(d) for d in back.doc_ids([seen])} == one
+    assert {id(d) for d in back.doc_ids([link])} == one
     assert id(seen.first.doc_id) in one
+    assert back.doc_ids([seen]) == ("a-1", "b-2")
+
+
+def test_first_passes_merged_name_the_documents_of_both() -> None:
+    def learnt(*doc_ids: str) -> newscorpus.check._Corpus:
+        corpus = newscorpus.check._Corpus()
+        for doc_id in doc_ids:
+            corpus.gather(doc_id, [Mention("T1", 0, 5, "ORG", doc_id[0].upper() + "ok")], [])
+        return corpus
+
+    corpus = learnt("a-1", "b-2", "c-3")
+    corpus.merge(learnt("b-4", "c-5", "d-6"))
+    assert corpus.documents == ["a-1", "b-2", "c-3", "b-4", "c-5", "d-6"]
+    assert {text: corpus.doc_ids(t.values()) for text, t in corpus.names.items()} == {
+        "Aok": ("a-1",),
+        "Bok": ("b-2", "b-4"),
+        "Cok": ("c-3", "c-5"),
+        "Dok": ("d-6",),
+    }
 
 
 def test_a_first_pass_naming_a_document_it_does_not_list_is_not_trusted() -> None:
-    data = {"documents": ["a-1"], "names": [["Nokia", "ORG", 1, ["b-2", 0, 5, "T1"], ["b-2"]]]}
+    data = {"documents": ["a-1"], "names": [["Nokia", "ORG", 1, ["b-2", 0, 5, "T1"], "1"]]}
+    assert newscorpus.check._Corpus.from_json({**data, "links": []}) is None
+
+
+@pytest.mark.parametrize("docs", ["2", "0", "-1", "zz", ["a-1"]])
+def test_a_first_pass_with_documents_beyond_its_list_is_not_trusted(docs: object) -> None:
+    data = {"documents": ["a-1"], "names": [["Nokia", "ORG", 1, ["a-1", 0, 5, "T1"], docs]]}
     assert newscorpus.check._Corpus.from_json({**data, "links": []}) is None

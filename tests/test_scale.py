@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from newscorpus.annotations import annotation_path, write_annotations
 from newscorpus.cache import CACHE_DIR
 from newscorpus.cli import main
 from newscorpus.corpus import doc_ids, load_article
-from newscorpus.engines import EngineSettings, map_shards
+from newscorpus.engines import EngineSettings, iter_shards, map_shards
 from newscorpus.errors import NewscorpusError, UsageError
 from newscorpus.features import dataset_from_rows
 from newscorpus.ingest import NewArticle, add_articles
@@ -194,6 +195,18 @@ def test_cache_clear(tmp_path: Path) -> None:
 def test_map_shards_keeps_spec_order() -> None:
     assert map_shards(abs, [-3, 2, -1], EngineSettings("process", 2)) == [3, 2, 1]
     assert map_shards(abs, [-3, 2, -1], SERIAL) == [3, 2, 1]
+
+
+def _first_finishes_last(n: int) -> int:
+    if n == 0:
+        time.sleep(0.5)
+    return n * 10
+
+
+def test_iter_shards_hands_results_over_in_spec_order() -> None:
+    specs = [0, 1, 2, 3]
+    for engine in (EngineSettings("process", 2), SERIAL):
+        assert list(iter_shards(_first_finishes_last, specs, engine)) == [0, 10, 20, 30]
 
 
 def test_e320_bad_engine_options() -> None:

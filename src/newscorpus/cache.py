@@ -116,6 +116,10 @@ class Cache:
         assert self.root is not None
         return self.root / kind / key[:2] / key
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is there (intact or not: :meth:`get` tells)."""
+        return self.root is not None and self._path(kind, key).is_file()
+
     def get(self, kind: str, key: str) -> bytes | None:
         """The entry's payload, or None when absent or not intact."""
         if self.root is None:

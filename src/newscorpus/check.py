@@ -27,8 +27,9 @@ import json
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -38,7 +39,7 @@ from newscorpus.check_cache import PartStore
 from newscorpus.check_exceptions import Exceptions, Subject, load_exceptions
 from newscorpus.check_gold import Link, Mention, Mentioned, gold_documents
 from newscorpus.corpus import doc_ids
-from newscorpus.engines import EngineSettings, map_shards
+from newscorpus.engines import EngineSettings, iter_shards
 from newscorpus.errors import Issue, NewscorpusError, UsageError
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -110,17 +111,19 @@ class _Seen:
 
     count: int
     first: Place
-    #: The documents it occurs in (to narrow the report and match exceptions by document).
-    docs: set[str]
+    #: The documents it occurs in (to narrow the report and match exceptions by document), as
+    #: a bit set over the corpus's ``documents`` (bit k: the k-th): a name found in most of a
+    #: large corpus costs a bit per document where a set of ids cost some fifty bytes.
+    docs: int
 
 
-def _seen(table: dict[str, _Seen], label: str, place: Place) -> None:
+def _seen(table: dict[str, _Seen], label: str, place: Place, doc: int) -> None:
     seen = table.get(label)
     if seen is None:
-        table[label] = _Seen(1, place, {place.doc_id})
+        table[label] = _Seen(1, place, doc)
         return
     seen.count += 1
-    seen.docs.add(place.doc_id)
+    seen.docs |= doc
     if place < seen.first:
         seen.first = place
 
@@ -138,6 +141,7 @@ class _Corpus:
     links: dict[tuple[str, str], dict[str, _Seen]] = field(default_factory=dict)
 
     def gather(self, doc_id: str, mentions: list[Mention], links: list[Link]) -> None:
+        doc = 1 << len(self.documents)
         self.documents.append(doc_id)
         names = self.names
         by_id = {}
@@ -146,24 +150,24 @@ class _Corpus:
             table = names.get(e.text)
             if table is None:
                 table = names[e.text] = {}
-            _seen(table, e.label, Place(doc_id, e.start, e.end, e.id))
+            _seen(table, e.label, Place(doc_id, e.start, e.end, e.id), doc)
         for r in links:
             head, tail = by_id[r.head], by_id[r.tail]
             pair = (head.text, tail.text) if head.text <= tail.text else (tail.text, head.text)
             where = Place(doc_id, min(head.start, tail.start), max(head.end, tail.end), r.id)
-            _seen(self.links.setdefault(pair, {}), r.label, where)
+            _seen(self.links.setdefault(pair, {}), r.label, where, doc)
 
     def to_json(self) -> dict[str, Any]:
         """The corpus as JSON values, for :mod:`newscorpus.check_cache`."""
         return {
             "documents": self.documents,
             "names": [
-                [text, label, s.count, list(s.first), sorted(s.docs)]
+                [text, label, s.count, list(s.first), f"{s.docs:x}"]
                 for text, by_label in self.names.items()
                 for label, s in by_label.items()
             ],
             "links": [
-                [a, b, label, s.count, list(s.first), sorted(s.docs)]
+                [a, b, label, s.count, list(s.first), f"{s.docs:x}"]
                 for (a, b), by_label in self.links.items()
                 for label, s in by_label.items()
             ],
@@ -177,32 +181,53 @@ class _Corpus:
         corpus = cls()
         try:
             corpus.documents = [str(d) for d in data["documents"]]
-            # One str per document, as gathering made: JSON gives each mention its own copy,
-            # which took more memory than everything else learnt.
+            # One str per document, as gathering made: JSON gives each place its own copy.
             ids = {d: d for d in corpus.documents}.__getitem__
+            limit = 1 << len(corpus.documents)
             for text, label, count, first, docs in data["names"]:
                 table = corpus.names.setdefault(text, {})
-                table[label] = _Seen(count, Place(ids(first[0]), *first[1:]), set(map(ids, docs)))
+                table[label] = _seen_from_json(ids, limit, count, first, docs)
             for a, b, label, count, first, docs in data["links"]:
                 table = corpus.links.setdefault((a, b), {})
-                table[label] = _Seen(count, Place(ids(first[0]), *first[1:]), set(map(ids, docs)))
+                table[label] = _seen_from_json(ids, limit, count, first, docs)
         except (KeyError, TypeError, ValueError, IndexError):
             return None
         return corpus
 
     def merge(self, later: _Corpus) -> None:
         """Add what a first pass over the documents after these learnt: the same as gathering
-        them here, in the same order."""
+        them here, in the same order. ``later`` is used up (its parts are taken over)."""
+        shift = len(self.documents)
         self.documents += later.documents
-        _merge(self.names, later.names)
-        _merge(self.links, later.links)
+        _merge(self.names, later.names, shift)
+        _merge(self.links, later.links, shift)
+
+    def doc_ids(self, seen: Iterable[_Seen]) -> tuple[str, ...]:
+        """The ids of the documents any of ``seen`` occurs in, sorted."""
+        bits = 0
+        for s in seen:
+            bits |= s.docs
+        # The bits in order from the lowest: bin() writes the highest first.
+        found = (i for i, bit in enumerate(reversed(f"{bits:b}")) if bit == "1")
+        return tuple(sorted(self.documents[i] for i in found))
+
+
+def _seen_from_json(
+    ids: Callable[[str], str], limit: int, count: int, first: list[Any], docs: str
+) -> _Seen:
+    bits = int(docs, 16)
+    if not 0 < bits < limit or not isinstance(count, int):
+        raise ValueError("not a first pass's documents")
+    return _Seen(count, Place(ids(first[0]), *first[1:]), bits)
 
 
 K = TypeVar("K")
 
 
-def _merge(table: dict[K, dict[str, _Seen]], later: dict[K, dict[str, _Seen]]) -> None:
+def _merge(table: dict[K, dict[str, _Seen]], later: dict[K, dict[str, _Seen]], shift: int) -> None:
     for key, by_label in later.items():
+        for seen in by_label.values():
+            seen.docs <<= shift
         mine = table.get(key)
         if mine is None:
             table[key] = by_label
@@ -272,7 +297,7 @@ def check_counts(
     found = _found(project, schema, (), engine, use_cache)
     counts: Counter[str] = Counter()
     accepted = 0
-    for subject in [*map(found.finder.subject, found.hits), *(f.subject for f in found.others)]:
+    for subject in chain(map(found.finder.subject, found.hits), (f.subject for f in found.others)):
         if exceptions.accepts(subject):
             accepted += 1
         else:
@@ -287,7 +312,8 @@ class _Found:
     worded, and how many documents they are about."""
 
     finder: _MissedMentions
-    hits: list[Hit]
+    #: In file order; read once (a stream, unless ``wanted`` was given).
+    hits: Iterable[Hit]
     others: list[Finding]
     documents: int
     #: The subjects of the warnings left out by ``wanted``.
@@ -313,11 +339,12 @@ def _found(
                 fix="Check the id; check reads gold only.",
             )
     finder = _MissedMentions(project, corpus)
-    hits = _missed_mentions(parts, store, finder, engine)
+    hits: Iterable[Hit] = _missed_mentions(parts, store, finder, engine)
     others = _corpus_findings(project, corpus)
     elsewhere: list[Subject] = []
     if wanted:
         keep = set(wanted)
+        hits = list(hits)
         elsewhere += (finder.subject(h) for h in hits if h.doc_id not in keep)
         elsewhere += (f.subject for f in others if not keep & set(f.subject.docs))
         hits = [h for h in hits if h.doc_id in keep]
@@ -378,26 +405,32 @@ def _store(project: Project, schema: Schema, parts: Sequence[_Part], use_cache: 
 
 
 def _learn(parts: Sequence[_Part], store: PartStore, engine: EngineSettings | None) -> _Corpus:
-    """The first pass: what every gold document annotates.
+    """The first pass: what every gold document annotates. Parts are folded in one by one, in
+    order, so that only the corpus learnt so far and the next part are held at once.
 
     Raises:
         NewscorpusError: the first error of :func:`gold_documents` in file order.
     """
-    learnt: list[_Corpus | NewscorpusError | None] = [
-        _Corpus.from_json(store.learnt(i)) for i in range(len(parts))
-    ]
-    todo = [i for i, kept in enumerate(learnt) if kept is None]
-    computed = map_shards(_learn_part, [parts[i] for i in todo], engine or EngineSettings())
-    for i, fresh in zip(todo, computed, strict=True):
-        learnt[i] = fresh
-        if isinstance(fresh, _Corpus):
-            store.keep_learnt(i, fresh.to_json())
+    todo = [i for i in range(len(parts)) if not store.has_learnt(i)]
+    computed = iter_shards(_learn_part, [parts[i] for i in todo], engine or EngineSettings())
+    run = set(todo)
     corpus = _Corpus()
-    for part in learnt:
-        if isinstance(part, NewscorpusError):
-            raise part
-        assert part is not None
-        corpus.merge(part)
+    first_error: NewscorpusError | None = None
+    for i in range(len(parts)):
+        # A kept pass found not intact after all is made again here.
+        part = None if i in run else _Corpus.from_json(store.learnt(i))
+        if part is None:
+            fresh = next(computed) if i in run else _learn_part(parts[i])
+            if isinstance(fresh, NewscorpusError):
+                first_error = first_error or fresh
+                continue
+            if store.keeping:
+                store.keep_learnt(i, fresh.to_json())
+            part = fresh
+        if first_error is None:
+            corpus.merge(part)
+    if first_error is not None:
+        raise first_error
     return corpus
 
 
@@ -422,18 +455,22 @@ def _missed_mentions(
     store: PartStore,
     finder: _MissedMentions,
     engine: EngineSettings | None,
-) -> list[Hit]:
-    """Every part's missed mentions, in file order (kept ones while the vocabulary holds)."""
+) -> Iterator[Hit]:
+    """Every part's missed mentions, in file order (kept ones while the vocabulary holds),
+    part by part, so a caller that only counts them never holds them all."""
     vocabulary = finder.vocabulary_key()
-    found = [_hits_from_json(store.hits(i, vocabulary)) for i in range(len(parts))]
-    todo = [i for i, hits in enumerate(found) if hits is None]
+    todo = [i for i in range(len(parts)) if not store.has_hits(i, vocabulary)]
     searches = [_Search(parts[i], finder) for i in todo]
-    for i, hits in zip(
-        todo, map_shards(_search, searches, engine or EngineSettings()), strict=True
-    ):
-        found[i] = hits
-        store.keep_hits(i, vocabulary, [[*h[:4], h.here and list(h.here)] for h in hits])
-    return [hit for hits in found for hit in hits or ()]
+    computed = iter_shards(_search, searches, engine or EngineSettings())
+    run = set(todo)
+    for i in range(len(parts)):
+        # Kept hits found not intact after all are searched for again here.
+        hits = None if i in run else _hits_from_json(store.hits(i, vocabulary))
+        if hits is None:
+            hits = next(computed) if i in run else _search(_Search(parts[i], finder))
+            if store.keeping:
+                store.keep_hits(i, vocabulary, [[*h[:4], h.here and list(h.here)] for h in hits])
+        yield from hits
 
 
 def _hits_from_json(data: Any) -> list[Hit] | None:
@@ -580,9 +617,9 @@ class _MissedMentions:
     def __init__(self, project: Project, corpus: _Corpus) -> None:
         self._project = project
         # Without the documents each name occurs in: the finder goes to every worker, and
-        # those sets grow with the corpus.
+        # those grow with the corpus.
         self._names = {
-            name: {label: _Seen(s.count, s.first, set()) for label, s in by_label.items()}
+            name: {label: _Seen(s.count, s.first, 0) for label, s in by_label.items()}
             for name, by_label in corpus.names.items()
         }
         self._index = _phrase_index(self._names)
@@ -690,14 +727,10 @@ def label_variation(project: Project, corpus: _Corpus) -> list[Finding]:
                     f"Use one label where it names the same kind of thing (see GUIDELINES.md). "
                     f"{_ACCEPT}",
                 ),
-                Subject("W171", name, None, _docs(by_label.values()), None),
+                Subject("W171", name, None, corpus.doc_ids(by_label.values()), None),
             )
         )
     return findings
-
-
-def _docs(seen: Iterable[_Seen]) -> tuple[str, ...]:
-    return tuple(sorted(set().union(*(s.docs for s in seen))))
 
 
 def boundary_variation(project: Project, corpus: _Corpus) -> list[Finding]:
@@ -723,7 +756,7 @@ def boundary_variation(project: Project, corpus: _Corpus) -> list[Finding]:
                             "Pick one boundary for the name (see GUIDELINES.md) and apply it "
                             f"everywhere. {_ACCEPT}",
                         ),
-                        Subject("W172", shorter, longer, _docs((short, long)), None),
+                        Subject("W172", shorter, longer, corpus.doc_ids((short, long)), None),
                     )
                 )
     return findings
@@ -753,7 +786,7 @@ def relation_variation(project: Project, corpus: _Corpus) -> list[Finding]:
                     f"labels: {'; '.join(parts)}.",
                     f"Use one label where the text states the same relation. {_ACCEPT}",
                 ),
-                Subject("W173", pair[0], pair[1], _docs(labels.values()), None),
+                Subject("W173", pair[0], pair[1], corpus.doc_ids(labels.values()), None),
             )
         )
     return findings

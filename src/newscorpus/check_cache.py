@@ -50,6 +50,11 @@ class PartStore:
         self.keys = [self._key(i) for i in range(len(parts))]
         self._hashes.save()
 
+    @property
+    def keeping(self) -> bool:
+        """Whether passes are kept (worth turning into JSON)."""
+        return self._cache.root is not None
+
     def _key(self, i: int) -> str:
         hashes, listing = self._hashes, []
         for file in self._parts[i]:
@@ -63,6 +68,12 @@ class PartStore:
         the part was read must not leave what was read under the old key."""
         return self.keys[i] is not None and self._key(i) == self.keys[i]
 
+    def has_learnt(self, i: int) -> bool:
+        """Whether part ``i`` has a kept first pass (which :meth:`learnt` may yet find not
+        intact)."""
+        key = self.keys[i]
+        return key is not None and self._cache.has(_LEARNT, key)
+
     def learnt(self, i: int) -> Any:
         """Part ``i``'s kept first pass (as :meth:`keep_learnt` was given it), or None."""
         key = self.keys[i]
@@ -72,6 +83,12 @@ class PartStore:
         key = self.keys[i]
         if key is not None and self._unchanged(i):
             self._cache.put_json(_LEARNT, key, value)
+
+    def has_hits(self, i: int, vocabulary: str) -> bool:
+        """Whether part ``i`` has kept missed mentions under ``vocabulary`` (as
+        :meth:`has_learnt`)."""
+        key = self.keys[i]
+        return key is not None and self._cache.has(_HITS, _digest([key, vocabulary]))
 
     def hits(self, i: int, vocabulary: str) -> Any:
         """Part ``i``'s kept missed mentions under ``vocabulary``, or None."""

@@ -2,7 +2,8 @@
 
 :func:`map_shards` calls a top-level function on each spec and returns the results in spec
 order, whatever order they finish in; the caller never sees the difference, which is how the
-build stays byte-identical for any engine and number of workers.
+build stays byte-identical for any engine and number of workers. :func:`iter_shards` hands the
+same results over one at a time, in the same order, for callers that fold them together.
 
 * ``serial``: a plain loop here (what ``--jobs 1`` and a single shard use);
 * ``process``: a :class:`concurrent.futures.ProcessPoolExecutor` of ``jobs`` workers (the
@@ -16,7 +17,7 @@ build stays byte-identical for any engine and number of workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -85,28 +86,46 @@ def map_shards(
         NewscorpusError: E321 the dask extra is not installed; E322 the Dask scheduler cannot be
             reached. Whatever ``fn`` raises.
     """
+    results: dict[int, R] = {}
+    for i, result in _completed(fn, specs, engine):
+        results[i] = result
+        if on_result is not None:
+            on_result(i, result)
+    return [results[i] for i in range(len(specs))]
+
+
+def iter_shards(fn: Callable[[S], R], specs: Sequence[S], engine: EngineSettings) -> Iterator[R]:
+    """:func:`map_shards`'s results one by one in spec order, each handed over as soon as it
+    and those before it are done, so that a caller folding them together never holds them all
+    (a result that finishes early waits only for those before it).
+
+    Raises:
+        NewscorpusError: as :func:`map_shards`.
+    """
+    early: dict[int, R] = {}
+    due = 0
+    for i, result in _completed(fn, specs, engine):
+        early[i] = result
+        while due in early:
+            yield early.pop(due)
+            due += 1
+
+
+def _completed(
+    fn: Callable[[S], R], specs: Sequence[S], engine: EngineSettings
+) -> Iterator[tuple[int, R]]:
+    """``(i, fn(specs[i]))`` for every spec, in the order they finish."""
     workers = engine.workers()
     if engine.engine == "dask":
-        return _dask(fn, specs, engine.scheduler, workers, on_result)
+        return _dask(fn, specs, engine.scheduler, workers)
     if runs_here(engine, len(specs)):
-        results = []
-        for i, spec in enumerate(specs):
-            results.append(fn(spec))
-            if on_result is not None:
-                on_result(i, results[-1])
-        return results
-    return _pool(fn, specs, min(workers, len(specs)), on_result)
+        return ((i, fn(spec)) for i, spec in enumerate(specs))
+    return _pool(fn, specs, min(workers, len(specs)))
 
 
-def _pool(
-    fn: Callable[[S], R],
-    specs: Sequence[S],
-    workers: int,
-    on_result: Callable[[int, R], None] | None,
-) -> list[R]:
+def _pool(fn: Callable[[S], R], specs: Sequence[S], workers: int) -> Iterator[tuple[int, R]]:
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-    results: dict[int, R] = {}
     with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent) as pool:
         pending: dict[Future[R], int] = {pool.submit(fn, spec): i for i, spec in enumerate(specs)}
         try:
@@ -114,14 +133,11 @@ def _pool(
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=pending.__getitem__):
                     i = pending.pop(future)
-                    results[i] = future.result()
-                    if on_result is not None:
-                        on_result(i, results[i])
+                    yield i, future.result()
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
-    return [results[i] for i in range(len(specs))]
 
 
 def _die_with_parent() -> None:
@@ -147,8 +163,7 @@ def _dask(
     specs: Sequence[S],
     scheduler: str | None,
     workers: int,
-    on_result: Callable[[int, R], None] | None,
-) -> list[R]:
+) -> Iterator[tuple[int, R]]:
     from importlib import import_module
 
     try:
@@ -184,13 +199,8 @@ def _dask(
     try:
         futures = client.map(fn, list(specs), pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
-        results: dict[int, R] = {}
         for future, result in distributed.as_completed(futures, with_results=True):
-            i = index[future.key]
-            results[i] = result
-            if on_result is not None:
-                on_result(i, result)
-        return [results[i] for i in range(len(specs))]
+            yield index[future.key], result
     finally:
         client.close()
         if cluster is not None:
