@@ -260,3 +260,43 @@ def test_a_lone_surrogate_in_the_tool_s_text_is_reported_escaped(
     code, out, err = run(seed_project, "import", "doccano", str(bad), "--dry-run")
     assert (code, err) == (0, "")
     assert 'warning:   1 changed GPE "\\ud800ndia" [0, 5) -> [0, 5) "India"\n' in out
+
+
+def test_a_plan_holds_only_the_documents_it_changes(seed_project: Path, jsonl: Path) -> None:
+    from newscorpus.formats import ImportOptions, get
+    from newscorpus.project import load_project
+
+    project = load_project(seed_project)
+    seen: list[str] = []
+    plan = get("doccano").read(jsonl, project, ImportOptions(on_document=seen.append))
+    assert (plan.documents, plan.changes, seen) == ([(DOC, None)], [], [DOC])
+    line = read(jsonl)
+    line["entities"] = line["entities"][1:]
+    line["relations"] = [r for r in line["relations"] if 1 not in (r["from_id"], r["to_id"])]
+    edited = write(jsonl, line)
+    plan = get("doccano").read(edited, project, ImportOptions())
+    (change,) = plan.changes
+    assert plan.documents == [(DOC, None)]
+    assert [e.id for e in change.entity_changes()[2]] == ["T1"]
+
+
+def test_kept_entities_are_written_as_the_writer_spells_them(
+    seed_project: Path, jsonl: Path
+) -> None:
+    gold_path = seed_project / "annotations" / f"{DOC}.json"
+    gold = json.loads(gold_path.read_text("utf-8"))
+    # By hand: keys in another order, a null source, a curator's note.
+    gold["entities"][1] = {"note": "checked", **gold["entities"][1], "source": None}
+    gold["entities"][2] = dict(reversed(gold["entities"][2].items()))
+    gold_path.write_text(json.dumps(gold, indent=2), encoding="utf-8")
+    line = read(jsonl)
+    line["entities"] = line["entities"][1:]
+    line["relations"] = [r for r in line["relations"] if 1 not in (r["from_id"], r["to_id"])]
+    code, out, _ = run(seed_project, "import", "doccano", str(write(jsonl, line)), "--replace")
+    assert (code, out.splitlines()[0]) == (0, f"{DOC}: entities +0 ~0 -1, relations +0 -2")
+    written = json.loads(gold_path.read_text("utf-8"))["entities"]
+    assert [list(e) for e in written[:2]] == [
+        ["note", "id", "start", "end", "label", "text"],
+        ["id", "start", "end", "label", "text", "source"],
+    ]
+    assert written[0]["note"] == "checked"

@@ -98,6 +98,25 @@ def test_round_trip_is_identical(seed_project: Path, exported: Path, tmp_path: P
     assert tree(seed_project) == before
 
 
+def test_integer_region_ids_are_read_as_their_strings(
+    seed_project: Path, exported: Path, tmp_path: Path
+) -> None:
+    tasks = accepted(exported)
+    for item in tasks[0]["annotations"][0]["result"]:
+        for key in ("id", "from_id", "to_id"):
+            if key in item:
+                item[key] = int(item[key].removeprefix("T"))
+    before = tree(seed_project)
+    export = write(tmp_path / "export.json", tasks)
+    assert run(seed_project, "import", "labelstudio", str(export)) == (
+        0,
+        f"{DOC}: entities +0 ~0 -0, relations +0 -0\n"
+        "imported 1 document(s) (labelstudio): 0 annotation file(s) written\n",
+        "",
+    )
+    assert tree(seed_project) == before
+
+
 def test_edits_come_back_as_gold_and_left_swaps(
     seed_project: Path, exported: Path, tmp_path: Path
 ) -> None:

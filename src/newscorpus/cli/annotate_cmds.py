@@ -200,17 +200,19 @@ def import_annotations(
             raise click.UsageError(f"{fmt} files do not name their users: give --annotator NAME")
         check_doc_id(annotator.replace("{user}", "user"), where="--annotator")
     project = get_project(ctx)
-    options = ImportOptions(annotator=annotator, doc_ids=doc_ids + docs, annotator_map=mapping)
-    plan = format_.read(path, project, options)
-    with progress(len(plan.changes), "importing") as step:
-        written = apply_plan(project, plan, replace=replace, dry_run=dry_run, on_document=step)
+    with progress(None, "importing") as step:
+        options = ImportOptions(
+            annotator=annotator, doc_ids=doc_ids + docs, annotator_map=mapping, on_document=step
+        )
+        plan = format_.read(path, project, options)
+    written = apply_plan(project, plan, replace=replace, dry_run=dry_run)
     for line in describe_plan(plan):
         click.echo(line)
     if dry_run:
         click.echo(f"dry run: {len(written)} annotation file(s) would be written; nothing was")
     else:
         click.echo(
-            f"imported {len(plan.changes)} document(s) ({fmt}): "
+            f"imported {len(plan.documents)} document(s) ({fmt}): "
             f"{len(written)} annotation file(s) written"
         )
 

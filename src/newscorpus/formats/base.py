@@ -2,20 +2,23 @@
 
 A format is a module in :mod:`newscorpus.formats` exposing ``FORMAT``, an object with a
 ``name``, a one-line ``summary``, ``export(project, out, doc_ids) -> ExportReport`` and
-``read(path, project, options) -> ImportPlan``. ``read`` never writes: it returns a plan (per
-document, the new annotation file and the one it replaces), which
-:func:`newscorpus.formats.common.apply_plan` validates and applies in one transaction.
+``read(path, project, options) -> ImportPlan``. ``read`` never writes: it parses, matches,
+checks and validates every document (:func:`newscorpus.formats.common.plan_change`) and returns
+a plan holding, per document that would change, the new annotation file and the one it
+replaces, which :func:`newscorpus.formats.common.apply_plan` applies in one transaction.
+Annotation files are held as the JSON objects they are read and written as, not as typed
+records: an import of a large corpus handles millions of entities, most of them unchanged.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from newscorpus.annotations import AnnotationFile
+from newscorpus.annotations import parse_annotations
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 
@@ -33,60 +36,51 @@ class ImportOptions:
     doc_ids: tuple[str, ...] = ()
     #: Tool user names (``completed_by``) to annotator names, for tools with several annotators.
     annotator_map: dict[str, str] = field(default_factory=dict)
+    #: Called with each document id once it is read and validated (a progress bar).
+    on_document: Callable[[str], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Change:
-    """One annotation file an import would write: what it holds now and what it would hold."""
+    """One annotation file an import would write: what it holds now and what it would hold,
+    both in the annotation-file JSON form (``before`` as read, ``after`` as it would be
+    written)."""
 
     doc_id: str
     annotator: str | None
-    before: AnnotationFile | None
-    after: AnnotationFile
+    before: dict[str, Any] | None
+    after: dict[str, Any]
     #: Where the imported annotations came from (file, and task or line), for messages.
     where: str = ""
 
     def entity_changes(self) -> tuple[list[Entity], list[tuple[Entity, Entity]], list[Entity]]:
         """Entities ``(added, changed, removed)``, matched by span: a changed one kept its span
         but not its label or text."""
-        old = {(e.start, e.end): e for e in (self.before.entities if self.before else ())}
-        new = {(e.start, e.end): e for e in self.after.entities}
-        added = [e for span, e in new.items() if span not in old]
-        removed = [e for span, e in old.items() if span not in new]
+        old = {(e["start"], e["end"]): e for e in _items(self.before, "entities")}
+        new = {(e["start"], e["end"]): e for e in _items(self.after, "entities")}
+        added = [_entity(e) for span, e in new.items() if span not in old]
+        removed = [_entity(e) for span, e in old.items() if span not in new]
         changed = [
-            (old[span], e)
+            (_entity(old[span]), _entity(e))
             for span, e in new.items()
-            if span in old and (old[span].label, old[span].text) != (e.label, e.text)
+            if span in old and (old[span]["label"], old[span]["text"]) != (e["label"], e["text"])
         ]
         return added, changed, removed
 
     def relation_changes(self) -> tuple[list[Relation], list[Relation]]:
         """Relations ``(added, removed)``, compared by label and argument spans (ids may differ)."""
-        added = sorted(self._relation_keys(self.after) - self._relation_keys(self.before))
-        removed = sorted(self._relation_keys(self.before) - self._relation_keys(self.after))
-        by_key_after = {self._key(self.after, r): r for r in self.after.relations}
-        by_key_before = (
-            {self._key(self.before, r): r for r in self.before.relations} if self.before else {}
-        )
-        return [by_key_after[k] for k in added], [by_key_before[k] for k in removed]
+        after, before = _relations_by_key(self.after), _relations_by_key(self.before)
+        added = [after[k] for k in sorted(after.keys() - before.keys())]
+        removed = [before[k] for k in sorted(before.keys() - after.keys())]
+        return added, removed
 
-    @staticmethod
-    def _key(annotations: AnnotationFile, relation: Relation) -> _RelationKey:
-        spans = {e.id: (e.start, e.end) for e in annotations.entities}
-        head = spans.get(relation.head, (-1, -1))
-        tail = spans.get(relation.tail, (-1, -1))
-        return relation.label, *head, *tail
-
-    @classmethod
-    def _relation_keys(cls, annotations: AnnotationFile | None) -> set[_RelationKey]:
-        if annotations is None:
-            return set()
-        return {cls._key(annotations, r) for r in annotations.relations}
-
-    def unchanged(self, after: dict[str, Any]) -> bool:
-        """True when the file would be written byte for byte as it is (notes and sources too),
-        given :attr:`after` in the annotation-file form (its caller has made it already)."""
-        return self.before is not None and self.before.to_dict() == after
+    @property
+    def unchanged(self) -> bool:
+        """True when the file would be written byte for byte as it is (notes and sources too)."""
+        if self.before is None:
+            return False
+        # A file as read may spell a field the writer leaves out (``"source": null``).
+        return self.before == self.after or parse_annotations(self.before).to_dict() == self.after
 
     @property
     def overwrites(self) -> bool:
@@ -96,12 +90,35 @@ class Change:
         return bool(changed or removed or rel_removed)
 
 
+def _items(data: dict[str, Any] | None, key: str) -> Iterable[dict[str, Any]]:
+    return data.get(key, ()) if data is not None else ()
+
+
+def _entity(e: dict[str, Any]) -> Entity:
+    return Entity(e["id"], e["start"], e["end"], e["label"], e["text"], e.get("source"))
+
+
+def _relations_by_key(data: dict[str, Any] | None) -> dict[_RelationKey, Relation]:
+    """Relations by label and argument spans (the last of any with the same key)."""
+    spans = {e["id"]: (e["start"], e["end"]) for e in _items(data, "entities")}
+    found: dict[_RelationKey, Relation] = {}
+    for r in _items(data, "relations"):
+        head = spans.get(r["head"], (-1, -1))
+        tail = spans.get(r["tail"], (-1, -1))
+        relation = Relation(r["id"], r["head"], r["tail"], r["label"], r.get("source"))
+        found[(r["label"], *head, *tail)] = relation
+    return found
+
+
 @dataclass
 class ImportPlan:
     """What an import would write, and what it noticed on the way."""
 
     format: str
     source: str
+    #: Every document (and annotator's set) the import holds, in its order.
+    documents: list[tuple[str, str | None]] = field(default_factory=list)
+    #: The documents whose file the import would write (those it leaves as they are aside).
     changes: list[Change] = field(default_factory=list)
     #: Repairs and notes (``"3 span(s) converted from UTF-16 code units"``), one line each.
     warnings: list[str] = field(default_factory=list)

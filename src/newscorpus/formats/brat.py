@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from newscorpus import collector
-from newscorpus.annotations import AnnotationFile, text_sha256
+from newscorpus.annotations import AnnotationFile, parse_annotations, text_sha256
 from newscorpus.corpus import load_text
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
@@ -25,6 +25,7 @@ from newscorpus.formats.common import (
     checked_ids,
     current,
     export_documents,
+    plan_change,
     write_new_file,
 )
 from newscorpus.model import Entity, Relation
@@ -196,6 +197,7 @@ class Brat:
                 where=str(path),
             )
         plan = ImportPlan(self.name, str(path))
+        schema = Schema.load(project.schema_path)
         wanted = options.doc_ids or tuple(sorted(p.stem for p in path.glob("*.ann")))
         for doc_id in checked_ids(project, wanted):
             ann_path = path / f"{doc_id}.ann"
@@ -221,10 +223,10 @@ class Brat:
             content = decode_text(data, str(ann_path)) if data.strip() else ""
             parsed = parse_ann(content, str(ann_path))
             previous = current(project, doc_id, options.annotator)
-            imported = to_annotation_file(doc_id, text, parsed, previous)
-            plan.changes.append(
-                Change(doc_id, options.annotator, previous, imported, where=str(ann_path))
-            )
+            before = parse_annotations(previous) if previous is not None else None
+            imported = to_annotation_file(doc_id, text, parsed, before).to_dict()
+            change = Change(doc_id, options.annotator, previous, imported, where=str(ann_path))
+            plan_change(plan, schema, text, change, options)
         return plan
 
 

@@ -3,17 +3,18 @@ matching imported texts to corpus documents, and applying an import plan in one 
 
 Every importer calls :func:`check_span` for each span (a tool that counted UTF-16 code units,
 or CRLF line ends, is repaired with a warning; anything else is an error, never a silent
-shift), :func:`match_document` for each imported text, and :func:`annotation_file` to turn
-spans and relations into an annotation file that keeps the ids and provenance of annotations
-that did not change. :func:`apply_plan` validates the whole plan, refuses to overwrite curated
-gold without ``replace``, and writes through :func:`newscorpus.txn.transaction`.
+shift), :func:`match_document` for each imported text, :func:`annotation_data` to turn spans
+and relations into an annotation file that keeps the ids and provenance of annotations that did
+not change, and :func:`plan_change` to validate each document's new file and add it to the
+plan. :func:`apply_plan` refuses to overwrite curated gold without ``replace``, and writes
+through :func:`newscorpus.txn.transaction`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +23,9 @@ from newscorpus import collector, fastjson
 from newscorpus.annotations import (
     AnnotationFile,
     annotation_path,
+    entity_extra,
     parse_annotations,
-    read_annotations,
+    relation_extra,
     text_sha256,
 )
 from newscorpus.corpus import (
@@ -36,8 +38,7 @@ from newscorpus.corpus import (
     load_text,
 )
 from newscorpus.errors import InputError, NewscorpusError
-from newscorpus.formats.base import Change, ImportPlan
-from newscorpus.model import Entity, Relation
+from newscorpus.formats.base import Change, ImportOptions, ImportPlan
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 
@@ -336,26 +337,26 @@ def match_document(
     )
 
 
-def annotation_file(
+def annotation_data(
     doc_id: str,
     text: str,
     spans: Sequence[tuple[int, int, str]],
     relations: Sequence[tuple[int, int, str]],
-    previous: AnnotationFile | None,
-) -> AnnotationFile:
-    """Build an annotation file from imported spans and relations.
+    previous: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An annotation file, in its JSON form, from imported spans and relations.
 
     Args:
         spans: ``(start, end, label)`` in the order the tool gave them.
         relations: ``(head, tail, label)`` as indices into ``spans``.
-        previous: the file being replaced: an entity with the same span and label keeps its
-            id, provenance and extra keys (a relation likewise, by label and arguments); new
-            ones get the next free ids and ``source: gold`` (made by a person in the tool).
+        previous: the file being replaced (as read, validated): an entity with the same span
+            and label keeps its id, provenance and extra keys (a relation likewise, by label
+            and arguments); new ones get the next free ids and ``source: gold`` (made by a
+            person in the tool).
     """
-    old_entities = {(e.start, e.end, e.label): e for e in (previous.entities if previous else ())}
-    used = {e.id for e in old_entities.values()}
-    counter = _Ids("T", used)
-    entities: list[Entity] = []
+    old_entities = {(e["start"], e["end"], e["label"]): e for e in _listed(previous, "entities")}
+    counter = _Ids("T", {e["id"] for e in old_entities.values()})
+    entities: list[dict[str, Any]] = []
     ids: list[str] = []
     seen: dict[tuple[int, int, str], str] = {}
     for start, end, label in spans:
@@ -365,35 +366,80 @@ def annotation_file(
             continue
         before = old_entities.get(key)
         if before is not None:
-            covered = text[start:end]
-            # Entities are frozen: the old one serves as it is when its text is still right.
-            entity = before if before.text == covered else replace(before, text=covered)
+            entity = _kept_entity(before, text[start:end])
         else:
-            entity = Entity(counter.next(), start, end, label, text[start:end], "gold")
+            entity = {
+                "id": counter.next(),
+                "start": start,
+                "end": end,
+                "label": label,
+                "text": text[start:end],
+                "source": "gold",
+            }
         entities.append(entity)
-        seen[key] = entity.id
-        ids.append(entity.id)
-    old_relations: dict[tuple[str, str, str], Relation] = {}
-    if previous is not None:
-        for r in previous.relations:
-            old_relations.setdefault((r.head, r.tail, r.label), r)
-    rel_counter = _Ids("R", {r.id for r in old_relations.values()})
-    out: list[Relation] = []
+        seen[key] = entity["id"]
+        ids.append(entity["id"])
+    old_relations: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in _listed(previous, "relations"):
+        old_relations.setdefault((r["head"], r["tail"], r["label"]), r)
+    rel_counter = _Ids("R", {r["id"] for r in old_relations.values()})
+    out: list[dict[str, Any]] = []
     done: set[tuple[str, str, str]] = set()
     for head, tail, label in relations:
         rel_key = (ids[head], ids[tail], label)
         if rel_key in done:
             continue
         done.add(rel_key)
-        out.append(old_relations.get(rel_key) or Relation(rel_counter.next(), *rel_key, "gold"))
-    entities.sort(key=lambda e: (e.start, -e.end, e.label, e.id))
-    return AnnotationFile(
-        doc_id,
-        text_sha256(text),
-        tuple(entities),
-        tuple(out),
-        dict(previous.extra) if previous else {},
-    )
+        kept = old_relations.get(rel_key)
+        if kept is not None:
+            out.append(_kept_relation(kept))
+        else:
+            head_id, tail_id, _ = rel_key
+            new_id = rel_counter.next()
+            out.append(
+                {"id": new_id, "head": head_id, "tail": tail_id, "label": label, "source": "gold"}
+            )
+    entities.sort(key=lambda e: (e["start"], -e["end"], e["label"], e["id"]))
+    extra = {k: v for k, v in (previous or {}).items() if k not in _FILE_KEYS}
+    return {
+        "doc_id": doc_id,
+        "text_sha256": text_sha256(text),
+        **extra,
+        "entities": entities,
+        "relations": out,
+    }
+
+
+#: The keys of an annotation file that are not kept as the file's extra keys.
+_FILE_KEYS = frozenset({"doc_id", "text_sha256", "entities", "relations"})
+
+
+def _listed(data: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
+    return data.get(key, []) if data is not None else []
+
+
+#: An entity's keys in the order the annotation-file writer gives them (:meth:`Entity.to_dict`).
+_ENTITY_ORDER = ("id", "start", "end", "label", "text", "source")
+
+
+def _kept_entity(e: dict[str, Any], text: str) -> dict[str, Any]:
+    """``e`` as the annotation-file writer spells it (:meth:`Entity.to_dict`), with ``text``."""
+    if e["text"] == text and tuple(e) == _ENTITY_ORDER and e["source"] is not None:
+        return e  # as written by this project: nothing to respell
+    data = {"id": e["id"], "start": e["start"], "end": e["end"], "label": e["label"], "text": text}
+    if e.get("source") is not None:
+        data["source"] = e["source"]
+    extra = entity_extra(e)
+    return {**extra, **data} if extra else data
+
+
+def _kept_relation(r: dict[str, Any]) -> dict[str, Any]:
+    """``r`` as the annotation-file writer spells it (:meth:`Relation.to_dict`)."""
+    data = {"id": r["id"], "head": r["head"], "tail": r["tail"], "label": r["label"]}
+    if r.get("source") is not None:
+        data["source"] = r["source"]
+    extra = relation_extra(r)
+    return {**extra, **data} if extra else data
 
 
 class _Ids:
@@ -413,10 +459,10 @@ class _Ids:
                 return ident
 
 
-def current(project: Project, doc_id: str, annotator: str | None) -> AnnotationFile | None:
-    """The annotation file an import would replace, or None."""
+def current(project: Project, doc_id: str, annotator: str | None) -> dict[str, Any] | None:
+    """The annotation file an import would replace, as read, or None."""
     path = annotation_path(project, doc_id, annotator)
-    return read_annotations(path) if path.exists() else None
+    return fastjson.loads(path.read_bytes()) if path.exists() else None
 
 
 def label_error(label: object, kind: str, schema: Schema, where: str) -> InputError | None:
@@ -448,61 +494,68 @@ def describe_change(change: Change) -> str:
 
 
 def describe_plan(plan: ImportPlan) -> list[str]:
-    """The plan as lines: one per document, then warnings and skipped counts."""
-    lines = [describe_change(c) for c in plan.changes]
+    """The plan as lines: one per document (in the import's order), then warnings and skipped
+    counts."""
+    changes = {(c.doc_id, c.annotator): c for c in plan.changes}
+    lines = []
+    for doc_id, annotator in plan.documents:
+        change = changes.get((doc_id, annotator))
+        if change is not None:
+            lines.append(describe_change(change))
+        else:
+            who = f" [{annotator}]" if annotator else ""
+            lines.append(f"{doc_id}{who}: entities +0 ~0 -0, relations +0 -0")
     lines += [f"warning: {w}" for w in plan.warnings]
     lines += [f"skipped: {n} {what}" for what, n in sorted(plan.skipped.items())]
     return lines
 
 
+def plan_change(
+    plan: ImportPlan, schema: Schema, text: str, change: Change, options: ImportOptions
+) -> None:
+    """Validate ``change.after`` against ``text`` (the document's current text) and add the
+    document to ``plan``; its change is kept only when it would write something, so a plan
+    holds what an import changes, not the whole corpus. Reports the document to
+    ``options.on_document``.
+
+    Raises:
+        NewscorpusError: E154 when the imported annotations do not validate.
+    """
+    from newscorpus.validate import document_errors
+
+    where = change.where or plan.source
+    errors = document_errors(change.after, schema, text, path=where, doc_id=change.doc_id)
+    if errors:
+        shown = "\n".join(i.render() for i in errors[:10])
+        raise NewscorpusError(
+            "E154",
+            f"the imported annotations of {change.doc_id} have {len(errors)} error(s); "
+            f"nothing was written:\n{shown}\n",
+            fix="Fix them in the tool and import again.",
+            where=where,
+        )
+    plan.documents.append((change.doc_id, change.annotator))
+    if not change.unchanged:
+        plan.changes.append(change)
+    if options.on_document is not None:
+        options.on_document(change.doc_id)
+
+
 @collector.paused()
-def apply_plan(
-    project: Project,
-    plan: ImportPlan,
-    *,
-    replace: bool,
-    dry_run: bool,
-    on_document: Callable[[str], None] | None = None,
-) -> list[Change]:
-    """Validate the whole plan, then write it in one transaction (unless ``dry_run``);
-    ``on_document`` is called with each document id once validated (progress).
+def apply_plan(project: Project, plan: ImportPlan, *, replace: bool, dry_run: bool) -> list[Change]:
+    """Write the plan's changes in one transaction (unless ``dry_run``); its documents were
+    validated as it was made (:func:`plan_change`).
 
     Returns:
         The changes that write something (unchanged documents left out).
 
     Raises:
-        NewscorpusError: E154 when an imported document fails validation, E155 when it would
-            change or remove curated gold annotations without ``replace``; nothing is written.
+        NewscorpusError: E155 when it would change or remove curated gold annotations without
+            ``replace``; nothing is written.
     """
     from newscorpus.txn import transaction
-    from newscorpus.validate import document_errors
 
-    schema = Schema.load(project.schema_path)
-    writes = []
-    for change in plan.changes:
-        text = load_text(project, change.doc_id)
-        # Made once: validated, then compared with the file as it is.
-        after = change.after.to_dict()
-        errors = document_errors(
-            after,
-            schema,
-            text,
-            path=change.where or plan.source,
-            doc_id=change.doc_id,
-        )
-        if on_document is not None:
-            on_document(change.doc_id)
-        if errors:
-            shown = "\n".join(i.render() for i in errors[:10])
-            raise NewscorpusError(
-                "E154",
-                f"the imported annotations of {change.doc_id} have {len(errors)} error(s); "
-                f"nothing was written:\n{shown}\n",
-                fix="Fix them in the tool and import again.",
-                where=change.where or plan.source,
-            )
-        if not change.unchanged(after):
-            writes.append(change)
+    writes = plan.changes
     guarded = [c for c in writes if c.annotator is None and c.before is not None and c.overwrites]
     if guarded and not replace:
         lines = "\n".join(_overwrite_lines(c) for c in guarded)
@@ -518,9 +571,7 @@ def apply_plan(
         return writes
     with transaction(project, f"import {plan.format}") as txn:
         for change in writes:
-            txn.write_json(
-                annotation_path(project, change.doc_id, change.annotator), change.after.to_dict()
-            )
+            txn.write_json(annotation_path(project, change.doc_id, change.annotator), change.after)
     return writes
 
 

@@ -25,19 +25,20 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from newscorpus import collector
-from newscorpus.annotations import AnnotationFile
 from newscorpus.errors import InputError
 from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
     DocumentIndex,
-    annotation_file,
+    annotation_data,
     check_output,
     checked_ids,
     current,
     export_documents,
     label_error,
+    plan_change,
     staged_files,
 )
 from newscorpus.formats.tokens import UNANNOTATED, tokenised
@@ -207,36 +208,37 @@ def merged_file(
     doc_id: str,
     text: str,
     spans: Sequence[tuple[int, int, str]],
-    previous: AnnotationFile | None,
-) -> tuple[AnnotationFile, int, int]:
+    previous: dict[str, Any] | None,
+) -> tuple[dict[str, Any], int, int]:
     """The annotation file for the imported flat ``spans``, keeping what CoNLL cannot hold.
 
-    Kept from ``previous``: entities strictly inside an imported entity (nested ones) and
-    relations whose head and tail are both kept (same span and label).
+    Kept from ``previous`` (the current file, as read): entities strictly inside an imported
+    entity (nested ones) and relations whose head and tail are both kept (same span and label).
 
     Returns:
-        The file, and how many nested entities and relations were kept.
+        The file in its JSON form, and how many nested entities and relations were kept.
     """
     imported = list(dict.fromkeys(spans))
     if previous is None:
-        return annotation_file(doc_id, text, imported, [], None), 0, 0
+        return annotation_data(doc_id, text, imported, [], None), 0, 0
     flat = set(imported)
+    entities = [(e["id"], (e["start"], e["end"], e["label"])) for e in previous["entities"]]
     nested = [
-        (e.start, e.end, e.label)
-        for e in previous.entities
-        if (e.start, e.end, e.label) not in flat
-        and any(s <= e.start and e.end <= t and (s, t) != (e.start, e.end) for s, t, _ in flat)
+        (start, end, label)
+        for _, (start, end, label) in entities
+        if (start, end, label) not in flat
+        and any(s <= start and end <= t and (s, t) != (start, end) for s, t, _ in flat)
     ]
     all_spans = imported + nested
     index = {span: k for k, span in enumerate(all_spans)}
-    by_id = {e.id: (e.start, e.end, e.label) for e in previous.entities}
+    by_id = dict(entities)
     relations = [
-        (index[by_id[r.head]], index[by_id[r.tail]], r.label)
-        for r in previous.relations
-        if by_id.get(r.head) in index and by_id.get(r.tail) in index
+        (index[by_id[r["head"]]], index[by_id[r["tail"]]], r["label"])
+        for r in previous["relations"]
+        if by_id.get(r["head"]) in index and by_id.get(r["tail"]) in index
     ]
     return (
-        annotation_file(doc_id, text, all_spans, relations, previous),
+        annotation_data(doc_id, text, all_spans, relations, previous),
         len(nested),
         len(relations),
     )
@@ -361,7 +363,8 @@ class Conll:
             after, nested, relations = merged_file(doc_id, text, spans, previous)
             kept_nested += nested
             kept_relations += relations
-            plan.changes.append(Change(doc_id, options.annotator, previous, after, where=at))
+            change = Change(doc_id, options.annotator, previous, after, where=at)
+            plan_change(plan, schema, text, change, options)
         if kept_nested or kept_relations:
             plan.warnings.append(
                 f"kept {kept_nested} nested entities and {kept_relations} relations of the "

@@ -269,6 +269,24 @@ def _regions(builder: PlanBuilder, annotation: dict[str, Any], text: str, where:
 
 
 def _add_region(regions: Regions, item: dict[str, Any], where: str) -> None:
+    region_id, value = item.get("id"), item.get("value")
+    # Nearly every region is well formed: kept after a few type tests, the message for one
+    # that is not written only then.
+    if type(region_id) is str and type(value) is dict:
+        labels, expected = value.get("labels"), value.get("text")
+        if (
+            type(labels) is list
+            and len(labels) == 1
+            and (expected is None or type(expected) is str)
+        ):
+            regions.add_span(region_id, value.get("start"), value.get("end"), labels[0], expected)
+            return
+    _add_unusual_region(regions, item, where)
+
+
+def _add_unusual_region(regions: Regions, item: dict[str, Any], where: str) -> None:
+    """:func:`_add_region` for a region it could not settle at once: kept (an integer id),
+    or refused with an error naming the region."""
     region_id = item.get("id")
     if not isinstance(region_id, str | int):
         raise type_error("a region's id", "a string", region_id, where)

@@ -25,12 +25,13 @@ from newscorpus.formats.base import Change, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
     REPAIRS,
     DocumentIndex,
-    annotation_file,
+    annotation_data,
     check_span,
     checked_ids,
     current,
     label_error,
     match_document,
+    plan_change,
 )
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
@@ -164,6 +165,10 @@ class Regions:
     #: ``(head region id, tail region id, label, where)``, checked by :meth:`relation_indices`.
     relations: list[tuple[str, str, str, str]] = field(default_factory=list)
     _index: dict[str, int] = field(default_factory=dict)
+    _labels: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._labels = frozenset(self.schema.entity_labels)
 
     def add_span(
         self, region_id: str, start: object, end: object, label: object, expected: str | None
@@ -174,6 +179,32 @@ class Regions:
             InputError: E153 unknown label; E151 offsets that do not give back ``expected``;
                 E161 a region id used twice.
         """
+        text = self.text
+        # Nearly every region is right as given: settled in a few comparisons, without the
+        # messages and repairs that :meth:`_checked` prepares.
+        if (
+            type(label) is str
+            and label in self._labels
+            and region_id not in self._index
+            and type(start) is int
+            and type(end) is int
+            and 0 <= start < end <= len(text)
+            and (expected is None or text[start:end] == expected)
+        ):
+            self._keep(region_id, start, end, label)
+            return
+        self._keep(region_id, *self._checked(region_id, start, end, label, expected))
+
+    def _keep(self, region_id: str, start: int, end: int, label: str) -> None:
+        self._index[region_id] = len(self.spans)
+        self.ids.append(region_id)
+        self.spans.append((start, end, label))
+
+    def _checked(
+        self, region_id: str, start: object, end: object, label: object, expected: str | None
+    ) -> tuple[int, int, str]:
+        """The region's offsets (repaired if a known shift gives back ``expected``) and label,
+        or the error that refuses it."""
         where = f"{self.where}, {self.noun} {region_id}"
         if error := label_error(label, "entity", self.schema, where):
             raise error
@@ -188,9 +219,7 @@ class Regions:
         span = check_span(self.text, start, end, expected, where)
         if span.repair:
             self.repairs[span.repair] += 1
-        self._index[region_id] = len(self.spans)
-        self.ids.append(region_id)
-        self.spans.append((span.start, span.end, str(label)))
+        return span.start, span.end, str(label)
 
     def add_relation(self, head: str, tail: str, label: object, where: str) -> None:
         """Keep one relation by region ids (checked once every region is read).
@@ -260,6 +289,7 @@ class PlanBuilder:
         Raises:
             InputError: E163 a second item for the same document and set; E165 (see
                 :meth:`Regions.relation_indices`); E166 re-anchoring would lose annotations.
+            NewscorpusError: E154 the document's new annotations do not validate.
         """
         key = (doc_id, annotator)
         if key in self._seen:
@@ -277,8 +307,9 @@ class PlanBuilder:
         if regions.text != corpus_text:
             spans = self._reanchored(doc_id, corpus_text, regions, relations)
         previous = current(self.project, doc_id, annotator)
-        after = annotation_file(doc_id, corpus_text, spans, relations, previous)
-        self.plan.changes.append(Change(doc_id, annotator, previous, after, where=regions.where))
+        after = annotation_data(doc_id, corpus_text, spans, relations, previous)
+        change = Change(doc_id, annotator, previous, after, where=regions.where)
+        plan_change(self.plan, self.schema, corpus_text, change, self.options)
 
     def _reanchored(
         self,

@@ -42,13 +42,14 @@ from newscorpus.errors import InputError
 from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
     DocumentIndex,
-    annotation_file,
+    annotation_data,
     check_output,
     checked_ids,
     current,
     export_documents,
     label_error,
     match_document,
+    plan_change,
     staged_files,
 )
 from newscorpus.formats.tokens import UNANNOTATED, Tokenised, tokenised
@@ -283,8 +284,9 @@ class SpacyDocBin:
                 if previous is None and not spans:
                     plan.skipped[UNANNOTATED] += 1
                     continue
-                after = annotation_file(doc_id, text, spans, relations, previous)
-                plan.changes.append(Change(doc_id, options.annotator, previous, after, where=where))
+                after = annotation_data(doc_id, text, spans, relations, previous)
+                change = Change(doc_id, options.annotator, previous, after, where=where)
+                plan_change(plan, schema, text, change, options)
         missing = [doc_id for doc_id in wanted if doc_id not in seen]
         if missing:
             raise InputError(
