@@ -195,9 +195,11 @@ def test_concurrent_adds_store_each_batch_whole_and_each_article_once(
 
 
 def test_ctrl_c_exits_130_with_one_line(seed_project: Path) -> None:
-    # From start-up (imports) to the middle of the build. The interpreter's own first few
-    # milliseconds, before any of our code runs, are beyond any handler.
+    # From start-up (imports) to the middle of the build. The interpreter's own start-up,
+    # before any of our code runs, is beyond any handler: on a loaded machine it can outlast
+    # the first delay, and then the process dies of the signal having printed nothing.
     script = Path(sys.executable).with_name("newscorpus")
+    handled = 0
     for delay in (0.8, 1.6, 3.0):
         process = subprocess.Popen(
             [str(script), "--root", str(seed_project), "build"],
@@ -210,9 +212,13 @@ def test_ctrl_c_exits_130_with_one_line(seed_project: Path) -> None:
         _, err = process.communicate(timeout=60)
         if process.returncode == 0:
             continue  # finished before the interrupt
+        if process.returncode == -signal.SIGINT and err == "" and delay == 0.8:
+            continue  # still starting the interpreter
+        handled += 1
         assert process.returncode == 130, err
         assert err == "interrupted: nothing was changed\n"
         assert not list((seed_project / "dist").glob(".*"))
+    assert handled, "every interrupt came too early or too late to test the handler"
 
 
 def test_ctrl_c_says_whether_the_change_was_made(
