@@ -285,8 +285,8 @@ def test_kept_entities_are_written_as_the_writer_spells_them(
 ) -> None:
     gold_path = seed_project / "annotations" / f"{DOC}.json"
     gold = json.loads(gold_path.read_text("utf-8"))
-    # By hand: keys in another order, a null source, a curator's note.
-    gold["entities"][1] = {"note": "checked", **gold["entities"][1], "source": None}
+    # By hand: keys in another order, a curator's note.
+    gold["entities"][1] = {"note": "checked", **gold["entities"][1]}
     gold["entities"][2] = dict(reversed(gold["entities"][2].items()))
     gold_path.write_text(json.dumps(gold, indent=2), encoding="utf-8")
     line = read(jsonl)
@@ -296,7 +296,29 @@ def test_kept_entities_are_written_as_the_writer_spells_them(
     assert (code, out.splitlines()[0]) == (0, f"{DOC}: entities +0 ~0 -1, relations +0 -2")
     written = json.loads(gold_path.read_text("utf-8"))["entities"]
     assert [list(e) for e in written[:2]] == [
-        ["note", "id", "start", "end", "label", "text"],
+        ["note", "id", "start", "end", "label", "text", "source"],
         ["id", "start", "end", "label", "text", "source"],
     ]
     assert written[0]["note"] == "checked"
+
+
+@pytest.mark.parametrize(
+    ("content", "first"),
+    [
+        ('{"doc_id": 5', "line 2: E103 is not valid JSON: Expecting ',' delimiter"),
+        ("[1, 2]", "E106 holds an array; an annotation file holds one JSON object"),
+    ],
+)
+def test_a_current_file_that_does_not_validate_is_e173(
+    seed_project: Path, jsonl: Path, content: str, first: str
+) -> None:
+    gold = seed_project / "annotations" / f"{DOC}.json"
+    gold.write_text(content + "\n", encoding="utf-8")
+    before = tree(seed_project)
+    assert run(seed_project, "import", "doccano", str(jsonl), "--replace") == (
+        1,
+        "",
+        f"error: annotations/{DOC}.json: E173 does not validate (1 error(s)); the first: "
+        f"{first}. Fix it first: `newscorpus validate` lists every problem.\n",
+    )
+    assert tree(seed_project) == before

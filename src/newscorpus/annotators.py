@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from newscorpus.annotations import (
     ANNOTATION_SUFFIX,
@@ -176,6 +177,17 @@ def read_checked(
     Raises:
         NewscorpusError: E173 naming the file, its first error and how many there are.
     """
+    return parse_annotations(checked_data(project, file, schema, text, annotator))
+
+
+def checked_data(
+    project: Project, file: Path, schema: Schema, text: str, annotator: str | None
+) -> dict[str, Any]:
+    """:func:`read_checked`'s file as the JSON object it holds.
+
+    Raises:
+        NewscorpusError: as :func:`read_checked`.
+    """
     from newscorpus.validate import check_file
 
     issues, data = check_file(project, file, schema, text, known=True)
@@ -188,7 +200,7 @@ def read_checked(
             fix=f"Fix it first: `newscorpus validate{flag}` lists every problem.",
             where=project.relative(file),
         )
-    return parse_annotations(data)
+    return cast(dict[str, Any], data)
 
 
 def _brief(errors: Sequence[Issue]) -> str:

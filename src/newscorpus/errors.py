@@ -90,7 +90,7 @@ CODES: dict[str, str] = {
     "E170": "no annotator set of that name",
     "E171": "annotator name is not a safe slug (or is the reserved name gold)",
     "E172": "an annotator set holds a document that is not in the corpus",
-    "E173": "an annotation file that agree, adjudicate or check reads does not validate",
+    "E173": "an annotation file that agree, adjudicate, check or import reads does not validate",
     "E174": "review file: adjudication or conflicts entry malformed",
     "E175": "review file: a conflict's resolution is not null, manual or one of its sides",
     "E176": "an entry of annotations/annotators/ is not an annotator's folder",

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from newscorpus.annotations import parse_annotations
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 
@@ -76,11 +75,10 @@ class Change:
 
     @property
     def unchanged(self) -> bool:
-        """True when the file would be written byte for byte as it is (notes and sources too)."""
-        if self.before is None:
-            return False
-        # A file as read may spell a field the writer leaves out (``"source": null``).
-        return self.before == self.after or parse_annotations(self.before).to_dict() == self.after
+        """True when the file would hold what it holds (notes and sources too): ``before`` was
+        validated as it was read, so it spells nothing the writer would spell otherwise but
+        the order of keys, which does not count."""
+        return self.before is not None and self.before == self.after
 
     @property
     def overwrites(self) -> bool:

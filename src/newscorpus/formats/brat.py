@@ -222,7 +222,7 @@ class Brat:
             data = ann_path.read_bytes()
             content = decode_text(data, str(ann_path)) if data.strip() else ""
             parsed = parse_ann(content, str(ann_path))
-            previous = current(project, doc_id, options.annotator)
+            previous = current(project, schema, doc_id, text, options.annotator)
             before = parse_annotations(previous) if previous is not None else None
             imported = to_annotation_file(doc_id, text, parsed, before).to_dict()
             change = Change(doc_id, options.annotator, previous, imported, where=str(ann_path))

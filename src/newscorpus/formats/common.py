@@ -459,10 +459,22 @@ class _Ids:
                 return ident
 
 
-def current(project: Project, doc_id: str, annotator: str | None) -> dict[str, Any] | None:
-    """The annotation file an import would replace, as read, or None."""
+def current(
+    project: Project, schema: Schema, doc_id: str, text: str, annotator: str | None
+) -> dict[str, Any] | None:
+    """The annotation file an import would replace, as read and validated against ``text``
+    (the document's current text), or None when there is none: its ids and provenance are
+    kept, and what the import changes is told against it, so it must hold what it says.
+
+    Raises:
+        NewscorpusError: E173 when it does not validate.
+    """
+    from newscorpus.annotators import checked_data
+
     path = annotation_path(project, doc_id, annotator)
-    return fastjson.loads(path.read_bytes()) if path.exists() else None
+    if not path.exists() and not path.is_symlink():
+        return None
+    return checked_data(project, path, schema, text, annotator)
 
 
 def label_error(label: object, kind: str, schema: Schema, where: str) -> InputError | None:
@@ -524,7 +536,14 @@ def plan_change(
     from newscorpus.validate import document_errors
 
     where = change.where or plan.source
-    errors = document_errors(change.after, schema, text, path=where, doc_id=change.doc_id)
+    # The file as it is was validated when read (:func:`current`): the same again needs no
+    # second look.
+    same = change.before is not None and change.before == change.after
+    errors = (
+        []
+        if same
+        else document_errors(change.after, schema, text, path=where, doc_id=change.doc_id)
+    )
     if errors:
         shown = "\n".join(i.render() for i in errors[:10])
         raise NewscorpusError(

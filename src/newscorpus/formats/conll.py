@@ -356,7 +356,7 @@ class Conll:
             text = texts.get(doc_id) or index.text(doc_id)
             offsets = align(text, block.tokens, where, doc_id)
             spans = [(offsets[a][0], offsets[b][1], label) for a, b, label in block.entities]
-            previous = current(project, doc_id, options.annotator)
+            previous = current(project, schema, doc_id, text, options.annotator)
             if previous is None and not spans:
                 plan.skipped[UNANNOTATED] += 1
                 continue

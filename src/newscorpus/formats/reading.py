@@ -306,7 +306,7 @@ class PlanBuilder:
         relations = regions.relation_indices()
         if regions.text != corpus_text:
             spans = self._reanchored(doc_id, corpus_text, regions, relations)
-        previous = current(self.project, doc_id, annotator)
+        previous = current(self.project, self.schema, doc_id, corpus_text, annotator)
         after = annotation_data(doc_id, corpus_text, spans, relations, previous)
         change = Change(doc_id, annotator, previous, after, where=regions.where)
         plan_change(self.plan, self.schema, corpus_text, change, self.options)

@@ -279,7 +279,7 @@ class SpacyDocBin:
                         fix="Make Docs from the normalised text (`newscorpus export spacy`).",
                         where=where,
                     )
-                previous = current(project, doc_id, options.annotator)
+                previous = current(project, schema, doc_id, text, options.annotator)
                 spans, relations = self._annotations(doc, schema, where)
                 if previous is None and not spans:
                     plan.skipped[UNANNOTATED] += 1
