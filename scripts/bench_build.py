@@ -822,13 +822,27 @@ def _import_paths(out: Path, fmt: str) -> list[Path]:
         return [out / "doccano.jsonl"]
     if fmt != "labelstudio":
         return [out]
-    tasks = json.loads((out / "tasks.json").read_text(encoding="utf-8"))
+    path = out.parent / "labelstudio-export.json"
+    # In a child process: the whole export parsed at once would set this stage's peak memory.
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(
+        target=_accept_predictions, args=(out / "tasks.json", path)
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"could not turn {out / 'tasks.json'} into a Label Studio export")
+    return [path]
+
+
+def _accept_predictions(tasks_path: Path, path: Path) -> None:
+    """Write the Label Studio export of ``tasks_path`` once each prediction is accepted."""
+    tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
     for number, task in enumerate(tasks, start=1):
         result = task.pop("predictions")[0]["result"]
         task["annotations"] = [{"id": number, "completed_by": 1, "result": result}]
-    path = out.parent / "labelstudio-export.json"
     path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
-    return [path]
 
 
 def stage_import(fmt: str) -> Callable[[Project], dict[str, float]]:

@@ -470,3 +470,24 @@ def test_a_deeply_nested_export_is_e160(seed_project: Path, tmp_path: Path) -> N
         f"error: {bad}: E160 nests arrays or objects more deeply than can be read (about 990 "
         "levels). No tool exports such a file: export it from the tool again.\n",
     )
+
+
+def test_an_export_that_is_not_utf8_is_e204_and_a_bom_is_allowed(
+    seed_project: Path, exported: Path, tmp_path: Path
+) -> None:
+    data = json.dumps(accepted(exported), ensure_ascii=False).encode()
+    at = data.index(b"Japan")
+    before = tree(seed_project)
+    for name, bad, byte in [("ff", b"\xff", "0xff"), ("surrogate", b"\xed\xa0\x80", "0xed")]:
+        path = tmp_path / f"{name}.json"
+        path.write_bytes(data[:at] + bad + data[at + 1 :])
+        assert run(seed_project, "import", "labelstudio", str(path)) == (
+            1,
+            "",
+            f"error: {path}: E204 is not valid UTF-8 (byte {byte} at offset {at}). Export it "
+            "from the tool again as UTF-8 JSON.\n",
+        )
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + data)
+    assert run(seed_project, "import", "labelstudio", str(bom))[0] == 0
+    assert tree(seed_project) == before

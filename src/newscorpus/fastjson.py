@@ -21,6 +21,7 @@ write none: their values are ids, labels and offsets of validated files, and tex
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -28,6 +29,7 @@ import msgspec
 from newscorpus import collector
 
 _decode = msgspec.json.Decoder().decode
+_decode_items = msgspec.json.Decoder(list[msgspec.Raw]).decode
 _encode = msgspec.json.Encoder().encode
 
 
@@ -45,6 +47,24 @@ def loads(data: bytes | str) -> Any:
             return _decode(data)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return json.loads(data)
+
+
+def array_items(data: bytes) -> Iterator[Any] | None:
+    """The items of the JSON array ``data``, each parsed (as :func:`loads` parses) only when
+    it is reached: a tool's export of a whole corpus is one array, and its items held at once
+    as Python objects took seven times the file's size. None when ``data`` is not an array
+    msgspec reads (another value, a syntax error, what only :mod:`json` reads): the caller then
+    parses it whole, for its value or its error.
+
+    Raises:
+        RecursionError, ValueError: as :func:`loads`, for an item that cannot be held.
+    """
+    try:
+        with collector.paused():
+            items = _decode_items(data)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    return (loads(bytes(item)) for item in items)
 
 
 def dumps_line(value: Any) -> bytes:

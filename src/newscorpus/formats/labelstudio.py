@@ -33,7 +33,13 @@ from newscorpus.formats.common import (
     export_documents,
     staged_files,
 )
-from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_json, type_error
+from newscorpus.formats.reading import (
+    PlanBuilder,
+    Regions,
+    item_text,
+    load_json_array,
+    type_error,
+)
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 
@@ -135,10 +141,7 @@ class LabelStudio:
                 fix="Pass the exported .json file.",
                 where=str(path),
             )
-        tasks = load_json(path)
-        if not isinstance(tasks, list):
-            expected = "a list of tasks (Label Studio's JSON export)"
-            raise type_error("the file", expected, tasks, str(path))
+        tasks = load_json_array(path, "a list of tasks (Label Studio's JSON export)")
         builder = PlanBuilder(self.name, path, project, options)
         for number, item in enumerate(tasks, start=1):
             _read_task(builder, item, f"{path}: task {_task_name(item, number)}")

@@ -12,6 +12,7 @@ with the statuses of ``newscorpus reanchor``), and collects the plan with its re
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -98,6 +99,47 @@ def load_json(path: Path) -> Any:
         return fastjson.loads(text)
     except json.JSONDecodeError as err:
         raise _syntax_error(path, err) from None
+    except (RecursionError, ValueError) as err:
+        raise _unreadable(str(path), err) from None
+
+
+def load_json_array(path: Path, expected: str) -> Iterator[Any]:
+    """The items of the JSON array in ``path``, each parsed only when it is reached, so that
+    one is held at a time (a Label Studio export of a whole corpus is one array).
+
+    Raises:
+        InputError: as :func:`load_json`; E161 when the file holds something other than an
+            array (``expected`` says what it should hold).
+    """
+    data = path.read_bytes()
+    _check_utf8(data, path)
+    items = fastjson.array_items(data.removeprefix(b"\xef\xbb\xbf"))
+    if items is None:  # not an array, or a file only json reads: whole, for its value or error
+        value = load_json(path)
+        if not isinstance(value, list):
+            raise type_error("the file", expected, value, str(path))
+        return iter(value)
+    return _unfolded(items, path)
+
+
+def _check_utf8(data: bytes, path: Path) -> None:
+    """E204, as :func:`_decode` words it, unless ``data`` is UTF-8: checked a megabyte at a
+    time, so that a large file is not also held as text."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), _CHUNK):
+            decoder.decode(data[start : start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        _decode(path)  # names the first byte that is not UTF-8
+
+
+_CHUNK = 1 << 20
+
+
+def _unfolded(items: Iterator[Any], path: Path) -> Iterator[Any]:
+    try:
+        yield from items
     except (RecursionError, ValueError) as err:
         raise _unreadable(str(path), err) from None
 
