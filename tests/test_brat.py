@@ -46,6 +46,21 @@ def test_export_then_import_is_byte_identical(seed_project: Path, exported: Path
     assert tree(seed_project) == before
 
 
+def test_an_unannotated_document_stays_unannotated(seed_project: Path, tmp_path: Path) -> None:
+    (seed_project / "annotations" / f"{DOC}.json").unlink()
+    out = tmp_path / "brat"
+    assert run(seed_project, "export", "brat", str(out))[0] == 0
+    assert (out / f"{DOC}.ann").read_text("utf-8") == ""
+    before = tree(seed_project)
+    assert run(seed_project, "import", "brat", str(out)) == (
+        0,
+        "skipped: 1 document(s) without entities or an annotation file (none made)\n"
+        "imported 0 document(s) (brat): 0 annotation file(s) written\n",
+        "",
+    )
+    assert tree(seed_project) == before
+
+
 def test_curated_edits_come_back_as_gold_with_notes(seed_project: Path, exported: Path) -> None:
     ann = exported / f"{DOC}.ann"
     lines = ann.read_text("utf-8").splitlines()

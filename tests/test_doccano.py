@@ -322,3 +322,81 @@ def test_a_current_file_that_does_not_validate_is_e173(
         f"{first}. Fix it first: `newscorpus validate` lists every problem.\n",
     )
     assert tree(seed_project) == before
+
+
+def _without_first_entity(jsonl: Path) -> dict[str, Any]:
+    line = read(jsonl)
+    line["entities"] = line["entities"][1:]
+    line["relations"] = [r for r in line["relations"] if 1 not in (r["from_id"], r["to_id"])]
+    return line
+
+
+def test_a_file_changed_after_the_import_read_it_is_e191(seed_project: Path, jsonl: Path) -> None:
+    from newscorpus.errors import NewscorpusError
+    from newscorpus.formats import ImportOptions, get
+    from newscorpus.formats.common import apply_plan
+    from newscorpus.project import load_project
+
+    project = load_project(seed_project)
+    edited = write(jsonl, _without_first_entity(jsonl))
+    plan = get("doccano").read(edited, project, ImportOptions())
+    gold = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(gold.read_text("utf-8"))
+    data["entities"][5]["note"] = "written by another command meanwhile"
+    gold.write_text(json.dumps(data), encoding="utf-8")
+    before = tree(seed_project)
+    with pytest.raises(NewscorpusError) as err:
+        apply_plan(project, plan, replace=True, dry_run=False)
+    assert str(err.value) == (
+        f"{edited}: E191 annotations/{DOC}.json changed after this import read it (another "
+        "command wrote it meanwhile); nothing was written. Run the import again: it reads the "
+        "file as it is now."
+    )
+    assert tree(seed_project) == before
+
+
+def test_an_import_reads_and_writes_under_the_lock(
+    seed_project: Path, jsonl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    holder_code = (
+        "import sys, time; from pathlib import Path; from newscorpus.project import "
+        "load_project; from newscorpus.lock import project_lock\n"
+        "with project_lock(load_project(Path(sys.argv[1])), 'import doccano'):\n"
+        "    print('held', flush=True); time.sleep(30)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", holder_code, str(seed_project)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "held\n"
+        monkeypatch.setenv("NEWSCORPUS_LOCK_TIMEOUT", "0.2")
+        edited = write(jsonl, _without_first_entity(jsonl))
+        code, out, err = run(seed_project, "import", "doccano", str(edited), "--replace")
+        assert (code, out) == (1, "")
+        assert err.startswith("error: E010 another newscorpus command is changing this project")
+        # A dry run writes nothing, so it takes no lock.
+        code, out, _ = run(seed_project, "import", "doccano", str(edited), "--dry-run", "--replace")
+        assert (code, out.splitlines()[-1]) == (
+            0,
+            "dry run: 1 annotation file(s) would be written; nothing was",
+        )
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_an_unannotated_document_stays_unannotated(seed_project: Path, tmp_path: Path) -> None:
+    (seed_project / "annotations" / f"{DOC}.json").unlink()
+    out = tmp_path / "doccano"
+    assert run(seed_project, "export", "doccano", str(out))[0] == 0
+    before = tree(seed_project)
+    assert run(seed_project, "import", "doccano", str(out / "doccano.jsonl")) == (
+        0,
+        "skipped: 1 document(s) without entities or an annotation file (none made)\n"
+        "imported 0 document(s) (doccano): 0 annotation file(s) written\n",
+        "",
+    )
+    assert tree(seed_project) == before

@@ -224,6 +224,12 @@ def _set(tasks: list[dict[str, Any]], path: str, value: Any) -> None:
 REL = "annotations.0.result.89"  # the first relation item: T1 <-> T2 agreement_with
 BAD_TASKS = [
     (
+        "annotations.0.result.0.id",
+        True,
+        "task 1, annotation 1: E161 a region's id must be a string, not true. Fix the file, or "
+        "export it from the tool again.",
+    ),
+    (
         "data.text",
         None,
         "task 1: E162 has no data.text, so its offsets cannot be checked. Export the project "

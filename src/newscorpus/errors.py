@@ -106,6 +106,7 @@ CODES: dict[str, str] = {
     "W174": "an accepted exception in annotations/checks.yaml matches no warning (stale)",
     # E190-E199: interchange formats, continued
     "E190": "an export's files cannot be written (no space, no permission, not a folder)",
+    "E191": "an annotation file changed between an import's reading and its writing",
     # --- E2xx / W2xx: corpus and input files -----------------------------------------------------
     "E201": "input file not found",
     "E202": "input path is a directory where a file was expected, or holds no articles",

@@ -185,8 +185,8 @@ def import_annotations(
     Everything is parsed, matched to corpus documents and validated before any file is written;
     existing gold is only changed with --replace. Nothing is dropped silently.
     """
-    from newscorpus.formats import ImportOptions, get
-    from newscorpus.formats.common import apply_plan, describe_plan
+    from newscorpus.formats import ImportOptions, get, import_path
+    from newscorpus.formats.common import describe_plan
     from newscorpus.ingest import check_doc_id
     from newscorpus.progress import progress
 
@@ -204,8 +204,7 @@ def import_annotations(
         options = ImportOptions(
             annotator=annotator, doc_ids=doc_ids + docs, annotator_map=mapping, on_document=step
         )
-        plan = format_.read(path, project, options)
-    written = apply_plan(project, plan, replace=replace, dry_run=dry_run)
+        plan, written = import_path(project, fmt, path, options, replace=replace, dry_run=dry_run)
     for line in describe_plan(plan):
         click.echo(line)
     if dry_run:

@@ -12,6 +12,7 @@ CLI starts without loading every format's dependencies.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from newscorpus.formats.base import (
     Change,
@@ -20,6 +21,7 @@ from newscorpus.formats.base import (
     ImportOptions,
     ImportPlan,
 )
+from newscorpus.project import Project
 
 #: Format name -> the module that implements it.
 MODULES: dict[str, str] = {
@@ -38,6 +40,7 @@ __all__ = [
     "ImportOptions",
     "ImportPlan",
     "get",
+    "import_path",
     "names",
 ]
 
@@ -51,3 +54,36 @@ def get(name: str) -> Format:
     """The format called ``name`` (a key of :data:`MODULES`)."""
     fmt: Format = importlib.import_module(MODULES[name]).FORMAT
     return fmt
+
+
+def import_path(
+    project: Project,
+    name: str,
+    path: Path,
+    options: ImportOptions,
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+) -> tuple[ImportPlan, list[Change]]:
+    """Import ``path`` in format ``name``: read it into a plan, then apply the plan
+    (:func:`~newscorpus.formats.common.apply_plan`), both under the project lock unless
+    ``dry_run``, so that the annotation files the plan was made from are still the ones it
+    replaces (an import running meanwhile waits, or stops with E010).
+
+    Returns:
+        The plan and the changes it writes (would write, with ``dry_run``).
+
+    Raises:
+        NewscorpusError: whatever the format's ``read`` and ``apply_plan`` raise; E010 when
+            another command holds the lock.
+    """
+    from newscorpus.formats.common import apply_plan
+    from newscorpus.txn import writing
+
+    fmt = get(name)
+    if dry_run:
+        plan = fmt.read(path, project, options)
+        return plan, apply_plan(project, plan, replace=replace, dry_run=True)
+    with writing(project, f"import {name}"):
+        plan = fmt.read(path, project, options)
+        return plan, apply_plan(project, plan, replace=replace, dry_run=False)

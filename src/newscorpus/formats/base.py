@@ -21,6 +21,11 @@ from typing import Any, Protocol
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 
+#: What imports skip (formats that cannot tell "annotated as empty" from "not annotated": CoNLL,
+#: spaCy, doccano, brat): a document with no annotation file and nothing in the imported file
+#: gets no annotation file (unannotated stays unannotated, as it was exported).
+UNANNOTATED = "document(s) without entities or an annotation file (none made)"
+
 #: A relation by label and the spans of its head and tail: ids differ between tools.
 _RelationKey = tuple[str, int, int, int, int]
 

@@ -570,7 +570,9 @@ def apply_plan(project: Project, plan: ImportPlan, *, replace: bool, dry_run: bo
 
     Raises:
         NewscorpusError: E155 when it would change or remove curated gold annotations without
-            ``replace``; nothing is written.
+            ``replace``; E191 when a file to be written is no longer the one the plan was made
+            from (another command changed it meanwhile: see
+            :func:`newscorpus.formats.import_path`). Nothing is written.
     """
     from newscorpus.txn import transaction
 
@@ -590,8 +592,29 @@ def apply_plan(project: Project, plan: ImportPlan, *, replace: bool, dry_run: bo
         return writes
     with transaction(project, f"import {plan.format}") as txn:
         for change in writes:
-            txn.write_json(annotation_path(project, change.doc_id, change.annotator), change.after)
+            path = annotation_path(project, change.doc_id, change.annotator)
+            # Under the lock: the file is still the one the plan was made from, or nothing is
+            # written (a plan made from an older copy would undo what came in between).
+            if not _still(path, change.before):
+                raise NewscorpusError(
+                    "E191",
+                    f"{project.relative(path)} changed after this import read it (another "
+                    "command wrote it meanwhile); nothing was written.",
+                    fix="Run the import again: it reads the file as it is now.",
+                    where=plan.source,
+                )
+            txn.write_json(path, change.after)
     return writes
+
+
+def _still(path: Path, before: dict[str, Any] | None) -> bool:
+    """Whether the annotation file at ``path`` still holds ``before`` (None: there is none)."""
+    if before is None:
+        return not (path.exists() or path.is_symlink())
+    try:
+        return bool(fastjson.loads(path.read_bytes()) == before)
+    except (OSError, ValueError, RecursionError):
+        return False
 
 
 def _overwrite_lines(change: Change) -> str:

@@ -29,7 +29,13 @@ from typing import Any
 
 from newscorpus import collector
 from newscorpus.errors import InputError
-from newscorpus.formats.base import Change, ExportReport, ImportOptions, ImportPlan
+from newscorpus.formats.base import (
+    UNANNOTATED,
+    Change,
+    ExportReport,
+    ImportOptions,
+    ImportPlan,
+)
 from newscorpus.formats.common import (
     DocumentIndex,
     annotation_data,
@@ -41,7 +47,7 @@ from newscorpus.formats.common import (
     plan_change,
     staged_files,
 )
-from newscorpus.formats.tokens import UNANNOTATED, tokenised
+from newscorpus.formats.tokens import tokenised
 from newscorpus.model import outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema

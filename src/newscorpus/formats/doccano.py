@@ -29,7 +29,14 @@ from newscorpus.formats.common import (
     export_documents,
     staged_files,
 )
-from newscorpus.formats.reading import PlanBuilder, Regions, item_text, load_jsonl, type_error
+from newscorpus.formats.reading import (
+    PlanBuilder,
+    Regions,
+    is_id,
+    item_text,
+    load_jsonl,
+    type_error,
+)
 from newscorpus.project import Project
 
 JSONL_FILE = "doccano.jsonl"
@@ -116,7 +123,7 @@ def _read_line(builder: PlanBuilder, item: object, where: str) -> None:
     else:
         builder.plan.skipped["lines without annotations"] += 1
         return
-    builder.add(doc_id, corpus_text, regions, builder.options.annotator)
+    builder.add(doc_id, corpus_text, regions, builder.options.annotator, empty_is_none=True)
 
 
 def _relation_extraction(regions: Regions, item: dict[str, Any], where: str) -> None:
@@ -126,7 +133,7 @@ def _relation_extraction(regions: Regions, item: dict[str, Any], where: str) -> 
     if not isinstance(relations, list):
         raise type_error("relations", "a list", relations, where)
     for entity in entities:
-        if not isinstance(entity, dict) or not isinstance(entity.get("id"), int | str):
+        if not isinstance(entity, dict) or not is_id(entity.get("id")):
             raise type_error("an entity", 'an object with an "id"', entity, where)
         regions.add_span(
             str(entity["id"]),
@@ -139,7 +146,7 @@ def _relation_extraction(regions: Regions, item: dict[str, Any], where: str) -> 
         if not isinstance(relation, dict):
             raise type_error("a relation", "an object", relation, where)
         head, tail = relation.get("from_id"), relation.get("to_id")
-        if not isinstance(head, int | str) or not isinstance(tail, int | str):
+        if not is_id(head) or not is_id(tail):
             raise type_error("from_id and to_id", "entity ids", [head, tail], where)
         at = f"{where}, relation {relation.get('id')}"
         regions.add_relation(str(head), str(tail), relation.get("type"), at)

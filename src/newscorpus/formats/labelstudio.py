@@ -36,6 +36,7 @@ from newscorpus.formats.common import (
 from newscorpus.formats.reading import (
     PlanBuilder,
     Regions,
+    is_id,
     item_text,
     load_json_array,
     type_error,
@@ -150,7 +151,7 @@ class LabelStudio:
 
 def _task_name(item: object, number: int) -> str:
     ident = item.get("id") if isinstance(item, dict) else None
-    return f"{ident}" if isinstance(ident, int | str) else f"#{number}"
+    return f"{ident}" if is_id(ident) else f"#{number}"
 
 
 def _read_task(builder: PlanBuilder, item: object, where: str) -> None:
@@ -291,7 +292,7 @@ def _add_unusual_region(regions: Regions, item: dict[str, Any], where: str) -> N
     """:func:`_add_region` for a region it could not settle at once: kept (an integer id),
     or refused with an error naming the region."""
     region_id = item.get("id")
-    if not isinstance(region_id, str | int):
+    if not is_id(region_id):
         raise type_error("a region's id", "a string", region_id, where)
     where = f"{where}, region {region_id}"
     value = item.get("value")
@@ -315,7 +316,7 @@ def _add_unusual_region(regions: Regions, item: dict[str, Any], where: str) -> N
 def _add_relation(builder: PlanBuilder, regions: Regions, item: dict[str, Any], where: str) -> None:
     head, tail = item.get("from_id"), item.get("to_id")
     where = f"{where}, relation {head} -> {tail}"
-    if not isinstance(head, str | int) or not isinstance(tail, str | int):
+    if not is_id(head) or not is_id(tail):
         raise type_error("from_id and to_id", "region ids", [head, tail], where)
     labels = item.get("labels")
     if not isinstance(labels, list) or len(labels) != 1:

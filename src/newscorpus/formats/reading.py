@@ -22,7 +22,7 @@ from typing import Any
 
 from newscorpus import fastjson
 from newscorpus.errors import InputError, NewscorpusError
-from newscorpus.formats.base import Change, ImportOptions, ImportPlan
+from newscorpus.formats.base import UNANNOTATED, Change, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
     REPAIRS,
     DocumentIndex,
@@ -161,6 +161,12 @@ def load_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
         except (RecursionError, ValueError) as err:
             raise _unreadable(f"{path}:{number}", err) from None
         yield number, value
+
+
+def is_id(value: object) -> bool:
+    """Whether a tool's region, entity or relation id is one: a string or an integer (not
+    ``true`` or ``false``, which Python counts as integers)."""
+    return type(value) is str or type(value) is int
 
 
 def type_error(what: str, expected: str, value: object, where: str) -> InputError:
@@ -324,9 +330,18 @@ class PlanBuilder:
         self.plan.skipped["items for documents not selected"] += 1
         return False
 
-    def add(self, doc_id: str, corpus_text: str, regions: Regions, annotator: str | None) -> None:
+    def add(
+        self,
+        doc_id: str,
+        corpus_text: str,
+        regions: Regions,
+        annotator: str | None,
+        *,
+        empty_is_none: bool = False,
+    ) -> None:
         """Plan the annotation file of ``doc_id`` (gold, or ``annotator``'s set) from
-        ``regions``.
+        ``regions``. With ``empty_is_none`` (a format that cannot say "annotated, nothing
+        found"), no regions for a document without an annotation file make no file.
 
         Raises:
             InputError: E163 a second item for the same document and set; E165 (see
@@ -349,6 +364,9 @@ class PlanBuilder:
         if regions.text != corpus_text:
             spans = self._reanchored(doc_id, corpus_text, regions, relations)
         previous = current(self.project, self.schema, doc_id, corpus_text, annotator)
+        if empty_is_none and previous is None and not spans:
+            self.plan.skipped[UNANNOTATED] += 1
+            return
         after = annotation_data(doc_id, corpus_text, spans, relations, previous)
         change = Change(doc_id, annotator, previous, after, where=regions.where)
         plan_change(self.plan, self.schema, corpus_text, change, self.options)

@@ -24,10 +24,6 @@ from newscorpus.views import Sentence, merge_sentences, sentence_rows
 if TYPE_CHECKING:
     from spacy.language import Language
 
-#: What the token formats' imports skip: a document with no annotation file and nothing tagged
-#: in the file gets no annotation file (unannotated stays unannotated, as it was exported).
-UNANNOTATED = "document(s) without entities or an annotation file (none made)"
-
 
 @dataclass(frozen=True)
 class Tokenised:
