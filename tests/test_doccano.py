@@ -400,3 +400,18 @@ def test_an_unannotated_document_stays_unannotated(seed_project: Path, tmp_path:
         "",
     )
     assert tree(seed_project) == before
+
+
+def test_a_file_written_again_for_its_order_says_so(seed_project: Path, jsonl: Path) -> None:
+    gold_path = seed_project / "annotations" / f"{DOC}.json"
+    gold = json.loads(gold_path.read_text("utf-8"))
+    gold["entities"].reverse()
+    gold_path.write_text(json.dumps(gold, indent=2), encoding="utf-8")
+    assert run(seed_project, "import", "doccano", str(jsonl)) == (
+        0,
+        f"{DOC}: entities +0 ~0 -0, relations +0 -0 (written again: the order, ids or sources "
+        "differ)\n"
+        "imported 1 document(s) (doccano): 1 annotation file(s) written\n",
+        "",
+    )
+    assert json.loads(gold_path.read_text("utf-8"))["entities"][0]["id"] == "T1"

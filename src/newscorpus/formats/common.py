@@ -495,14 +495,18 @@ def label_error(label: object, kind: str, schema: Schema, where: str) -> InputEr
 
 
 def describe_change(change: Change) -> str:
-    """``doc-id: entities +2 ~1 -0, relations +1 -0`` (``~`` changed label or text)."""
+    """``doc-id: entities +2 ~1 -0, relations +1 -0`` (``~`` changed label or text), and for a
+    file written though no annotation changed, what is left to differ."""
     added, changed, removed = change.entity_changes()
     rel_added, rel_removed = change.relation_changes()
     who = f" [{change.annotator}]" if change.annotator else ""
-    return (
+    line = (
         f"{change.doc_id}{who}: entities +{len(added)} ~{len(changed)} -{len(removed)}, "
         f"relations +{len(rel_added)} -{len(rel_removed)}"
     )
+    if change.unchanged or added or changed or removed or rel_added or rel_removed:
+        return line
+    return f"{line} (written again: the order, ids or sources differ)"
 
 
 def describe_plan(plan: ImportPlan) -> list[str]:
