@@ -11,7 +11,10 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _HF_HOME = Path(tempfile.mkdtemp(prefix="newscorpus-hf-"))
@@ -114,3 +117,25 @@ def tree(root: Path) -> dict[str, str]:
         else:
             found[name] = "dir" if path.is_dir() else "other"
     return found
+
+
+_HOLDER = (
+    "import sys, time; from pathlib import Path; from newscorpus.project import load_project; "
+    "from newscorpus.lock import project_lock\n"
+    "with project_lock(load_project(Path(sys.argv[1])), sys.argv[2]):\n"
+    "    print('held', flush=True); time.sleep(30)\n"
+)
+
+
+@contextmanager
+def lock_held(root: Path, command: str) -> Iterator[int]:
+    """Another process holding the project lock of ``root`` as ``command``; yields its pid."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(root), command], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "held\n"
+        yield child.pid
+    finally:
+        child.kill()
+        child.wait()

@@ -19,7 +19,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import REPO_ROOT, make_project, run, tree
+from conftest import REPO_ROOT, lock_held, make_project, run, tree
 from newscorpus.lock import holder, project_lock
 from newscorpus.project import load_project
 from newscorpus.txn import recover, transaction
@@ -120,30 +120,17 @@ def test_a_reader_completes_a_dead_writers_change(small: Path) -> None:
 
 
 def test_a_second_writer_names_the_holder(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    holder_code = (
-        "import sys, time; from pathlib import Path; from newscorpus.project import "
-        "load_project; from newscorpus.lock import project_lock\n"
-        "with project_lock(load_project(Path(sys.argv[1])), 'add'):\n"
-        "    print('held', flush=True); time.sleep(30)\n"
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", holder_code, str(small)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None and child.stdout.readline() == "held\n"
+    with lock_held(small, "add") as pid:
         project = load_project(small)
-        assert holder(project) == f"`add` (pid {child.pid})"
+        assert holder(project) == f"`add` (pid {pid})"
         monkeypatch.setenv("NEWSCORPUS_LOCK_TIMEOUT", "0.2")
         code, out, err = run(small, "renormalise")
         assert (code, out) == (1, "")
         assert err == (
             f"error: E010 another newscorpus command is changing this project: `add` (pid "
-            f"{child.pid}) holds .newscorpus/lock (waited 0.2 s). Run this command again when "
+            f"{pid}) holds .newscorpus/lock (waited 0.2 s). Run this command again when "
             "that one has finished (set NEWSCORPUS_LOCK_TIMEOUT to wait longer).\n"
         )
-    finally:
-        child.kill()
-        child.wait()
     # The kernel released the dead holder's lock: the next writer goes ahead.
     with project_lock(load_project(small), "renormalise"):
         pass

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run, tree
+from conftest import lock_held, run, tree
 
 DOC = "india-japan-5g-agreement"
 
@@ -358,20 +358,7 @@ def test_a_file_changed_after_the_import_read_it_is_e191(seed_project: Path, jso
 def test_an_import_reads_and_writes_under_the_lock(
     seed_project: Path, jsonl: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import subprocess
-    import sys
-
-    holder_code = (
-        "import sys, time; from pathlib import Path; from newscorpus.project import "
-        "load_project; from newscorpus.lock import project_lock\n"
-        "with project_lock(load_project(Path(sys.argv[1])), 'import doccano'):\n"
-        "    print('held', flush=True); time.sleep(30)\n"
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", holder_code, str(seed_project)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None and child.stdout.readline() == "held\n"
+    with lock_held(seed_project, "import doccano"):
         monkeypatch.setenv("NEWSCORPUS_LOCK_TIMEOUT", "0.2")
         edited = write(jsonl, _without_first_entity(jsonl))
         code, out, err = run(seed_project, "import", "doccano", str(edited), "--replace")
@@ -383,9 +370,6 @@ def test_an_import_reads_and_writes_under_the_lock(
             0,
             "dry run: 1 annotation file(s) would be written; nothing was",
         )
-    finally:
-        child.kill()
-        child.wait()
 
 
 def test_an_unannotated_document_stays_unannotated(seed_project: Path, tmp_path: Path) -> None:
