@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from newscorpus import collector
 from newscorpus.errors import InputError
@@ -60,8 +60,9 @@ SPLIT_FILES = {split: f"{split}.conll" for split in SPLITS}
 _WHITESPACE = re.compile(r"\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One token line: a tuple, made by the million in a large file."""
+
     line: int
     text: str
     tag: str
