@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from newscorpus.errors import Issue
 
 _SHOW_LIMIT = 80
@@ -168,19 +170,21 @@ def parse_clean(data: bytes) -> ParsedFile | None:
     escape of a surrogate and nesting deeper than an annotation file needs.
     """
     try:
-        text = data.decode("utf-8")
-        if _SURROGATE_HINT.search(text):
+        if _SURROGATE_HINT.search(data):
             return None
-        parsed = _PLAIN_DECODER.decode(text)
+        # msgspec, about twice as fast as json here, parses what it takes as json does (it
+        # refuses NaN, Infinity, a number beyond a double, a BOM and bytes that are not UTF-8).
+        parsed = _decode_plain(data)
         keys = _keys_within(parsed, _CLEAN_DEPTH)
         if keys is None:
             return None
-        if keys != text.count(":"):
-            # Outside strings a colon only ends a key, so when the counts agree no key was
-            # repeated. Colons inside strings (a url in a note) leave it open: ask the hook.
-            parsed = _CLEAN_DECODER.decode(text)
-    except (ValueError, RecursionError, _Unclear):
-        # ValueError covers JSONDecodeError and too long numbers.
+        # Outside strings a colon only ends a key (and no UTF-8 sequence holds its byte), so
+        # when the counts agree no key was repeated. Colons inside strings (a url in a note)
+        # leave it open: ask the hook.
+        if keys != data.count(b":"):
+            parsed = _CLEAN_DECODER.decode(data.decode("utf-8"))
+    except (ValueError, RecursionError, _Unclear, msgspec.DecodeError):
+        # ValueError covers JSONDecodeError, UnicodeDecodeError and too long numbers.
         return None
     return ParsedFile(True, parsed, ())
 
@@ -200,14 +204,14 @@ def _clean_constant(name: str) -> float:
     raise _Unclear
 
 
-_PLAIN_DECODER = json.JSONDecoder(parse_constant=_clean_constant)
+_decode_plain = msgspec.json.Decoder().decode
 _CLEAN_DECODER = json.JSONDecoder(object_pairs_hook=_clean_object, parse_constant=_clean_constant)
 #: An annotation file nests three levels; far deeper, the careful parser (three Python frames a
 #: level) may hit the recursion limit where the C decoder does not.
 _CLEAN_DEPTH = 32
 #: A ``\\u`` escape of a surrogate (or a false alarm, such as an escaped backslash before
 #: ``ud800``): the careful parser checks whether it is half a pair.
-_SURROGATE_HINT = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _keys_within(value: Any, budget: int) -> int | None:
