@@ -539,27 +539,22 @@ def plan_change(
     """
     from newscorpus.validate import document_errors
 
-    where = change.where or plan.source
     # The file as it is was validated when read (:func:`current`): the same again needs no
-    # second look.
-    same = change.before is not None and change.before == change.after
-    errors = (
-        []
-        if same
-        else document_errors(change.after, schema, text, path=where, doc_id=change.doc_id)
-    )
-    if errors:
-        shown = "\n".join(i.render() for i in errors[:10])
-        raise NewscorpusError(
-            "E154",
-            f"the imported annotations of {change.doc_id} have {len(errors)} error(s); "
-            f"nothing was written:\n{shown}\n",
-            fix="Fix them in the tool and import again.",
-            where=where,
-        )
-    plan.documents.append((change.doc_id, change.annotator))
+    # second look, and is not written.
     if not change.unchanged:
+        where = change.where or plan.source
+        errors = document_errors(change.after, schema, text, path=where, doc_id=change.doc_id)
+        if errors:
+            shown = "\n".join(i.render() for i in errors[:10])
+            raise NewscorpusError(
+                "E154",
+                f"the imported annotations of {change.doc_id} have {len(errors)} error(s); "
+                f"nothing was written:\n{shown}\n",
+                fix="Fix them in the tool and import again.",
+                where=where,
+            )
         plan.changes.append(change)
+    plan.documents.append((change.doc_id, change.annotator))
     if options.on_document is not None:
         options.on_document(change.doc_id)
 
