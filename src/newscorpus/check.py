@@ -411,27 +411,52 @@ def _learn(parts: Sequence[_Part], store: PartStore, engine: EngineSettings | No
     Raises:
         NewscorpusError: the first error of :func:`gold_documents` in file order.
     """
-    todo = [i for i in range(len(parts)) if not store.has_learnt(i)]
-    computed = iter_shards(_learn_part, [parts[i] for i in todo], engine or EngineSettings())
-    run = set(todo)
     corpus = _Corpus()
     first_error: NewscorpusError | None = None
-    for i in range(len(parts)):
-        # A kept pass found not intact after all is made again here.
-        part = None if i in run else _Corpus.from_json(store.learnt(i))
-        if part is None:
-            fresh = next(computed) if i in run else _learn_part(parts[i])
-            if isinstance(fresh, NewscorpusError):
-                first_error = first_error or fresh
-                continue
-            if store.keeping:
-                store.keep_learnt(i, fresh.to_json())
-            part = fresh
+    for i, part, fresh in _in_order(
+        len(parts),
+        store.has_learnt,
+        lambda i: _Corpus.from_json(store.learnt(i)),
+        _learn_part,
+        parts.__getitem__,
+        engine,
+    ):
+        if isinstance(part, NewscorpusError):
+            first_error = first_error or part
+            continue
+        if fresh and store.keeping:
+            store.keep_learnt(i, part.to_json())
         if first_error is None:
             corpus.merge(part)
     if first_error is not None:
         raise first_error
     return corpus
+
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+
+def _in_order(
+    count: int,
+    has_kept: Callable[[int], bool],
+    kept: Callable[[int], R | None],
+    compute: Callable[[S], R],
+    spec: Callable[[int], S],
+    engine: EngineSettings | None,
+) -> Iterator[tuple[int, R, bool]]:
+    """``(i, result, fresh)`` for each of ``count`` parts, in order: the kept result when there
+    is one and it is intact, else ``compute(spec(i))`` (``fresh``), run on ``engine`` for the
+    parts with nothing kept and here for one whose kept result turns out not intact."""
+    todo = [i for i in range(count) if not has_kept(i)]
+    computed = iter_shards(compute, [spec(i) for i in todo], engine or EngineSettings())
+    run = set(todo)
+    for i in range(count):
+        result = None if i in run else kept(i)
+        if result is not None:
+            yield i, result, False
+        else:
+            yield i, next(computed) if i in run else compute(spec(i)), True
 
 
 @dataclass(frozen=True)
@@ -459,17 +484,16 @@ def _missed_mentions(
     """Every part's missed mentions, in file order (kept ones while the vocabulary holds),
     part by part, so a caller that only counts them never holds them all."""
     vocabulary = finder.vocabulary_key()
-    todo = [i for i in range(len(parts)) if not store.has_hits(i, vocabulary)]
-    searches = [_Search(parts[i], finder) for i in todo]
-    computed = iter_shards(_search, searches, engine or EngineSettings())
-    run = set(todo)
-    for i in range(len(parts)):
-        # Kept hits found not intact after all are searched for again here.
-        hits = None if i in run else _hits_from_json(store.hits(i, vocabulary))
-        if hits is None:
-            hits = next(computed) if i in run else _search(_Search(parts[i], finder))
-            if store.keeping:
-                store.keep_hits(i, vocabulary, [[*h[:4], h.here and list(h.here)] for h in hits])
+    for i, hits, fresh in _in_order(
+        len(parts),
+        lambda i: store.has_hits(i, vocabulary),
+        lambda i: _hits_from_json(store.hits(i, vocabulary)),
+        _search,
+        lambda i: _Search(parts[i], finder),
+        engine,
+    ):
+        if fresh and store.keeping:
+            store.keep_hits(i, vocabulary, [[*h[:4], h.here and list(h.here)] for h in hits])
         yield from hits
 
 
