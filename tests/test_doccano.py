@@ -399,3 +399,37 @@ def test_a_file_written_again_for_its_order_says_so(seed_project: Path, jsonl: P
         "",
     )
     assert json.loads(gold_path.read_text("utf-8"))["entities"][0]["id"] == "T1"
+
+
+def test_a_dry_run_reads_under_the_readers_lock(
+    seed_project: Path, jsonl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import contextmanager
+
+    import newscorpus.lock
+    from newscorpus.formats import ImportOptions, import_path
+    from newscorpus.project import load_project
+
+    held: list[bool] = []
+    real = newscorpus.lock.apply_lock
+
+    @contextmanager
+    def watched(project: Any, *, exclusive: bool) -> Any:
+        with real(project, exclusive=exclusive):
+            held.append(exclusive)
+            yield
+            held.append(exclusive)
+
+    def reads_held(self: Any, *args: Any) -> Any:
+        assert held == [False], "read outside the readers' lock"
+        return read(self, *args)
+
+    from newscorpus.formats.doccano import Doccano
+
+    read = Doccano.read
+    monkeypatch.setattr(newscorpus.lock, "apply_lock", watched)
+    monkeypatch.setattr(Doccano, "read", reads_held)
+    plan, written = import_path(
+        load_project(seed_project), "doccano", jsonl, ImportOptions(), dry_run=True
+    )
+    assert (held, plan.documents, written) == ([False, False], [(DOC, None)], [])

@@ -66,9 +66,11 @@ def import_path(
     dry_run: bool = False,
 ) -> tuple[ImportPlan, list[Change]]:
     """Import ``path`` in format ``name``: read it into a plan, then apply the plan
-    (:func:`~newscorpus.formats.common.apply_plan`), both under the project lock unless
-    ``dry_run``, so that the annotation files the plan was made from are still the ones it
-    replaces (an import running meanwhile waits, or stops with E010).
+    (:func:`~newscorpus.formats.common.apply_plan`), both under the project lock, so that the
+    annotation files the plan was made from are still the ones it replaces (an import running
+    meanwhile waits, or stops with E010). A dry run writes nothing and shares the readers' lock
+    instead, as ``validate`` and ``export`` do, so it never sees half of another command's
+    change.
 
     Returns:
         The plan and the changes it writes (would write, with ``dry_run``).
@@ -78,11 +80,13 @@ def import_path(
             another command holds the lock.
     """
     from newscorpus.formats.common import apply_plan
+    from newscorpus.lock import apply_lock
     from newscorpus.txn import writing
 
     fmt = get(name)
     if dry_run:
-        plan = fmt.read(path, project, options)
+        with apply_lock(project, exclusive=False):
+            plan = fmt.read(path, project, options)
         return plan, apply_plan(project, plan, replace=replace, dry_run=True)
     with writing(project, f"import {name}"):
         plan = fmt.read(path, project, options)
