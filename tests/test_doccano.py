@@ -433,3 +433,22 @@ def test_a_dry_run_reads_under_the_readers_lock(
         load_project(seed_project), "doccano", jsonl, ImportOptions(), dry_run=True
     )
     assert (held, plan.documents, written) == ([False, False], [(DOC, None)], [])
+
+
+def test_a_file_in_the_way_is_e013_and_leaves_no_change_behind(
+    seed_project: Path, jsonl: Path
+) -> None:
+    (seed_project / "annotations" / "annotators").write_text("x\n", encoding="utf-8")
+    before = tree(seed_project)
+    assert run(seed_project, "import", "doccano", str(jsonl), "--annotator", "carol") == (
+        1,
+        "",
+        f"error: annotations/annotators/carol/{DOC}.json: E013 cannot write "
+        f"annotations/annotators/carol/{DOC}.json: annotations/annotators is a file, not a "
+        "folder; nothing was changed. Move what is in the way, then run the command again.\n",
+    )
+    assert tree(seed_project) == before
+    assert not list((seed_project / ".newscorpus" / "txn").iterdir())
+    (seed_project / "annotations" / "annotators").unlink()
+    assert run(seed_project, "validate")[0] == 0
+    assert not (seed_project / "annotations" / "annotators").exists()

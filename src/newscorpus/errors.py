@@ -23,6 +23,7 @@ CODES: dict[str, str] = {
     "E010": "another newscorpus command holds the project lock",
     "E011": "an interrupted change cannot be completed (its journal or staged files are damaged)",
     "E012": "the project's private folder .newscorpus cannot be used (blocked, read-only, full)",
+    "E013": "a change would write where a file or folder of the project is in the way",
     # E050-E059: the corpus browser (view)
     "E050": "--diff names neither a build folder nor a git revision of the project",
     "E051": "the view output folder exists and is not a site written by `newscorpus view`",

@@ -172,6 +172,16 @@ class Transaction:
         return [op["path"] for op in self._ops]
 
     def _commit(self) -> None:
+        blocked = self._blocked()
+        if blocked is not None:
+            self._discard()
+            rel, why = blocked
+            raise NewscorpusError(
+                "E013",
+                f"cannot write {rel}: {why}; nothing was changed.",
+                fix="Move what is in the way, then run the command again.",
+                where=rel,
+            )
         journal = {"id": self.id, "command": self.command, "ops": self._ops}
         tmp = self.folder / f"{self.id}{JOURNAL_SUFFIX}.tmp"
         try:
@@ -191,6 +201,29 @@ class Transaction:
             raise state_error(self.project, err) from None
         self._fault.step()
         _apply(self.project, self.folder / f"{self.id}{JOURNAL_SUFFIX}", self._fault)
+
+    def _blocked(self) -> tuple[str, str] | None:
+        """The first path an operation cannot be applied to, and why: a file (or a broken link)
+        where a folder must be, or a folder where a file is to be written. Found before the
+        journal is committed: once committed, a change is completed, never rolled back."""
+        root = Path(os.path.normpath(self.project.root))
+        folders: set[str] = set()
+        for op in self._ops:
+            parts = op["path"].split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if folder in folders:
+                    continue
+                path = root / folder
+                if not path.exists() and not path.is_symlink():
+                    break  # made when the change is applied, with all below it
+                if not path.is_dir():
+                    return op["path"], f"{folder} is a file, not a folder"
+                folders.add(folder)
+            target = root / op["path"]
+            if op["op"] == "write" and target.is_dir() and not target.is_symlink():
+                return op["path"], "it is a folder"
+        return None
 
     def _discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
