@@ -20,7 +20,6 @@ from newscorpus.annotations import AnnotationFile, parse_annotations, text_sha25
 from newscorpus.corpus import load_text
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import (
-    UNANNOTATED,
     Change,
     ExportReport,
     ImportOptions,
@@ -229,13 +228,10 @@ class Brat:
             content = decode_text(data, str(ann_path)) if data.strip() else ""
             parsed = parse_ann(content, str(ann_path))
             previous = current(project, schema, doc_id, text, options.annotator)
-            if previous is None and not parsed.entities:
-                plan.skipped[UNANNOTATED] += 1
-                continue
             before = parse_annotations(previous) if previous is not None else None
             imported = to_annotation_file(doc_id, text, parsed, before).to_dict()
             change = Change(doc_id, options.annotator, previous, imported, where=str(ann_path))
-            plan_change(plan, schema, text, change, options)
+            plan_change(plan, schema, text, change, options, unannotated_is_none=True)
         return plan
 
 

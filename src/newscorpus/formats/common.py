@@ -38,7 +38,7 @@ from newscorpus.corpus import (
     load_text,
 )
 from newscorpus.errors import InputError, NewscorpusError
-from newscorpus.formats.base import Change, ImportOptions, ImportPlan
+from newscorpus.formats.base import UNANNOTATED, Change, ImportOptions, ImportPlan
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 
@@ -527,18 +527,29 @@ def describe_plan(plan: ImportPlan) -> list[str]:
 
 
 def plan_change(
-    plan: ImportPlan, schema: Schema, text: str, change: Change, options: ImportOptions
+    plan: ImportPlan,
+    schema: Schema,
+    text: str,
+    change: Change,
+    options: ImportOptions,
+    *,
+    unannotated_is_none: bool = False,
 ) -> None:
     """Validate ``change.after`` against ``text`` (the document's current text) and add the
     document to ``plan``; its change is kept only when it would write something, so a plan
     holds what an import changes, not the whole corpus. Reports the document to
-    ``options.on_document``.
+    ``options.on_document``. With ``unannotated_is_none`` (a format that cannot say "annotated,
+    nothing found"), a document without an annotation file that the import gives no entity is
+    skipped and counted (:data:`~newscorpus.formats.base.UNANNOTATED`): no file is made.
 
     Raises:
         NewscorpusError: E154 when the imported annotations do not validate.
     """
     from newscorpus.validate import document_errors
 
+    if unannotated_is_none and change.before is None and not change.after["entities"]:
+        plan.skipped[UNANNOTATED] += 1
+        return
     # The file as it is was validated when read (:func:`current`): the same again needs no
     # second look, and is not written.
     if not change.unchanged:

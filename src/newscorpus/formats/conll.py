@@ -30,7 +30,6 @@ from typing import Any, NamedTuple
 from newscorpus import collector
 from newscorpus.errors import InputError
 from newscorpus.formats.base import (
-    UNANNOTATED,
     Change,
     ExportReport,
     ImportOptions,
@@ -364,14 +363,11 @@ class Conll:
             offsets = align(text, block.tokens, where, doc_id)
             spans = [(offsets[a][0], offsets[b][1], label) for a, b, label in block.entities]
             previous = current(project, schema, doc_id, text, options.annotator)
-            if previous is None and not spans:
-                plan.skipped[UNANNOTATED] += 1
-                continue
             after, nested, relations = merged_file(doc_id, text, spans, previous)
             kept_nested += nested
             kept_relations += relations
             change = Change(doc_id, options.annotator, previous, after, where=at)
-            plan_change(plan, schema, text, change, options)
+            plan_change(plan, schema, text, change, options, unannotated_is_none=True)
         if kept_nested or kept_relations:
             plan.warnings.append(
                 f"kept {kept_nested} nested entities and {kept_relations} relations of the "

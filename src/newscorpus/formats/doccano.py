@@ -123,7 +123,7 @@ def _read_line(builder: PlanBuilder, item: object, where: str) -> None:
     else:
         builder.plan.skipped["lines without annotations"] += 1
         return
-    builder.add(doc_id, corpus_text, regions, builder.options.annotator, empty_is_none=True)
+    builder.add(doc_id, corpus_text, regions, builder.options.annotator, unannotated_is_none=True)
 
 
 def _relation_extraction(regions: Regions, item: dict[str, Any], where: str) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from newscorpus import fastjson
 from newscorpus.errors import InputError, NewscorpusError
-from newscorpus.formats.base import UNANNOTATED, Change, ImportOptions, ImportPlan
+from newscorpus.formats.base import Change, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
     REPAIRS,
     DocumentIndex,
@@ -337,11 +337,10 @@ class PlanBuilder:
         regions: Regions,
         annotator: str | None,
         *,
-        empty_is_none: bool = False,
+        unannotated_is_none: bool = False,
     ) -> None:
         """Plan the annotation file of ``doc_id`` (gold, or ``annotator``'s set) from
-        ``regions``. With ``empty_is_none`` (a format that cannot say "annotated, nothing
-        found"), no regions for a document without an annotation file make no file.
+        ``regions`` (``unannotated_is_none``: see :func:`plan_change`).
 
         Raises:
             InputError: E163 a second item for the same document and set; E165 (see
@@ -364,12 +363,16 @@ class PlanBuilder:
         if regions.text != corpus_text:
             spans = self._reanchored(doc_id, corpus_text, regions, relations)
         previous = current(self.project, self.schema, doc_id, corpus_text, annotator)
-        if empty_is_none and previous is None and not spans:
-            self.plan.skipped[UNANNOTATED] += 1
-            return
         after = annotation_data(doc_id, corpus_text, spans, relations, previous)
         change = Change(doc_id, annotator, previous, after, where=regions.where)
-        plan_change(self.plan, self.schema, corpus_text, change, self.options)
+        plan_change(
+            self.plan,
+            self.schema,
+            corpus_text,
+            change,
+            self.options,
+            unannotated_is_none=unannotated_is_none,
+        )
 
     def _reanchored(
         self,

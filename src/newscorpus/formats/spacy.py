@@ -40,7 +40,6 @@ from typing import Any
 from newscorpus import collector
 from newscorpus.errors import InputError
 from newscorpus.formats.base import (
-    UNANNOTATED,
     Change,
     ExportReport,
     ImportOptions,
@@ -287,12 +286,9 @@ class SpacyDocBin:
                     )
                 previous = current(project, schema, doc_id, text, options.annotator)
                 spans, relations = self._annotations(doc, schema, where)
-                if previous is None and not spans:
-                    plan.skipped[UNANNOTATED] += 1
-                    continue
                 after = annotation_data(doc_id, text, spans, relations, previous)
                 change = Change(doc_id, options.annotator, previous, after, where=where)
-                plan_change(plan, schema, text, change, options)
+                plan_change(plan, schema, text, change, options, unannotated_is_none=True)
         missing = [doc_id for doc_id in wanted if doc_id not in seen]
         if missing:
             raise InputError(
