@@ -257,3 +257,48 @@ def test_a_linked_annotation_file_is_validated_by_a_trusting_export(
     checked = files_checked(monkeypatch)
     get("doccano").export(project, tmp_path / "out", None)
     assert checked == ["huawei-ban.json"]
+
+
+def _import_paths(out: Path, fmt: str) -> list[Path]:
+    """What an import of ``fmt`` reads back from the whole export in ``out``."""
+    if fmt == "doccano":
+        return [out / "doccano.jsonl"]
+    if fmt == "conll":
+        return sorted(out.glob("*.conll"))
+    if fmt == "labelstudio":
+        # As Label Studio exports them once an annotator accepts each prediction that has
+        # regions (an empty one accepted would be an annotator's word that it has none).
+        tasks = json.loads((out / "tasks.json").read_text("utf-8"))
+        for number, task in enumerate(tasks, start=1):
+            result = task.pop("predictions")[0]["result"]
+            accepted = {"id": number, "completed_by": 1, "result": result}
+            task["annotations"] = [accepted] if result else []
+        (out / "export.json").write_text(json.dumps(tasks), encoding="utf-8")
+        return [out / "export.json"]
+    return [out]
+
+
+@pytest.mark.parametrize("fmt", ["brat", "conll", "doccano", "labelstudio", "spacy"])
+def test_an_import_after_a_clean_validate_only_parses_the_files_it_replaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    from newscorpus.formats import ImportOptions
+
+    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
+    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
+    project = small_project(tmp_path / "p")
+    get(fmt).export(project, tmp_path / "out", None)
+    paths = _import_paths(tmp_path / "out", fmt)
+    assert validate_project(project, use_cache=True).ok()
+    checked = files_checked(monkeypatch)
+    for path in paths:
+        assert get(fmt).read(path, project, ImportOptions()).changes == []
+    assert checked == []
+    # A file written after validate makes the report another state's: it is validated again.
+    spoil(project.annotations / "huawei-ban.json")
+    with pytest.raises(NewscorpusError) as raised:
+        for path in paths:
+            get(fmt).read(path, project, ImportOptions())
+    assert (raised.value.code, raised.value.where) == ("E173", "annotations/huawei-ban.json")
+    assert 'E109 T1 label is "COUNTRY"' in raised.value.message
+    assert checked[-1] == "huawei-ban.json"

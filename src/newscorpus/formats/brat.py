@@ -17,7 +17,6 @@ from pathlib import Path
 
 from newscorpus import collector
 from newscorpus.annotations import AnnotationFile, parse_annotations, text_sha256
-from newscorpus.corpus import load_text
 from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import (
     Change,
@@ -26,9 +25,9 @@ from newscorpus.formats.base import (
     ImportPlan,
 )
 from newscorpus.formats.common import (
+    DocumentIndex,
     check_output,
     checked_ids,
-    current,
     export_documents,
     plan_change,
     write_new_file,
@@ -203,10 +202,11 @@ class Brat:
             )
         plan = ImportPlan(self.name, str(path))
         schema = Schema.load(project.schema_path)
+        index = DocumentIndex(project)
         wanted = options.doc_ids or tuple(sorted(p.stem for p in path.glob("*.ann")))
         for doc_id in checked_ids(project, wanted):
             ann_path = path / f"{doc_id}.ann"
-            text = load_text(project, doc_id)
+            text = index.text(doc_id)
             txt_path = path / f"{doc_id}.txt"
             if txt_path.exists() and txt_path.read_text(encoding="utf-8") != text:
                 raise NewscorpusError(
@@ -227,7 +227,7 @@ class Brat:
             data = ann_path.read_bytes()
             content = decode_text(data, str(ann_path)) if data.strip() else ""
             parsed = parse_ann(content, str(ann_path))
-            previous = current(project, schema, doc_id, text, options.annotator)
+            previous = index.current(schema, doc_id, text, options.annotator)
             before = parse_annotations(previous) if previous is not None else None
             imported = to_annotation_file(doc_id, text, parsed, before).to_dict()
             change = Change(doc_id, options.annotator, previous, imported, where=str(ann_path))

@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from newscorpus import collector, fastjson
 from newscorpus.annotations import (
@@ -284,10 +284,13 @@ REPAIRS = {
 
 class DocumentIndex:
     """Corpus documents by id, and by the sha256 of their normalised text (computed on the first
-    lookup by text, since most imports carry ids)."""
+    lookup by text, since most imports carry ids), and the annotation files an import replaces
+    (:meth:`current`)."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        # Listed before any text is read, so a text changed since is seen as changed.
+        self.validated = _validated_state(project)
         self.ids = set(doc_ids(project))
         self._by_hash: dict[str, str] | None = None
 
@@ -301,6 +304,31 @@ class DocumentIndex:
 
     def text(self, doc_id: str) -> str:
         return load_text(self.project, doc_id)
+
+    def current(
+        self, schema: Schema, doc_id: str, text: str, annotator: str | None
+    ) -> dict[str, Any] | None:
+        """The annotation file an import would replace, as read and validated against ``text``
+        (the document's current text), or None when there is none: its ids and provenance are
+        kept, and what the import changes is told against it, so it must hold what it says.
+
+        As in an export, the file is only parsed when ``validate`` kept a report without errors
+        for the project's files as listed when the index was made, and the file and its
+        ``text.txt`` are still those files after reading (see :func:`_trusted`): a round trip
+        right after ``validate`` does not validate every file a second time.
+
+        Raises:
+            NewscorpusError: E173 when it does not validate.
+        """
+        from newscorpus.annotators import checked_data
+
+        path = annotation_path(self.project, doc_id, annotator)
+        if not path.exists() and not path.is_symlink():
+            return None
+        trusted = _trusted(path, article_dir(self.project, doc_id) / TEXT_FILE, self.validated)
+        if trusted is not None:
+            return cast(dict[str, Any], trusted)
+        return checked_data(self.project, path, schema, text, annotator)
 
 
 def match_document(
@@ -457,24 +485,6 @@ class _Ids:
             if ident not in self.used:
                 self.used.add(ident)
                 return ident
-
-
-def current(
-    project: Project, schema: Schema, doc_id: str, text: str, annotator: str | None
-) -> dict[str, Any] | None:
-    """The annotation file an import would replace, as read and validated against ``text``
-    (the document's current text), or None when there is none: its ids and provenance are
-    kept, and what the import changes is told against it, so it must hold what it says.
-
-    Raises:
-        NewscorpusError: E173 when it does not validate.
-    """
-    from newscorpus.annotators import checked_data
-
-    path = annotation_path(project, doc_id, annotator)
-    if not path.exists() and not path.is_symlink():
-        return None
-    return checked_data(project, path, schema, text, annotator)
 
 
 def label_error(label: object, kind: str, schema: Schema, where: str) -> InputError | None:

@@ -40,7 +40,6 @@ from newscorpus.formats.common import (
     annotation_data,
     check_output,
     checked_ids,
-    current,
     export_documents,
     label_error,
     plan_change,
@@ -362,7 +361,7 @@ class Conll:
             text = texts.get(doc_id) or index.text(doc_id)
             offsets = align(text, block.tokens, where, doc_id)
             spans = [(offsets[a][0], offsets[b][1], label) for a, b, label in block.entities]
-            previous = current(project, schema, doc_id, text, options.annotator)
+            previous = index.current(schema, doc_id, text, options.annotator)
             after, nested, relations = merged_file(doc_id, text, spans, previous)
             kept_nested += nested
             kept_relations += relations

@@ -29,7 +29,6 @@ from newscorpus.formats.common import (
     annotation_data,
     check_span,
     checked_ids,
-    current,
     label_error,
     match_document,
     plan_change,
@@ -362,7 +361,7 @@ class PlanBuilder:
         relations = regions.relation_indices()
         if regions.text != corpus_text:
             spans = self._reanchored(doc_id, corpus_text, regions, relations)
-        previous = current(self.project, self.schema, doc_id, corpus_text, annotator)
+        previous = self.index.current(self.schema, doc_id, corpus_text, annotator)
         after = annotation_data(doc_id, corpus_text, spans, relations, previous)
         change = Change(doc_id, annotator, previous, after, where=regions.where)
         plan_change(

@@ -50,7 +50,6 @@ from newscorpus.formats.common import (
     annotation_data,
     check_output,
     checked_ids,
-    current,
     export_documents,
     label_error,
     match_document,
@@ -284,7 +283,7 @@ class SpacyDocBin:
                         fix="Make Docs from the normalised text (`newscorpus export spacy`).",
                         where=where,
                     )
-                previous = current(project, schema, doc_id, text, options.annotator)
+                previous = index.current(schema, doc_id, text, options.annotator)
                 spans, relations = self._annotations(doc, schema, where)
                 after = annotation_data(doc_id, text, spans, relations, previous)
                 change = Change(doc_id, options.annotator, previous, after, where=where)
