@@ -78,6 +78,9 @@ def test_segment_text_matches_whole_document_segmentation(
         'He said "yes."\nNo.\r\nU.S. and 10GB.\u00a0Then\u2028more',
         "A.\n.B\n...\n",
         "Huawei Technologies Co., Ltd. and Acme Pvt. Ltd.\nsaid so.",
+        # The sentencizer's rule at its edges: runs of its characters, other punctuation after
+        # them, a line that starts with one, spaces between sentences.
+        'Hi!! ) Yes? ?\n. x and .. y\n"Stop." "Go." Wait... what?! No\nOne.  Two.\u3002Three',
     ]
     nlp = make_nlp(Schema.load(project.schema_path).abbreviations)
     for text in texts:
