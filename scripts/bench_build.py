@@ -39,6 +39,9 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
   less on one core, so its CPU seconds are reported too;
 * ``spacy``: the floor of row making, a bare ``spacy.blank("en")`` tokenizer + sentencizer
   ``nlp.pipe`` over the normalised texts in one process;
+* ``docbin``: the floor of the spaCy export, the same texts each tokenised by a bare
+  ``spacy.blank("en")``, added to a ``DocBin(store_user_data=True)`` and serialised, nothing
+  else;
 * ``build``: :func:`~newscorpus.package.build` into a fresh folder without the cache, with the
   default engine (a process pool on every core; the largest worker's peak RSS is reported);
 * ``export-<format>`` for conll, spacy, labelstudio and doccano:
@@ -110,6 +113,7 @@ STAGES = (
     "validate",
     "check",
     "spacy",
+    "docbin",
     "build",
     "baseline",
     "view",
@@ -722,6 +726,25 @@ def stage_spacy(project: Project) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started}
 
 
+def stage_docbin(project: Project) -> dict[str, float]:
+    """The floor of the spaCy export: each text tokenised by a bare ``spacy.blank("en")``,
+    added to one ``DocBin`` and serialised (texts read before the clock starts)."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    texts = [
+        (project.corpus / d / "text.txt").read_text(encoding="utf-8") for d in doc_ids(project)
+    ]
+    nlp = spacy.blank("en")
+    nlp.max_length = max(len(t) for t in texts) + 1
+    started = time.perf_counter()
+    docs = DocBin(store_user_data=True)
+    for text in texts:
+        docs.add(nlp.make_doc(text))
+    docs.to_bytes()
+    return {"seconds": time.perf_counter() - started}
+
+
 def _command(project: Project, *args: str) -> float:
     """Seconds of a whole ``newscorpus`` command, start-up and imports included."""
     script = Path(sys.executable).parent / "newscorpus"
@@ -898,6 +921,7 @@ _STAGE_RUNS: dict[str, tuple[Callable[[], None], Callable[[Project], dict[str, f
     "baseline": (_warm_arrow, stage_baseline),
     "reads": (lambda: None, stage_reads),
     "spacy": (lambda: None, stage_spacy),
+    "docbin": (lambda: None, stage_docbin),
     "rebuilds": (lambda: None, stage_rebuilds),
     "load": (_warm_load, stage_load),
     "view": (_warm_view, stage_view),
@@ -980,6 +1004,7 @@ def table(info: CorpusInfo, figures: dict[str, dict[str, float]]) -> str:
             f = figures[f"{way}-{fmt}"]
             lines.append(_line(f"{way} {fmt}", f["seconds"], n, text, *memory(f"{way}-{fmt}")))
             lines.append(_line(f"  {way} {fmt} (CPU)", f["cpu_seconds"], n, text, "-", "-"))
+    lines.append(_line("  DocBin floor", figures["docbin"]["seconds"], n, text, "-", "-"))
     return "\n".join(lines)
 
 
