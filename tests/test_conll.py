@@ -11,7 +11,8 @@ from build_helpers import formats_project
 from conftest import run, tree
 from newscorpus.annotations import annotation_path, read_annotations
 from newscorpus.corpus import doc_ids, load_article
-from newscorpus.formats.conll import parse
+from newscorpus.errors import InputError
+from newscorpus.formats.conll import align, parse
 from newscorpus.model import Document
 from newscorpus.nlp import make_nlp, segment
 from newscorpus.project import load_project
@@ -260,14 +261,83 @@ def test_the_same_document_twice_is_refused(seed_project: Path, exported: Path) 
 
 
 def test_parse_reads_tabs_and_two_columns() -> None:
-    schema = Schema.load(Path(__file__).parent.parent / "annotations" / "schema.yaml")
+    schema = Schema.load(SCHEMA)
     blocks = list(parse("Kenji\tB-PERSON\nWatanabe\tI-PERSON\nspoke\tO\n", "f", schema))
-    assert [(t.text, t.tag) for t in blocks[0].tokens] == [
-        ("Kenji", "B-PERSON"),
-        ("Watanabe", "I-PERSON"),
-        ("spoke", "O"),
-    ]
+    assert (blocks[0].tokens, blocks[0].lines) == (["Kenji", "Watanabe", "spoke"], [1, 2, 3])
     assert blocks[0].entities == [(0, 1, "PERSON")]
+
+
+SCHEMA = Path(__file__).parent.parent / "annotations" / "schema.yaml"
+
+
+def blocks_of(content: str) -> list[tuple[int, list[str], list[int], list[tuple[int, int, str]]]]:
+    return [
+        (b.line, b.tokens, b.lines, b.entities) for b in parse(content, "f", Schema.load(SCHEMA))
+    ]
+
+
+def test_parse_finds_blocks_as_lines_define_them() -> None:
+    # Tokens before the first -DOCSTART- are a block of their own; blank lines are not.
+    assert blocks_of("India B-GPE\n\n -DOCSTART- -X- O\r\nJapan\u2028B-GPE\r\n") == [
+        (1, ["India"], [1], [(0, 0, "GPE")]),
+        (3, ["Japan"], [4], [(0, 0, "GPE")]),
+    ]
+    assert blocks_of("\n \t\n-DOCSTART-\n\n-DOCSTART- x\nA O\n") == [
+        (3, [], [], []),
+        (5, ["A"], [6], []),
+    ]
+    # Only a first column of exactly -DOCSTART- starts a document.
+    assert blocks_of("-DOCSTART-X O\nx -DOCSTART- O\n")[0][1] == ["-DOCSTART-X", "x"]
+    assert blocks_of("") == blocks_of("\n\n") == []
+    assert blocks_of("New B-GPE\nDelhi I-GPE\nand O\nTokyo B-GPE\nBay B-LOC\n")[0][3] == [
+        (0, 1, "GPE"),
+        (3, 3, "GPE"),
+        (4, 4, "LOC"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "first"),
+    [
+        # The first error in the file's order, whatever its kind.
+        ("A O\nB X-GPE\nC\n", "f:2: E156 tag 'X-GPE' is not O"),
+        ("A O\nB\nC X-GPE\n", "f:2: E156 line 'B' has one column"),
+        ("A B-GPE\nB I-ORG\nC X-GPE\n", "f:2: E156 tag 'I-ORG' continues an entity after GPE"),
+        # In a later block, with the file's line numbers.
+        ("-DOCSTART-\nA O\n\n-DOCSTART-\n\nA O\n\nB I-GPE\n", "f:8: E156 tag 'I-GPE' "),
+        (
+            "-DOCSTART-\nA B-GPE\n-DOCSTART-\nB I-GPE\n",
+            "f:4: E156 tag 'I-GPE' continues an entity outside",
+        ),
+    ],
+)
+def test_parse_reports_the_first_error_of_the_file(content: str, first: str) -> None:
+    with pytest.raises(InputError) as raised:
+        blocks_of(content)
+    assert raised.value.render().startswith(first)
+
+
+def test_alignment_skips_every_kind_of_whitespace(tmp_path: Path) -> None:
+    text = load_article(formats_project(tmp_path / "proj"), "huawei-ban").text
+    # Whitespace that str.split knows, between and around tokens.
+    odd = text.replace(" ", "\u3000", 1).replace(" ", "\xa0\x1c", 1).replace(" ", "\u2028 ", 1)
+    (block,) = parse("".join(f"{t} O\n" for t in odd.split()), "f", Schema.load(SCHEMA))
+    span = align(odd, block, "f", "huawei-ban")
+    for index, token in enumerate(block.tokens):
+        start, end = span(index, index)
+        assert odd[start:end] == token
+    assert odd[slice(*span(0, len(block.tokens) - 1))] == odd.strip()
+    # Adjacent tokens that split a word are fine; a token across whitespace is not.
+    (split,) = parse("US O\nbl O\nocked O\n", "f", Schema.load(SCHEMA))
+    assert align("US blocked", split, "f", "d")(1, 2) == (3, 10)
+    (joined,) = parse("USblocked O\n", "f", Schema.load(SCHEMA))
+    with pytest.raises(InputError) as raised:
+        align("US blocked", joined, "f", "d")
+    assert raised.value.render() == (
+        "f:1: E157 token 'USblocked' does not align to the text of d: at offset 0 it reads "
+        "'US blocked'. Keep the tokens of `newscorpus export conll` (change only the tags), or "
+        "name the right document with --doc."
+    )
 
 
 def test_annotator_import_goes_to_the_annotator_set(seed_project: Path, exported: Path) -> None:

@@ -20,12 +20,13 @@ entity went) is listed, and needs ``--replace`` like any change to gold.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from newscorpus import collector
 from newscorpus.errors import InputError
@@ -56,22 +57,21 @@ DOCSTART_LINE = f"{DOCSTART} -X- -X- O"
 #: Split -> file name.
 SPLIT_FILES = {split: f"{split}.conll" for split in SPLITS}
 _WHITESPACE = re.compile(r"\s*")
-
-
-class Token(NamedTuple):
-    """One token line: a tuple, made by the million in a large file."""
-
-    line: int
-    text: str
-    tag: str
+#: Runs of what ``str.split`` splits on: ``\s`` is Python's whitespace, as ``str.isspace``.
+_WORDS = re.compile(r"\S+")
+#: A line whose first column is ``-DOCSTART-``.
+_DOCSTART = re.compile(rf"^[^\S\n]*{DOCSTART}(?=\s|\Z)", re.MULTILINE)
 
 
 @dataclass
 class Block:
-    """One document of a CoNLL file: where it starts and its tokens."""
+    """One document of a CoNLL file: where it starts, its tokens and its entities."""
 
+    #: The line of its ``-DOCSTART-`` (1 for a file without one).
     line: int
-    tokens: list[Token] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    #: The line of each token.
+    lines: list[int] = field(default_factory=list)
     #: Entities as ``(first, last, label)``: token indices, both inclusive.
     entities: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -85,51 +85,92 @@ def parse(content: str, where: str, schema: Schema) -> Iterator[Block]:
             IOB2; E153 for a label the schema does not have.
     """
     tags: dict[str, tuple[str, str]] = {}  # each tag is checked once
-    block: Block | None = None
-    open_label: str | None = None  # the label an I- tag may continue here
-    # Lines as they come: a list of every line would cost more than the tokens.
-    for number, raw in enumerate(io.StringIO(content, newline="\n"), start=1):
-        fields = raw.split()
-        if not fields:
-            open_label = None  # a sentence ends: no entity crosses it
+    start, number, line = 0, 1, 1  # where the block's lines start, their first line, its line
+    started = False  # whether a -DOCSTART- came: lines before the first need tokens to count
+    for found in _DOCSTART.finditer(content):
+        lines = content[start : found.start()]
+        if started or (not lines.isspace() and lines):
+            yield _block(lines, number, line, where, schema, tags)
+        line = number + lines.count("\n")
+        end = content.find("\n", found.end())
+        start, number, started = len(content) if end < 0 else end + 1, line + 1, True
+    lines = content[start:]
+    if started or (not lines.isspace() and lines):
+        yield _block(lines, number, line, where, schema, tags)
+
+
+def _block(
+    lines: str,
+    number: int,
+    line: int,
+    where: str,
+    schema: Schema,
+    tags: dict[str, tuple[str, str]],
+) -> Block:
+    """The block whose token lines are ``lines``, the first of them line ``number``.
+
+    Lines are split and their columns taken a whole block at a time, with no Python statement
+    per token but for those inside entities. Only a block that breaks a rule is read line by
+    line again, by :func:`_first_error`, to word its first error.
+    """
+    rows = [raw.split() for raw in lines.split("\n")]
+    if 1 in map(len, rows):
+        raise _first_error(rows, number, where, schema)
+    tokens = [fields[0] for fields in rows if fields]
+    tagged = [fields[-1] for fields in rows if fields]
+    for tag in set(tagged).difference(tags):
+        try:
+            tags[tag] = _check_tag(tag, schema, where)
+        except InputError:
+            raise _first_error(rows, number, where, schema) from None
+    numbers = [n for n, fields in enumerate(rows, start=number) if fields]
+    entities: list[tuple[int, int, str]] = []
+    for index in [k for k, tag in enumerate(tagged) if tag != "O"]:
+        prefix, label = tags[tagged[index]]
+        if prefix == "B":
+            entities.append((index, index, label))
             continue
-        if fields[0] == DOCSTART:
-            if block is not None:
-                yield block
-            block, open_label = Block(number), None
+        # I- continues the entity of the token on the line just before, with its label.
+        if not (
+            entities
+            and entities[-1][1:] == (index - 1, label)
+            and numbers[index - 1] == numbers[index] - 1
+        ):
+            raise _first_error(rows, number, where, schema)
+        entities[-1] = (entities[-1][0], index, label)
+    return Block(line, tokens, numbers, entities)
+
+
+def _first_error(rows: list[list[str]], number: int, where: str, schema: Schema) -> InputError:
+    """The first error of a block's lines (``rows``: each line's columns), read line by line
+    as IOB2 is defined, so that it is the first in the file's order."""
+    open_label = ""  # the label an I- tag may continue here
+    for at, fields in enumerate(rows, start=number):
+        if not fields:
+            open_label = ""  # a sentence ends: no entity crosses it
             continue
         if len(fields) < 2:
-            raise InputError(
+            return InputError(
                 "E156",
-                f"line {raw.strip()!r} has one column; a CoNLL line is 'TOKEN ... TAG'.",
+                f"line {fields[0]!r} has one column; a CoNLL line is 'TOKEN ... TAG'.",
                 fix="Give every token its tag in the last column (O, B-LABEL or I-LABEL).",
-                where=f"{where}:{number}",
+                where=f"{where}:{at}",
             )
-        if block is None:
-            block = Block(1)
         tag = fields[-1]
-        known = tags.get(tag)
-        if known is None:
-            known = tags[tag] = _check_tag(tag, schema, f"{where}:{number}")
-        prefix, label = known
-        index = len(block.tokens)
-        block.tokens.append(Token(number, fields[0], tag))
-        if prefix == "B":
-            block.entities.append((index, index, label))
-        elif prefix == "I":
-            if open_label != label:
-                after = f"after {open_label}" if open_label else "outside an entity"
-                raise InputError(
-                    "E156",
-                    f"tag {tag!r} continues an entity {after}; in IOB2 an entity starts with B-.",
-                    fix=f"Write B-{label} on the entity's first token.",
-                    where=f"{where}:{number}",
-                )
-            first, _, _ = block.entities[-1]
-            block.entities[-1] = (first, index, label)
-        open_label = label or None
-    if block is not None:
-        yield block
+        try:
+            prefix, label = _check_tag(tag, schema, f"{where}:{at}")
+        except InputError as err:
+            return err
+        if prefix == "I" and open_label != label:
+            after = f"after {open_label}" if open_label else "outside an entity"
+            return InputError(
+                "E156",
+                f"tag {tag!r} continues an entity {after}; in IOB2 an entity starts with B-.",
+                fix=f"Write B-{label} on the entity's first token.",
+                where=f"{where}:{at}",
+            )
+        open_label = label
+    raise AssertionError("_first_error is called for a block that breaks a rule")
 
 
 def _check_tag(tag: str, schema: Schema, where: str) -> tuple[str, str]:
@@ -171,42 +212,70 @@ def _decode(data: bytes, where: str) -> str:
         ) from None
 
 
-def align(text: str, tokens: Sequence[Token], where: str, doc_id: str) -> list[tuple[int, int]]:
-    """The character span of each token in ``text``: tokens in order, whitespace between.
+def align(
+    text: str, block: Block, where: str, doc_id: str
+) -> Callable[[int, int], tuple[int, int]]:
+    """Where the block's tokens are in ``text`` (tokens in order, whitespace between): a
+    function from a first and last token index to their character span.
+
+    A block aligns exactly when its tokens, joined, are the text without its whitespace and
+    every whitespace of the text falls between two tokens. Both are checked with whole-string
+    operations, and a span is worked out only for the tokens asked for: an import needs the
+    edges of entities, not every token's offsets.
 
     Raises:
         InputError: E157 naming the line of the first token that is not the next text, or the
             last line when the text goes on after the last token.
     """
-    spans = []
+    tokens, words = block.tokens, text.split()
+    if "".join(tokens) == "".join(words):
+        ends = list(accumulate(map(len, tokens)))
+        word_ends = list(accumulate(map(len, words)))
+        if set(ends).issuperset(word_ends):
+            # The text offset of word j: the whitespace before it plus the words before it.
+            spaces = list(accumulate(map(len, _WORDS.split(text))))
+
+            def at(offset: int, word: int) -> int:
+                return spaces[word] + offset
+
+            def span(first: int, last: int) -> tuple[int, int]:
+                start, end = ends[first] - len(tokens[first]), ends[last]
+                return (
+                    at(start, bisect_right(word_ends, start)),
+                    at(end, bisect_left(word_ends, end)),
+                )
+
+            return span
+    raise _misalignment(text, block, where, doc_id)
+
+
+def _misalignment(text: str, block: Block, where: str, doc_id: str) -> InputError:
+    """The first place the tokens of a block that does not align leave ``text``, found token by
+    token as :func:`align` defines alignment."""
     pos = 0
-    for token in tokens:
+    for token, line in zip(block.tokens, block.lines, strict=True):
         match = _WHITESPACE.match(text, pos)
         pos = match.end() if match else pos
-        if not text.startswith(token.text, pos):
-            found = text[pos : pos + max(len(token.text), 10)]
-            raise InputError(
+        if not text.startswith(token, pos):
+            found = text[pos : pos + max(len(token), 10)]
+            return InputError(
                 "E157",
-                f"token {token.text!r} does not align to the text of {doc_id}: at offset {pos} "
+                f"token {token!r} does not align to the text of {doc_id}: at offset {pos} "
                 f"it reads {found!r}.",
                 fix="Keep the tokens of `newscorpus export conll` (change only the tags), or name "
                 "the right document with --doc.",
-                where=f"{where}:{token.line}",
+                where=f"{where}:{line}",
             )
-        spans.append((pos, pos + len(token.text)))
-        pos += len(token.text)
+        pos += len(token)
     rest = text[pos:]
-    if rest.strip():
-        last = tokens[-1].line if tokens else 1
-        raise InputError(
-            "E157",
-            f"the file's tokens end at offset {pos} of {doc_id}, but its text goes on: "
-            f"{rest.strip()[:30]!r}.",
-            fix="Keep every token of `newscorpus export conll`; a CoNLL import covers the whole "
-            "document.",
-            where=f"{where}:{last}",
-        )
-    return spans
+    return InputError(
+        "E157",
+        f"the file's tokens end at offset {pos} of {doc_id}, but its text goes on: "
+        f"{rest.strip()[:30]!r}.",
+        fix="Keep every token of `newscorpus export conll`; a CoNLL import covers the whole "
+        "document.",
+        where=f"{where}:{block.lines[-1] if block.lines else 1}",
+    )
 
 
 def merged_file(
@@ -251,7 +320,7 @@ def merged_file(
 
 def _match(block: Block, letters: dict[str, list[str]], where: str) -> str:
     """The document whose text without whitespace is the block's tokens joined."""
-    key = "".join(t.text for t in block.tokens)
+    key = "".join(block.tokens)
     found = letters.get(key, [])
     if len(found) == 1:
         return found[0]
@@ -359,8 +428,8 @@ class Conll:
                 )
             seen[doc_id] = block.line
             text = texts.get(doc_id) or index.text(doc_id)
-            offsets = align(text, block.tokens, where, doc_id)
-            spans = [(offsets[a][0], offsets[b][1], label) for a, b, label in block.entities]
+            span = align(text, block, where, doc_id)
+            spans = [(*span(first, last), label) for first, last, label in block.entities]
             previous = index.current(schema, doc_id, text, options.annotator)
             after, nested, relations = merged_file(doc_id, text, spans, previous)
             kept_nested += nested
