@@ -17,7 +17,7 @@ cut by a sentence boundary.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -151,14 +151,15 @@ def locate(doc: Document, sentences: Sequence[Sentence]) -> dict[str, int]:
 
 def bio_tags(sentence: Sentence, entities: Sequence[Entity]) -> list[str]:
     """BIO tags of the sentence's tokens for non-overlapping, token-aligned ``entities``."""
-    index_of_start = {s: i for i, (s, _) in enumerate(sentence.tokens)}
-    index_of_end = {e: i for i, (_, e) in enumerate(sentence.tokens)}
     tags = ["O"] * len(sentence.tokens)
-    for entity in entities:
-        first, last = index_of_start[entity.start], index_of_end[entity.end]
-        tags[first] = f"B-{entity.label}"
-        for i in range(first + 1, last + 1):
-            tags[i] = f"I-{entity.label}"
+    if entities:
+        # Token starts and ends both ascend: an aligned entity's edges are found by bisection.
+        starts = [s for s, _ in sentence.tokens]
+        ends = [e for _, e in sentence.tokens]
+        for entity in entities:
+            first, last = bisect_left(starts, entity.start), bisect_left(ends, entity.end)
+            tags[first] = f"B-{entity.label}"
+            tags[first + 1 : last + 1] = [f"I-{entity.label}"] * (last - first)
     return tags
 
 
