@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -302,3 +303,79 @@ def test_an_import_after_a_clean_validate_only_parses_the_files_it_replaces(
     assert (raised.value.code, raised.value.where) == ("E173", "annotations/huawei-ban.json")
     assert 'E109 T1 label is "COUNTRY"' in raised.value.message
     assert checked[-1] == "huawei-ban.json"
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Swap two folders' names, as another process might while validation reads."""
+    a.rename(a.with_name("swapping"))
+    b.rename(a)
+    a.with_name("swapping").rename(b)
+
+
+@pytest.mark.parametrize("back", [False, True], ids=["swapped", "swapped-back"])
+def test_no_report_is_kept_when_a_folder_was_swapped_while_validate_read(
+    project: Project, monkeypatch: pytest.MonkeyPatch, back: bool
+) -> None:
+    """Validation reads a good copy put in place of the listed annotations; its clean report
+    must not vouch for the listed folder, even once that is put back before the report is
+    kept (renaming moved the folder's change time)."""
+    good = project.root / "annotations.good"
+    shutil.copytree(project.annotations, good)
+    spoil(project.root / GOLD)
+    load_schema, remember = newscorpus.validate.load_schema, newscorpus.validate_memo.remember
+
+    def swapped(*args: Any) -> Any:
+        exchange(project.annotations, good)
+        return load_schema(*args)
+
+    def swapped_back(*args: Any) -> None:
+        if back:
+            exchange(project.annotations, good)
+        remember(*args)
+
+    monkeypatch.setattr(newscorpus.validate, "load_schema", swapped)
+    monkeypatch.setattr(newscorpus.validate_memo, "remember", swapped_back)
+    assert validate_project(project, use_cache=True).ok()  # of the copy it read
+    assert not (project.root / MEMO).exists()
+    if not back:
+        exchange(project.annotations, good)
+    monkeypatch.undo()
+    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
+    assert not validate_project(project, use_cache=True).ok()
+
+
+def test_a_file_is_not_unchanged_once_its_folder_was_renamed_away_and_back(
+    project: Project,
+) -> None:
+    from newscorpus.validate_memo import ProjectState, _described
+
+    state = ProjectState(project, keep_files=True)
+    gold = project.root / GOLD
+    assert state.unchanged(gold)
+    project.annotations.rename(project.root / "elsewhere")
+    (project.root / "elsewhere").rename(project.annotations)
+    # The file itself is as listed; only its folder's change time tells.
+    assert state.files is not None
+    assert _described(gold)[0] == state.files[str(gold)]
+    assert not state.unchanged(gold)
+    assert not state.unchanged(project.root / "annotations" / "never-listed.json")
+
+
+def test_a_vouched_for_file_of_the_wrong_shape_is_validated(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that moves no file time (through a shared memory mapping) gets past the
+    listing: what the report vouches for is still checked for shape before it is used, so
+    the damage is reported as E173, not met as a traceback."""
+    from newscorpus.formats import ImportOptions
+    from newscorpus.validate_memo import ProjectState
+
+    get("doccano").export(project, project.root / "out", None)
+    assert validate_project(project, use_cache=True).ok()
+    gold = project.root / GOLD
+    gold.write_text(gold.read_text("utf-8").replace('"start"', '"stxrt"', 1), "utf-8")
+    monkeypatch.setattr(ProjectState, "unchanged", lambda self, path: True)
+    monkeypatch.setattr(newscorpus.validate_memo, "recall", lambda project, state: ([], 1, 1))
+    with pytest.raises(NewscorpusError) as raised:
+        get("doccano").read(project.root / "out" / "doccano.jsonl", project, ImportOptions())
+    assert (raised.value.code, raised.value.where) == ("E173", GOLD)

@@ -15,7 +15,14 @@ No report is kept for a state the listing cannot vouch for:
   times. The change time covers what the modification time does not (``chmod``, a file moved
   in place);
 - *unseen*: a folder that cannot be listed, or a link to a folder (the files behind it are not
-  listed, yet validation reads them).
+  listed, yet validation reads them);
+- *moved*: the files listed again after validation are not the state listed before it. The
+  corpus and annotation folders are listed with their own entries, so a folder swapped for
+  another while validation read, even swapped back, is seen: renaming moves its change time.
+
+Like git's index, the listing trusts file times: a write that moves neither time (through a
+shared memory mapping, until the kernel writes it back) is not seen. Readers that take the
+files on the report's word (exports, imports) still check the shape of what they read.
 
 The report is kept as a checksummed cache entry (:class:`~newscorpus.cache.Cache`); one that is
 damaged, foreign or of unexpected shape is ignored and the project is validated again.
@@ -55,7 +62,11 @@ class ProjectState:
         #: With ``keep_files``, each listed entry's line by its path, for :meth:`unchanged`.
         self.files: dict[str, str] | None = {} if keep_files else None
         for folder in (project.corpus, project.annotations):
-            digest.update(_encode(f"{folder}\n"))
+            # The folder itself too: one renamed in its place, even and back, moves a time.
+            line = self._line(folder)
+            digest.update(_encode(f"{folder}{line}"))
+            if self.files is not None:
+                self.files[os.fspath(folder)] = line
             self._walk(folder, digest)
         digest.update(_encode("pyproject.toml" + self._line(project.root / "pyproject.toml")))
         self.key = digest.hexdigest()
@@ -68,10 +79,19 @@ class ProjectState:
 
     def unchanged(self, path: Path) -> bool:
         """Whether ``path`` is the file this state listed, unchanged since (size, times, inode
-        and mode as listed; any write since moves its change time). Needs ``keep_files``."""
+        and mode as listed; any write since moves its change time), in the folders it was
+        listed in, unchanged too: a folder renamed away and back, so that a read went to
+        another, moved its change time. Needs ``keep_files``."""
         assert self.files is not None, "made with keep_files=True"
-        listed = self.files.get(os.fspath(path))
-        return listed is not None and _described(path)[0] == listed
+        if os.fspath(path) not in self.files:
+            return False
+        for entry in (path, *path.parents):
+            listed = self.files.get(os.fspath(entry))
+            if listed is None:  # above the listed folders
+                return True
+            if _described(entry)[0] != listed:
+                return False
+        return True
 
     def _walk(self, top: Path, digest: Any) -> None:
         """Every entry under ``top``, depth first in name order (a stack, not recursion: a
@@ -187,8 +207,11 @@ def remember(
     annotation_files: int,
     articles: int,
 ) -> None:
-    """Keep a report for ``state`` (nothing when the state cannot be vouched for)."""
-    if not state.keepable:
+    """Keep a report for ``state`` (nothing when the state cannot be vouched for, or when the
+    files as listed again now are not that state: a file or folder was changed, or swapped
+    for another and back, while validation read them, and what it read may not be what the
+    listing saw)."""
+    if not state.keepable or ProjectState(project).key != state.key:
         return
     memo = {
         "format": _FORMAT,

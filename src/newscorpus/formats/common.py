@@ -183,9 +183,34 @@ def _trusted(path: Path, text_path: Path, validated: ProjectState | None) -> Any
         data = fastjson.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
-    if validated.unchanged(path) and validated.unchanged(text_path) and type(data) is dict:
+    if validated.unchanged(path) and validated.unchanged(text_path) and _shaped(data):
         return data
     return None
+
+
+#: The fields of an entity and a relation that exports and imports read, with their types.
+_ENTITY_FIELDS = (("id", str), ("start", int), ("end", int), ("label", str), ("text", str))
+_RELATION_FIELDS = (("id", str), ("head", str), ("tail", str), ("label", str))
+
+
+def _shaped(data: Any) -> bool:
+    """Whether ``data`` has every field that exports and imports read, of its type: a file that
+    changed without moving its times (see :mod:`newscorpus.validate_memo`) is then validated,
+    and its errors reported, rather than failing where it is used."""
+    return (
+        type(data) is dict
+        and type(data.get("doc_id")) is str
+        and type(data.get("text_sha256")) is str
+        and _all_shaped(data.get("entities", []), _ENTITY_FIELDS)
+        and _all_shaped(data.get("relations", []), _RELATION_FIELDS)
+    )
+
+
+def _all_shaped(items: Any, fields: tuple[tuple[str, type], ...]) -> bool:
+    return type(items) is list and all(
+        type(item) is dict and all(type(item.get(key)) is kind for key, kind in fields)
+        for item in items
+    )
 
 
 # --- offsets --------------------------------------------------------------------------------
