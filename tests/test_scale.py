@@ -338,3 +338,43 @@ def test_config_schemas_survive_the_cache() -> None:
         assert back.schema.equals(made.schema, check_metadata=True)
         assert back.named.equals(made.named, check_metadata=True)
         assert back.labels == made.labels
+
+
+def test_a_hash_is_kept_with_the_signature_of_the_file_it_was_taken_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file renamed into the path between the look at its times and the read: the hash is
+    of the new file, so it must be kept under the new file's signature, which the next look
+    sees, not the old one's."""
+    import hashlib
+
+    import newscorpus.cache
+    from newscorpus.cache import FileHashes
+
+    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
+    project = small_project(tmp_path / "p")
+    path = project.annotations / "agreement.json"
+    other = tmp_path / "other.json"
+    other.write_text("{}", "utf-8")
+    stat = Path.stat
+
+    def then_replaced(self: Path, **kwargs: Any) -> Any:
+        looked = stat(self, **kwargs)
+        if self == path and other.exists():
+            other.rename(path)
+        return looked
+
+    monkeypatch.setattr(Path, "stat", then_replaced)
+    hashes = FileHashes(project, None)
+    digest = hashes.sha256(path)
+    monkeypatch.setattr(Path, "stat", stat)
+    assert digest == hashlib.sha256(b"{}").hexdigest()
+    now = path.stat()
+    assert hashes.known[hashes.name(path)] == [
+        now.st_size,
+        now.st_mtime_ns,
+        now.st_ctime_ns,
+        now.st_ino,
+        digest,
+    ]
+    assert hashes.sha256(path) == digest

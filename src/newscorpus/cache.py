@@ -239,10 +239,17 @@ class FileHashes:
         if isinstance(entry, list) and entry[:4] == signature and len(entry) == 5:
             return str(entry[4])
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            # The signature kept is that of the file read, which the path may no longer name
+            # (a file or folder renamed in its place since the look above).
+            with path.open("rb") as file:
+                opened = os.fstat(file.fileno())
+                digest = hashlib.sha256(file.read()).hexdigest()
+                read = os.fstat(file.fileno())
         except OSError:
             return None
-        if max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - RACY_NS:
+        signature = [opened.st_size, opened.st_mtime_ns, opened.st_ctime_ns, opened.st_ino]
+        settled = max(read.st_mtime_ns, read.st_ctime_ns) < time.time_ns() - RACY_NS
+        if settled and signature == [read.st_size, read.st_mtime_ns, read.st_ctime_ns, read.st_ino]:
             self.known[name] = self.learnt[name] = [*signature, digest]
         return digest
 
