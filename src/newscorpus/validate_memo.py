@@ -83,14 +83,14 @@ class ProjectState:
         listed in, unchanged too: a folder renamed away and back, so that a read went to
         another, moved its change time. Needs ``keep_files``."""
         assert self.files is not None, "made with keep_files=True"
-        if os.fspath(path) not in self.files:
+        name = os.fspath(path)
+        if name not in self.files:
             return False
-        for entry in (path, *path.parents):
-            listed = self.files.get(os.fspath(entry))
-            if listed is None:  # above the listed folders
-                return True
-            if _described(entry)[0] != listed:
+        # Names, not Paths: an export asks this three times per document.
+        while (listed := self.files.get(name)) is not None:  # None: above the listed folders
+            if _described(name)[0] != listed:
                 return False
+            name = name.rpartition(os.sep)[0]
         return True
 
     def _walk(self, top: Path, digest: Any) -> None:
@@ -127,11 +127,12 @@ class ProjectState:
         return line
 
 
-def _described(entry: os.DirEntry[str] | Path) -> tuple[str, os.stat_result | None]:
+def _described(entry: os.DirEntry[str] | str | Path) -> tuple[str, os.stat_result | None]:
     """What the listing says of an entry after its name (size, times, inode, mode, or the error
     that kept it from being looked at), and its stat."""
     try:
-        st = entry.stat()
+        # A name is looked at as it is: making a Path of it would cost more than the look.
+        st = entry.stat() if isinstance(entry, os.DirEntry) else os.stat(entry)  # noqa: PTH116
     except OSError as err:
         return f"!{err.errno}\n", None
     return f"\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n", st

@@ -188,11 +188,6 @@ def _trusted(path: Path, text_path: Path, validated: ProjectState | None) -> Any
     return None
 
 
-#: The fields of an entity and a relation that exports and imports read, with their types.
-_ENTITY_FIELDS = (("id", str), ("start", int), ("end", int), ("label", str), ("text", str))
-_RELATION_FIELDS = (("id", str), ("head", str), ("tail", str), ("label", str))
-
-
 def _shaped(data: Any) -> bool:
     """Whether ``data`` has every field that exports and imports read, of its type: a file that
     changed without moving its times (see :mod:`newscorpus.validate_memo`) is then validated,
@@ -201,15 +196,34 @@ def _shaped(data: Any) -> bool:
         type(data) is dict
         and type(data.get("doc_id")) is str
         and type(data.get("text_sha256")) is str
-        and _all_shaped(data.get("entities", []), _ENTITY_FIELDS)
-        and _all_shaped(data.get("relations", []), _RELATION_FIELDS)
+        and _all(data.get("entities", []), _entity_shaped)
+        and _all(data.get("relations", []), _relation_shaped)
     )
 
 
-def _all_shaped(items: Any, fields: tuple[tuple[str, type], ...]) -> bool:
-    return type(items) is list and all(
-        type(item) is dict and all(type(item.get(key)) is kind for key, kind in fields)
-        for item in items
+def _all(items: Any, shaped: Callable[[Any], bool]) -> bool:
+    return type(items) is list and all(map(shaped, items))
+
+
+# One expression per kind: these run for every annotation of a trusted file.
+def _entity_shaped(e: Any) -> bool:
+    return (
+        type(e) is dict
+        and type(e.get("id")) is str
+        and type(e.get("start")) is int
+        and type(e.get("end")) is int
+        and type(e.get("label")) is str
+        and type(e.get("text")) is str
+    )
+
+
+def _relation_shaped(r: Any) -> bool:
+    return (
+        type(r) is dict
+        and type(r.get("id")) is str
+        and type(r.get("head")) is str
+        and type(r.get("tail")) is str
+        and type(r.get("label")) is str
     )
 
 

@@ -69,6 +69,7 @@ class Block:
 
     #: The line of its ``-DOCSTART-`` (1 for a file without one).
     line: int
+    #: Each token line's first column: never empty, never holding whitespace.
     tokens: list[str] = field(default_factory=list)
     #: The line of each token.
     lines: list[int] = field(default_factory=list)
@@ -219,7 +220,8 @@ def align(
     function from a first and last token index to their character span.
 
     A block aligns exactly when its tokens, joined, are the text without its whitespace and
-    every whitespace of the text falls between two tokens. Both are checked with whole-string
+    every whitespace of the text falls between two tokens (tokens being, as :func:`parse` makes
+    them, non-empty and without whitespace). Both are checked with whole-string
     operations, and a span is worked out only for the tokens asked for: an import needs the
     edges of entities, not every token's offsets.
 
