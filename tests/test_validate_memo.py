@@ -29,11 +29,16 @@ GOLD = "annotations/india-japan-5g-agreement.json"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """The seed project, with files this test made seconds ago counted as settled (a real
-    corpus's files are older than the two seconds that make a state racy)."""
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files this test made seconds ago count as settled (a real corpus's files are older
+    than the two seconds that make a state racy)."""
     monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
     monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
+
+
+@pytest.fixture
+def project(tmp_path: Path, settled: None) -> Project:
+    """The seed project, its files settled."""
     return load_project(make_project(tmp_path / "proj", with_seed=True))
 
 
@@ -184,10 +189,11 @@ def files_checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.mark.parametrize("fmt", ["doccano", "labelstudio", "conll"])
 def test_a_whole_export_after_a_clean_validate_checks_only_what_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    settled: None,
 ) -> None:
-    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
-    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
     project = small_project(tmp_path / "p")
     exporter = get(fmt)
     exporter.export(project, tmp_path / "unvouched", None)  # no report kept yet: validates
@@ -217,12 +223,12 @@ def spoil(path: Path) -> None:
 
 
 def test_a_file_written_while_an_export_runs_is_validated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settled: None,
 ) -> None:
     """The report vouches for the files as listed; a file written after the listing (here,
     between the listing and the first read) is validated, and the others are not."""
-    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
-    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
     project = small_project(tmp_path / "p")
     assert validate_project(project, use_cache=True).ok()
     listed = newscorpus.formats.common._validated_state
@@ -243,12 +249,12 @@ def test_a_file_written_while_an_export_runs_is_validated(
 
 
 def test_a_linked_annotation_file_is_validated_by_a_trusting_export(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settled: None,
 ) -> None:
     """A link's times are those of what it leads to, which need not follow its content (a
     file in /proc): the report does not vouch for it."""
-    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
-    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
     project = small_project(tmp_path / "p")
     path = project.annotations / "huawei-ban.json"
     kept = tmp_path / "huawei-ban.json"
@@ -281,12 +287,13 @@ def _import_paths(out: Path, fmt: str) -> list[Path]:
 
 @pytest.mark.parametrize("fmt", ["brat", "conll", "doccano", "labelstudio", "spacy"])
 def test_an_import_after_a_clean_validate_only_parses_the_files_it_replaces(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    settled: None,
 ) -> None:
     from newscorpus.formats import ImportOptions
 
-    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
-    monkeypatch.setattr(newscorpus.cache, "RACY_NS", 0)
     project = small_project(tmp_path / "p")
     get(fmt).export(project, tmp_path / "out", None)
     paths = _import_paths(tmp_path / "out", fmt)
@@ -339,8 +346,8 @@ def test_no_report_is_kept_when_a_folder_was_swapped_while_validate_read(
     assert not (project.root / MEMO).exists()
     if not back:
         exchange(project.annotations, good)
-    monkeypatch.undo()
-    monkeypatch.setattr(newscorpus.validate_memo, "RACY_NS", 0)
+    monkeypatch.setattr(newscorpus.validate, "load_schema", load_schema)
+    monkeypatch.setattr(newscorpus.validate_memo, "remember", remember)
     assert not validate_project(project, use_cache=True).ok()
 
 
