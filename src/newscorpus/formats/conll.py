@@ -110,9 +110,9 @@ def _block(
 ) -> Block:
     """The block whose token lines are ``lines``, the first of them line ``number``.
 
-    Lines are split and their columns taken a whole block at a time, with no Python statement
-    per token but for those inside entities. Only a block that breaks a rule is read line by
-    line again, by :func:`_first_error`, to word its first error.
+    Lines are split and their columns taken a whole block at a time, by list comprehensions;
+    only the tokens inside entities get a loop of their own. Only a block that breaks a rule is
+    read line by line again, by :func:`_first_error`, to word its first error.
     """
     rows = [raw.split() for raw in lines.split("\n")]
     if 1 in map(len, rows):
