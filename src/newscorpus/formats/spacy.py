@@ -157,12 +157,18 @@ def to_doc(vocab: Any, item: Tokenised) -> Any:
 
     pos = 0
     for sentence in item.sentences:
-        for k, (start, end) in enumerate(sentence.tokens):
-            gap(pos, start)
+        first = True
+        for start, end in sentence.tokens:
+            # Most tokens follow the last one directly or after one space: no call for those.
+            if start == pos + 1 and words and text[pos] == " ":
+                spaces[-1] = True
+            elif start != pos:
+                gap(pos, start)
             first_token[start] = last_token[end] = len(words)
             words.append(text[start:end])
             spaces.append(False)
-            starts.append(k == 0)
+            starts.append(first)
+            first = False
             pos = end
     gap(pos, len(text))
     doc = Doc(vocab, words=words, spaces=spaces, sent_starts=starts or None)
