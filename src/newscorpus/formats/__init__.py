@@ -84,10 +84,7 @@ def import_path(
     from newscorpus.txn import writing
 
     fmt = get(name)
-    if dry_run:
-        with apply_lock(project, exclusive=False):
-            plan = fmt.read(path, project, options)
-        return plan, apply_plan(project, plan, replace=replace, dry_run=True)
-    with writing(project, f"import {name}"):
+    lock = apply_lock(project, exclusive=False) if dry_run else writing(project, f"import {name}")
+    with lock:
         plan = fmt.read(path, project, options)
-        return plan, apply_plan(project, plan, replace=replace, dry_run=False)
+        return plan, apply_plan(project, plan, replace=replace, dry_run=dry_run)

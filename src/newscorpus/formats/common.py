@@ -548,14 +548,27 @@ def describe_change(change: Change) -> str:
     file written though no annotation changed, what is left to differ."""
     added, changed, removed = change.entity_changes()
     rel_added, rel_removed = change.relation_changes()
-    who = f" [{change.annotator}]" if change.annotator else ""
-    line = (
-        f"{change.doc_id}{who}: entities +{len(added)} ~{len(changed)} -{len(removed)}, "
-        f"relations +{len(rel_added)} -{len(rel_removed)}"
-    )
-    if change.unchanged or added or changed or removed or rel_added or rel_removed:
+    counts = (len(added), len(changed), len(removed), len(rel_added), len(rel_removed))
+    line = _counts_line(change.doc_id, change.annotator, *counts)
+    if change.unchanged or any(counts):
         return line
     return f"{line} (written again: the order, ids or sources differ)"
+
+
+def _counts_line(
+    doc_id: str,
+    annotator: str | None,
+    added: int = 0,
+    changed: int = 0,
+    removed: int = 0,
+    rel_added: int = 0,
+    rel_removed: int = 0,
+) -> str:
+    who = f" [{annotator}]" if annotator else ""
+    return (
+        f"{doc_id}{who}: entities +{added} ~{changed} -{removed}, "
+        f"relations +{rel_added} -{rel_removed}"
+    )
 
 
 def describe_plan(plan: ImportPlan) -> list[str]:
@@ -565,11 +578,7 @@ def describe_plan(plan: ImportPlan) -> list[str]:
     lines = []
     for doc_id, annotator in plan.documents:
         change = changes.get((doc_id, annotator))
-        if change is not None:
-            lines.append(describe_change(change))
-        else:
-            who = f" [{annotator}]" if annotator else ""
-            lines.append(f"{doc_id}{who}: entities +0 ~0 -0, relations +0 -0")
+        lines.append(_counts_line(doc_id, annotator) if change is None else describe_change(change))
     lines += [f"warning: {w}" for w in plan.warnings]
     lines += [f"skipped: {n} {what}" for what, n in sorted(plan.skipped.items())]
     return lines
