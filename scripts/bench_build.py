@@ -40,8 +40,8 @@ too (``--generate N --root DIR``) and the parent stays small. The stages:
 * ``spacy``: the floor of row making, a bare ``spacy.blank("en")`` tokenizer + sentencizer
   ``nlp.pipe`` over the normalised texts in one process;
 * ``docbin``: the floor of the spaCy export, the same texts each tokenised by a bare
-  ``spacy.blank("en")``, added to a ``DocBin(store_user_data=True)`` and serialised, nothing
-  else;
+  ``spacy.blank("en")``, filed in a ``DocBin`` as the export files its Docs and serialised,
+  nothing else;
 * ``build``: :func:`~newscorpus.package.build` into a fresh folder without the cache, with the
   default engine (a process pool on every core; the largest worker's peak RSS is reported);
 * ``export-<format>`` for conll, spacy, labelstudio and doccano:
@@ -727,10 +727,14 @@ def stage_spacy(project: Project) -> dict[str, float]:
 
 
 def stage_docbin(project: Project) -> dict[str, float]:
-    """The floor of the spaCy export: each text tokenised by a bare ``spacy.blank("en")``,
-    added to one ``DocBin`` and serialised (texts read before the clock starts)."""
+    """The floor of the spaCy export: each text tokenised by a bare ``spacy.blank("en")`` and
+    filed in one ``DocBin`` of the export's attributes as the export files its Docs
+    (:func:`~newscorpus.formats.spacy.add_doc`, srsly's hooks looked up once), then serialised
+    (texts read before the clock starts)."""
     import spacy
     from spacy.tokens import DocBin
+
+    from newscorpus.formats.spacy import DOCBIN_ATTRS, add_doc, msgpack_hooks_resolved
 
     texts = [
         (project.corpus / d / "text.txt").read_text(encoding="utf-8") for d in doc_ids(project)
@@ -738,10 +742,11 @@ def stage_docbin(project: Project) -> dict[str, float]:
     nlp = spacy.blank("en")
     nlp.max_length = max(len(t) for t in texts) + 1
     started = time.perf_counter()
-    docs = DocBin(store_user_data=True)
-    for text in texts:
-        docs.add(nlp.make_doc(text))
-    docs.to_bytes()
+    with msgpack_hooks_resolved():
+        docs = DocBin(DOCBIN_ATTRS, store_user_data=True)
+        for text in texts:
+            add_doc(docs, nlp.make_doc(text))
+        docs.to_bytes()
     return {"seconds": time.perf_counter() - started}
 
 

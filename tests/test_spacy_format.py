@@ -96,6 +96,33 @@ def test_resolved_msgpack_hooks_write_the_bytes_plain_docbin_writes(
     assert (exported / "train.spacy").read_bytes() == plain
 
 
+def test_files_hold_the_bytes_of_docs_made_and_filed_the_usual_way(tmp_path: Path) -> None:
+    """The export sets sentence starts and entity tags from one array and fills its DocBins
+    without ``DocBin.add``'s walk over every token: its files are the bytes of the same Docs
+    made with ``Doc(sent_starts=...)``, ``doc.ents = ...`` and filed with ``DocBin.add``."""
+    project = formats_project(tmp_path / "proj")
+    out = tmp_path / "spacy"
+    assert run(project.root, "export", "spacy", str(out))[0] == 0
+    for name in ("train.spacy", "dev.spacy", "test.spacy"):
+        usual = DocBin(DOCBIN_ATTRS, store_user_data=True)
+        for doc in read_docs(out / name):
+            remade = Doc(
+                doc.vocab,
+                words=[t.text for t in doc],
+                spaces=[bool(t.whitespace_) for t in doc],
+                sent_starts=[bool(t.is_sent_start) for t in doc],
+            )
+            remade.ents = [Span(remade, e.start, e.end, label=e.label_) for e in doc.ents]
+            remade.spans["entities"] = [
+                Span(remade, s.start, s.end, label=s.label_, span_id=s.id_)
+                for s in doc.spans["entities"]
+            ]
+            remade.user_data.update(doc.user_data)
+            usual.add(remade)
+        assert len(usual)
+        assert (out / name).read_bytes() == usual.to_bytes()
+
+
 def test_fixture_round_trip_and_tokens(tmp_path: Path) -> None:
     project = formats_project(tmp_path / "proj")
     out = tmp_path / "spacy"
