@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,18 @@ class ConfigSchema:
         self.named = pa.schema(
             [pa.field(f.name, _named_type(f.type, self.labels[f.name])) for f in self.schema]
         )
+        self._encoders: dict[str, Callable[[list[Any]], list[Any]] | None] | None = None
+
+    def encoders(self) -> dict[str, Callable[[list[Any]], list[Any]] | None]:
+        """Per column, the function that turns a column's values (labels as names) into ids,
+        or None where it holds no label. Made on first use in each process (they do not
+        pickle)."""
+        if self._encoders is None:
+            self._encoders = {name: _encoder(names) for name, names in self.labels.items()}
+        return self._encoders
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_encoders": None}
 
     def to_json(self) -> dict[str, Any]:
         """JSON values :meth:`from_json` makes the same schema of (kept in the build's cache,
@@ -121,6 +133,10 @@ def _named_type(arrow_type: pa.DataType, names: Any) -> pa.DataType:
 def encode_rows(rows: Sequence[dict[str, Any]], schema: ConfigSchema) -> pa.Table:
     """The Arrow table of ``rows`` (labels as names) in ``schema``, labels as ClassLabel ids.
 
+    Labels become ids in Python, column by column, before each column is converted once: a
+    dictionary lookup per label costs less than the Arrow kernels' fixed cost per call, which
+    a document's few rows never paid back.
+
     Raises:
         ValueError: a row's columns differ from the schema's, or a label is unknown.
     """
@@ -130,30 +146,52 @@ def encode_rows(rows: Sequence[dict[str, Any]], schema: ConfigSchema) -> pa.Tabl
             raise ValueError(
                 f"row columns {sorted(row)} differ from the features' {sorted(columns)}"
             )
-    named = pa.Table.from_pylist(list(rows), schema=schema.named)
-    arrays = [
-        _encode(named.column(f.name).combine_chunks(), f.type, schema.labels[f.name])
-        for f in schema.schema
-    ]
+    encoders = schema.encoders()
+    arrays = []
+    for f in schema.schema:
+        values = [row[f.name] for row in rows]
+        encode = encoders[f.name]
+        arrays.append(pa.array(values if encode is None else encode(values), type=f.type))
     return pa.Table.from_arrays(arrays, schema=schema.schema)
 
 
-def _encode(array: pa.Array, target: pa.DataType, names: Any) -> pa.Array:
-    """``array`` with the label names inside it replaced by their ids, typed ``target``."""
+def _encoder(names: Any) -> Callable[[list[Any]], list[Any]] | None:
+    """The function that replaces the label names inside a column's values by their ids
+    (``names`` as :func:`_label_names` gives them), or None when there are none. Nulls stay."""
     if names is None:
-        return array
-    mask = array.is_null() if array.null_count else None
+        return None
     if isinstance(names, tuple):
-        ids = pc.index_in(array, value_set=pa.array(names, pa.string()))
-        if ids.null_count != array.null_count:
-            unknown = pc.filter(array, pc.and_(ids.is_null(), array.is_valid()))[0].as_py()
-            raise ValueError(f"unknown label {unknown!r}; allowed: {', '.join(names)}")
-        return ids.cast(target)
+        ids = {name: i for i, name in enumerate(names)}
+
+        def labels(values: list[Any]) -> list[Any]:
+            try:
+                return [None if v is None else ids[v] for v in values]
+            except KeyError as err:
+                raise ValueError(
+                    f"unknown label {err.args[0]!r}; allowed: {', '.join(names)}"
+                ) from None
+
+        return labels
     if isinstance(names, list):
-        values = _encode(array.values, target.value_type, names[0])
-        return pa.ListArray.from_arrays(array.offsets, values, type=target, mask=mask)
-    children = [_encode(array.field(f.name), f.type, names[f.name]) for f in target]
-    return pa.StructArray.from_arrays(children, fields=list(target), mask=mask)
+        inner = _encoder(names[0])
+        assert inner is not None  # _label_names gives None for a list without labels
+
+        def lists(values: list[Any]) -> list[Any]:
+            return [None if v is None else inner(v) for v in values]
+
+        return lists
+    fields = [(key, _encoder(sub)) for key, sub in names.items() if sub is not None]
+
+    def structs(values: list[Any]) -> list[Any]:
+        copies = [None if v is None else dict(v) for v in values]
+        present = [v for v in copies if v is not None]
+        for key, encode in fields:
+            assert encode is not None
+            for value, encoded in zip(present, encode([v.get(key) for v in present]), strict=True):
+                value[key] = encoded
+        return copies
+
+    return structs
 
 
 def _leaf_paths(path: str, arrow_type: pa.DataType) -> list[str]:
