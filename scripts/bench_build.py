@@ -728,26 +728,30 @@ def stage_spacy(project: Project) -> dict[str, float]:
 
 def stage_docbin(project: Project) -> dict[str, float]:
     """The floor of the spaCy export: each text tokenised by a bare ``spacy.blank("en")`` and
-    filed in one ``DocBin`` of the export's attributes as the export files its Docs
-    (:func:`~newscorpus.formats.spacy.add_doc`, srsly's hooks looked up once), then serialised
-    (texts read before the clock starts)."""
-    import spacy
-    from spacy.tokens import DocBin
+    filed as the export files its Docs (:class:`~newscorpus.formats.docbin.DocBinWriter` with
+    the export's attributes, srsly's hooks looked up once), the file written to a temporary
+    folder (texts read before the clock starts)."""
+    import tempfile
 
-    from newscorpus.formats.spacy import DOCBIN_ATTRS, add_doc, msgpack_hooks_resolved
+    import spacy
+
+    from newscorpus.formats.docbin import DocBinWriter
+    from newscorpus.formats.spacy import DOCBIN_ATTRS, msgpack_hooks_resolved
 
     texts = [
         (project.corpus / d / "text.txt").read_text(encoding="utf-8") for d in doc_ids(project)
     ]
     nlp = spacy.blank("en")
     nlp.max_length = max(len(t) for t in texts) + 1
-    started = time.perf_counter()
-    with msgpack_hooks_resolved():
-        docs = DocBin(DOCBIN_ATTRS, store_user_data=True)
-        for text in texts:
-            add_doc(docs, nlp.make_doc(text))
-        docs.to_bytes()
-    return {"seconds": time.perf_counter() - started}
+    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "floor.spacy").open("wb") as file:
+        started = time.perf_counter()
+        with msgpack_hooks_resolved():
+            docs = DocBinWriter(DOCBIN_ATTRS, Path(tmp))
+            for text in texts:
+                docs.add(nlp.make_doc(text))
+            docs.finish(file.write)
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds}
 
 
 def _command(project: Project, *args: str) -> float:

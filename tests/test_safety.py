@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import newscorpus.formats.docbin
 import newscorpus.io
 from build_helpers import small_project
 from conftest import run, tree
@@ -213,7 +214,7 @@ def exported_then_edited(
     return project, out, before
 
 
-@pytest.mark.parametrize("fmt", ["labelstudio", "doccano", "conll"])
+@pytest.mark.parametrize("fmt", ["labelstudio", "doccano", "conll", "spacy"])
 def test_a_failed_reexport_leaves_the_previous_export_and_no_temp_file(
     tmp_path: Path, fmt: str
 ) -> None:
@@ -255,6 +256,39 @@ def test_an_export_that_cannot_write_its_last_file_changes_none(
         "nothing was exported. Free some space, or export into a folder you can write to."
     )
     assert tree(out) == before
+
+
+def test_a_spacy_export_whose_spool_fills_the_disk_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The spaCy export spools each split's sections beside the export as Docs come: a full
+    # disk there is E190, the previous export stays byte for byte, and no spool is left.
+    project, out, before = exported_then_edited(
+        tmp_path, "spacy", lambda data: data.update(entities=[], relations=[])
+    )
+    add = newscorpus.formats.docbin.DocBinWriter.add
+    calls = []
+
+    def full_disk(self: newscorpus.formats.docbin.DocBinWriter, doc: Any) -> None:
+        calls.append(doc)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        add(self, doc)
+
+    monkeypatch.setattr(newscorpus.formats.docbin.DocBinWriter, "add", full_disk)
+    assert run(project.root, "export", "spacy", str(out)) == (
+        1,
+        "",
+        f"error: {out}: E190 cannot write the export: No space left on device ({out}); nothing "
+        "was exported. Free some space, or export into a folder you can write to.\n",
+    )
+    assert tree(out) == before
+    assert sorted(p.name for p in out.iterdir()) == [
+        "config.cfg",
+        "dev.spacy",
+        "test.spacy",
+        "train.spacy",
+    ]
 
 
 def test_an_export_into_a_path_that_cannot_be_a_folder_is_refused(tmp_path: Path) -> None:

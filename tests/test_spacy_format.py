@@ -18,6 +18,7 @@ from build_helpers import formats_project
 from conftest import REPO_ROOT, run, tree
 from newscorpus.annotations import annotation_path, read_annotations
 from newscorpus.corpus import doc_ids, load_article
+from newscorpus.formats.docbin import DocBinWriter
 from newscorpus.formats.spacy import DOCBIN_ATTRS, msgpack_hooks_resolved, register_extensions
 from newscorpus.model import outermost
 from newscorpus.nlp import make_nlp
@@ -121,6 +122,34 @@ def test_files_hold_the_bytes_of_docs_made_and_filed_the_usual_way(tmp_path: Pat
             usual.add(remade)
         assert len(usual)
         assert (out / name).read_bytes() == usual.to_bytes()
+
+
+@pytest.mark.parametrize("sizes", [[], [0], [3], [3, 0, 5], [400] * 40], ids=repr)
+def test_the_writer_writes_the_bytes_docbin_writes(tmp_path: Path, sizes: list[int]) -> None:
+    """Docs of ``sizes`` tokens (no Doc, an empty one, a few, and enough for each of msgpack's
+    byte-string headers) filed by the writer and by ``DocBin`` give the same file."""
+    nlp = make_nlp()
+    register_extensions()
+    docs = []
+    for n, size in enumerate(sizes):
+        doc = nlp.make_doc(" ".join(f"word{i % 97}." if i % 7 else "India" for i in range(size)))
+        doc.ents = [
+            Span(doc, i, i + 1, label="GPE") for i, t in enumerate(doc) if t.text == "India"
+        ]
+        doc.spans["entities"] = [
+            Span(doc, e.start, e.end, label="GPE", span_id=f"T{e.start}") for e in doc.ents
+        ]
+        doc._.doc_id = f"d{n}"
+        doc._.relations = [["R1", "T0", "T1", "located_in"]] if len(doc.ents) > 1 else []
+        docs.append(doc)
+    writer = DocBinWriter(DOCBIN_ATTRS, tmp_path)
+    for doc in docs:
+        writer.add(doc)
+    pieces: list[bytes] = []
+    writer.finish(pieces.append)
+    assert writer.count == len(sizes)
+    assert b"".join(pieces) == DocBin(DOCBIN_ATTRS, docs=docs, store_user_data=True).to_bytes()
+    assert list(tmp_path.iterdir()) == []  # the spools had no name
 
 
 def test_fixture_round_trip_and_tokens(tmp_path: Path) -> None:

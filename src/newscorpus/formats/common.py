@@ -736,14 +736,14 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
             for name in names:
                 pending[name] = PendingFile(out / name)
         except OSError as err:
-            raise _unwritable(out, err) from None
+            raise unwritable(out, err) from None
 
         def writer(file: PendingFile) -> Writer:
             def write(data: str | bytes) -> None:
                 try:
                     file.write(data.encode("utf-8") if isinstance(data, str) else data)
                 except OSError as err:
-                    raise _unwritable(out, err) from None
+                    raise unwritable(out, err) from None
 
             return write
 
@@ -754,7 +754,7 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
             for file in pending.values():
                 file.commit()
         except OSError as err:
-            raise _unwritable(out, err) from None
+            raise unwritable(out, err) from None
     except BaseException:
         for file in pending.values():
             file.discard()
@@ -764,7 +764,8 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
         raise
 
 
-def _unwritable(out: Path, err: OSError) -> NewscorpusError:
+def unwritable(out: Path, err: OSError) -> NewscorpusError:
+    """E190 for an export into ``out`` that a file system error stopped."""
     reason = err.strerror or type(err).__name__
     return NewscorpusError(
         "E190",

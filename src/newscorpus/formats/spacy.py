@@ -56,6 +56,7 @@ from newscorpus.formats.common import (
     match_document,
     plan_change,
     staged_files,
+    unwritable,
 )
 from newscorpus.formats.tokens import Tokenised, tokenised
 from newscorpus.model import Entity, outermost
@@ -72,8 +73,6 @@ SPANS_KEY = "entities"
 DOCBIN_ATTRS = ("ORTH", "ENT_IOB", "ENT_TYPE", "SENT_START")
 #: spaCy's ``ENT_IOB`` values.
 _IOB = {"I": 1, "O": 2, "B": 3}
-#: The token attributes whose strings ``DocBin.add`` puts in a file's string table.
-_TOKEN_STRINGS = ("ORTH", "NORM", "TAG", "LEMMA", "MORPH", "DEP", "ENT_TYPE", "ENT_KB_ID", "ENT_ID")
 #: ``Doc._`` extensions the export sets.
 RELATIONS = "relations"
 DOC_ID = "doc_id"
@@ -117,6 +116,15 @@ def msgpack_hooks_resolved() -> Iterator[None]:
     finally:
         for registry in patched:
             del registry.get_all
+
+
+@contextmanager
+def _spooling(out: Path) -> Iterator[None]:
+    """E190 for a spool of the export that cannot be made or written (a full disk)."""
+    try:
+        yield
+    except OSError as err:
+        raise unwritable(out, err) from None
 
 
 def training_config(schema: Schema) -> str:
@@ -200,39 +208,6 @@ def to_doc(vocab: Any, item: Tokenised) -> Any:
     return doc
 
 
-def add_doc(docs: Any, doc: Any) -> None:
-    """``docs.add(doc)`` (a ``DocBin``), writing the same bytes without a Python step per token.
-
-    ``DocBin.add`` walks every token in Python to collect nine strings of each (text, norm,
-    tag, lemma, morph, dependency, entity type, KB id, entity id) for the file's string
-    table; at 10,000 documents that walk cost more than tokenising. Here the same strings come
-    from one ``Doc.to_array`` of those nine attributes: the distinct hashes, looked up once
-    each. The rest is ``DocBin.add`` as spaCy 3.8 has it; a test holds the two to the same
-    file bytes.
-    """
-    import numpy
-    from spacy.attrs import SPACY
-
-    docs.tokens.append(doc.to_array(docs.attrs).reshape((len(doc), len(docs.attrs))))
-    docs.spaces.append(numpy.asarray(doc.to_array(SPACY).reshape((len(doc), 1)), dtype=bool))
-    docs.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
-    strings = doc.vocab.strings
-    docs.strings.update(strings[h] for h in numpy.unique(doc.to_array(_TOKEN_STRINGS)).tolist())
-    docs.cats.append(doc.cats)
-    if docs.store_user_data:
-        import srsly
-
-        docs.user_data.append(srsly.msgpack_dumps(doc.user_data))
-    docs.span_groups.append(doc.spans.to_bytes())
-    for group in doc.spans.values():
-        for span in group:
-            docs.strings.add(span.label_)
-            if span.kb_id in strings:
-                docs.strings.add(span.kb_id_)
-            if span.id in strings:
-                docs.strings.add(span.id_)
-
-
 class SpacyDocBin:
     """spaCy DocBin files per split and a NER ``config.cfg``."""
 
@@ -242,8 +217,7 @@ class SpacyDocBin:
     @collector.paused()
     def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
         """Write ``train.spacy``, ``dev.spacy``, ``test.spacy`` and ``config.cfg``."""
-        from spacy.tokens import DocBin
-
+        from newscorpus.formats.docbin import DocBinWriter
         from newscorpus.nlp import make_nlp
 
         check_output(out, lambda name: name in {*SPLIT_FILES.values(), CONFIG_FILE}, self.name)
@@ -251,21 +225,32 @@ class SpacyDocBin:
         report = ExportReport(self.name, out)
         schema = Schema.load(project.schema_path)
         nlp = make_nlp(schema.abbreviations)
-        bins = {split: DocBin(DOCBIN_ATTRS, store_user_data=True) for split in SPLIT_FILES}
-        with msgpack_hooks_resolved():
-            for item in tokenised(project, export_documents(project, doc_ids), nlp):
-                add_doc(bins[item.split], to_doc(nlp.vocab, item))
-                report.documents += 1
-            data = {SPLIT_FILES[split]: bins[split].to_bytes() for split in SPLIT_FILES}
-        data[CONFIG_FILE] = training_config(schema).encode("utf-8")
-        with staged_files(out, list(data)) as files:
-            for name, content in data.items():
-                files[name](content)
-        report.files += list(data)
+        names = [*SPLIT_FILES.values(), CONFIG_FILE]
+        with staged_files(out, names) as files, msgpack_hooks_resolved():
+            # Each split's file is spooled beside the export as its Docs come (see
+            # newscorpus.formats.docbin), so memory does not grow with the corpus.
+            bins: dict[str, DocBinWriter] = {}
+            try:
+                with _spooling(out):
+                    for split in SPLIT_FILES:
+                        bins[split] = DocBinWriter(DOCBIN_ATTRS, out)
+                for item in tokenised(project, export_documents(project, doc_ids), nlp):
+                    doc = to_doc(nlp.vocab, item)
+                    with _spooling(out):
+                        bins[item.split].add(doc)
+                    report.documents += 1
+                with _spooling(out):
+                    for split, writer in bins.items():
+                        writer.finish(files[SPLIT_FILES[split]])
+            finally:
+                for writer in bins.values():
+                    writer.close()
+            files[CONFIG_FILE](training_config(schema))
+        report.files += names
         for split, name in SPLIT_FILES.items():
-            if not len(bins[split]):
+            if not bins[split].count:
                 report.warnings.append(f"{name} is empty: no document is in the {split} split")
-        if not len(bins["validation"]):
+        if not bins["validation"].count:
             report.warnings.append(
                 f"spacy train evaluates on {SPLIT_FILES['validation']}, so it will score 0: pin "
                 'documents to validation with [tool.newscorpus.splits] (my-doc-id = "validation")'
