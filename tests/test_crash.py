@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -248,6 +249,40 @@ def test_ctrl_c_says_whether_the_change_was_made(
         "headline-1",
         "headline-2",
     ]
+
+
+def test_ctrl_c_while_a_change_is_applied_lands_after_it(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # numpy's BLAS pool is a second thread that does not block signals: the kernel can hand
+    # it a Ctrl-C sent to the process, and Python then raises in the main thread at once. The
+    # change being applied must finish first all the same.
+    import numpy  # noqa: F401  (starts that thread, as every command that loads spaCy does)
+
+    import newscorpus.txn
+
+    articles = empty_project.parent / "in"
+    articles.mkdir()
+    for n in range(3):
+        (articles / f"a{n}.txt").write_text(f"Headline {n}\n\nBody of article {n}.\n", "utf-8")
+    apply = newscorpus.txn._apply
+
+    def interrupted(*args: Any, **kwargs: Any) -> int:
+        os.kill(os.getpid(), signal.SIGINT)
+        return apply(*args, **kwargs)
+
+    monkeypatch.setattr(newscorpus.txn, "_apply", interrupted)
+    assert run(empty_project, "add", str(articles)) == (
+        130,
+        "",
+        "interrupted: `add` had completed its changes\n",
+    )
+    assert sorted(p.name for p in (empty_project / "corpus").iterdir()) == [
+        "headline-0",
+        "headline-1",
+        "headline-2",
+    ]
+    assert not list((empty_project / ".newscorpus" / "txn").iterdir())
 
 
 # --- journals are data: a crafted or damaged one is refused, never followed ------------------

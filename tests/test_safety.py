@@ -4,9 +4,11 @@ changes nothing it should not."""
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -258,24 +260,34 @@ def test_an_export_that_cannot_write_its_last_file_changes_none(
     assert tree(out) == before
 
 
+class FullDiskSpool(io.BytesIO):
+    """A spool on a disk with room for ``room`` bytes: a write past them fails, and so does
+    closing (which flushes what a real spool still buffers)."""
+
+    room = 1_000
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(data)
+
+    def close(self) -> None:
+        super().close()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
 def test_a_spacy_export_whose_spool_fills_the_disk_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The spaCy export spools each split's sections beside the export as Docs come: a full
-    # disk there is E190, the previous export stays byte for byte, and no spool is left.
+    # disk there is E190 (not the error closing the spools meets), the previous export stays
+    # byte for byte, and no file is left.
     project, out, before = exported_then_edited(
         tmp_path, "spacy", lambda data: data.update(entities=[], relations=[])
     )
-    add = newscorpus.formats.docbin.DocBinWriter.add
-    calls = []
-
-    def full_disk(self: newscorpus.formats.docbin.DocBinWriter, doc: Any) -> None:
-        calls.append(doc)
-        if len(calls) == 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        add(self, doc)
-
-    monkeypatch.setattr(newscorpus.formats.docbin.DocBinWriter, "add", full_disk)
+    monkeypatch.setattr(
+        newscorpus.formats.docbin.tempfile, "TemporaryFile", lambda dir: FullDiskSpool()
+    )
     assert run(project.root, "export", "spacy", str(out)) == (
         1,
         "",
@@ -289,6 +301,61 @@ def test_a_spacy_export_whose_spool_fills_the_disk_changes_nothing(
         "test.spacy",
         "train.spacy",
     ]
+
+
+def test_ctrl_c_during_the_renames_lands_after_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGINT at the first rename is held until every file is in place, and the CLI says the
+    # export completed: never half the files of each export under "nothing was changed".
+    project, out, before = exported_then_edited(
+        tmp_path, "conll", lambda data: data.update(entities=[], relations=[])
+    )
+    commit = newscorpus.io.PendingFile.commit
+
+    def interrupted(self: newscorpus.io.PendingFile) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        commit(self)
+
+    monkeypatch.setattr(newscorpus.io.PendingFile, "commit", interrupted)
+    assert run(project.root, "export", "conll", str(out)) == (
+        130,
+        "",
+        "interrupted: `export` had completed its changes\n",
+    )
+    monkeypatch.undo()
+    assert run(project.root, "export", "conll", str(tmp_path / "again"))[0] == 0
+    assert tree(out) == tree(tmp_path / "again") != before
+
+
+def test_a_rename_that_fails_after_others_says_the_folder_is_mixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, out, before = exported_then_edited(
+        tmp_path, "conll", lambda data: data.update(entities=[], relations=[])
+    )
+    commit = newscorpus.io.PendingFile.commit
+
+    def immutable(self: newscorpus.io.PendingFile) -> None:
+        if self.path.name == "test.conll":
+            raise OSError(errno.EPERM, "Operation not permitted", str(self.path))
+        commit(self)
+
+    monkeypatch.setattr(newscorpus.io.PendingFile, "commit", immutable)
+    assert run(project.root, "export", "conll", str(out)) == (
+        1,
+        "",
+        f"error: {out}: E190 cannot write the export: Operation not permitted "
+        f"({out / 'test.conll'}) after 2 of its 3 files were replaced (train.conll, "
+        "validation.conll); the folder now mixes two exports. Fix the cause and export again: "
+        "the export replaces every file.\n",
+    )
+    monkeypatch.undo()
+    assert run(project.root, "export", "conll", str(tmp_path / "again"))[0] == 0
+    # The edited document is in validation: its file is the new one, test's the old one.
+    now, again = tree(out), tree(tmp_path / "again")
+    assert now["validation.conll"] == again["validation.conll"] != before["validation.conll"]
+    assert now["test.conll"] == before["test.conll"]
 
 
 def test_an_export_into_a_path_that_cannot_be_a_folder_is_refused(tmp_path: Path) -> None:

@@ -30,12 +30,14 @@ import os
 import re
 import shutil
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from newscorpus.errors import NewscorpusError
@@ -362,19 +364,37 @@ def recover(project: Project) -> list[str]:
 
 #: What recovery said in this process, for the CLI to print once.
 recovered_messages: list[str] = []
-#: Commands whose transaction committed in this process, so an interrupt can say what was done.
+#: Commands whose changes are complete in this process (a transaction committed, an export's
+#: files renamed into place), so an interrupt can say what was done.
 completed: list[str] = []
 
 
 @contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while the journal commits and applies, so Ctrl-C lands after."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM in the block (a journal's commit and apply, an export's
+    renames), then deliver the first that came: Ctrl-C lands after the block, never half-way.
+
+    Held by Python-level handlers, not the thread's signal mask: threads the process already
+    runs (numpy's BLAS pool, for one) leave the signals unblocked, the kernel hands a signal
+    sent to the process to such a thread, and Python then raises the interrupt in the main
+    thread at once. Handlers can be set in the main thread only; elsewhere nothing is held.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def settle(project: Project) -> None:
@@ -429,6 +449,6 @@ def transaction(project: Project, command: str, *, dry_run: bool = False) -> Ite
         if not txn._ops:
             txn._discard()
             return
-        with _signals_deferred(), apply_lock(project, exclusive=True):
+        with signals_deferred(), apply_lock(project, exclusive=True):
             txn._commit()
             completed.append(command)

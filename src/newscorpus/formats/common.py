@@ -719,12 +719,14 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
 
     So an export streams its documents to disk (its memory does not grow with the corpus), and
     whatever stops it before the end (a document that fails validation, a full disk,
-    Ctrl-C) changes no file and leaves no folder it made. Only a kill in the microseconds
-    between two renames could leave files of two exports side by side.
+    Ctrl-C) changes no file and leaves no folder it made. Ctrl-C and SIGTERM wait for the
+    renames; only a SIGKILL in the microseconds between two renames, or a rename that fails
+    after others succeeded (which the error says), could leave files of two exports side by
+    side.
 
     Raises:
         NewscorpusError: E190 when the files cannot be written (no space, no permission, a
-            path that is not a folder); nothing is changed.
+            path that is not a folder); nothing is changed unless the error says otherwise.
     """
     from newscorpus.io import PendingFile
 
@@ -751,10 +753,22 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
         try:
             for file in pending.values():
                 file.finish()
-            for file in pending.values():
-                file.commit()
         except OSError as err:
             raise unwritable(out, err) from None
+        from newscorpus import txn
+
+        replaced: list[str] = []
+        # Ctrl-C lands after the renames (the CLI then says the export completed), not between.
+        with txn.signals_deferred():
+            try:
+                for name, file in pending.items():
+                    file.commit()
+                    replaced.append(name)
+            except OSError as err:
+                if not replaced:
+                    raise unwritable(out, err) from None
+                raise _part_replaced(out, err, replaced, len(pending)) from None
+            txn.completed.append("export")
     except BaseException:
         for file in pending.values():
             file.discard()
@@ -762,6 +776,18 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
             with suppress(OSError):
                 folder.rmdir()
         raise
+
+
+def _part_replaced(out: Path, err: OSError, replaced: list[str], total: int) -> NewscorpusError:
+    reason = err.strerror or type(err).__name__
+    return NewscorpusError(
+        "E190",
+        f"cannot write the export: {reason} ({err.filename or out}) after {len(replaced)} of "
+        f"its {total} files were replaced ({', '.join(replaced)}); the folder now mixes two "
+        "exports.",
+        fix="Fix the cause and export again: the export replaces every file.",
+        where=str(out),
+    )
 
 
 def unwritable(out: Path, err: OSError) -> NewscorpusError:

@@ -7,7 +7,9 @@ the string table, then per Doc its cats, flags, span groups and user data, in th
 :class:`DocBinWriter` spools each section to an unnamed temporary file as Docs are added, and
 at the end streams the map through one zlib compressor: the bytes
 ``DocBin(attrs, store_user_data=True).to_bytes()`` gives for the same Docs (a test holds the
-export to them), with only the string table in memory.
+export to them), with only the string table in memory. The spools are uncompressed: while an
+export runs, its folder needs about twelve times the finished files' size free (36 MB for
+the 2.9 MB export of 1,000 bench articles).
 
 Filing a Doc also skips ``DocBin.add``'s walk over every token in Python, which collects nine
 strings of each (text, norm, tag, lemma, morph, dependency, entity type, KB id, entity id) for
@@ -20,6 +22,7 @@ from __future__ import annotations
 import tempfile
 import zlib
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -114,9 +117,14 @@ class DocBinWriter:
             self.close()
 
     def close(self) -> None:
-        """Drop the spools (their files have no name: nothing is left on disk either way)."""
+        """Drop the spools (their files have no name: nothing is left on disk either way).
+
+        Closing flushes what a spool still buffers, which fails on a full disk; the spool is
+        thrown away all the same, and the failure that stopped the export is the one to report.
+        """
         for spool in self._spools.values():
-            spool.close()
+            with suppress(OSError):
+                spool.close()
 
     @staticmethod
     def _copy(spool: IO[bytes], emit: Callable[[bytes], None]) -> None:
