@@ -209,15 +209,25 @@ def test_ctrl_c_exits_130_with_one_line(seed_project: Path) -> None:
     assert handled, "every interrupt came too early or too late to test the handler"
 
 
+#: The ids ``add`` gives :func:`three_articles`.
+THREE_IDS = ["headline-0", "headline-1", "headline-2"]
+
+
+def three_articles(project: Path) -> Path:
+    """A folder of three small articles beside ``project``, for ``add``."""
+    articles = project.parent / "in"
+    articles.mkdir()
+    for n in range(3):
+        (articles / f"a{n}.txt").write_text(f"Headline {n}\n\nBody of article {n}.\n", "utf-8")
+    return articles
+
+
 def test_ctrl_c_says_whether_the_change_was_made(
     empty_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import newscorpus.ingest
 
-    articles = empty_project.parent / "in"
-    articles.mkdir()
-    for n in range(3):
-        (articles / f"a{n}.txt").write_text(f"Headline {n}\n\nBody of article {n}.\n", "utf-8")
+    articles = three_articles(empty_project)
     stage = newscorpus.ingest._stage_articles
     before = tree(empty_project)
 
@@ -244,11 +254,7 @@ def test_ctrl_c_says_whether_the_change_was_made(
         "",
         "interrupted: `add` had completed its changes\n",
     )
-    assert sorted(p.name for p in (empty_project / "corpus").iterdir()) == [
-        "headline-0",
-        "headline-1",
-        "headline-2",
-    ]
+    assert sorted(p.name for p in (empty_project / "corpus").iterdir()) == THREE_IDS
 
 
 def test_ctrl_c_while_a_change_is_applied_lands_after_it(
@@ -261,10 +267,7 @@ def test_ctrl_c_while_a_change_is_applied_lands_after_it(
 
     import newscorpus.txn
 
-    articles = empty_project.parent / "in"
-    articles.mkdir()
-    for n in range(3):
-        (articles / f"a{n}.txt").write_text(f"Headline {n}\n\nBody of article {n}.\n", "utf-8")
+    articles = three_articles(empty_project)
     apply = newscorpus.txn._apply
 
     def interrupted(*args: Any, **kwargs: Any) -> int:
@@ -277,11 +280,7 @@ def test_ctrl_c_while_a_change_is_applied_lands_after_it(
         "",
         "interrupted: `add` had completed its changes\n",
     )
-    assert sorted(p.name for p in (empty_project / "corpus").iterdir()) == [
-        "headline-0",
-        "headline-1",
-        "headline-2",
-    ]
+    assert sorted(p.name for p in (empty_project / "corpus").iterdir()) == THREE_IDS
     assert not list((empty_project / ".newscorpus" / "txn").iterdir())
 
 
