@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from newscorpus import collector, fastjson
+from newscorpus import collector, fastjson, txn
 from newscorpus.annotations import (
     AnnotationFile,
     annotation_path,
@@ -755,8 +755,6 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
                 file.finish()
         except OSError as err:
             raise unwritable(out, err) from None
-        from newscorpus import txn
-
         replaced: list[str] = []
         # Ctrl-C lands after the renames (the CLI then says the export completed), not between.
         with txn.signals_deferred():
