@@ -3,9 +3,9 @@
 The build used to go through ``datasets`` (``Dataset.from_list(...).to_parquet``): a generic
 per-value label encoder, fingerprinting and a table of the whole shard in memory. Here:
 
-* :func:`encode_rows` turns one document's rows into an Arrow table of the config's schema, with
-  ClassLabel names turned into ids column by column (``pyarrow.compute.index_in``), not value by
-  value in Python;
+* :func:`encode_rows` turns one document's rows into an Arrow table of the config's schema,
+  ClassLabel names turned into ids by a dictionary lookup per label, then each column converted
+  to Arrow once;
 * :class:`ShardWriter` streams such tables into one Parquet file, a row group every
   ``batch_size`` rows, with the writer options ``datasets`` uses (content-defined chunking,
   page index, snappy and dictionary on every leaf column, the ``huggingface`` schema metadata),
@@ -49,10 +49,6 @@ class ConfigSchema:
     def _set(self, schema: pa.Schema, labels: dict[str, Any]) -> None:
         self.schema = schema
         self.labels = labels
-        #: The same schema with every ClassLabel as a string: the type rows are read into.
-        self.named = pa.schema(
-            [pa.field(f.name, _named_type(f.type, self.labels[f.name])) for f in self.schema]
-        )
         self._encoders: dict[str, Callable[[list[Any]], list[Any]] | None] | None = None
 
     def encoders(self) -> dict[str, Callable[[list[Any]], list[Any]] | None]:
@@ -118,16 +114,6 @@ def _label_names(feature: Any) -> Any:
         parts = {key: _label_names(sub) for key, sub in feature.items()}
         return parts if any(v is not None for v in parts.values()) else None
     return None
-
-
-def _named_type(arrow_type: pa.DataType, names: Any) -> pa.DataType:
-    if names is None:
-        return arrow_type
-    if isinstance(names, tuple):
-        return pa.string()
-    if isinstance(names, list):
-        return pa.list_(_named_type(arrow_type.value_type, names[0]))
-    return pa.struct([pa.field(f.name, _named_type(f.type, names[f.name])) for f in arrow_type])
 
 
 def encode_rows(rows: Sequence[dict[str, Any]], schema: ConfigSchema) -> pa.Table:
