@@ -15,10 +15,14 @@ from __future__ import annotations
 import io
 import json
 import struct
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
+from newscorpus import sentence_tokens
 from newscorpus.annotations import annotation_path
 from newscorpus.buildinfo import BuildSettings
 from newscorpus.cache import Cache, FileHashes, document_key
@@ -27,6 +31,7 @@ from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Document, outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
+from newscorpus.sentence_tokens import SentenceTokens
 from newscorpus.views import (
     BIGBIO_KB,
     CONFIGS,
@@ -119,6 +124,9 @@ class DocumentResult:
     tables: dict[str, pa.Table] | None = None
     counts: DocumentCounts | None = None
     row_error: NewscorpusError | None = None
+    #: The ``sentences`` rows for the token formats, when they were just made (not stored with
+    #: the result: the cache keeps them apart, see :class:`BuiltTokens`).
+    tokens: SentenceTokens | None = None
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -181,6 +189,11 @@ class DocumentResult:
         )
 
 
+#: The cache kind of a document's :class:`~newscorpus.sentence_tokens.SentenceTokens`, stored
+#: beside its ``rows`` entry.
+TOKENS = "tokens"
+#: The ``sentences`` columns they hold.
+_TOKEN_COLUMNS = ("start", "end", "tokens", "token_starts", "token_ends", "ner_tags")
 #: The ``relations`` columns the statistics count.
 _PAIR_KEYS = ("id", "label", "window_sentences", "nested")
 #: The project's pipelines by the schema's abbreviations, one per process.
@@ -237,6 +250,10 @@ def process_document(
         return result
     from newscorpus.parquet import encode_rows
 
+    tag_ids = {tag: k for k, tag in enumerate(settings.schema.bio_tags)}
+    result.tokens = sentence_tokens.from_rows(
+        doc.id, rows[SENTENCES], tag_ids, counts.nested_left_out, len(doc.relations)
+    )
     counts.pairs = [{key: row[key] for key in _PAIR_KEYS} for row in pairs.rows]
     counts.capped_pairs = pairs.capped_pairs
     counts.capped_windows = pairs.capped_windows
@@ -295,15 +312,36 @@ def cached_document(
         payload = cache.get(kind, key)
         if payload is not None:
             try:
-                return DocumentResult.from_bytes(payload), True
+                result = DocumentResult.from_bytes(payload)
             except Exception:  # foreign or damaged (pyarrow has its own errors): compute again
                 pass
+            else:
+                if kind == "rows" and not cache.has(TOKENS, key):
+                    _keep_tokens(cache, key, result)
+                return result, True
     result = process_document(inputs, settings, cache)
     if key is not None:
         cache.put(kind, key, result.to_bytes())
+        if kind == "rows":
+            _keep_tokens(cache, key, result)
     if check_key is not None:
         cache.put("check", check_key, DocumentResult(result.doc_id, result.issues).to_bytes())
     return result, False
+
+
+def _keep_tokens(cache: Cache, key: str, result: DocumentResult) -> None:
+    """Store the ``sentences`` rows of a document that has them for the token formats, under
+    the key of its rows (see :class:`BuiltTokens`)."""
+    if result.tables is None or result.counts is None:
+        return
+    tokens = result.tokens
+    if tokens is None:  # a result read from the cache: its rows are in Arrow
+        rows = result.tables[SENTENCES].select(list(_TOKEN_COLUMNS)).to_pylist()
+        counts = result.counts
+        tokens = sentence_tokens.from_rows(
+            result.doc_id, rows, None, counts.nested_left_out, len(counts.relation_labels)
+        )
+    cache.put(TOKENS, key, sentence_tokens.encode(tokens))
 
 
 def keys_of(
@@ -312,9 +350,73 @@ def keys_of(
     """The cache keys of the document's result with rows and of its issues alone (see
     :func:`newscorpus.cache.document_key`)."""
     project = inputs.project
-    files = [(hashes.name(path), hashes.sha256(path)) for path in inputs.paths()]
+    files = _hashed(inputs, hashes)
     check = ProcessSettings(settings.schema, settings.build)
     return (
         document_key("rows", inputs.doc_id, files, **settings.key_inputs(project)),
         document_key("check", inputs.doc_id, files, **check.key_inputs(project)),
     )
+
+
+def _hashed(inputs: DocumentInputs, hashes: FileHashes) -> list[tuple[str, str | None]]:
+    return [(hashes.name(path), hashes.sha256(path)) for path in inputs.paths()]
+
+
+class BuiltTokens:
+    """The ``sentences`` rows the builds left in the cache, by document: what the token formats
+    (``conll``, ``spacy``) export, without tokenising again.
+
+    A document's entry is found under the key of the rows a build would make of it now (its
+    files' hashes, the schema, the rules, the build settings, the code), so an entry is there
+    only for a document whose files are byte for byte those a build validated without error
+    and made rows of, with this code: the rows are the ones tokenising again would give. The
+    build keeps these entries (:mod:`newscorpus.sentence_tokens`, a third of the size of the
+    same columns in Arrow) beside its ``rows`` ones, so that a reader neither loads nor checks
+    every config's rows. A missing or damaged entry is None: the caller tokenises that
+    document as if there were no cache.
+    """
+
+    def __init__(self, project: Project, schema: Schema) -> None:
+        """The entries of ``project`` under the build settings it has now (none when they are
+        not valid: a build would refuse them)."""
+        from newscorpus.annotations import annotation_files
+        from newscorpus.cache import cache_dir
+        from newscorpus.validate import files_by_id
+
+        self.project = project
+        root = cache_dir(project)
+        self.cache = Cache(root)
+        self.hashes = FileHashes(project, root)
+        self.files = files_by_id(annotation_files(project))
+        try:
+            settings = ProcessSettings(schema, BuildSettings.from_project(project), building=True)
+        except NewscorpusError:
+            self.inputs: dict[str, Any] | None = None
+        else:
+            self.inputs = settings.key_inputs(project)
+
+    def key(self, doc_id: str) -> str | None:
+        """The key of the document's entry (None when entries cannot be found)."""
+        if self.inputs is None:
+            return None
+        inputs = DocumentInputs(self.project, doc_id, tuple(self.files.get(doc_id, ())))
+        return document_key("rows", doc_id, _hashed(inputs, self.hashes), **self.inputs)
+
+    def find(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """The keys of those of ``doc_ids`` that have an entry (intact or not: :meth:`get`
+        tells)."""
+        keys = ((doc_id, self.key(doc_id)) for doc_id in doc_ids)
+        return {d: k for d, k in keys if k is not None and self.cache.has(TOKENS, k)}
+
+    def get(self, doc_id: str, key: str | None = None) -> SentenceTokens | None:
+        """The document's tokens under ``key`` (by default the document's :meth:`key`), or
+        None."""
+        key = key if key is not None else self.key(doc_id)
+        payload = self.cache.get(TOKENS, key) if key is not None else None
+        if payload is None:
+            return None
+        try:
+            tokens = sentence_tokens.decode(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        return tokens if tokens.doc_id == doc_id else None

@@ -117,19 +117,28 @@ def _terminate_as_interrupt() -> Iterator[None]:
 @click.argument("fmt", metavar="FORMAT", type=_format_choice())
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("doc_ids", nargs=-1)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Tokenise every document again (conll, spacy) instead of taking the tokens of "
+    "unchanged documents from the last build's cache; the files are the same either way.",
+)
 @click.pass_context
-def export_annotations(ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[str, ...]) -> None:
+def export_annotations(
+    ctx: click.Context, fmt: str, out: Path, doc_ids: tuple[str, ...], no_cache: bool
+) -> None:
     """Export normalised texts and annotations (all, or DOC_ID...) for another tool.
 
     Refuses while the annotations, or the metadata exported with them, do not validate;
-    whatever FORMAT cannot hold is counted.
+    whatever FORMAT cannot hold is counted. The token formats are quickest after a build:
+    they reuse its tokens.
     """
     from newscorpus.formats import get
     from newscorpus.lock import apply_lock
 
     project = get_project(ctx)
     with apply_lock(project, exclusive=False), _terminate_as_interrupt():
-        report = get(fmt).export(project, out, list(doc_ids) or None)
+        report = get(fmt).export(project, out, list(doc_ids) or None, use_cache=not no_cache)
     for what, count in sorted(report.losses.items()):
         click.echo(f"not representable in {fmt}: {count} {what}")
     for warning in report.warnings:

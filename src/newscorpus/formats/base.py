@@ -149,8 +149,21 @@ class Format(Protocol):
     name: str
     summary: str
 
-    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
-        """Write the corpus (or ``doc_ids``) to ``out``; refuses invalid annotations (E150)."""
+    def export(
+        self,
+        project: Project,
+        out: Path,
+        doc_ids: Sequence[str] | None,
+        *,
+        use_cache: bool = True,
+    ) -> ExportReport:
+        """Write the corpus (or ``doc_ids``) to ``out``; refuses invalid annotations (E150).
+
+        With ``use_cache``, the token formats (``conll``, ``spacy``) take each unchanged
+        document's tokens from what the last build kept in ``.newscorpus/cache/`` instead of
+        tokenising it again (:mod:`newscorpus.formats.tokens`); the files are the same either
+        way. The other formats tokenise nothing and read no cache.
+        """
         ...
 
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:

@@ -170,7 +170,14 @@ class Brat:
     summary = "brat standoff folder: <doc_id>.txt, <doc_id>.ann and annotation.conf"
 
     @collector.paused()
-    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
+    def export(
+        self,
+        project: Project,
+        out: Path,
+        doc_ids: Sequence[str] | None,
+        *,
+        use_cache: bool = True,
+    ) -> ExportReport:
         """Write ``annotation.conf`` and a ``.txt``/``.ann`` pair per document, atomically."""
         check_output(out, _owned, self.name)
         report = ExportReport(self.name, out)

@@ -12,7 +12,7 @@ through :func:`newscorpus.txn.transaction`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property
@@ -97,7 +97,9 @@ def checked_ids(project: Project, ids: Sequence[str] | None) -> list[str]:
     return list(ids)
 
 
-def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[ExportDocument]:
+def export_documents(
+    project: Project, ids: Sequence[str] | None, skip: Container[str] = ()
+) -> Iterator[ExportDocument]:
     """The documents to export, in id order, one at a time, each once its annotations validate.
 
     An export carries ``text.txt`` and the annotations on it, so each annotation file is
@@ -115,6 +117,9 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
     ``text.txt`` and annotation file are still, after they were read, the files that listing
     saw is only parsed. A document written during the export is validated as above.
 
+    Documents in ``skip`` are neither read nor yielded: the caller has them from elsewhere
+    already validated (the token formats, from the build cache: :mod:`newscorpus.formats.tokens`).
+
     Raises:
         NewscorpusError: E150 with the validator's report when any chosen document has errors,
             after the last document: a caller writes nothing until it has them all, so an
@@ -126,10 +131,16 @@ def export_documents(project: Project, ids: Sequence[str] | None) -> Iterator[Ex
 
     chosen = list(dict.fromkeys(checked_ids(project, ids)))  # an id named twice goes once
     schema, issues = load_schema(project)
-    validated = _validated_state(project) if ids is None and schema is not None else None
+    # Only looked for when some document is read: it lists the whole project.
+    validated: ProjectState | None = None
+    looked = ids is not None or schema is None
     # After the first error the rest are only checked, for the report.
     failed = any(i.severity == "error" for i in issues)
     for doc_id in chosen:
+        if doc_id in skip:
+            continue
+        if not looked:
+            validated, looked = _validated_state(project), True
         meta, text = load_meta(project, doc_id), load_text(project, doc_id)
         meta_path = printable(project.relative(article_dir(project, doc_id) / META_FILE))
         found = meta_field_issues(meta.to_dict(), meta_path)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newscorpus import collector
 from newscorpus.errors import InputError
@@ -41,16 +41,17 @@ from newscorpus.formats.common import (
     annotation_data,
     check_output,
     checked_ids,
-    export_documents,
     label_error,
     plan_change,
     staged_files,
 )
-from newscorpus.formats.tokens import tokenised
-from newscorpus.model import outermost
+from newscorpus.formats.tokens import token_rows
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.splits import SPLITS
+
+if TYPE_CHECKING:
+    from newscorpus.sentence_tokens import SentenceTokens
 
 DOCSTART = "-DOCSTART-"
 DOCSTART_LINE = f"{DOCSTART} -X- -X- O"
@@ -335,6 +336,16 @@ def _match(block: Block, letters: dict[str, list[str]], where: str) -> str:
     )
 
 
+def _lines(tokens: SentenceTokens, names: Sequence[str]) -> str:
+    """A document's block: ``-DOCSTART-``, then each sentence's ``TOKEN _ _ TAG`` lines, each
+    followed by a blank line (``names``: the tags by id)."""
+    parts = [DOCSTART_LINE, "\n\n"]
+    for words, tags in zip(tokens.tokens, tokens.tags, strict=True):
+        lines = [f"{word} _ _ {names[tag]}" for word, tag in zip(words, tags, strict=True)]
+        parts += ("\n".join(lines), "\n\n")
+    return "".join(parts)
+
+
 class Conll:
     """CoNLL-2003 with IOB2 tags: one file per split."""
 
@@ -342,32 +353,25 @@ class Conll:
     summary = "CoNLL-2003 IOB2 files per split (train/validation/test.conll); flat, no relations"
 
     @collector.paused()
-    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
+    def export(
+        self,
+        project: Project,
+        out: Path,
+        doc_ids: Sequence[str] | None,
+        *,
+        use_cache: bool = True,
+    ) -> ExportReport:
         """Write one ``<split>.conll`` per split, each document after a ``-DOCSTART-`` line."""
         check_output(out, lambda name: name in SPLIT_FILES.values(), self.name)
         report = ExportReport(self.name, out)
         written = dict.fromkeys(SPLITS, 0)
+        names = Schema.load(project.schema_path).bio_tags
         with staged_files(out, list(SPLIT_FILES.values())) as files:
-            for item in tokenised(project, export_documents(project, doc_ids)):
-                lines = [DOCSTART_LINE, ""]
-                for row in item.rows:
-                    tags = zip(row["tokens"], row["ner_tags"], strict=True)
-                    lines += [f"{token} _ _ {tag}" for token, tag in tags]
-                    lines.append("")
-                files[SPLIT_FILES[item.split]]("\n".join(lines) + "\n")
-                written[item.split] += 1
-                entities = item.document.entities
-                nested = len(entities) - len(outermost(entities))
-                report.losses.update(
-                    {
-                        k: v
-                        for k, v in (
-                            ("nested entities", nested),
-                            ("relations", len(item.document.relations)),
-                        )
-                        if v
-                    }
-                )
+            for split, tokens in token_rows(project, doc_ids, use_cache):
+                files[SPLIT_FILES[split]](_lines(tokens, names))
+                written[split] += 1
+                losses = (("nested entities", tokens.nested), ("relations", tokens.relations))
+                report.losses.update({what: count for what, count in losses if count})
                 report.documents += 1
         for split, name in SPLIT_FILES.items():
             report.files.append(name)

@@ -75,7 +75,14 @@ class Doccano:
     users = False
 
     @collector.paused()
-    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
+    def export(
+        self,
+        project: Project,
+        out: Path,
+        doc_ids: Sequence[str] | None,
+        *,
+        use_cache: bool = True,
+    ) -> ExportReport:
         """Write ``doccano.jsonl`` into ``out``."""
         check_output(out, lambda name: name == JSONL_FILE, self.name)
         report = ExportReport(self.name, out)

@@ -114,7 +114,14 @@ class LabelStudio:
     users = True
 
     @collector.paused()
-    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
+    def export(
+        self,
+        project: Project,
+        out: Path,
+        doc_ids: Sequence[str] | None,
+        *,
+        use_cache: bool = True,
+    ) -> ExportReport:
         """Write ``label_config.xml`` and ``tasks.json`` into ``out``."""
         check_output(out, _owned, self.name)
         report = ExportReport(self.name, out)

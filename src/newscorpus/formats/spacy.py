@@ -58,7 +58,7 @@ from newscorpus.formats.common import (
     staged_files,
     unwritable,
 )
-from newscorpus.formats.tokens import Tokenised, tokenised
+from newscorpus.formats.tokens import Tokenised, built_tokens, tokenised
 from newscorpus.model import Entity, outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -215,7 +215,14 @@ class SpacyDocBin:
     summary = "spaCy DocBin per split (train/dev/test.spacy) and a NER config.cfg for spacy train"
 
     @collector.paused()
-    def export(self, project: Project, out: Path, doc_ids: Sequence[str] | None) -> ExportReport:
+    def export(
+        self,
+        project: Project,
+        out: Path,
+        doc_ids: Sequence[str] | None,
+        *,
+        use_cache: bool = True,
+    ) -> ExportReport:
         """Write ``train.spacy``, ``dev.spacy``, ``test.spacy`` and ``config.cfg``."""
         from newscorpus.formats.docbin import DocBinWriter
         from newscorpus.nlp import make_nlp
@@ -234,7 +241,9 @@ class SpacyDocBin:
                 with _spooling(out):
                     for split in SPLIT_FILES:
                         bins[split] = DocBinWriter(DOCBIN_ATTRS, out)
-                for item in tokenised(project, export_documents(project, doc_ids), nlp):
+                built = built_tokens(project, schema, use_cache)
+                documents = export_documents(project, doc_ids)
+                for item in tokenised(project, documents, nlp, built):
                     doc = to_doc(nlp.vocab, item)
                     with _spooling(out):
                         bins[item.split].add(doc)

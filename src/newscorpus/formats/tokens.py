@@ -5,19 +5,26 @@ document's sentences with the project's pipeline (:func:`newscorpus.nlp.segment_
 those an entity crosses, checks that every entity starts and ends on token boundaries, and makes
 the rows with :func:`newscorpus.views.sentence_rows` when they are asked for: what they write
 are the tokens and tags of the dataset's ``sentences`` config, not a second derivation.
+
+Tokenising is most of an export's time, and a build has done it already: it keeps each
+document's ``sentences`` rows in the cache (:class:`newscorpus.docunit.BuiltTokens`), under a
+key that only the same files, schema, rules, settings and code give. :func:`tokenised` takes a
+document's sentences from there when they are, and :func:`token_rows` (the CoNLL export) takes
+its tokens and tags without reading the document at all: the entry is proof that a build
+validated exactly these files. Either way the output is the same; only the time differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from newscorpus.annotations import annotation_path
 from newscorpus.errors import NewscorpusError
-from newscorpus.formats.common import ExportDocument
-from newscorpus.model import Document
+from newscorpus.formats.common import ExportDocument, checked_ids, export_documents
+from newscorpus.model import Document, outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.splits import assign_split, check_overrides
@@ -25,6 +32,9 @@ from newscorpus.views import Sentence, locate, merge_sentences, sentence_rows
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+    from newscorpus.docunit import BuiltTokens
+    from newscorpus.sentence_tokens import SentenceTokens
 
 
 @dataclass(frozen=True)
@@ -43,21 +53,29 @@ class Tokenised:
         return sentence_rows(self.document, self.sentences)
 
 
+def built_tokens(project: Project, schema: Schema, use_cache: bool) -> BuiltTokens | None:
+    """What the builds left in the cache for the token formats (None with ``use_cache`` off)."""
+    from newscorpus.docunit import BuiltTokens
+
+    return BuiltTokens(project, schema) if use_cache else None
+
+
 def tokenised(
-    project: Project, documents: Iterable[ExportDocument], nlp: Language | None = None
+    project: Project,
+    documents: Iterable[ExportDocument],
+    nlp: Language | None = None,
+    built: BuiltTokens | None = None,
 ) -> Iterator[Tokenised]:
-    """Each document with its split and its ``sentences`` view, tokenised with ``nlp`` (by
-    default :func:`newscorpus.nlp.make_nlp` with the schema's abbreviations, as the build).
+    """Each document with its split and its ``sentences`` view: from the build's entry in
+    ``built`` when there is one, else tokenised with ``nlp`` (by default
+    :func:`newscorpus.nlp.make_nlp` with the schema's abbreviations, as the build; made when a
+    document first needs it).
 
     Raises:
         NewscorpusError: E305 for a bad split override; E302 naming the annotation file of an
             entity that does not start and end on token boundaries.
     """
-    from newscorpus.nlp import make_nlp, segment_text
-
     check_overrides(project.split_overrides)
-    if nlp is None:
-        nlp = make_nlp(Schema.load(project.schema_path).abbreviations)
     for doc in documents:
         stored = doc.annotations
         document = Document(
@@ -66,11 +84,71 @@ def tokenised(
             stored.entities if stored else (),
             stored.relations if stored else (),
         )
-        sentences, _ = merge_sentences(segment_text(nlp, doc.text), document.entities)
-        try:
-            locate(document, sentences)  # every entity on token boundaries of one sentence
-        except NewscorpusError as err:
-            where = project.relative(annotation_path(project, doc.doc_id))
-            raise NewscorpusError(err.code, err.message, fix=err.fix, where=where) from None
+        found = built.get(doc.doc_id) if built is not None else None
+        if found is not None:
+            sentences = found.sentences()
+        else:
+            if nlp is None:
+                nlp = _project_nlp(project)
+            sentences = _segmented(project, document, nlp)
         split = assign_split(doc.doc_id, project.split_overrides)
         yield Tokenised(document, split, sentences)
+
+
+def token_rows(
+    project: Project, doc_ids: Sequence[str] | None, use_cache: bool = True
+) -> Iterator[tuple[str, SentenceTokens]]:
+    """The split and tokens of each document to export (``doc_ids``, or all), in
+    :func:`~newscorpus.formats.common.export_documents` order: a document with a build's entry
+    is not read, the others are read, validated and tokenised as :func:`tokenised` does.
+
+    Raises:
+        NewscorpusError: as :func:`~newscorpus.formats.common.export_documents` (E150 once every
+            document is checked) and :func:`tokenised`.
+    """
+    from newscorpus.sentence_tokens import from_rows
+
+    schema = Schema.load(project.schema_path)
+    check_overrides(project.split_overrides)
+    chosen = list(dict.fromkeys(checked_ids(project, doc_ids)))
+    built = built_tokens(project, schema, use_cache)
+    keys = built.find(chosen) if built is not None else {}
+    read = tokenised(project, export_documents(project, doc_ids, skip=keys))
+    tag_ids = {tag: k for k, tag in enumerate(schema.bio_tags)}
+    for doc_id in chosen:
+        split = assign_split(doc_id, project.split_overrides)
+        found = built.get(doc_id, keys[doc_id]) if built is not None and doc_id in keys else None
+        if found is not None:
+            yield split, found
+            continue
+        if doc_id in keys:  # an entry that did not hold up: this document the usual way
+            item = next(tokenised(project, export_documents(project, [doc_id])))
+        else:
+            item = next(read)
+        assert item.document.id == doc_id, "export_documents keeps the order of the ids"
+        entities, relations = item.document.entities, item.document.relations
+        nested = len(entities) - len(outermost(entities))
+        yield split, from_rows(doc_id, item.rows, tag_ids, nested, len(relations))
+
+
+def _project_nlp(project: Project) -> Language:
+    from newscorpus.nlp import make_nlp
+
+    return make_nlp(Schema.load(project.schema_path).abbreviations)
+
+
+def _segmented(project: Project, document: Document, nlp: Language) -> list[Sentence]:
+    """The document's sentences as the build makes them, every entity on token boundaries.
+
+    Raises:
+        NewscorpusError: E302 naming the annotation file of an entity that does not align.
+    """
+    from newscorpus.nlp import segment_text
+
+    sentences, _ = merge_sentences(segment_text(nlp, document.text), document.entities)
+    try:
+        locate(document, sentences)  # every entity on token boundaries of one sentence
+    except NewscorpusError as err:
+        where = project.relative(annotation_path(project, document.id))
+        raise NewscorpusError(err.code, err.message, fix=err.fix, where=where) from None
+    return sentences
