@@ -147,8 +147,11 @@ class Cache:
         body = _MAGIC + key.encode() + b"\n" + payload
         path = self._path(kind, key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            try:
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            except FileNotFoundError:  # the entry's folder is made once, not looked for each time
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body + hashlib.sha256(body).digest())
             Path(tmp).replace(path)

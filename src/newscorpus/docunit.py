@@ -16,7 +16,7 @@ import io
 import json
 import struct
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,7 +138,8 @@ class DocumentResult:
         header = {
             "doc_id": self.doc_id,
             "issues": [asdict(i) for i in self.issues],
-            "counts": asdict(self.counts) if self.counts is not None else None,
+            # Shallow: asdict would deep-copy every relation pair, and cost more than the rest.
+            "counts": _shallow(self.counts) if self.counts is not None else None,
             "row_error": [error.code, error.message, error.fix, error.where] if error else None,
             "tables": list(self.tables) if self.tables is not None else None,
         }
@@ -194,6 +195,12 @@ class DocumentResult:
 TOKENS = "tokens"
 #: The ``sentences`` columns they hold.
 _TOKEN_COLUMNS = ("start", "end", "tokens", "token_starts", "token_ends", "ner_tags")
+
+
+def _shallow(counts: DocumentCounts) -> dict[str, Any]:
+    return {f.name: getattr(counts, f.name) for f in fields(counts)}
+
+
 #: The ``relations`` columns the statistics count.
 _PAIR_KEYS = ("id", "label", "window_sentences", "nested")
 #: The project's pipelines by the schema's abbreviations, one per process.
