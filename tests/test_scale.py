@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -20,9 +22,10 @@ from build_helpers import load_bench, small_project, tree_digest
 from conftest import make_project, run
 from newscorpus.annotations import annotation_path, write_annotations
 from newscorpus.cache import CACHE_DIR
+from newscorpus.card import quality_section
 from newscorpus.cli import main
 from newscorpus.corpus import doc_ids, load_article
-from newscorpus.engines import EngineSettings, iter_shards, map_shards
+from newscorpus.engines import Background, EngineSettings, iter_shards, map_shards
 from newscorpus.errors import NewscorpusError, UsageError
 from newscorpus.features import dataset_from_rows
 from newscorpus.ingest import NewArticle, add_articles
@@ -210,6 +213,58 @@ def test_iter_shards_hands_results_over_in_spec_order() -> None:
     specs = [0, 1, 2, 3]
     for engine in (EngineSettings("process", 2), SERIAL):
         assert list(iter_shards(_first_finishes_last, specs, engine)) == [0, 10, 20, 30]
+
+
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+def _refuse(code: str) -> None:
+    raise NewscorpusError(code, "refused in the child.", fix="Nothing.", where="child")
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def test_background_returns_what_the_child_returned() -> None:
+    pid, value = Background(_pid_and, 7).result() or (0, 0)
+    assert value == 7
+    assert pid not in (0, os.getpid())  # it ran in another process
+
+
+def test_background_raises_what_the_child_raised() -> None:
+    running = Background(_refuse, "E315")
+    with pytest.raises(NewscorpusError) as err:
+        running.result()
+    assert str(err.value) == "child: E315 refused in the child. Nothing."
+
+
+def test_background_gives_none_when_the_child_dies() -> None:
+    assert Background(_die).result() is None
+
+
+def test_background_cancel_ends_the_child_at_once() -> None:
+    running = Background(_sleep, 60)
+    started = time.monotonic()
+    running.cancel()
+    assert time.monotonic() - started < 10
+    assert not running._process.is_alive()
+
+
+def test_the_card_made_beside_the_shards_is_the_card_made_after_them(tmp_path: Path) -> None:
+    """The quality section runs in its own process while shards are made; the card is the one
+    a build that makes it last writes (which the metadata cache would otherwise hide)."""
+    project = seed_and_synthetic(tmp_path / "proj")
+    build(project, project.root / "beside", engine=SERIAL, use_cache=False)
+    card = (project.root / "beside" / "README.md").read_text(encoding="utf-8")
+    assert "## Annotation quality" in card
+    schema = Schema.load(project.schema_path)
+    assert quality_section(project, schema, SERIAL) in card
 
 
 def test_e320_bad_engine_options() -> None:

@@ -129,13 +129,11 @@ def render_card(
     settings: BuildSettings,
     rules: Sequence[str],
     prose: str | None,
-    *,
-    engine: EngineSettings | None = None,
-    use_cache: bool = False,
+    quality: str,
 ) -> str:
-    """The whole ``README.md``: YAML front matter, the prose, then the generated sections
-    (``engine`` and ``use_cache``: how the quality section's consistency check runs, see
-    :func:`~newscorpus.check.check_project`)."""
+    """The whole ``README.md``: YAML front matter, the prose, then the generated sections, the
+    last of them ``quality`` (made by :func:`quality_section`, which the build runs beside the
+    shards)."""
     yaml = card_data(project, schema, features, stats).to_yaml()
     text = (prose or _PLACEHOLDER).strip() + "\n"
     if not text.startswith("# "):
@@ -150,7 +148,7 @@ def render_card(
         _flat_view(stats),
         _normalisation(rules, stats),
         _alignment(),
-        quality_section(project, schema, engine, use_cache=use_cache),
+        quality,
     ]
     return f"---\n{yaml.strip()}\n---\n\n{text}\n" + "\n\n".join(sections) + "\n"
 

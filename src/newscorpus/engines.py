@@ -12,6 +12,10 @@ same results over one at a time, in the same order, for callers that fold them t
   ``LocalCluster`` of ``jobs`` single-threaded worker processes started for the call. Needs the
   optional extra ``newscorpus[dask]``; the workers must see the project and the output folder
   at the same paths (a shared file system).
+
+:class:`Background` runs one call in a forked process beside whatever this process does next:
+the build's card check, which needs only the project's files, runs there while the shards are
+made.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from newscorpus.errors import NewscorpusError, UsageError
 
@@ -205,3 +209,57 @@ def _dask(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+class Background(Generic[R]):
+    """``fn(*args, **kwargs)`` running in a forked child process from the moment this is made.
+
+    The child ignores Ctrl-C (the command handles it, and ends the child with :meth:`cancel`)
+    and dies with this process. What ``fn`` returns or raises comes back pickled; ``fn`` never
+    returns None (:meth:`result` gives None for a child that died).
+    """
+
+    def __init__(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_background_main, args=(send, fn, args, kwargs), daemon=True
+        )
+        self._process.start()
+        send.close()
+
+    def result(self) -> R | None:
+        """What ``fn`` returned (raising what it raised), or None when the child ended without
+        an answer (killed, out of memory): the caller then does the work itself."""
+        try:
+            ok, value = self._receive.recv()
+        except (EOFError, OSError):
+            return None
+        finally:
+            self._process.join()
+            self._receive.close()
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """End the child now if it still runs (its answer is not wanted)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._receive.close()
+
+
+def _background_main(send: Any, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+    import signal
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        outcome: tuple[bool, Any] = (True, fn(*args, **kwargs))
+    except BaseException as err:  # handed to the parent, which raises it where it waits
+        outcome = (False, err)
+    send.send(outcome)
+    send.close()

@@ -59,9 +59,10 @@ from newscorpus.annotations import (
 )
 from newscorpus.buildinfo import BuildResult, BuildSettings, Stats, metadata_warnings
 from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key
+from newscorpus.card import quality_section
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.docunit import DocumentInputs, ProcessSettings, keys_of
-from newscorpus.engines import EngineSettings, map_shards, runs_here
+from newscorpus.engines import Background, EngineSettings, map_shards, runs_here
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.io import dumps_json
 from newscorpus.manifest import CARD_PROSE, MANIFEST, sha256
@@ -186,8 +187,8 @@ def _build(
                 f"cannot create the build folder {work}: {err.strerror or err}.",
                 fix="Pass an output folder you can write to with --out.",
             ) from None
+    run = _Run(project, schema, settings, work, target, use_cache)
     try:
-        run = _Run(project, schema, settings, work, target, use_cache)
         run.stream(by_split, files_by_id(files), engine, on_document)
         # validate_project's order: the documents' issues, then the project's. The documents
         # came in shard order, not id order, but their issues name their own files, so sorting
@@ -200,6 +201,8 @@ def _build(
         _write_metadata(project, schema, settings, run, work, _card_engine(engine))
         swap(work, target)
     except BaseException:
+        if run.quality is not None:
+            run.quality.cancel()
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
             for folder in made:
@@ -302,6 +305,9 @@ class _Run:
         self.sources: list[str | None] = []
         #: The project's remembered file hashes, read by :meth:`stream`.
         self.hashes = FileHashes(project, None)
+        #: The card's quality section, made beside the shards when some must be made (when
+        #: none must, the card usually comes from the cache).
+        self.quality: Background[str] | None = None
 
     def stream(
         self,
@@ -323,6 +329,15 @@ class _Run:
                 _report(spec, on_document)
         todo = [i for i in range(len(specs)) if i not in results]
         if todo and self.work is not None:
+            # It needs only the project's files; in its own process it takes a core that a
+            # rebuild of one shard leaves idle. Serial there: a daemon process has no pool.
+            self.quality = Background(
+                quality_section,
+                self.project,
+                self.schema,
+                EngineSettings("serial", 1),
+                use_cache=self.cache_root is not None,
+            )
             rows = _config_schemas(self.schema, self.cache)
             for i in todo:
                 specs[i] = replace(specs[i], settings=replace(specs[i].settings, rows=rows))
@@ -574,9 +589,10 @@ def _write_metadata(
         )
     texts = run.cache.get_json("metadata", key) if key is not None else None
     if not (isinstance(texts, list) and len(texts) == 2 and all(isinstance(t, str) for t in texts)):
-        texts = _metadata_texts(
-            project, schema, settings, run.stats, rules, prose, engine, run.cache_root is not None
-        )
+        quality = run.quality.result() if run.quality is not None else None
+        if quality is None:
+            quality = quality_section(project, schema, engine, use_cache=run.cache_root is not None)
+        texts = _metadata_texts(project, schema, settings, run.stats, rules, prose, quality)
         if key is not None:
             run.cache.put_json("metadata", key, texts)
     # Plain writes: the whole folder is swapped into place atomically.
@@ -613,16 +629,13 @@ def _metadata_texts(
     stats: Stats,
     rules: Sequence[str],
     prose: str | None,
-    engine: EngineSettings | None,
-    use_cache: bool,
+    quality: str,
 ) -> list[str]:
-    """The card and the Croissant JSON."""
+    """The card and the Croissant JSON (``quality``: the card's quality section)."""
     from newscorpus.card import render_card
     from newscorpus.croissant import croissant
     from newscorpus.features import config_features
 
     features = config_features(schema)
-    card = render_card(
-        project, schema, features, stats, settings, rules, prose, engine=engine, use_cache=use_cache
-    )
+    card = render_card(project, schema, features, stats, settings, rules, prose, quality)
     return [card, dumps_json(croissant(project, schema, features, stats))]
