@@ -16,6 +16,7 @@ from types import ModuleType
 
 from conftest import REPO_ROOT, make_project
 from newscorpus.annotations import AnnotationFile, annotation_path, text_sha256, write_annotations
+from newscorpus.cache import CACHE_DIR, generation
 from newscorpus.corpus import load_article
 from newscorpus.ingest import NewArticle, add_articles
 from newscorpus.model import Entity, Relation
@@ -156,3 +157,9 @@ def load_bench() -> ModuleType:
     sys.modules["bench_build"] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+def cache_kind(project: Project, kind: str) -> Path:
+    """The folder of the project's ``kind`` cache entries (``rows``, ``tokens``...) for this
+    code's generation."""
+    return project.root / CACHE_DIR / generation() / kind

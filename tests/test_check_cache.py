@@ -13,7 +13,7 @@ import pytest
 import newscorpus.cache
 import newscorpus.check
 from newscorpus.annotations import annotation_path
-from newscorpus.cache import CACHE_DIR
+from newscorpus.cache import CACHE_DIR, generation
 from newscorpus.check import CheckCounts, CheckReport, check_counts, check_project
 from newscorpus.check_gold import Link, Mention
 from newscorpus.engines import EngineSettings
@@ -126,7 +126,7 @@ def test_a_bad_file_is_reported_every_time(project: Project) -> None:
 
 def test_damaged_entries_are_read_again(project: Project) -> None:
     first = check(project)
-    entries = sorted((project.root / CACHE_DIR).glob("check-*/*/*"))
+    entries = sorted((project.root / CACHE_DIR / generation()).glob("check-*/*/*"))
     assert len(entries) == 6  # three parts, two passes
     for entry in entries:
         entry.write_bytes(entry.read_bytes()[:-5] + b"xxxxx")

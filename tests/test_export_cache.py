@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from build_helpers import formats_project, tree_digest
+from build_helpers import cache_kind, formats_project, tree_digest
 from newscorpus import nlp
 from newscorpus.annotations import annotation_path
-from newscorpus.cache import CACHE_DIR
 from newscorpus.corpus import doc_ids
 from newscorpus.docunit import TOKENS
 from newscorpus.engines import EngineSettings
@@ -60,7 +59,7 @@ def export(project: Project, fmt: str, out: Path, *, use_cache: bool = True) -> 
 
 
 def token_entries(project: Project) -> list[Path]:
-    return sorted(p for p in (project.root / CACHE_DIR / TOKENS).rglob("*") if p.is_file())
+    return sorted(p for p in cache_kind(project, TOKENS).rglob("*") if p.is_file())
 
 
 @pytest.mark.parametrize("fmt", TOKEN_FORMATS)

@@ -18,10 +18,10 @@ import yaml
 from click.testing import CliRunner
 from datasets import Features
 
-from build_helpers import load_bench, small_project, tree_digest
+from build_helpers import cache_kind, load_bench, small_project, tree_digest
 from conftest import make_project, run
 from newscorpus.annotations import annotation_path, write_annotations
-from newscorpus.cache import CACHE_DIR
+from newscorpus.cache import CACHE_DIR, generation
 from newscorpus.card import quality_section
 from newscorpus.cli import main
 from newscorpus.corpus import doc_ids, load_article
@@ -64,7 +64,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, dict[s
     project = seed_and_synthetic(tmp_path_factory.mktemp("scale") / "proj")
     out = project.root / "serial"
     build(project, out, engine=SERIAL, use_cache=False)
-    assert not (project.root / CACHE_DIR / "rows").exists()  # --no-cache wrote no entry
+    assert not cache_kind(project, "rows").exists()  # --no-cache wrote no entry
     return project, tree_digest(out)
 
 
@@ -166,7 +166,7 @@ def test_corrupt_and_foreign_cache_entries_are_recomputed(tmp_path: Path) -> Non
     project = seed_and_synthetic(tmp_path / "proj")
     build(project, project.root / "first", engine=SERIAL)
     expected = tree_digest(project.root / "first")
-    entries = sorted(p for p in (project.root / CACHE_DIR / "rows").rglob("*") if p.is_file())
+    entries = sorted(p for p in cache_kind(project, "rows").rglob("*") if p.is_file())
     entries[0].write_bytes(entries[0].read_bytes()[:-40])  # truncated
     entries[1].write_bytes(b"newscorpus-cache\nnot an entry" + bytes(32))  # bad checksum
     entries[2].write_bytes(entries[3].read_bytes())  # another document's valid entry
@@ -195,7 +195,31 @@ def test_cache_clear(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--root", str(project.root), "cache", "clear"])
     assert result.exit_code == 0
     assert result.output.startswith(f"cleared {CACHE_DIR}/ (")
-    assert not (project.root / CACHE_DIR / "rows").exists()  # --no-cache wrote no entry
+    assert not cache_kind(project, "rows").exists()  # --no-cache wrote no entry
+
+
+def folders(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
+
+
+def test_build_keeps_this_generation_and_the_last_other_one(tmp_path: Path) -> None:
+    """Entries of other versions of the code are never used again: a build keeps the current
+    generation and the other one used last, and deletes the rest and the old flat layout."""
+    project = seed_and_synthetic(tmp_path / "proj")
+    root = project.root / CACHE_DIR
+    for age, name in enumerate(("gen-older", "gen-newer", "gen-oldest")):
+        (root / name / "rows" / "ab").mkdir(parents=True)
+        (root / name / "rows" / "ab" / "entry").write_bytes(b"x")
+        used = time.time() - 1000 * (age + 1) if name != "gen-newer" else time.time() - 500
+        os.utime(root / name, (used, used))
+    (root / "rows" / "cd").mkdir(parents=True)  # the layout before generations
+    build(project, project.root / "out", engine=SERIAL)
+    assert folders(root) == sorted([generation(), "gen-newer"])
+    assert cache_kind(project, "rows").is_dir()
+    # The generation that is used stays whatever its age; validate prunes too.
+    (root / "gen-later").mkdir()
+    validate_project(project, use_cache=True)
+    assert folders(root) == sorted([generation(), "gen-later"])
 
 
 def test_map_shards_keeps_spec_order() -> None:

@@ -18,13 +18,13 @@ import newscorpus.validate
 import newscorpus.validate_memo
 from build_helpers import small_project
 from conftest import make_project, tree
-from newscorpus.cache import CACHE_DIR, Cache
+from newscorpus.cache import CACHE_DIR, Cache, generation
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.formats import get
 from newscorpus.project import Project, load_project
 from newscorpus.validate import Report, validate_project
 
-MEMO = f"{CACHE_DIR}/validate/la/last-whole-report"
+MEMO = f"{CACHE_DIR}/{generation()}/validate/la/last-whole-report"
 GOLD = "annotations/india-japan-5g-agreement.json"
 
 

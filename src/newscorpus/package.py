@@ -58,7 +58,7 @@ from newscorpus.annotations import (
     read_annotations,
 )
 from newscorpus.buildinfo import BuildResult, BuildSettings, Stats, metadata_warnings
-from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key
+from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key, prune
 from newscorpus.card import quality_section
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
 from newscorpus.docunit import DocumentInputs, ProcessSettings, keys_of
@@ -209,6 +209,8 @@ def _build(
                 with suppress(OSError):  # not empty: someone else wrote there meanwhile
                     folder.rmdir()
         raise
+    if use_cache:
+        prune(project)  # after the swap: deleting old generations does not delay the output
     return BuildResult(target, run.stats, warnings, run.cached)
 
 

@@ -47,7 +47,7 @@ from newscorpus.annotators import (
     review_dir,
     set_files,
 )
-from newscorpus.cache import Cache, FileHashes, cache_dir
+from newscorpus.cache import Cache, FileHashes, cache_dir, prune
 from newscorpus.corpus import doc_ids
 from newscorpus.engines import EngineSettings, map_shards
 from newscorpus.errors import Issue, NewscorpusError, UsageError
@@ -392,6 +392,8 @@ def validate_project(
         paths is None or any(p.resolve() == project.root.resolve() for p in paths)
     )
     state = None
+    if use_cache:
+        prune(project)
     if use_cache and whole:
         from newscorpus.validate_memo import ProjectState, recall
 
