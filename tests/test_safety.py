@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -457,6 +458,51 @@ def test_the_temp_file_of_an_interrupted_export_is_not_foreign_work(
         f"error: {out}: E159 holds files that a {fmt} export does not write "
         "(.notes.txt.k3j2x9ab.tmp), "
     )
+
+
+def _write_then_die(path: str) -> None:
+    """A process killed with SIGKILL while its export file is half written."""
+    from newscorpus.io import PendingFile
+
+    PendingFile(Path(path)).write(b"half an export")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_an_export_deletes_the_temp_files_a_killed_export_left(tmp_path: Path) -> None:
+    import fcntl
+    import multiprocessing
+
+    project = small_project(tmp_path / "p")
+    out = tmp_path / "out"
+    assert run(project.root, "export", "conll", str(out))[0] == 0
+    killed = multiprocessing.get_context("fork").Process(
+        target=_write_then_die, args=(str(out / "train.conll"),)
+    )
+    killed.start()
+    killed.join()
+    assert killed.exitcode == -signal.SIGKILL
+    (left,) = out.glob(".train.conll.*.tmp")
+    young = out / ".test.conll.young123.tmp"  # its writer may not have locked it yet
+    young.write_text("just made", encoding="utf-8")
+    held = out / ".validation.conll.held1234.tmp"
+    handle = held.open("w", encoding="utf-8")
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # a live export's
+    hour_ago = time.time() - 3600
+    for path in (left, held):
+        os.utime(path, (hour_ago, hour_ago))
+    try:
+        assert run(project.root, "export", "conll", str(out))[0] == 0
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [
+                ".test.conll.young123.tmp",
+                ".validation.conll.held1234.tmp",
+                "test.conll",
+                "train.conll",
+                "validation.conll",
+            ]
+        )
+    finally:
+        handle.close()
 
 
 @pytest.mark.parametrize("repo_id", ["acme/x.", "acme/x.git", "acme/x\u0663", "acme/\u212aelvin"])

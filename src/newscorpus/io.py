@@ -5,9 +5,12 @@ A reader never sees a half-written file, and a failure leaves the previous versi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+import time
+from collections.abc import Collection
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,7 +42,10 @@ class PendingFile:
 
     The file keeps the mode of the file it replaces, or gets the mode a plain ``open`` would
     give a new file (temp files are created private, 0600, which would otherwise stick). The
-    temp file is ``.<name>.<random>.tmp`` (:func:`temp_target`).
+    temp file is ``.<name>.<random>.tmp`` (:func:`temp_target`), held open under an exclusive
+    ``flock`` until it is renamed or dropped: the kernel releases the lock when the process
+    dies, however it dies, which is how :func:`remove_abandoned` tells a temp file that a
+    killed process left from one still being written.
     """
 
     def __init__(self, path: Path) -> None:
@@ -51,27 +57,32 @@ class PendingFile:
         self.path = path
         self._tmp = Path(tmp)
         self._handle: BinaryIO | None = os.fdopen(fd, "wb")
+        self._finished = False
         try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else holds it
             self._tmp.chmod(mode)
         except BaseException:
             self.discard()
             raise
 
     def write(self, data: bytes) -> None:
-        assert self._handle is not None, "written after it was finished"
+        assert self._handle is not None and not self._finished, "written after it was finished"
         self._handle.write(data)
 
     def finish(self) -> None:
-        """Flush the content to disk (the rename must not land before the bytes do)."""
-        if self._handle is not None:
-            handle, self._handle = self._handle, None
-            with handle:
-                handle.flush()
-                os.fsync(handle.fileno())
+        """Flush the content to disk (the rename must not land before the bytes do); the file
+        stays open, and locked, until it is renamed."""
+        if self._handle is not None and not self._finished:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._finished = True
 
     def commit(self) -> None:
         self.finish()
         self._tmp.replace(self.path)
+        if self._handle is not None:
+            handle, self._handle = self._handle, None
+            handle.close()
 
     def discard(self) -> None:
         if self._handle is not None:
@@ -88,6 +99,41 @@ def temp_target(name: str) -> str | None:
         return None
     target, _, random = name[1:-4].rpartition(".")
     return target if target and random else None
+
+
+#: A temp file younger than this is never taken for abandoned: its writer may not have
+#: locked it yet (it is created, then locked).
+ABANDONED_AFTER_SECONDS = 60
+
+
+def remove_abandoned(folder: Path, targets: Collection[str]) -> int:
+    """Delete the :class:`PendingFile` temp files in ``folder`` for files named in ``targets``
+    that no process holds any more (left by a process killed before it could rename or remove
+    them), and return how many went. Best effort: what cannot be looked at stays."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    too_new = time.time() - ABANDONED_AFTER_SECONDS
+    for entry in entries:
+        if temp_target(entry.name) not in targets:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or entry.stat().st_mtime > too_new:
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            Path(entry.path).unlink()
+            removed += 1
+        except OSError:  # held: its writer is alive; or gone already
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -730,7 +730,9 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
 
     So an export streams its documents to disk (its memory does not grow with the corpus), and
     whatever stops it before the end (a document that fails validation, a full disk,
-    Ctrl-C) changes no file and leaves no folder it made. Ctrl-C and SIGTERM wait for the
+    Ctrl-C) changes no file and leaves no folder it made. Temp files that an export killed
+    with SIGKILL left behind are deleted by the next export into the folder, once no process
+    holds them (:func:`newscorpus.io.remove_abandoned`). Ctrl-C and SIGTERM wait for the
     renames; only a SIGKILL in the microseconds between two renames, or a rename that fails
     after others succeeded (which the error says), could leave files of two exports side by
     side.
@@ -739,10 +741,12 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
         NewscorpusError: E190 when the files cannot be written (no space, no permission, a
             path that is not a folder); nothing is changed unless the error says otherwise.
     """
-    from newscorpus.io import PendingFile
+    from newscorpus.io import PendingFile, remove_abandoned
 
     made = [folder for folder in (out, *out.parents) if not folder.exists()]
     pending: dict[str, PendingFile] = {}
+    if not made:
+        remove_abandoned(out, set(names))  # what an export killed with SIGKILL left here
     try:
         try:
             out.mkdir(parents=True, exist_ok=True)
