@@ -145,6 +145,7 @@ def test_json_and_github_formats(project: Project) -> None:
     ("content", "message"),
     [
         ("accept: [1, 2", "cannot be read as YAML"),
+        ("accept: " + "[" * 5000 + "]" * 5000, "is nested too deeply to be read as YAML."),
         ("skip: []\n", "must be a mapping with one key, accept"),
         ("accept:\n  - {code: W999, text: x, reason: y}\n", "accept[0] code is 'W999'"),
         ("accept:\n  - {code: W170, text: x}\n", "accept[0] needs a non-empty reason."),

@@ -9,6 +9,7 @@ which documents were tokenised, and damage, change and break what the cache was 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 from build_helpers import cache_kind, formats_project, tree_digest
 from newscorpus import nlp
 from newscorpus.annotations import annotation_path
+from newscorpus.cache import CACHE_DIR
 from newscorpus.corpus import doc_ids
 from newscorpus.docunit import TOKENS
 from newscorpus.engines import EngineSettings
@@ -145,3 +147,45 @@ def test_a_no_cache_build_leaves_no_token_entry(tmp_path: Path) -> None:
     project = formats_project(tmp_path / "proj")
     build(project, project.root / "out", engine=SERIAL, use_cache=False)
     assert token_entries(project) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dangling link"])
+def test_something_else_where_an_annotation_file_belongs_stops_the_export(
+    built: Project, kind: str, tmp_path: Path
+) -> None:
+    """The build cached ``forecast`` without an annotation file; what now stands in its place
+    is not a file the key can hash, and validation refuses it."""
+    path = annotation_path(built, "forecast")
+    assert not path.exists()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(tmp_path / "nowhere.json")
+    for use_cache in (True, False):
+        out = tmp_path / f"out-{use_cache}"
+        with pytest.raises(NewscorpusError) as raised:
+            export(built, "conll", out, use_cache=use_cache)
+        assert raised.value.code == "E150"
+        assert "annotations/forecast.json" in raised.value.message
+        assert not out.exists()
+
+
+def test_a_cache_that_cannot_be_looked_at_is_no_cache(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As under a folder without read permission (root ignores chmod, so the error is made
+    here): the export tokenises, the build computes, neither fails."""
+    expected = export(built, "conll", tmp_path / "cold", use_cache=False)
+    cache = str(built.root / CACHE_DIR)
+    is_file = Path.is_file
+
+    def denied(path: Path) -> bool:
+        if str(path).startswith(cache):
+            raise PermissionError(13, "Permission denied", str(path))
+        return is_file(path)
+
+    monkeypatch.setattr(Path, "is_file", denied)
+    assert export(built, "conll", tmp_path / "warm") == expected
+    build(built, built.root / "dist" / "again", engine=SERIAL)

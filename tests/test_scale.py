@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -278,6 +279,48 @@ def test_background_cancel_ends_the_child_at_once() -> None:
     running.cancel()
     assert time.monotonic() - started < 10
     assert not running._process.is_alive()
+
+
+def test_ctrl_c_while_waiting_for_the_background_ends_it_at_once() -> None:
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    running = Background(_sleep, 60)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    started = time.monotonic()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        with pytest.raises(KeyboardInterrupt):
+            running.result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - started < 10
+    assert not running._process.is_alive()
+
+
+def test_an_unchanged_quality_section_comes_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shards to make but gold unchanged (a new output folder): no process is started for the
+    card's check, and none outlives the build when the card itself comes from the cache."""
+    import multiprocessing
+
+    from newscorpus import package
+
+    project = seed_and_synthetic(tmp_path / "proj")
+    build(project, project.root / "first", engine=SERIAL)
+    expected = tree_digest(project.root / "first")
+    started: list[Any] = []
+    monkeypatch.setattr(package, "Background", lambda *a, **k: started.append(a) or 1 / 0)
+    build(project, project.root / "second", engine=SERIAL)
+    assert started == []
+    assert tree_digest(project.root / "second") == expected
+    monkeypatch.undo()
+    shutil.rmtree(cache_kind(project, "quality"))
+    build(project, project.root / "third", engine=SERIAL)  # the card from the cache, check not
+    assert multiprocessing.active_children() == []
+    assert tree_digest(project.root / "third") == expected
 
 
 def test_the_card_made_beside_the_shards_is_the_card_made_after_them(tmp_path: Path) -> None:

@@ -157,8 +157,14 @@ class Cache:
         return self.root / generation() / kind / key[:2] / key
 
     def has(self, kind: str, key: str) -> bool:
-        """Whether an entry is there (intact or not: :meth:`get` tells)."""
-        return self.root is not None and self._path(kind, key).is_file()
+        """Whether an entry is there (intact or not: :meth:`get` tells); an entry that cannot
+        be looked at (no permission) is not."""
+        if self.root is None:
+            return False
+        try:
+            return self._path(kind, key).is_file()
+        except OSError:
+            return False
 
     def get(self, kind: str, key: str) -> bytes | None:
         """The entry's payload, or None when absent or not intact."""
@@ -245,12 +251,15 @@ class FileHashes:
         self.learnt: dict[str, list[Any]] = {}
         if known is not None:
             self.known = known
-        elif self.path is not None and self.path.is_file():
+        elif self.path is not None:
             try:
-                loaded = fastjson.loads(self.path.read_text(encoding="utf-8"))
-                files = loaded.get("files") if isinstance(loaded, dict) else None
-                if isinstance(files, dict) and loaded.get("format") == FORMAT:
-                    self.known = files
+                # Only a regular file (a pipe put there would never end), looked at inside the
+                # try: a cache without read permission is no cache.
+                if self.path.is_file():
+                    loaded = fastjson.loads(self.path.read_text(encoding="utf-8"))
+                    files = loaded.get("files") if isinstance(loaded, dict) else None
+                    if isinstance(files, dict) and loaded.get("format") == FORMAT:
+                        self.known = files
             except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 self.known = {}
 

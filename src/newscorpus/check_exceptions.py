@@ -125,6 +125,8 @@ def load_exceptions(project: Project) -> Exceptions:
         data = yaml.safe_load(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise fail(f"cannot be read as YAML: {' '.join(str(err).split())}.") from None
+    except RecursionError:
+        raise fail("is nested too deeply to be read as YAML.") from None
     if data is None:
         return Exceptions(where, [])
     if not isinstance(data, dict) or set(data) - {"accept"}:

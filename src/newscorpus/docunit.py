@@ -403,10 +403,17 @@ class BuiltTokens:
             self.inputs = settings.key_inputs(project)
 
     def key(self, doc_id: str) -> str | None:
-        """The key of the document's entry (None when entries cannot be found)."""
+        """The key of the document's entry (None when entries cannot be found, or when the
+        document's annotation file is something the key cannot see: a pipe, a folder or a
+        dangling link where the file belongs, which validation refuses)."""
         if self.inputs is None:
             return None
-        inputs = DocumentInputs(self.project, doc_id, tuple(self.files.get(doc_id, ())))
+        files = tuple(self.files.get(doc_id, ()))
+        if not files:
+            path = annotation_path(self.project, doc_id)
+            if path.exists() or path.is_symlink():
+                return None
+        inputs = DocumentInputs(self.project, doc_id, files)
         return document_key("rows", doc_id, _hashed(inputs, self.hashes), **self.inputs)
 
     def find(self, doc_ids: Iterable[str]) -> dict[str, str]:

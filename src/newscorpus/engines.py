@@ -236,10 +236,12 @@ class Background(Generic[R]):
         try:
             ok, value = self._receive.recv()
         except (EOFError, OSError):
+            self.cancel()
             return None
-        finally:
-            self._process.join()
-            self._receive.close()
+        except BaseException:  # Ctrl-C while waiting: the child ignores it, so end it now
+            self.cancel()
+            raise
+        self.cancel()  # it has answered: this only reaps it
         if not ok:
             raise value
         return value  # type: ignore[no-any-return]

@@ -199,6 +199,8 @@ def _build(
         assert work is not None  # no error: the build went on to the end
         _drop_empty(work, run.stats)
         _write_metadata(project, schema, settings, run, work, _card_engine(engine))
+        if run.quality is not None:
+            run.quality.cancel()  # not waited for when the card came from the cache
         swap(work, target)
     except BaseException:
         if run.quality is not None:
@@ -308,8 +310,10 @@ class _Run:
         #: The project's remembered file hashes, read by :meth:`stream`.
         self.hashes = FileHashes(project, None)
         #: The card's quality section, made beside the shards when some must be made (when
-        #: none must, the card usually comes from the cache).
+        #: none must, the card usually comes from the cache), or found in the cache.
         self.quality: Background[str] | None = None
+        self._quality_text: str | None = None
+        self._quality_key: str | None = None
 
     def stream(
         self,
@@ -331,15 +335,7 @@ class _Run:
                 _report(spec, on_document)
         todo = [i for i in range(len(specs)) if i not in results]
         if todo and self.work is not None:
-            # It needs only the project's files; in its own process it takes a core that a
-            # rebuild of one shard leaves idle. Serial there: a daemon process has no pool.
-            self.quality = Background(
-                quality_section,
-                self.project,
-                self.schema,
-                EngineSettings("serial", 1),
-                use_cache=self.cache_root is not None,
-            )
+            self._start_quality()
             rows = _config_schemas(self.schema, self.cache)
             for i in todo:
                 specs[i] = replace(specs[i], settings=replace(specs[i].settings, rows=rows))
@@ -366,6 +362,45 @@ class _Run:
             merge_stats(self.stats, result.stats)
             self.cached += result.cached
             self.known.update(dict(result.files.values()))
+
+    def _start_quality(self) -> None:
+        """Find the card's quality section in the cache, or start making it in a process of
+        its own: it needs only the project's files (the shards' keys cover gold and texts), and
+        there it takes a core that a rebuild of one shard leaves idle. Serial there: a daemon
+        process has no pool."""
+        if None not in self.sources:
+            project = self.project
+            inputs = [
+                "quality",
+                self.sources,
+                _quality_inputs(project, self.hashes),
+                {f.name: getattr(project, f.name) for f in fields(project) if f.name != "root"},
+            ]
+            self._quality_key = metadata_key(inputs)
+            kept = self.cache.get_json("quality", self._quality_key)
+            if isinstance(kept, str):
+                self._quality_text = kept
+                return
+        self.quality = Background(
+            quality_section,
+            self.project,
+            self.schema,
+            EngineSettings("serial", 1),
+            use_cache=self.cache_root is not None,
+        )
+
+    def quality_text(self, engine: EngineSettings | None) -> str:
+        """The card's quality section: from the cache or the process :meth:`stream` started,
+        else made here with ``engine``."""
+        text = self._quality_text
+        if text is None and self.quality is not None:
+            text = self.quality.result()
+        if text is None:
+            use_cache = self.cache_root is not None
+            text = quality_section(self.project, self.schema, engine, use_cache=use_cache)
+        if self._quality_key is not None:
+            self.cache.put_json("quality", self._quality_key, text)
+        return text
 
     def _specs(
         self, by_split: dict[str, list[str]], files: dict[str, list[Path]]
@@ -591,9 +626,7 @@ def _write_metadata(
         )
     texts = run.cache.get_json("metadata", key) if key is not None else None
     if not (isinstance(texts, list) and len(texts) == 2 and all(isinstance(t, str) for t in texts)):
-        quality = run.quality.result() if run.quality is not None else None
-        if quality is None:
-            quality = quality_section(project, schema, engine, use_cache=run.cache_root is not None)
+        quality = run.quality_text(engine)
         texts = _metadata_texts(project, schema, settings, run.stats, rules, prose, quality)
         if key is not None:
             run.cache.put_json("metadata", key, texts)
