@@ -20,8 +20,8 @@ clear`` or deleting the folder is always safe.
 
 Entries live in one folder per *generation*, the library's :func:`fingerprint`: every key
 includes it, so another version of the code (an upgrade, an edited checkout) can never use the
-entries of this one, and without generations they would stay forever (about 2.3 GB per
-version at 10,000 articles). :func:`prune`, run by ``build`` and ``validate``, keeps the
+entries of this one, and without generations they would stay forever (2.2 GB per version
+at 10,000 articles). :func:`prune`, run by ``build`` and ``validate``, keeps the
 current generation and the one used last before it (for switching back and forth between two
 versions) and deletes the others.
 """
