@@ -59,7 +59,11 @@ class PendingFile:
         self._handle: BinaryIO | None = os.fdopen(fd, "wb")
         self._finished = False
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else holds it
+            # A new file: nobody else holds it. The lock only helps clean-up, so a file system
+            # without flock (some FUSE and network ones) writes without it; remove_abandoned
+            # cannot lock those files either, and leaves them.
+            with suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             self._tmp.chmod(mode)
         except BaseException:
             self.discard()
