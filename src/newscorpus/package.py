@@ -199,18 +199,17 @@ def _build(
         assert work is not None  # no error: the build went on to the end
         _drop_empty(work, run.stats)
         _write_metadata(project, schema, settings, run, work, _card_engine(engine))
-        if run.quality is not None:
-            run.quality.cancel()  # not waited for when the card came from the cache
         swap(work, target)
     except BaseException:
-        if run.quality is not None:
-            run.quality.cancel()
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
             for folder in made:
                 with suppress(OSError):  # not empty: someone else wrote there meanwhile
                     folder.rmdir()
         raise
+    finally:
+        if run.quality is not None:  # unused when the card came from the cache, or refused
+            run.quality.cancel()
     if use_cache:
         prune(project)  # after the swap: deleting old generations does not delay the output
     return BuildResult(target, run.stats, warnings, run.cached)
@@ -314,6 +313,7 @@ class _Run:
         self.quality: Background[str] | None = None
         self._quality_text: str | None = None
         self._quality_key: str | None = None
+        self._quality_inputs: list[Any] | None = None
 
     def stream(
         self,
@@ -363,6 +363,13 @@ class _Run:
             self.cached += result.cached
             self.known.update(dict(result.files.values()))
 
+    def quality_inputs(self) -> list[Any]:
+        """What the quality section reads besides gold (see :func:`_quality_inputs`), hashed
+        once per build."""
+        if self._quality_inputs is None:
+            self._quality_inputs = _quality_inputs(self.project, self.hashes)
+        return self._quality_inputs
+
     def _start_quality(self) -> None:
         """Find the card's quality section in the cache, or start making it in a process of
         its own: it needs only the project's files (the shards' keys cover gold and texts), and
@@ -373,7 +380,7 @@ class _Run:
             inputs = [
                 "quality",
                 self.sources,
-                _quality_inputs(project, self.hashes),
+                self.quality_inputs(),
                 {f.name: getattr(project, f.name) for f in fields(project) if f.name != "root"},
             ]
             self._quality_key = metadata_key(inputs)
@@ -621,7 +628,7 @@ def _write_metadata(
                 prose,
                 {f.name: getattr(project, f.name) for f in fields(project) if f.name != "root"},
                 run.sources,
-                _quality_inputs(project, run.hashes),
+                run.quality_inputs(),
             ]
         )
     texts = run.cache.get_json("metadata", key) if key is not None else None
