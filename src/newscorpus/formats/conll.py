@@ -365,9 +365,10 @@ class Conll:
         check_output(out, lambda name: name in SPLIT_FILES.values(), self.name)
         report = ExportReport(self.name, out)
         written = dict.fromkeys(SPLITS, 0)
-        names = Schema.load(project.schema_path).bio_tags
+        schema = Schema.load(project.schema_path)
+        names = schema.bio_tags
         with staged_files(out, list(SPLIT_FILES.values())) as files:
-            for split, tokens in token_rows(project, doc_ids, use_cache):
+            for split, tokens in token_rows(project, schema, doc_ids, use_cache):
                 files[SPLIT_FILES[split]](_lines(tokens, names))
                 written[split] += 1
                 losses = (("nested entities", tokens.nested), ("relations", tokens.relations))

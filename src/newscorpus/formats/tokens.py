@@ -96,7 +96,7 @@ def tokenised(
 
 
 def token_rows(
-    project: Project, doc_ids: Sequence[str] | None, use_cache: bool = True
+    project: Project, schema: Schema, doc_ids: Sequence[str] | None, use_cache: bool = True
 ) -> Iterator[tuple[str, SentenceTokens]]:
     """The split and tokens of each document to export (``doc_ids``, or all), in
     :func:`~newscorpus.formats.common.export_documents` order: a document with a build's entry
@@ -108,7 +108,6 @@ def token_rows(
     """
     from newscorpus.sentence_tokens import from_rows
 
-    schema = Schema.load(project.schema_path)
     check_overrides(project.split_overrides)
     chosen = list(dict.fromkeys(checked_ids(project, doc_ids)))
     built = built_tokens(project, schema, use_cache)
