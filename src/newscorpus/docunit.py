@@ -257,9 +257,8 @@ def process_document(
         return result
     from newscorpus.parquet import encode_rows
 
-    tag_ids = {tag: k for k, tag in enumerate(settings.schema.bio_tags)}
     result.tokens = sentence_tokens.from_rows(
-        doc.id, rows[SENTENCES], tag_ids, counts.nested_left_out, len(doc.relations)
+        doc.id, rows[SENTENCES], settings.schema.bio_ids, counts.nested_left_out, len(doc.relations)
     )
     counts.pairs = [{key: row[key] for key in _PAIR_KEYS} for row in pairs.rows]
     counts.capped_pairs = pairs.capped_pairs

@@ -132,6 +132,11 @@ class Schema:
             tags += [f"B-{label}", f"I-{label}"]
         return tuple(tags)
 
+    @property
+    def bio_ids(self) -> dict[str, int]:
+        """Each of :attr:`bio_tags` by its ClassLabel id (its index)."""
+        return {tag: k for k, tag in enumerate(self.bio_tags)}
+
     def relation(self, label: str) -> RelationType | None:
         return next((t for t in self.relation_types if t.label == label), None)
 

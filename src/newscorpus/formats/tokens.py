@@ -113,7 +113,7 @@ def token_rows(
     built = built_tokens(project, schema, use_cache)
     keys = built.find(chosen) if built is not None else {}
     read = tokenised(project, export_documents(project, doc_ids, skip=keys))
-    tag_ids = {tag: k for k, tag in enumerate(schema.bio_tags)}
+    tag_ids = schema.bio_ids
     for doc_id in chosen:
         split = assign_split(doc_id, project.split_overrides)
         found = built.get(doc_id, keys[doc_id]) if built is not None and doc_id in keys else None
