@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from newscorpus import sentence_tokens
-from newscorpus.annotations import annotation_path
+from newscorpus.annotations import annotation_files, annotation_path
 from newscorpus.buildinfo import BuildSettings
-from newscorpus.cache import Cache, FileHashes, document_key
+from newscorpus.cache import Cache, FileHashes, cache_dir, document_key
 from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, ArticleMeta, article_dir
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Document, outermost
@@ -385,8 +385,6 @@ class BuiltTokens:
     def __init__(self, project: Project, schema: Schema) -> None:
         """The entries of ``project`` under the build settings it has now (none when they are
         not valid: a build would refuse them)."""
-        from newscorpus.annotations import annotation_files
-        from newscorpus.cache import cache_dir
         from newscorpus.validate import files_by_id
 
         self.project = project
