@@ -874,8 +874,6 @@ def _digest(folder: Path) -> dict[str, str]:
 
 def _import_paths(out: Path, fmt: str) -> list[Path]:
     """What ``newscorpus import FMT`` reads back from the export in ``out`` (prepared untimed)."""
-    if fmt == "conll":
-        return sorted(out.glob("*.conll"))
     if fmt == "doccano":
         return [out / "doccano.jsonl"]
     if fmt != "labelstudio":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -412,3 +414,101 @@ def test_documents_named_both_ways_are_refused(tmp_path: Path) -> None:
     code, out, err = run(project.root, "import", "conll", str(conll), "emoji", "--doc", "seed")
     assert (code, out) == (2, "")
     assert err.endswith("Error: name the documents as DOC_ID arguments or with --doc, not both\n")
+
+
+def test_a_folder_is_imported_as_one_change(tmp_path: Path) -> None:
+    """The export's folder round trips in one import; an error in any of its files stops the
+    whole import, so the other files' changes are not written either."""
+    project = formats_project(tmp_path / "proj")
+    out = tmp_path / "conll"
+    run(project.root, "export", "conll", str(out))
+    before = tree(project.root)
+    assert run(project.root, "import", "conll", str(out)) == (
+        0,
+        "agreement: entities +0 ~0 -0, relations +0 -0\n"
+        "emoji: entities +0 ~0 -0, relations +0 -0\n"
+        "huawei-ban: entities +0 ~0 -0, relations +0 -0\n"
+        "warning: kept 3 nested entities and 7 relations of the current annotations, which "
+        "CoNLL cannot hold\n"
+        "skipped: 1 document(s) without entities or an annotation file (none made)\n"
+        "imported 3 document(s) (conll): 0 annotation file(s) written\n",
+        "",
+    )
+    validation = out / "validation.conll"
+    validation.write_text(
+        validation.read_text("utf-8").replace("U.S. _ _ O", "U.S. _ _ B-GPE"), "utf-8"
+    )
+    test = out / "test.conll"
+    test.write_text(test.read_text("utf-8") + "\nstray _ _ I-GPE\n", "utf-8")
+    lines = test.read_text("utf-8").count("\n")
+    code, _, err = run(project.root, "import", "conll", str(out), "--replace")
+    assert (code, err) == (
+        1,
+        f"error: {test}:{lines}: E156 tag 'I-GPE' continues an entity outside an entity; in "
+        "IOB2 an entity starts with B-. Write B-GPE on the entity's first token.\n",
+    )
+    assert tree(project.root) == before
+    test.write_text(test.read_text("utf-8").replace("\nstray _ _ I-GPE\n", ""), "utf-8")
+    code, text, err = run(project.root, "import", "conll", str(out), "--replace")
+    assert (code, err) == (0, "")
+    assert "huawei-ban: entities +1 ~0 -0, relations +0 -0\n" in text
+    assert text.endswith("imported 3 document(s) (conll): 1 annotation file(s) written\n")
+
+
+def test_a_folder_holding_one_document_twice_names_both_places(tmp_path: Path) -> None:
+    project = formats_project(tmp_path / "proj")
+    out = tmp_path / "conll"
+    run(project.root, "export", "conll", str(out))
+    shutil.copy(out / "validation.conll", out / "z-copy.conll")
+    code, _, err = run(project.root, "import", "conll", str(out))
+    assert (code, err) == (
+        1,
+        f"error: {out}: E169 holds document emoji twice (in {out / 'validation.conll'}:1 and "
+        f"{out / 'z-copy.conll'}:1). Keep one copy of each document: a folder's files are "
+        "imported together.\n",
+    )
+
+
+def test_doc_names_pair_with_a_folders_blocks_in_file_name_order(tmp_path: Path) -> None:
+    project = formats_project(tmp_path / "proj")
+    folder = tmp_path / "named"
+    folder.mkdir()
+    # Tokens that match no document by their letters: only --doc can pair them.
+    (folder / "b.conll").write_text("Weather B-EVENT\n", "utf-8")
+    (folder / "a.conll").write_text("Huawei B-ORG\n", "utf-8")
+    code, _, err = run(project.root, "import", "conll", str(folder), "--doc", "huawei-ban")
+    assert (code, err) == (
+        1,
+        f"error: {folder}: E169 holds 2 document(s) (-DOCSTART- blocks) but 1 were named with "
+        "--doc. Give one --doc DOC_ID per document, in the files' name order, or none to match "
+        "them by their tokens.\n",
+    )
+    code, _, err = run(
+        project.root, "import", "conll", str(folder), "--doc", "huawei-ban", "--doc", "forecast"
+    )
+    assert (code, err) == (
+        1,
+        f"error: {folder / 'a.conll'}:1: E157 the file's tokens end at offset 6 of huawei-ban, "
+        "but its text goes on: 'Curbs\\n\\nThe US blocked Huawei.\\n'. Keep every token of "
+        "`newscorpus export conll`; a CoNLL import covers the whole document.\n",
+    )
+
+
+@pytest.mark.parametrize("kind", ["empty folder", "fifo"])
+def test_a_path_without_conll_files_is_refused(tmp_path: Path, kind: str) -> None:
+    project = formats_project(tmp_path / "proj")
+    path = tmp_path / "in"
+    if kind == "fifo":
+        os.mkfifo(path)
+        message = (
+            "E202 is not a file or a folder of .conll files. Pass one of the files that "
+            "`newscorpus export conll` wrote, or its folder."
+        )
+    else:
+        path.mkdir()
+        (path / "notes.txt").write_text("not conll", "utf-8")
+        message = (
+            "E202 holds no .conll files. Pass a .conll file or the folder `newscorpus export "
+            "conll` wrote."
+        )
+    assert run(project.root, "import", "conll", str(path)) == (1, "", f"error: {path}: {message}\n")

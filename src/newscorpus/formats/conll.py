@@ -7,11 +7,14 @@ and a blank line. Tokens, sentences and tags are those of the ``sentences`` conf
 (:mod:`newscorpus.formats.tokens`). CoNLL holds one flat layer of entities and no relations, so
 nested entities and relations are counted as losses on export.
 
-An import reads such a file (the first column is the token, the last the tag; ``O``, ``B-X``,
-``I-X``), aligns its tokens to the document's text (skipping whitespace) and rebuilds character
-spans. Each ``-DOCSTART-`` block is one document (a file without one is one document): with
-``--doc DOC_ID`` (once per block, in order) it is that document, otherwise the document whose
-text, without whitespace, is the block's tokens joined. Because the file cannot hold them, the
+An import reads such a file, or a folder's ``.conll`` files together (the first column is the
+token, the last the tag; ``O``, ``B-X``, ``I-X``), aligns its tokens to the document's text
+(skipping whitespace) and rebuilds character spans. Each ``-DOCSTART-`` block is one document
+(a file without one is one document): with ``--doc DOC_ID`` (once per block, in order) it is
+that document, otherwise the document whose text, without whitespace, is the block's tokens
+joined. Importing the export's folder rather than each split's file makes the whole round trip
+one change, all or nothing, and reads the corpus's texts once to match blocks, not once per
+file. Because the file cannot hold them, the
 import keeps what the current annotation file has beyond the flat layer: entities nested inside
 an imported entity, and relations whose two arguments are still there (same span and label).
 What goes (a relation whose argument the file removed or relabelled, a nested entity whose outer
@@ -20,6 +23,7 @@ entity went) is listed, and needs ``--replace`` like any change to gold.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -68,6 +72,8 @@ _DOCSTART = re.compile(rf"^[^\S\n]*{DOCSTART}(?=\s|\Z)", re.MULTILINE)
 class Block:
     """One document of a CoNLL file: where it starts, its tokens and its entities."""
 
+    #: The file it is in, as errors name it.
+    where: str
     #: The line of its ``-DOCSTART-`` (1 for a file without one).
     line: int
     #: Each token line's first column: never empty, never holding whitespace.
@@ -140,7 +146,7 @@ def _block(
         ):
             raise _first_error(rows, number, where, schema)
         entities[-1] = (entities[-1][0], index, label)
-    return Block(line, tokens, numbers, entities)
+    return Block(where, line, tokens, numbers, entities)
 
 
 def _first_error(rows: list[list[str]], number: int, where: str, schema: Schema) -> InputError:
@@ -321,18 +327,75 @@ def merged_file(
     )
 
 
-def _match(block: Block, letters: dict[str, list[str]], where: str) -> str:
-    """The document whose text without whitespace is the block's tokens joined."""
-    key = "".join(block.tokens)
-    found = letters.get(key, [])
-    if len(found) == 1:
-        return found[0]
-    what = "no corpus document has" if not found else f"{', '.join(found)} all have"
-    raise InputError(
+def _matched(blocks: Iterable[Block], index: DocumentIndex) -> Iterator[tuple[Block, str]]:
+    """Each block with the document whose text, without whitespace, is its tokens joined.
+
+    Documents are keyed by the digest of that text, so the key of every document is held, not
+    its text.
+
+    Raises:
+        InputError: E169 for a block that no document, or several, have the text of.
+    """
+    letters: dict[bytes, list[str]] = {}
+    for doc_id in sorted(index.ids):
+        letters.setdefault(_letters_key(index.text(doc_id).split()), []).append(doc_id)
+    for block in blocks:
+        found = letters.get(_letters_key(block.tokens), [])
+        if len(found) != 1:
+            what = "no corpus document has" if not found else f"{', '.join(found)} all have"
+            raise InputError(
+                "E169",
+                f"{what} the text of this block's tokens, so it cannot be matched to one document.",
+                fix="Name the document with --doc DOC_ID.",
+                where=f"{block.where}:{block.line}",
+            )
+        yield block, found[0]
+
+
+def _letters_key(words: list[str]) -> bytes:
+    return hashlib.sha256("".join(words).encode()).digest()
+
+
+def _twice(doc_id: str, first: tuple[str, int], again: tuple[str, int]) -> InputError:
+    """E169 for a document that two blocks hold (each given as its file and line)."""
+    if first[0] == again[0]:
+        return InputError(
+            "E169",
+            f"holds document {doc_id} twice (from lines {first[1]} and {again[1]}).",
+            fix="Keep one copy of each document in the file.",
+            where=first[0],
+        )
+    return InputError(
         "E169",
-        f"{what} the text of this block's tokens, so it cannot be matched to one document.",
-        fix="Name the document with --doc DOC_ID.",
-        where=f"{where}:{block.line}",
+        f"holds document {doc_id} twice (in {first[0]}:{first[1]} and {again[0]}:{again[1]}).",
+        fix="Keep one copy of each document: a folder's files are imported together.",
+        where=str(Path(first[0]).parent),
+    )
+
+
+def _conll_files(path: Path) -> list[Path]:
+    """``path`` when it is a file, else the ``.conll`` files of the folder, in name order.
+
+    Raises:
+        InputError: E202 for a folder without ``.conll`` files, or a path that is neither.
+    """
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.glob("*.conll") if p.is_file())
+        if files:
+            return files
+        raise InputError(
+            "E202",
+            "holds no .conll files.",
+            fix="Pass a .conll file or the folder `newscorpus export conll` wrote.",
+            where=str(path),
+        )
+    raise InputError(
+        "E202",
+        "is not a file or a folder of .conll files.",
+        fix="Pass one of the files that `newscorpus export conll` wrote, or its folder.",
+        where=str(path),
     )
 
 
@@ -382,60 +445,51 @@ class Conll:
 
     @collector.paused()
     def read(self, path: Path, project: Project, options: ImportOptions) -> ImportPlan:
-        """Read a CoNLL file: each ``-DOCSTART-`` block is one document (see the module).
+        """Read a CoNLL file, or every ``.conll`` file of a folder (in name order) as one import:
+        each ``-DOCSTART-`` block is one document (see the module).
 
         Raises:
-            InputError: E201/E202 no such file; E156 malformed line; E153 unknown label; E157
-                tokens that do not align; E169 blocks that cannot be paired with documents.
+            InputError: E201/E202 no such file, a folder without ``.conll`` files; E156
+                malformed line; E153 unknown label; E157 tokens that do not align; E169 blocks
+                that cannot be paired with documents, or one document twice.
         """
-        if not path.is_file():
-            raise InputError(
-                "E202",
-                "is not a file; CoNLL import reads one file (e.g. train.conll).",
-                fix="Pass one of the files that `newscorpus export conll` wrote.",
-                where=str(path),
-            )
         where = str(path)
+        files = _conll_files(path)
         schema = Schema.load(project.schema_path)
-        blocks: Iterable[Block] = parse(_decode(path.read_bytes(), where), where, schema)
+        blocks: Iterable[Block] = (
+            block
+            for file in files
+            for block in parse(_decode(file.read_bytes(), str(file)), str(file), schema)
+        )
         plan = ImportPlan(self.name, where)
         index = DocumentIndex(project)
-        texts: dict[str, str] = {}  # each document's text, read once
         pairs: Iterable[tuple[Block, str]]
         if options.doc_ids:
             # Named documents are few: the blocks are counted against the names first.
             blocks = list(blocks)
             ids = checked_ids(project, options.doc_ids)
             if len(ids) != len(blocks):
+                order = "the file's order" if path.is_file() else "the files' name order"
                 raise InputError(
                     "E169",
                     f"holds {len(blocks)} document(s) (-DOCSTART- blocks) but {len(ids)} were "
                     "named with --doc.",
-                    fix="Give one --doc DOC_ID per document, in the file's order, or none to "
-                    "match them by their tokens.",
+                    fix=f"Give one --doc DOC_ID per document, in {order}, or none to match "
+                    "them by their tokens.",
                     where=where,
                 )
             pairs = zip(blocks, ids, strict=True)
         else:
-            letters: dict[str, list[str]] = {}
-            for doc_id in sorted(index.ids):
-                texts[doc_id] = index.text(doc_id)
-                letters.setdefault("".join(texts[doc_id].split()), []).append(doc_id)
-            pairs = ((block, _match(block, letters, where)) for block in blocks)
-        seen: dict[str, int] = {}
+            pairs = _matched(blocks, index)
+        seen: dict[str, tuple[str, int]] = {}  # where each document's block is
         kept_nested = kept_relations = 0
         for block, doc_id in pairs:
-            at = f"{where}:{block.line}"
+            at = f"{block.where}:{block.line}"
             if doc_id in seen:
-                raise InputError(
-                    "E169",
-                    f"holds document {doc_id} twice (from lines {seen[doc_id]} and {block.line}).",
-                    fix="Keep one copy of each document in the file.",
-                    where=where,
-                )
-            seen[doc_id] = block.line
-            text = texts.get(doc_id) or index.text(doc_id)
-            span = align(text, block, where, doc_id)
+                raise _twice(doc_id, seen[doc_id], (block.where, block.line))
+            seen[doc_id] = (block.where, block.line)
+            text = index.text(doc_id)
+            span = align(text, block, block.where, doc_id)
             spans = [(*span(first, last), label) for first, last, label in block.entities]
             previous = index.current(schema, doc_id, text, options.annotator)
             after, nested, relations = merged_file(doc_id, text, spans, previous)
