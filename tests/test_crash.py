@@ -213,6 +213,80 @@ def test_ctrl_c_exits_130_with_one_line(seed_project: Path) -> None:
     assert handled, "every interrupt came too early or too late to test the handler"
 
 
+def test_sigterm_stops_a_build_as_ctrl_c_does(tmp_path: Path) -> None:
+    """SIGTERM to the build alone (as ``timeout`` and CI send it) ends its workers, removes its
+    work folder and leaves the previous output as it was."""
+    from build_helpers import tree_digest
+    from test_scale import seed_and_synthetic
+
+    project = seed_and_synthetic(tmp_path / "proj")
+    script = Path(sys.executable).with_name("newscorpus")
+    command = [str(script), "--root", str(project.root), "build", "--no-cache", "--jobs", "2"]
+    assert subprocess.run(command, capture_output=True, check=False).returncode == 0
+    out = project.root / "dist" / project.name
+    before = tree_digest(out)
+    handled = 0
+    for _ in range(3):
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        work = out.with_name(f".{out.name}.building")
+        while process.poll() is None and not (work / "data").exists():
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+        if process.returncode == 0:
+            continue  # the shards were done before the signal came
+        handled += 1
+        assert (process.returncode, stdout, stderr) == (
+            130,
+            "",
+            "interrupted: nothing was changed\n",
+        )
+        assert not work.exists()
+        assert tree_digest(out) == before
+        assert _processes_with(str(project.root)) == []
+    assert handled, "every build finished before SIGTERM came"
+
+
+def test_an_interrupt_during_the_swap_lands_after_it(
+    seed_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between the swap's two renames the output folder is missing: the signal waits for the
+    # second, and the CLI says the build completed.
+    import newscorpus.package
+
+    assert run(seed_project, "build")[0] == 0
+    out = seed_project / "dist" / load_project(seed_project).name
+    swap = newscorpus.package.swap
+
+    def interrupted(work: Path, target: Path) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        swap(work, target)
+
+    monkeypatch.setattr(newscorpus.package, "swap", interrupted)
+    previous = out.stat().st_ino
+    assert run(seed_project, "build") == (
+        130,
+        "",
+        "interrupted: `build` had completed its changes\n",
+    )
+    assert out.stat().st_ino != previous  # the new build's folder
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def _processes_with(text: str) -> list[int]:
+    """The processes whose command line holds ``text`` (a build's workers have their parent's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_text("utf-8", "replace"):
+                found.append(int(entry.name))
+        except OSError:  # it ended while being looked at
+            continue
+    return found
+
+
 #: The ids ``add`` gives :func:`three_articles`.
 THREE_IDS = ["headline-0", "headline-1", "headline-2"]
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -254,6 +255,51 @@ def _die() -> None:
 
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def _sigint_self(value: int) -> int:
+    os.kill(os.getpid(), signal.SIGINT)
+    return value
+
+
+def test_pool_workers_ignore_ctrl_c() -> None:
+    # Ctrl-C reaches the whole process group; the build, not each worker, handles it.
+    try:
+        results = map_shards(_sigint_self, [1, 2, 3], EngineSettings("process", 2))
+    except KeyboardInterrupt:
+        pytest.fail("a worker's Ctrl-C reached the caller")
+    assert results == [1, 2, 3]
+
+
+def _sleep_then_mark(folder: Path) -> None:
+    (folder / f"{os.getpid()}.started").touch()
+    time.sleep(20)
+    (folder / f"{os.getpid()}.finished").touch()
+
+
+def test_an_interrupted_pool_ends_its_workers_instead_of_waiting(tmp_path: Path) -> None:
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    def once_both_started() -> None:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("*.started"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGUSR1)  # handled in the main thread, inside map_shards
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        threading.Thread(target=once_both_started, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            map_shards(_sleep_then_mark, [tmp_path] * 4, EngineSettings("process", 2))
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    started = sorted(int(p.stem) for p in tmp_path.glob("*.started"))
+    assert len(started) == 2
+    for pid in started:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # gone, and reaped
+    assert list(tmp_path.glob("*.finished")) == []
 
 
 def test_background_returns_what_the_child_returned() -> None:

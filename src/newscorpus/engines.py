@@ -130,7 +130,7 @@ def _completed(
 def _pool(fn: Callable[[S], R], specs: Sequence[S], workers: int) -> Iterator[tuple[int, R]]:
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
         pending: dict[Future[R], int] = {pool.submit(fn, spec): i for i, spec in enumerate(specs)}
         try:
             while pending:
@@ -141,7 +141,33 @@ def _pool(fn: Callable[[S], R], specs: Sequence[S], workers: int) -> Iterator[tu
         except BaseException:
             for future in pending:
                 future.cancel()
+            # Leaving the block waits for the workers' current shards, which an interrupt or
+            # an error has made useless: they are ended now instead.
+            _kill_workers(pool)
             raise
+
+
+def _kill_workers(pool: Any) -> None:
+    """End a process pool's workers at once (``kill_workers`` from Python 3.14; before it, the
+    pool's own table of them)."""
+    kill = getattr(pool, "kill_workers", None)
+    if kill is not None:
+        kill()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+
+
+def _worker_init() -> None:
+    """Set a pool worker up: it dies with the build that started it, and ignores Ctrl-C.
+
+    Ctrl-C in a terminal reaches the whole process group; the build handles it and ends its
+    workers, which would otherwise each print a KeyboardInterrupt traceback.
+    """
+    import signal
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _die_with_parent() -> None:

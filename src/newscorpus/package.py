@@ -141,7 +141,7 @@ def _build(
     engine: EngineSettings | None,
     use_cache: bool,
 ) -> BuildResult:
-    from newscorpus.txn import recovered_messages
+    from newscorpus.txn import completed, recovered_messages, signals_deferred
     from newscorpus.validate import files_by_id, project_issues
 
     engine = engine if engine is not None else EngineSettings()
@@ -199,7 +199,11 @@ def _build(
         assert work is not None  # no error: the build went on to the end
         _drop_empty(work, run.stats)
         _write_metadata(project, schema, settings, run, work, _card_engine(engine))
-        swap(work, target)
+        # Ctrl-C or SIGTERM lands after the swap (the CLI then says the build completed), not
+        # between its two renames.
+        with signals_deferred():
+            swap(work, target)
+            completed.append("build")
     except BaseException:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)

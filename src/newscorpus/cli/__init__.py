@@ -7,8 +7,11 @@ one-paragraph message on stderr and an exit code (1 invalid data, 2 usage), neve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -86,6 +89,23 @@ def get_project(ctx: click.Context) -> Project:
         settle(obj["project"])
     project: Project = obj["project"]
     return project
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Within the block SIGTERM (``timeout``, a cancelled CI job, ``kill``) stops the command
+    as Ctrl-C does: an export removes its temp files and the folders it made, a build its
+    work folder and its workers, and the command says what it changed. By default SIGTERM
+    ends the process on the spot and leaves all of that behind."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _register() -> None:

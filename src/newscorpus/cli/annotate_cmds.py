@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import click
 
-from newscorpus.cli import get_project
+from newscorpus.cli import get_project, terminate_as_interrupt
 
 
 @click.command()
@@ -97,22 +93,6 @@ def _format_choice() -> click.Choice[str]:
     return click.Choice(names())
 
 
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Within the block SIGTERM (``timeout``, a cancelled CI job) stops the command as Ctrl-C
-    does, so an export removes its temp files and the folders it made; by default SIGTERM ends
-    the process on the spot and leaves them."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 @click.command(name="export", cls=_FormatsCommand)
 @click.argument("fmt", metavar="FORMAT", type=_format_choice())
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
@@ -137,7 +117,7 @@ def export_annotations(
     from newscorpus.lock import apply_lock
 
     project = get_project(ctx)
-    with apply_lock(project, exclusive=False), _terminate_as_interrupt():
+    with apply_lock(project, exclusive=False), terminate_as_interrupt():
         report = get(fmt).export(project, out, list(doc_ids) or None, use_cache=not no_cache)
     for what, count in sorted(report.losses.items()):
         click.echo(f"not representable in {fmt}: {count} {what}")
