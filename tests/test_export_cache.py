@@ -94,7 +94,7 @@ def test_a_document_changed_since_the_build_is_tokenised_again(
         assert "Jaishankar _ _ O" in lines
 
 
-def test_damaged_and_foreign_entries_are_tokenised_again(
+def test_damaged_and_foreign_entries_are_tokenised_again_and_made_again(
     built: Project, tmp_path: Path, tokenised_texts: list[str]
 ) -> None:
     expected = export(built, "conll", tmp_path / "cold", use_cache=False)
@@ -104,6 +104,14 @@ def test_damaged_and_foreign_entries_are_tokenised_again(
     entries[1].write_bytes(entries[2].read_bytes())  # another document's valid entry
     assert export(built, "conll", tmp_path / "warm") == expected
     assert len(tokenised_texts) == 2
+    # Deleted, so that the next build that makes or finds the documents' rows keeps their
+    # tokens again (one to a new folder: the previous build's shards are not reused).
+    assert len(token_entries(built)) == len(doc_ids(built)) - 2
+    build(built, built.root / "dist" / "again", engine=SERIAL)
+    assert len(token_entries(built)) == len(doc_ids(built))
+    tokenised_texts.clear()
+    assert export(built, "conll", tmp_path / "rewarm") == expected
+    assert tokenised_texts == []
 
 
 def test_an_invalid_document_stops_the_export_when_the_others_are_cached(

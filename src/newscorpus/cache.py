@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,8 @@ class Cache:
             return False
 
     def get(self, kind: str, key: str) -> bytes | None:
-        """The entry's payload, or None when absent or not intact."""
+        """The entry's payload, or None when absent or not intact (a damaged or foreign entry
+        is then discarded, so that :meth:`has` no longer finds it and it is made again)."""
         if self.root is None:
             return None
         path = self._path(kind, key)
@@ -183,8 +185,17 @@ class Cache:
         # (another document's, another project's) is foreign, and not used.
         head = _MAGIC + key.encode() + b"\n"
         if not body.startswith(head) or hashlib.sha256(body).digest() != checksum:
+            self.discard(kind, key)
             return None
         return body[len(head) :]
+
+    def discard(self, kind: str, key: str) -> None:
+        """Delete the entry if it is there (one that cannot be deleted stays: nothing trusts
+        it unread)."""
+        if self.root is None:
+            return
+        with suppress(OSError):
+            self._path(kind, key).unlink()
 
     def put(self, kind: str, key: str, payload: bytes) -> None:
         """Store ``payload``; a cache that cannot be written is skipped, not an error."""

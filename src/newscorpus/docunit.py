@@ -429,5 +429,10 @@ class BuiltTokens:
         try:
             tokens = sentence_tokens.decode(payload)
         except (msgspec.DecodeError, msgspec.ValidationError):
+            tokens = None
+        if tokens is None or tokens.doc_id != doc_id:
+            # Gone, the next build that makes this document's rows, or finds them, keeps its
+            # tokens again; while it is there, the build takes it for intact.
+            self.cache.discard(TOKENS, key)
             return None
-        return tokens if tokens.doc_id == doc_id else None
+        return tokens
