@@ -423,7 +423,9 @@ class BuiltTokens:
         """The document's tokens under ``key`` (by default the document's :meth:`key`), or
         None."""
         key = key if key is not None else self.key(doc_id)
-        payload = self.cache.get(TOKENS, key) if key is not None else None
+        if key is None:
+            return None
+        payload = self.cache.get(TOKENS, key)
         if payload is None:
             return None
         try:
