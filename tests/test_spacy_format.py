@@ -7,6 +7,7 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -473,3 +474,49 @@ def test_exported_tokens_are_the_pipeline_tokens_on_scraped_articles(trainable: 
         ], doc._.doc_id
         starts = {t.i for t in doc if t.is_sent_start and not t.is_space}
         assert starts <= {t.i for t in reference if t.is_sent_start}, doc._.doc_id
+
+
+def test_doc_texts_are_made_as_spacy_makes_them(tmp_path: Path) -> None:
+    from newscorpus.formats.spacy import _Texts
+
+    project = formats_project(tmp_path / "proj")
+    out = tmp_path / "spacy"
+    run(project.root, "export", "spacy", str(out))
+    nlp = make_nlp()
+    docs = [doc for name in ("train", "dev", "test") for doc in read_docs(out / f"{name}.spacy")]
+    docs += [
+        nlp.make_doc(""),
+        nlp.make_doc("  two  spaces,\ttab\r\nand 🚀 emoji  "),
+        Doc(nlp.vocab, words=["no", "space", "known"]),  # has_unknown_spaces
+    ]
+    texts = _Texts()
+    assert [texts(doc) for doc in docs] == [doc.text for doc in docs]
+    assert texts(docs[-1]) == "no space known "
+
+
+def test_a_broken_doc_in_a_later_file_writes_nothing(tmp_path: Path) -> None:
+    project = formats_project(tmp_path / "proj")
+    out = tmp_path / "spacy"
+    run(project.root, "export", "spacy", str(out))
+    # dev.spacy comes first and would change gold: its Docs lose every entity.
+    register_extensions()
+    docs = read_docs(out / "dev.spacy")
+    for doc in docs:
+        doc.spans["entities"] = []
+        doc.ents = []
+        doc._.relations = []
+    write_docs(out / "dev.spacy", docs)
+    # train.spacy's first Doc reads; its second's span groups are not msgpack.
+    message = srsly.msgpack_loads(zlib.decompress((out / "train.spacy").read_bytes()))
+    message["span_groups"].append(b"\xc1")
+    message["lengths"] = message["lengths"] + message["lengths"]
+    message["tokens"] += message["tokens"]
+    message["spaces"] += message["spaces"]
+    for name in ("cats", "flags", "user_data"):
+        message[name].append(message[name][0])
+    (out / "train.spacy").write_bytes(zlib.compress(srsly.msgpack_dumps(message)))
+    before = tree(project.root)
+    code, text, err = run(project.root, "import", "spacy", str(out), "--replace")
+    assert (code, text) == (1, "")
+    assert err.startswith(f"error: {out / 'train.spacy'}: E158 is not a spaCy DocBin file (")
+    assert tree(project.root) == before

@@ -208,6 +208,31 @@ def to_doc(vocab: Any, item: Tokenised) -> Any:
     return doc
 
 
+class _Texts:
+    """``doc.text``, made from the Doc's token arrays: ``doc.text`` makes a ``Token`` object for
+    every token, which cost a sixth of an import. Each distinct string is looked up once (a
+    hash names one string in every vocab)."""
+
+    def __init__(self) -> None:
+        #: Hash -> the string, and the string with the one space a token may have after it.
+        self.bare: dict[int, str] = {}
+        self.spaced: dict[int, str] = {}
+
+    def __call__(self, doc: Any) -> str:
+        from spacy.attrs import ORTH, SPACY
+
+        if not len(doc):
+            return ""
+        columns = doc.to_array([ORTH, SPACY])
+        orths, spaces = columns[:, 0].tolist(), columns[:, 1].tolist()
+        bare, spaced = self.bare, self.spaced
+        strings = doc.vocab.strings
+        for orth in set(orths).difference(bare):
+            bare[orth] = text = strings[orth]
+            spaced[orth] = text + " "
+        return "".join([spaced[o] if s else bare[o] for o, s in zip(orths, spaces, strict=True)])
+
+
 def _docs(files: Sequence[Path], vocab: Any) -> Iterator[tuple[Path, int, Any]]:
     """Each file's Docs with their file and number, one at a time: all of them at once held a
     10,000-article import's every token in memory (1.4 GB).
@@ -316,10 +341,11 @@ class SpacyDocBin:
         plan = ImportPlan(self.name, str(path))
         seen: dict[str, str] = {}
         wanted = checked_ids(project, options.doc_ids) if options.doc_ids else []
+        texts = _Texts()
         with msgpack_hooks_resolved():
             for file, number, doc in _docs(files, vocab):
                 where = f"{file} (doc {number})"
-                doc_text = doc.text  # made from the tokens on every access
+                doc_text = texts(doc)
                 doc_id, text = match_document(index, doc._.doc_id, doc_text, where)
                 if doc_id in seen:
                     raise InputError(
@@ -364,14 +390,18 @@ class SpacyDocBin:
         ids: dict[str, int] = {}
         # The Doc's text is the document's (checked by the caller), so a span's character
         # offsets are the corpus's: no offset convention to repair.
+        labels = schema.entity_labels
         for span in [*group, *doc.ents]:
-            at = f"{where} span {span.id_ or span.label_} [{span.start_char}, {span.end_char})"
-            error = label_error(span.label_, "entity", schema, at)
-            if error is not None:
+            # Each attribute read once: every read is a call into the Doc.
+            label, ident, start, end = span.label_, span.id_, span.start_char, span.end_char
+            if label not in labels:
+                at = f"{where} span {ident or label} [{start}, {end})"
+                error = label_error(label, "entity", schema, at)
+                assert error is not None
                 raise error
-            if span.id_ and span.id_ not in ids:
-                ids[span.id_] = len(spans)
-            spans.append((span.start_char, span.end_char, span.label_))
+            if ident and ident not in ids:
+                ids[ident] = len(spans)
+            spans.append((start, end, label))
         relations: list[tuple[int, int, str]] = []
         for item in doc._.relations or ():
             if not isinstance(item, (list, tuple)) or len(item) != 4:
