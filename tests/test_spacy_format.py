@@ -520,3 +520,77 @@ def test_a_broken_doc_in_a_later_file_writes_nothing(tmp_path: Path) -> None:
     assert (code, text) == (1, "")
     assert err.startswith(f"error: {out / 'train.spacy'}: E158 is not a spaCy DocBin file (")
     assert tree(project.root) == before
+
+
+def _varied_docs(nlp: spacy.language.Language) -> list[Doc]:
+    """Docs that use every part of a DocBin: entities, span groups with ids and KB ids, cats,
+    user data, unknown spaces, an empty Doc, and enough tokens to cross the reader's chunks."""
+    register_extensions()
+    long = nlp.make_doc(" ".join(f"word{n % 997} Kenji Tokyo 🚀" for n in range(40_000)))
+    long.ents = [Span(long, 1, 2, label="PERSON"), Span(long, 2, 3, label="GPE")]
+    long.spans["extra"] = [Span(long, 0, 3, label="X", kb_id="Q1", span_id="S1")]
+    long.cats = {"news": 1.0, "sport": 0.0}
+    long._.doc_id = "long"
+    long._.relations = [["R1", "T1", "T2", "located_in"]]
+    short = nlp.make_doc("India and Japan\n\nsigned  it.")
+    short.spans["entities"] = [Span(short, 0, 1, label="GPE"), Span(short, 0, 3, label="X")]
+    unknown = Doc(nlp.vocab, words=["no", "spaces", "known"])
+    return [long, short, nlp.make_doc(""), unknown]
+
+
+@pytest.mark.parametrize("user_data", [True, False])
+@pytest.mark.parametrize("attrs", ["default", "export"])
+def test_the_streaming_reader_makes_the_docs_docbin_makes(
+    tmp_path: Path, attrs: str, user_data: bool
+) -> None:
+    from newscorpus.formats.docbin import read_docs
+
+    nlp = make_nlp()
+    path = tmp_path / "docs.spacy"
+    names = DOCBIN_ATTRS if attrs == "export" else None
+    docbin = (
+        DocBin(attrs=names, store_user_data=user_data)
+        if names
+        else DocBin(store_user_data=user_data)
+    )
+    for doc in _varied_docs(nlp):
+        docbin.add(doc)
+    docbin.to_disk(path)
+    assert len(zlib.decompress(path.read_bytes())) > 4 << 20  # several of the reader's chunks
+    vocab = make_nlp().vocab
+    expected = [d.to_bytes() for d in DocBin().from_disk(path).get_docs(vocab)]
+    assert [d.to_bytes() for d in read_docs(path, vocab)] == expected
+    empty = tmp_path / "empty.spacy"
+    DocBin().to_disk(empty)
+    assert list(read_docs(empty, vocab)) == []
+
+
+def test_the_streaming_reader_refuses_what_is_not_a_docbin(tmp_path: Path) -> None:
+    from newscorpus.formats.docbin import read_docs
+
+    path = tmp_path / "docs.spacy"
+    docbin = DocBin(store_user_data=True)
+    for doc in _varied_docs(make_nlp())[1:]:
+        docbin.add(doc)
+    good = zlib.decompress(docbin.to_bytes())
+    message = srsly.msgpack_loads(good)
+    vocab = make_nlp().vocab
+
+    def refused(data: bytes) -> str:
+        path.write_bytes(data)
+        with pytest.raises(Exception) as caught:
+            list(read_docs(path, vocab))
+        return str(caught.value)
+
+    assert refused(zlib.compress(good)[:-9]) == "the file ends inside its zlib stream (truncated)"
+    assert refused(zlib.compress(good + b"\x00")) == "it holds more data after its map"
+    without = {k: v for k, v in message.items() if k != "cats"}
+    assert refused(zlib.compress(srsly.msgpack_dumps(without))) == "it has no 'cats' section"
+    shorter = {**message, "spaces": message["spaces"][:-1]}
+    assert refused(zlib.compress(srsly.msgpack_dumps(shorter))) == (
+        "its token arrays do not have the lengths it lists"
+    )
+    listed = {**message, "tokens": [1, 2]}
+    assert refused(zlib.compress(srsly.msgpack_dumps(listed))) == (
+        "its 'tokens' section is not a byte string"
+    )

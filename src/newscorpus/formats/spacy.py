@@ -234,18 +234,18 @@ class _Texts:
 
 
 def _docs(files: Sequence[Path], vocab: Any) -> Iterator[tuple[Path, int, Any]]:
-    """Each file's Docs with their file and number, one at a time: all of them at once held a
-    10,000-article import's every token in memory (1.4 GB).
+    """Each file's Docs with their file and number, one at a time
+    (:func:`newscorpus.formats.docbin.read_docs`): ``DocBin`` holds a whole file's, and all
+    of them at once held a 10,000-article import's every token in memory (1.4 GB).
 
     Raises:
-        InputError: E158 for a file, or a Doc in it, that DocBin cannot read.
+        InputError: E158 for a file, or a Doc in it, that cannot be read as a DocBin.
     """
-    from spacy.tokens import DocBin
+    from newscorpus.formats.docbin import read_docs
 
     for file in files:
         try:
-            docs = DocBin(store_user_data=True).from_bytes(file.read_bytes()).get_docs(vocab)
-            for number, doc in enumerate(docs):
+            for number, doc in enumerate(read_docs(file, vocab)):
                 yield file, number, doc
         except Exception as err:  # DocBin raises whatever msgpack, zlib or numpy raise
             raise InputError(
