@@ -273,6 +273,43 @@ def test_the_same_corpus_gives_the_same_bytes(seed_project: Path, tmp_path: Path
     assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
 
 
+def test_the_edits_remembered_by_validate_give_the_same_site_without_normalising(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newscorpus.normalise
+    from newscorpus.cache import CACHE_DIR
+
+    project = small_project(tmp_path / "proj")
+    shutil.rmtree(project.root / CACHE_DIR)  # what `add` remembered
+    cold = tmp_path / "cold"
+    assert run(project.root, "view", "--no-cache", "--out", str(cold))[0] == 0
+    assert not (project.root / CACHE_DIR).exists()
+    assert run(project.root, "validate")[0] == 0  # remembers each raw text's normalisation
+    normalised: list[str] = []
+    real = newscorpus.normalise.normalise
+
+    def counted(raw: str, rules: Sequence[str] | None = None) -> newscorpus.normalise.Normalised:
+        normalised.append(raw)
+        return real(raw, rules)
+
+    monkeypatch.setattr(newscorpus.normalise, "normalise", counted)
+    warm = tmp_path / "warm"
+    assert run(project.root, "view", "--out", str(warm))[0] == 0
+    assert normalised == []
+    assert tree_digest(warm) == tree_digest(cold)
+    # A text.txt that is no longer the normaliser's output is still found stale (E214).
+    text = project.root / "corpus" / "huawei-ban" / "text.txt"
+    text.write_text(text.read_text("utf-8").replace("blocked", "banned"), "utf-8")
+    stale = tmp_path / "stale"
+    assert run(project.root, "view", "--out", str(stale)) == (
+        0,
+        f"wrote {stale}/index.html: 3 documents, 2 errors, 1 warnings\n",
+        "",
+    )
+    assert len(normalised) == 1
+    assert "E214" in (stale / "docs" / "huawei-ban.html").read_text("utf-8")
+
+
 def test_everything_from_articles_and_annotations_is_escaped(
     seed_project: Path, tmp_path: Path
 ) -> None:

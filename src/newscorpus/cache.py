@@ -39,10 +39,13 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from newscorpus import fastjson
 from newscorpus.project import Project
+
+if TYPE_CHECKING:
+    from newscorpus.normalise import Edit, Normalised
 
 #: Under the project root; ``.newscorpus/`` is git-ignored.
 CACHE_DIR = ".newscorpus/cache"
@@ -131,11 +134,33 @@ def normalised_key(raw_sha256: str, rules: Sequence[str] | None) -> str:
     return _hash(["normalised", fingerprint(), raw_sha256, list(rules) if rules else rules])
 
 
-def remember_normalised(cache: Cache, project: Project, raw_sha256: str, text: str) -> None:
-    """Note in ``cache`` that the project's rules make ``text`` of the raw text hashing to
-    ``raw_sha256`` (``add`` and the checks call this when they have normalised anyway)."""
+def remember_normalised(
+    cache: Cache, project: Project, raw_sha256: str, normalised: Normalised
+) -> None:
+    """Note in ``cache`` what the project's rules make of the raw text hashing to
+    ``raw_sha256``: the sha256 of the text, so that a stale ``text.txt`` is found without
+    normalising again, and the edits, which the viewer shows (``add`` and the checks call this
+    when they have normalised anyway)."""
     key = normalised_key(raw_sha256, project.normalise_rules)
-    cache.put_json("normalised", key, _sha256_text(text))
+    edits = [edit.to_row() for edit in normalised.edits]
+    cache.put_json("normalised", key, {"text": _sha256_text(normalised.text), "edits": edits})
+
+
+def recall_normalised(
+    cache: Cache, project: Project, raw_sha256: str
+) -> tuple[str, tuple[Edit, ...]] | None:
+    """What :func:`remember_normalised` noted for these raw bytes under the project's rules:
+    the text's sha256 and the edits; None when nothing intact is there."""
+    from newscorpus.normalise import Edit
+
+    entry = cache.get_json("normalised", normalised_key(raw_sha256, project.normalise_rules))
+    if type(entry) is not dict or type(entry.get("text")) is not str:
+        return None
+    rows = entry.get("edits")
+    edits = tuple(Edit.from_row(row) for row in rows) if type(rows) is list else (None,)
+    if None in edits:
+        return None
+    return entry["text"], cast(tuple[Edit, ...], edits)
 
 
 def _sha256_text(text: str) -> str:

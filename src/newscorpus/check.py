@@ -547,11 +547,11 @@ class DocumentChecks:
         return sorted(open_issues, key=lambda i: (i.path, i.code, i.message))
 
 
-def document_checks(project: Project) -> DocumentChecks | None:
+def document_checks(project: Project, *, use_cache: bool = True) -> DocumentChecks | None:
     """The consistency checks for ``newscorpus view``, or None when they cannot run because
     gold or the schema does not validate (the viewer shows those errors itself)."""
     try:
-        return DocumentChecks(project, Schema.load(project.schema_path))
+        return DocumentChecks(project, Schema.load(project.schema_path), use_cache=use_cache)
     except NewscorpusError:
         return None
 

@@ -304,7 +304,7 @@ def _stage_articles(txn: Transaction, articles: Iterable[NewArticle]) -> list[Ar
                 where=article.where,
             )
         # So that validate knows text.txt is current without normalising again.
-        remember_normalised(cache, project, digest, result.text)
+        remember_normalised(cache, project, digest, result)
         title = article.title or result.title
         doc_id = article.doc_id
         if doc_id is None:

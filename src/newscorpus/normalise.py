@@ -465,6 +465,23 @@ class Edit:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def to_row(self) -> list[Any]:
+        """The edit as ``[rule, raw_start, raw_end, before, after]`` (how the cache keeps it)."""
+        return [self.rule, self.raw_start, self.raw_end, self.before, self.after]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Edit | None:
+        """The edit :meth:`to_row` gave, or None for anything else."""
+        if (
+            type(row) is list
+            and len(row) == 5
+            and all(type(row[i]) is str for i in (0, 3, 4))
+            and type(row[1]) is int
+            and type(row[2]) is int
+        ):
+            return cls(*row)
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Normalised:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newscorpus.cache import Cache, normalised_key, remember_normalised
+from newscorpus.cache import Cache, recall_normalised, remember_normalised
 from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, article_dir
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.project import Project
@@ -74,14 +74,12 @@ def check_article(
     elif raw is not None and text is not None:
         assert cache is not None and raw_bytes is not None and text_bytes is not None
         raw_sha256 = hashlib.sha256(raw_bytes).hexdigest()
-        key = normalised_key(raw_sha256, project.normalise_rules)
-        current = not normalised and (
-            cache.get_json("normalised", key) == hashlib.sha256(text_bytes).hexdigest()
-        )
+        recalled = None if normalised else recall_normalised(cache, project, raw_sha256)
+        current = recalled is not None and recalled[0] == hashlib.sha256(text_bytes).hexdigest()
         if not current:
             result = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
             if result is not None:
-                remember_normalised(cache, project, raw_sha256, result.text)
+                remember_normalised(cache, project, raw_sha256, result)
     return CheckedArticle(issues, meta, raw, text, result)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -34,6 +35,12 @@ from newscorpus.cli import get_project
     show_default=True,
     help="Port for --serve (0: any free port).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Normalise every raw text again instead of taking the edits that add, validate and "
+    "build remembered in .newscorpus/cache/ (the site is the same).",
+)
 @click.pass_context
 def view_command(
     ctx: click.Context,
@@ -42,6 +49,7 @@ def view_command(
     diff_against: str | None,
     serve: bool,
     port: int,
+    no_cache: bool,
 ) -> None:
     """Write a static site of the corpus as it is on disk: an index of documents with their
     split, counts per label and validation status; a page per document with its entities
@@ -55,6 +63,7 @@ def view_command(
 
     project = get_project(ctx)
     old = read_old(project, diff_against) if diff_against is not None else None
+    consistency = partial(document_checks, use_cache=not no_cache)
     if sys.stderr.isatty():
         from newscorpus.corpus import doc_ids as all_ids
 
@@ -65,11 +74,19 @@ def view_command(
                 out,
                 list(doc_ids),
                 old=old,
-                consistency=document_checks,
+                consistency=consistency,
                 on_document=lambda _: bar.update(1),
+                use_cache=not no_cache,
             )
     else:
-        result = build_site(project, out, list(doc_ids), old=old, consistency=document_checks)
+        result = build_site(
+            project,
+            out,
+            list(doc_ids),
+            old=old,
+            consistency=consistency,
+            use_cache=not no_cache,
+        )
     shown = project.relative(result.out)
     documents = f"{result.documents} document{'s' if result.documents != 1 else ''}"
     click.echo(

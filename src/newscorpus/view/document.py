@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from newscorpus.errors import Issue
 from newscorpus.model import Entity, Relation
-from newscorpus.normalise import Normalised
+from newscorpus.normalise import Edit
 from newscorpus.view.arcs import Arc, arc_diagrams
 from newscorpus.view.layout import colour_of, esc, legend, page
 from newscorpus.view.load import ViewDocument
@@ -53,7 +53,7 @@ def document_page(doc: ViewDocument, colours: Mapping[str, str]) -> str:
         _stale_notice(doc),
         '<pre class="text" id="text-normalised">'
         f"{render_marks(text, [_entity_mark(e, colours, issue_ids) for e in drawable])}</pre>",
-        f'<pre class="text raw" id="text-raw" hidden>{_raw_html(doc.normalised)}</pre>',
+        f'<pre class="text raw" id="text-raw" hidden>{_raw_html(doc.raw, doc.edits)}</pre>',
         '<aside id="details" hidden aria-live="polite"></aside>\n</section>',
         _relations_section(doc, text, by_id, drawable, issue_ids),
         _entities_section(doc, issue_ids),
@@ -245,13 +245,13 @@ def _entities_section(doc: ViewDocument, issue_ids: set[str | None]) -> str:
     )
 
 
-def _raw_html(normalised: Normalised | None) -> str:
+def _raw_html(raw: str | None, edits: Sequence[Edit] | None) -> str:
     """The raw text with each edit marked: what was removed or replaced (whitespace made
     visible), what replaced it after, and the rule and the change in a tooltip."""
-    if normalised is None:
+    if raw is None or edits is None:
         return "(the raw text cannot be read; see the validation issues)"
     marks = []
-    for n, edit in enumerate(normalised.edits):
+    for n, edit in enumerate(edits):
         rule = esc(edit.rule)
         marks.append(
             Mark(
@@ -263,7 +263,7 @@ def _raw_html(normalised: Normalised | None) -> str:
                 key=f"{n:06d}",
             )
         )
-    return render_marks(normalised.raw, marks, _raw_segment)
+    return render_marks(raw, marks, _raw_segment)
 
 
 # Cached: a corpus's edits are mostly the same few changes (a double space made one).

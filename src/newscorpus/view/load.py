@@ -8,6 +8,7 @@ keeping every entity and relation whose fields have the right types.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from newscorpus.annotations import annotation_path, entity_extra, relation_extra
+from newscorpus.cache import Cache, cache_dir
 from newscorpus.check_gold import Mentioned
 from newscorpus.corpus import META_FILE, article_dir, doc_ids
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Entity, Relation
-from newscorpus.normalise import Normalised
+from newscorpus.normalise import Edit
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.splits import assign_split
@@ -49,8 +51,11 @@ class ViewDocument:
     meta: Mapping[str, Any]
     #: The stored normalised text, or None when it cannot be read.
     text: str | None
-    #: Today's normaliser run on the raw text (raw text, edits), or None.
-    normalised: Normalised | None
+    #: The raw text, or None when it cannot be read.
+    raw: str | None
+    #: What today's normaliser changes in the raw text, or None when it cannot say (no raw
+    #: text, or the project's rules are invalid).
+    edits: tuple[Edit, ...] | None
     entities: tuple[Entity, ...]
     relations: tuple[Relation, ...]
     #: Validation issues of the article and its annotation file, sorted.
@@ -82,14 +87,20 @@ class Corpus:
     #: (W102, no annotation file), by document id.
     extra_issues: Mapping[str, tuple[Issue, ...]]
     consistency: DocumentConsistency | None
+    #: Where normalisations are remembered (as ``validate`` and ``add`` remember them), or None.
+    cache: Cache | None = None
 
 
 def open_corpus(
     project: Project,
     wanted: Sequence[str] | None = None,
     consistency: ConsistencyCheck | None = None,
+    *,
+    use_cache: bool = True,
 ) -> Corpus:
-    """The schema, the document ids (``wanted``, or all) and the project-wide issues.
+    """The schema, the document ids (``wanted``, or all) and the project-wide issues; with
+    ``use_cache``, the documents' normalisations are looked up in, and stored to,
+    ``.newscorpus/cache/`` (the pages are the same either way).
 
     Raises:
         NewscorpusError: E213 when a wanted id is not a stored article.
@@ -129,6 +140,7 @@ def open_corpus(
         ids,
         {k: tuple(v) for k, v in by_doc.items()},
         checked,
+        Cache(cache_dir(project)) if use_cache else None,
     )
 
 
@@ -142,7 +154,9 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
     """One document with its validation (and, when run, consistency) issues."""
     path = annotation_path(project, doc_id)
     present = path.is_file()
-    checked = check_document(project, doc_id, [path] if present else [], corpus.schema)
+    cache = corpus.cache
+    files = [path] if present else []
+    checked = check_document(project, doc_id, files, corpus.schema, cache=cache, normalised=False)
     annotations = checked.annotations()
     if annotations is not None:
         entities, relations = annotations.entities, annotations.relations
@@ -151,9 +165,10 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
     else:
         entities, relations = (), ()
     meta = checked.article.meta or _meta(project, doc_id)
-    normalised = checked.article.normalised
-    if normalised is None and checked.article.raw is not None:
-        normalised = _normalise(project, checked.article.raw)
+    raw = checked.article.raw
+    edits = checked.article.normalised.edits if checked.article.normalised is not None else None
+    if edits is None and raw is not None:
+        edits = _edits(project, raw, cache)
     consistency = None
     if corpus.consistency is not None:
         found = corpus.consistency.for_document(doc_id, checked.article.text, entities)
@@ -163,7 +178,8 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
         split=assign_split(doc_id, project.split_overrides),
         meta=meta,
         text=checked.article.text,
-        normalised=normalised,
+        raw=raw,
+        edits=edits,
         entities=entities,
         relations=relations,
         issues=sort_issues([*checked.issues, *corpus.extra_issues.get(doc_id, ())]),
@@ -172,15 +188,24 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
     )
 
 
-def _normalise(project: Project, raw: str) -> Normalised | None:
-    """The raw text's edits when validation did not normalise it (it may know the text is
-    current without doing so); None when the project's rules are invalid (E002, reported)."""
+def _edits(project: Project, raw: str, cache: Cache | None) -> tuple[Edit, ...] | None:
+    """What the normaliser changes in ``raw`` when validation did not normalise it (the cache
+    told it the text is current): from the cache when it holds them, else by normalising (and
+    remembering them). None when the project's rules are invalid (E002, reported)."""
+    from newscorpus.cache import recall_normalised, remember_normalised
     from newscorpus.normalise import normalise
 
+    raw_sha256 = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    recalled = recall_normalised(cache, project, raw_sha256) if cache is not None else None
+    if recalled is not None:
+        return recalled[1]
     try:
-        return normalise(raw, project.normalise_rules)
+        normalised = normalise(raw, project.normalise_rules)
     except NewscorpusError:
         return None
+    if cache is not None:
+        remember_normalised(cache, project, raw_sha256, normalised)
+    return normalised.edits
 
 
 def _meta(project: Project, doc_id: str) -> dict[str, Any]:

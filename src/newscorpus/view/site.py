@@ -67,6 +67,7 @@ def build_site(
     consistency: ConsistencyCheck | None = None,
     old: OldCorpus | None = None,
     on_document: Callable[[str], None] | None = None,
+    use_cache: bool = True,
 ) -> SiteResult:
     """Write the static site of ``project`` into ``out`` (default ``dist/view``).
 
@@ -77,6 +78,9 @@ def build_site(
         consistency: a project-wide consistency check whose issues the index and pages show.
         old: the documents to compare against (``--diff``), see :func:`read_old`.
         on_document: called with each document id once its page is written (progress).
+        use_cache: take the normalisation edits that ``add``, ``validate`` and ``build``
+            remembered from ``.newscorpus/cache/`` (and remember those made here); the site is
+            the same either way.
 
     Raises:
         NewscorpusError: E051 when ``out`` exists and is not a site this command wrote; E213
@@ -84,7 +88,7 @@ def build_site(
     """
     out = (out or default_out(project)).resolve()
     _check_out(project, out)
-    corpus = open_corpus(project, doc_ids, consistency)
+    corpus = open_corpus(project, doc_ids, consistency, use_cache=use_cache)
     colours = label_colours(corpus.schema)
     diff = BuildDiff(old.version, project.version) if old is not None else None
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -44,8 +44,8 @@ class Stats:
             for r in doc.relations
             if r.head in labels and r.tail in labels
         )
-        if doc.normalised is not None:
-            self.edits.update(edit.rule for edit in doc.normalised.edits)
+        if doc.edits is not None:
+            self.edits.update(edit.rule for edit in doc.edits)
 
 
 def _bin_name(words: int) -> str:
