@@ -39,13 +39,13 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from newscorpus import fastjson
 from newscorpus.project import Project
 
 if TYPE_CHECKING:
-    from newscorpus.normalise import Edit, Normalised
+    from newscorpus.normalise import Normalised
 
 #: Under the project root; ``.newscorpus/`` is git-ignored.
 CACHE_DIR = ".newscorpus/cache"
@@ -148,19 +148,15 @@ def remember_normalised(
 
 def recall_normalised(
     cache: Cache, project: Project, raw_sha256: str
-) -> tuple[str, tuple[Edit, ...]] | None:
+) -> tuple[str, list[Any]] | None:
     """What :func:`remember_normalised` noted for these raw bytes under the project's rules:
-    the text's sha256 and the edits; None when nothing intact is there."""
-    from newscorpus.normalise import Edit
-
+    the text's sha256 and the edits as rows (:meth:`~newscorpus.normalise.Edit.from_row` makes
+    them edits again, for the callers that show them); None when nothing intact is there."""
     entry = cache.get_json("normalised", normalised_key(raw_sha256, project.normalise_rules))
     if type(entry) is not dict or type(entry.get("text")) is not str:
         return None
     rows = entry.get("edits")
-    edits = tuple(Edit.from_row(row) for row in rows) if type(rows) is list else (None,)
-    if None in edits:
-        return None
-    return entry["text"], cast(tuple[Edit, ...], edits)
+    return (entry["text"], rows) if type(rows) is list else None
 
 
 def _sha256_text(text: str) -> str:

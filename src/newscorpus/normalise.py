@@ -470,17 +470,19 @@ class Edit:
         return [self.rule, self.raw_start, self.raw_end, self.before, self.after]
 
     @classmethod
-    def from_row(cls, row: Any) -> Edit | None:
-        """The edit :meth:`to_row` gave, or None for anything else."""
-        if (
-            type(row) is list
-            and len(row) == 5
-            and all(type(row[i]) is str for i in (0, 3, 4))
-            and type(row[1]) is int
-            and type(row[2]) is int
-        ):
-            return cls(*row)
-        return None
+    def from_rows(cls, rows: list[Any]) -> tuple[Edit, ...] | None:
+        """The edits :meth:`to_row` gave these rows of, or None when one is anything else."""
+        edits = []
+        for row in rows:
+            if not (
+                type(row) is list
+                and len(row) == 5
+                and type(row[0]) is type(row[3]) is type(row[4]) is str
+                and type(row[1]) is type(row[2]) is int
+            ):
+                return None
+            edits.append(cls(*row))
+        return tuple(edits)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from newscorpus.project import Project
 from newscorpus.validate_json import describe, issue, one_line, printable, quoted, show
 
 if TYPE_CHECKING:
-    from newscorpus.normalise import Normalised
+    from newscorpus.normalise import Edit, Normalised
 
 _RESTORE = (
     "Restore it from version control, or remove the folder and `newscorpus add` the article again."
@@ -47,6 +47,18 @@ class CheckedArticle:
     text: str | None
     #: What the normaliser makes of ``raw`` today; its text equals ``text`` unless E214.
     normalised: Normalised | None
+    #: When the cache vouched for ``text`` instead (``normalised`` is then None): the edits
+    #: it remembered, as rows (see :meth:`edits`).
+    remembered: list[Any] | None = None
+
+    def edits(self) -> tuple[Edit, ...] | None:
+        """What the normaliser changes in ``raw``: from ``normalised``, else from the cache;
+        None when neither has them."""
+        from newscorpus.normalise import Edit
+
+        if self.normalised is not None:
+            return self.normalised.edits
+        return Edit.from_rows(self.remembered) if self.remembered is not None else None
 
 
 def check_article(
@@ -68,19 +80,20 @@ def check_article(
         _check_raw_hash(project, folder / RAW_FILE, raw_bytes, meta, issues)
     raw = _decode(project, folder / RAW_FILE, raw_bytes, issues)
     text = _decode(project, folder / TEXT_FILE, text_bytes, issues)
-    result = None
+    result = remembered = None
     if raw is not None and text is not None and cache is None:
         result = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
     elif raw is not None and text is not None:
         assert cache is not None and raw_bytes is not None and text_bytes is not None
         raw_sha256 = hashlib.sha256(raw_bytes).hexdigest()
         recalled = None if normalised else recall_normalised(cache, project, raw_sha256)
-        current = recalled is not None and recalled[0] == hashlib.sha256(text_bytes).hexdigest()
-        if not current:
+        if recalled is not None and recalled[0] == hashlib.sha256(text_bytes).hexdigest():
+            remembered = recalled[1]
+        else:
             result = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
             if result is not None:
                 remember_normalised(cache, project, raw_sha256, result)
-    return CheckedArticle(issues, meta, raw, text, result)
+    return CheckedArticle(issues, meta, raw, text, result, remembered)
 
 
 def duplicate_articles(project: Project, stored: Iterable[str]) -> list[Issue]:

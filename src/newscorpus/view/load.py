@@ -166,7 +166,7 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
         entities, relations = (), ()
     meta = checked.article.meta or _meta(project, doc_id)
     raw = checked.article.raw
-    edits = checked.article.normalised.edits if checked.article.normalised is not None else None
+    edits = checked.article.edits()
     if edits is None and raw is not None:
         edits = _edits(project, raw, cache)
     consistency = None
@@ -189,21 +189,18 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
 
 
 def _edits(project: Project, raw: str, cache: Cache | None) -> tuple[Edit, ...] | None:
-    """What the normaliser changes in ``raw`` when validation did not normalise it (the cache
-    told it the text is current): from the cache when it holds them, else by normalising (and
-    remembering them). None when the project's rules are invalid (E002, reported)."""
-    from newscorpus.cache import recall_normalised, remember_normalised
+    """What the normaliser changes in ``raw`` when validation did not find out (``text.txt``
+    cannot be read, so it was not compared), remembered in ``cache``; None when the project's
+    rules are invalid (E002, reported)."""
+    from newscorpus.cache import remember_normalised
     from newscorpus.normalise import normalise
 
-    raw_sha256 = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    recalled = recall_normalised(cache, project, raw_sha256) if cache is not None else None
-    if recalled is not None:
-        return recalled[1]
     try:
         normalised = normalise(raw, project.normalise_rules)
     except NewscorpusError:
         return None
     if cache is not None:
+        raw_sha256 = hashlib.sha256(raw.encode("utf-8")).hexdigest()
         remember_normalised(cache, project, raw_sha256, normalised)
     return normalised.edits
 
