@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from functools import partial
 from pathlib import Path
 
@@ -58,33 +57,22 @@ def view_command(
     refused. Nothing is loaded from the network; open index.html in any browser.
     """
     from newscorpus.check import document_checks
+    from newscorpus.corpus import doc_ids as all_ids
+    from newscorpus.progress import progress
     from newscorpus.view.diffpage import read_old
     from newscorpus.view.site import build_site
 
     project = get_project(ctx)
     old = read_old(project, diff_against) if diff_against is not None else None
     consistency = partial(document_checks, use_cache=not no_cache)
-    if sys.stderr.isatty():
-        from newscorpus.corpus import doc_ids as all_ids
-
-        total = len(doc_ids) or len(all_ids(project))
-        with click.progressbar(length=total, label="viewing", file=sys.stderr) as bar:
-            result = build_site(
-                project,
-                out,
-                list(doc_ids),
-                old=old,
-                consistency=consistency,
-                on_document=lambda _: bar.update(1),
-                use_cache=not no_cache,
-            )
-    else:
+    with progress(lambda: len(doc_ids) or len(all_ids(project)), "viewing") as step:
         result = build_site(
             project,
             out,
             list(doc_ids),
             old=old,
             consistency=consistency,
+            on_document=step,
             use_cache=not no_cache,
         )
     shown = project.relative(result.out)
