@@ -4,6 +4,7 @@ opens the same pages in a real browser)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -133,6 +134,35 @@ def test_arcs_escape_tags_and_labels_and_group_relations_by_paragraph() -> None:
     # displaCy leaves room for round arcs; the compact ones need less, so the top is cut off.
     assert ' width="380" height="192.0" viewBox="0 55 380 192.0" ' in svg
     assert "<b>" not in svg and "self" not in svg
+
+
+#: Two crossing arcs of one length: which is drawn above the other is the renderer's choice.
+CROSSING_ARCS = """
+from newscorpus.model import Entity
+from newscorpus.view.arcs import Arc, arc_diagrams
+text = "Ann met Bob and Cid and Dan."
+a, b, c, d = (Entity(f"T{s}", s, s + 3, "PERSON", text[s : s + 3]) for s in (0, 8, 16, 24))
+print(arc_diagrams(text, [Arc(a, c, "knows"), Arc(b, d, "met")], "x")[0][1])
+"""
+
+
+def test_crossing_arcs_are_drawn_the_same_whatever_the_hash_seed() -> None:
+    # displaCy orders arcs of one length by set order, which follows the string hash seed.
+    drawn = {
+        subprocess.run(
+            [sys.executable, "-c", CROSSING_ARCS],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(drawn) == 1
+    (svg,) = drawn
+    # The arc that starts first is placed first, at the lower level.
+    knows, met = (svg.index(f">{label}<") for label in ("knows", "met"))
+    assert knows < met
 
 
 # --- colours -----------------------------------------------------------------------------------

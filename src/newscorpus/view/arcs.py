@@ -13,6 +13,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 from typing import Any
 
@@ -47,8 +48,6 @@ def arc_diagrams(text: str, arcs: Sequence[Arc], id_prefix: str) -> list[tuple[i
     A relation belongs to the paragraph where its first argument starts; an arc from a mention
     to itself cannot be drawn and is left out (the relation table still lists it).
     """
-    from spacy.displacy.render import DependencyRenderer
-
     starts = paragraph_starts(text)
     groups: dict[int, list[Arc]] = {}
     for arc in arcs:
@@ -76,7 +75,7 @@ def arc_diagrams(text: str, arcs: Sequence[Arc], id_prefix: str) -> list[tuple[i
                 }
             )
         longest = max(len(w["text"]) for w in words)
-        renderer = DependencyRenderer(
+        renderer = _renderer_class()(
             {
                 "compact": True,
                 "distance": min(max(110, 8 * longest), 360),
@@ -88,6 +87,35 @@ def arc_diagrams(text: str, arcs: Sequence[Arc], id_prefix: str) -> list[tuple[i
         svg = renderer.render_svg(f"{id_prefix}-{paragraph + 1}", words, drawn)
         diagrams.append((paragraph + 1, _crop(svg.strip(), renderer)))
     return diagrams
+
+
+@cache
+def _renderer_class() -> type[Any]:
+    """displaCy's ``dep`` renderer, with its arc levels made independent of the hash seed.
+
+    displaCy puts the arcs in a set to drop repeats and then sorts them by length alone, so
+    arcs of one length reach the level assignment in set order, which follows Python's string
+    hash seed: the same relations could be drawn stacked one way or the other from run to run.
+    Here ties are broken by position, label and direction.
+    """
+    from spacy.displacy.render import DependencyRenderer
+
+    class Renderer(DependencyRenderer):
+        def get_levels(self, arcs: list[dict[str, Any]]) -> dict[tuple[int, int, str], int]:
+            """The level of each arc (keyed as displaCy keys it): one above the highest level
+            among the words it spans, shorter arcs placed first."""
+            distinct = sorted(
+                {(a["end"] - a["start"], a["start"], a["end"], a["label"], a["dir"]) for a in arcs}
+            )
+            heights = [0] * max((end for _, _, end, _, _ in distinct), default=0)
+            levels = {}
+            for _, start, end, label, _ in distinct:
+                level = max(heights[start:end]) + 1
+                heights[start:end] = [level] * (end - start)
+                levels[(start, end, label)] = level
+            return levels
+
+    return Renderer
 
 
 def _crop(svg: str, renderer: Any) -> str:
