@@ -23,7 +23,7 @@ from datasets import Features
 from build_helpers import cache_kind, load_bench, small_project, tree_digest
 from conftest import make_project, run
 from newscorpus.annotations import annotation_path, write_annotations
-from newscorpus.cache import CACHE_DIR, generation
+from newscorpus.cache import CACHE_DIR, Cache, generation
 from newscorpus.card import quality_section
 from newscorpus.cli import main
 from newscorpus.corpus import doc_ids, load_article
@@ -188,6 +188,17 @@ def test_validate_takes_unchanged_articles_from_the_cache(tmp_path: Path) -> Non
     codes = {i.code for i in validate_project(project, use_cache=True).issues}
     assert "E214" in codes
     assert validate_project(project, use_cache=True) == validate_project(project)
+
+
+def test_an_entry_that_cannot_be_replaced_leaves_no_temp_file(tmp_path: Path) -> None:
+    cache, key = Cache(tmp_path), "ab" * 32
+    cache.put("rows", key, b"payload")
+    (entry,) = (p for p in tmp_path.rglob(key))
+    entry.unlink()
+    entry.mkdir()  # a folder where the entry belongs: the rename fails
+    cache.put("rows", key, b"payload")
+    assert [p.name for p in entry.parent.iterdir()] == [key]
+    assert cache.get("rows", key) is None
 
 
 def test_cache_clear(tmp_path: Path) -> None:

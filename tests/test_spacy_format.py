@@ -4,12 +4,14 @@ run by spaCy's own `debug data` and `train`."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
 import zlib
 from pathlib import Path
 
+import numpy
 import pytest
 import spacy
 import srsly
@@ -593,4 +595,47 @@ def test_the_streaming_reader_refuses_what_is_not_a_docbin(tmp_path: Path) -> No
     listed = {**message, "tokens": [1, 2]}
     assert refused(zlib.compress(srsly.msgpack_dumps(listed))) == (
         "its 'tokens' section is not a byte string"
+    )
+    # What DocBin reads, or reads differently, but no DocBin writes.
+    assert refused(zlib.compress(good + b"\xc4")) == "it holds more data after its map"
+    packer = srsly.msgpack.Packer(use_bin_type=True)
+    twice = packer.pack_map_header(len(message) + 1) + b"".join(
+        packer.pack(k) + packer.pack(v) for k, v in [*message.items(), ("cats", message["cats"])]
+    )
+    assert refused(zlib.compress(twice)) == "it holds its 'cats' section twice"
+    flagless = {**message, "flags": [None] * len(message["flags"])}
+    assert refused(zlib.compress(srsly.msgpack_dumps(flagless))) == (
+        "value 0 of its 'flags' section is not a DocBin's"
+    )
+    sizes = numpy.frombuffer(message["lengths"], dtype="int32").copy()
+    sizes[:2] = [sizes[0] + sizes[1] + 1, -1]
+    negative = {**message, "lengths": sizes.tobytes()}
+    assert refused(zlib.compress(srsly.msgpack_dumps(negative))) == (
+        "its 'lengths' section holds a negative length"
+    )
+    fewer = {**message, "span_groups": message["span_groups"][:-1]}
+    assert refused(zlib.compress(srsly.msgpack_dumps(fewer))) == (
+        f"its 'span_groups' section holds {len(fewer['span_groups'])} values for "
+        f"{len(message['span_groups'])} Docs"
+    )
+    many = {**message, "attrs": list(range(2000))}
+    assert refused(zlib.compress(srsly.msgpack_dumps(many))) == (
+        "its 'attrs' section lists 2000 attributes"
+    )
+    # User data may stop early, as in DocBin: the Docs after it have none.
+    short = {**message, "user_data": message["user_data"][:1]}
+    path.write_bytes(zlib.compress(srsly.msgpack_dumps(short)))
+    expected = [d.to_bytes() for d in DocBin().from_disk(path).get_docs(vocab)]
+    assert [d.to_bytes() for d in read_docs(path, vocab)] == expected
+
+
+def test_a_fifo_named_like_a_docbin_is_refused(seed_project: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "train.spacy")
+    assert run(seed_project, "import", "spacy", str(folder)) == (
+        1,
+        "",
+        f"error: {folder / 'train.spacy'}: E158 is not a regular file. Pass a file written by "
+        "DocBin.to_disk, e.g. by `newscorpus export spacy`.\n",
     )

@@ -230,11 +230,15 @@ class Cache:
             except FileNotFoundError:  # the entry's folder is made once, not looked for each time
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        except OSError:
+            return
+        try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body + hashlib.sha256(body).digest())
             Path(tmp).replace(path)
-        except OSError:
-            return
+        except OSError:  # a full disk, or a folder where the entry belongs
+            with suppress(OSError):
+                Path(tmp).unlink()
 
     def get_json(self, kind: str, key: str) -> Any:
         payload = self.get(kind, key)

@@ -30,6 +30,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -151,11 +152,36 @@ def _bin_header(size: int) -> bytes:
 
 #: msgpack's byte-string headers: type byte -> how many bytes give the length.
 _BIN_LENGTHS = {0xC4: 1, 0xC5: 2, 0xC6: 4}
+#: More token attributes than spaCy has: a file listing them is not a DocBin.
+_MAX_ATTRS = 1024
+#: What each per-Doc value must be, and what a Doc gets when its section is missing.
+_PER_DOC_TYPES: dict[str, tuple[type, ...]] = {
+    "cats": (dict,),
+    "flags": (dict,),
+    "span_groups": (bytes,),
+    "user_data": (bytes, type(None)),
+}
+_PER_DOC_MISSING: dict[str, Any] = {"flags": {}, "span_groups": b"", "user_data": None}
+
+
+@dataclass
+class _Sections:
+    """What :func:`_spool` keeps of a DocBin's map in memory; the rest is in the spools."""
+
+    attrs: list[int]
+    strings: set[str]
+    #: How many values each per-Doc section holds (a section not in the file: absent).
+    counts: dict[str, int]
 
 
 def read_docs(path: Path, vocab: Any) -> Iterator[Any]:
     """The Docs of the ``DocBin`` file at ``path``, one at a time, made with ``vocab`` as
     ``DocBin(store_user_data=True).from_disk(path).get_docs(vocab)`` makes them.
+
+    Stricter than ``DocBin`` where it reads what no DocBin writes: a section given twice,
+    lengths that are negative or do not add up to the token arrays, per-Doc values of the
+    wrong type, bytes after the map. Memory holds the string table and one Doc; the spools
+    take about the inflated size of the file on disk (in the temporary folder).
 
     Raises:
         ValueError: the file is not a DocBin (also zlib's and msgpack's own errors for a
@@ -173,24 +199,35 @@ def read_docs(path: Path, vocab: Any) -> Iterator[Any]:
         spools: dict[str, IO[bytes]] = {
             name: stack.enter_context(tempfile.TemporaryFile()) for name in (*_ARRAYS, *_PER_DOC)
         }
-        header = _spool(_Inflated(source), spools)
-        attrs = header["attrs"]
-        lengths = numpy.frombuffer(header["lengths"], dtype="int32").tolist()
-        per_doc = {name: _each(spools[name], len(lengths), name in header) for name in _PER_DOC}
-        tokens, spaces = spools["tokens"], spools["spaces"]
-        if tokens.tell() != 8 * len(attrs) * sum(lengths) or spaces.tell() != sum(lengths):
-            raise ValueError("its token arrays do not have the lengths it lists")
+        sections = _spool(_Inflated(source), spools)
+        attrs: list[Any] = list(sections.attrs)
         for spool in spools.values():
             spool.seek(0)
-        for string in header["strings"]:
+        docs, total = _check_lengths(spools["lengths"])
+        if (
+            spools["tokens"].seek(0, 2) != 8 * len(attrs) * total
+            or spools["spaces"].seek(0, 2) != total
+        ):
+            raise ValueError("its token arrays do not have the lengths it lists")
+        for name in _PER_DOC:
+            # DocBin reads a Doc's value by its index: cats, flags and span groups must have
+            # one for every Doc; user data may stop early.
+            count = sections.counts.get(name)
+            if count is not None and count < docs and name != "user_data":
+                raise ValueError(f"its {name!r} section holds {count} values for {docs} Docs")
+        for spool in spools.values():
+            spool.seek(0)
+        per_doc = {name: _each(spools[name], sections.counts.get(name), name) for name in _PER_DOC}
+        for string in sections.strings:
             vocab[string]
         orth = attrs.index(ORTH)
         empty = SpanGroups._EMPTY_BYTES
-        for size in lengths:
+        tokens, spaces = spools["tokens"], spools["spaces"]
+        for size in _lengths(spools["lengths"]):
             # Any: spaCy's stubs type words as strings, though Doc takes hashes as DocBin does.
             rows: Any = numpy.frombuffer(tokens.read(8 * len(attrs) * size), dtype="uint64")
             rows = rows.reshape((size, len(attrs)))
-            flags = next(per_doc["flags"]) or {}
+            flags = next(per_doc["flags"])
             known = numpy.frombuffer(spaces.read(size), dtype=bool).tolist()
             doc = Doc(
                 vocab,
@@ -229,70 +266,114 @@ class _Inflated:
         return piece
 
 
-def _spool(stream: _Inflated, spools: dict[str, IO[bytes]]) -> dict[str, Any]:
-    """Read the DocBin map from ``stream``: the token arrays and the per-Doc sections go to
-    their spools (each per-Doc value packed on its own), the rest is returned, with the names
-    of the per-Doc sections found (those missing are empty for every Doc, as in ``from_bytes``).
-    """
+def _spool(stream: _Inflated, spools: dict[str, IO[bytes]]) -> _Sections:
+    """Read the DocBin map from ``stream``: the arrays and the per-Doc sections go to their
+    spools (each per-Doc value packed on its own, checked for its type), the attributes and
+    the string table are returned. Unknown sections are skipped, not kept."""
     import srsly
 
-    unpacker = srsly.msgpack.Unpacker(stream, raw=False, use_list=True)
+    unpacker = srsly.msgpack.Unpacker(stream, raw=False)
     packer = srsly.msgpack.Packer(use_bin_type=True)
-    found: dict[str, Any] = {}
+    attrs: list[int] | None = None
+    strings: set[str] | None = None
+    counts: dict[str, int] = {}
+    seen: set[str] = set()
     for _ in range(unpacker.read_map_header()):
         name = unpacker.unpack()
+        if type(name) is not str:  # not a section DocBin reads
+            unpacker.skip()
+            continue
+        if name in seen:
+            raise ValueError(f"it holds its {name!r} section twice")
+        seen.add(name)
         if name in _ARRAYS:
-            _copy_bin(unpacker, spools[name] if name != "lengths" else None, found, name)
+            _copy_bin(unpacker, spools[name], name)
         elif name in _PER_DOC:
-            spool = spools[name]
+            spool, kinds = spools[name], _PER_DOC_TYPES[name]
+            counts[name] = unpacker.read_array_header()
+            for number in range(counts[name]):
+                value = unpacker.unpack()
+                if not isinstance(value, kinds):
+                    raise ValueError(f"value {number} of its {name!r} section is not a DocBin's")
+                spool.write(packer.pack(value))
+        elif name == "attrs":
+            attrs = [unpacker.unpack() for _ in range(_bounded(unpacker.read_array_header()))]
+            if not all(type(a) is int for a in attrs):
+                raise ValueError("its 'attrs' section is not a list of attribute ids")
+        elif name == "strings":
+            strings = set()
             for _ in range(unpacker.read_array_header()):
-                spool.write(packer.pack(unpacker.unpack()))
-            found[name] = True
+                string = unpacker.unpack()
+                if type(string) is not str:
+                    raise ValueError("its 'strings' section is not a list of strings")
+                strings.add(string)
         else:
-            found[name] = unpacker.unpack()
-    try:
-        unpacker.skip()
-    except srsly.msgpack.OutOfData:
-        pass
-    else:
+            unpacker.skip()
+    if unpacker.read_bytes(1):
         raise ValueError("it holds more data after its map")
-    missing = [
-        name for name in ("attrs", "strings", "lengths", "cats", *_ARRAYS) if name not in found
-    ]
-    if missing:
-        raise ValueError(f"it has no {missing[0]!r} section")
-    return found
+    missing = [n for n in ("attrs", "strings", *_ARRAYS, "cats") if n not in seen]
+    if missing or attrs is None or strings is None:
+        raise ValueError(f"it has no {(missing or ['attrs'])[0]!r} section")
+    return _Sections(attrs, strings, counts)
 
 
-def _copy_bin(unpacker: Any, spool: IO[bytes] | None, found: dict[str, Any], name: str) -> None:
-    """Copy the msgpack byte string next in ``unpacker`` into ``spool`` a chunk at a time, or,
-    with no spool, keep it in ``found``."""
+def _bounded(count: int) -> int:
+    if count > _MAX_ATTRS:
+        raise ValueError(f"its 'attrs' section lists {count} attributes")
+    return count
+
+
+def _copy_bin(unpacker: Any, spool: IO[bytes], name: str) -> None:
+    """Copy the msgpack byte string next in ``unpacker`` into ``spool`` a chunk at a time."""
     kind = unpacker.read_bytes(1)
     width = _BIN_LENGTHS.get(kind[0]) if kind else None
     if width is None:
         raise ValueError(f"its {name!r} section is not a byte string")
     left = int.from_bytes(unpacker.read_bytes(width), "big")
-    pieces = []
     while left:
         chunk = unpacker.read_bytes(min(left, _CHUNK))
         if not chunk:
             raise ValueError(f"it ends inside its {name!r} section")
-        if spool is None:
-            pieces.append(chunk)
-        else:
-            spool.write(chunk)
+        spool.write(chunk)
         left -= len(chunk)
-    found[name] = b"".join(pieces) if spool is None else True
 
 
-def _each(spool: IO[bytes], count: int, present: bool) -> Iterator[Any]:
-    """The ``count`` per-Doc values packed in ``spool`` (None each when the section was not
-    in the file); read from the start of the spool when first asked for."""
+def _lengths(spool: IO[bytes]) -> Iterator[int]:
+    """The Doc lengths (int32) in ``spool``, from where it stands, a chunk at a time."""
+    import numpy
+
+    while chunk := spool.read(_CHUNK):
+        yield from numpy.frombuffer(chunk, dtype="int32").tolist()
+
+
+def _check_lengths(spool: IO[bytes]) -> tuple[int, int]:
+    """How many Docs the lengths in ``spool`` give and their tokens in all.
+
+    Raises:
+        ValueError: the section is not whole int32 values, or one is negative.
+    """
+    import numpy
+
+    docs = total = 0
+    while chunk := spool.read(_CHUNK):
+        if len(chunk) % 4:
+            raise ValueError("its 'lengths' section is not a list of int32 values")
+        values = numpy.frombuffer(chunk, dtype="int32")
+        if values.size and int(values.min()) < 0:
+            raise ValueError("its 'lengths' section holds a negative length")
+        docs += values.size
+        total += int(values.sum(dtype="int64"))
+    return docs, total
+
+
+def _each(spool: IO[bytes], count: int | None, name: str) -> Iterator[Any]:
+    """The per-Doc values packed in ``spool`` (``count`` of them), then, for every Doc
+    beyond them (or all, for a section not in the file), what DocBin gives such a Doc."""
     import srsly
 
-    if not present:
-        yield from [None] * count
-        return
-    unpacker = srsly.msgpack.Unpacker(spool, raw=False)
-    for _ in range(count):
-        yield unpacker.unpack()
+    if count is not None:
+        unpacker = srsly.msgpack.Unpacker(spool, raw=False)
+        for _ in range(count):
+            yield unpacker.unpack()
+    while True:
+        yield _PER_DOC_MISSING[name]

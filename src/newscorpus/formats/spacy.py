@@ -244,6 +244,13 @@ def _docs(files: Sequence[Path], vocab: Any) -> Iterator[tuple[Path, int, Any]]:
     from newscorpus.formats.docbin import read_docs
 
     for file in files:
+        if not file.is_file():  # a FIFO would block the read for ever
+            raise InputError(
+                "E158",
+                "is not a regular file.",
+                fix="Pass a file written by DocBin.to_disk, e.g. by `newscorpus export spacy`.",
+                where=str(file),
+            )
         try:
             for number, doc in enumerate(read_docs(file, vocab)):
                 yield file, number, doc
