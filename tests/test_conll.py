@@ -494,6 +494,54 @@ def test_doc_names_pair_with_a_folders_blocks_in_file_name_order(tmp_path: Path)
     )
 
 
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dangling link"])
+def test_a_folder_entry_that_is_not_a_file_is_named_not_skipped(tmp_path: Path, kind: str) -> None:
+    project = formats_project(tmp_path / "proj")
+    out = tmp_path / "conll"
+    run(project.root, "export", "conll", str(out))
+    odd = out / "extra.conll"
+    if kind == "fifo":
+        os.mkfifo(odd)
+    elif kind == "folder":
+        odd.mkdir()
+    else:
+        odd.symlink_to(tmp_path / "nowhere")
+    assert run(project.root, "import", "conll", str(out)) == (
+        1,
+        "",
+        f"error: {odd}: E219 is not a regular file (a folder, pipe, device or dangling link); "
+        "a CoNLL import reads the folder's .conll files. Remove it from the folder, or import "
+        "the files one by one.\n",
+    )
+
+
+def test_a_file_that_cannot_be_read_is_a_coded_error(tmp_path: Path) -> None:
+    project = formats_project(tmp_path / "proj")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "mem.conll").symlink_to("/proc/self/mem")  # reading it fails with EIO
+    assert run(project.root, "import", "conll", str(folder)) == (
+        1,
+        "",
+        f"error: {folder / 'mem.conll'}: E201 cannot read the file: Input/output error. Check "
+        "that it exists and that you may read it.\n",
+    )
+
+
+def test_a_document_named_twice_with_doc_is_refused(tmp_path: Path) -> None:
+    project = formats_project(tmp_path / "proj")
+    conll = tmp_path / "two.conll"
+    conll.write_text("Huawei O\n\n-DOCSTART- -X- -X- O\n\nWeather O\n", "utf-8")
+    code, _, err = run(
+        project.root, "import", "conll", str(conll), "--doc", "forecast", "--doc", "forecast"
+    )
+    assert (code, err) == (
+        1,
+        "error: E169 --doc names forecast twice; each block is one document. Give each "
+        "document's id once, in the order of the blocks.\n",
+    )
+
+
 @pytest.mark.parametrize("kind", ["empty folder", "fifo"])
 def test_a_path_without_conll_files_is_refused(tmp_path: Path, kind: str) -> None:
     project = formats_project(tmp_path / "proj")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -273,6 +274,55 @@ def test_an_interrupt_during_the_swap_lands_after_it(
     )
     assert out.stat().st_ino != previous  # the new build's folder
     assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+#: A pool whose first fork is interrupted, in the parent's after-fork hook.
+INTERRUPTED_FORK = """
+import os, signal
+from newscorpus.engines import EngineSettings, map_shards
+from newscorpus.signals import interrupting
+armed = [True]
+def interrupt_once():
+    if armed.pop() if armed else False:
+        os.kill(os.getpid(), signal.SIGTERM)
+os.register_at_fork(after_in_parent=interrupt_once)
+with interrupting():
+    try:
+        map_shards(abs, [-1, -2, -3], EngineSettings("process", 2))
+    except KeyboardInterrupt:
+        print("interrupted")
+    else:
+        print("finished")
+"""
+
+
+def test_an_interrupt_while_the_pool_forks_is_not_lost() -> None:
+    # Python ignores an exception raised in an after-fork hook: the interrupt was lost there,
+    # and the work went on as if it had never come.
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_FORK], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted\n", "")
+
+
+def test_a_second_interrupt_waits_for_the_clean_up(
+    seed_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newscorpus.package
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    rmtree = shutil.rmtree
+
+    def terminated_then_removed(path: Path, **kwargs: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        rmtree(path, **kwargs)
+
+    monkeypatch.setattr(newscorpus.package, "_write_metadata", interrupted)
+    monkeypatch.setattr(newscorpus.package.shutil, "rmtree", terminated_then_removed)
+    assert run(seed_project, "build") == (130, "", "interrupted: nothing was changed\n")
+    assert not (seed_project / "dist").exists()
 
 
 def _processes_with(text: str) -> list[int]:

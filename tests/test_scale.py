@@ -198,7 +198,11 @@ def test_an_entry_that_cannot_be_replaced_leaves_no_temp_file(tmp_path: Path) ->
     entry.mkdir()  # a folder where the entry belongs: the rename fails
     cache.put("rows", key, b"payload")
     assert [p.name for p in entry.parent.iterdir()] == [key]
+    # Reading finds no entry there, and clears the way for the next one.
     assert cache.get("rows", key) is None
+    assert not entry.exists()
+    cache.put("rows", key, b"payload")
+    assert cache.get("rows", key) == b"payload"
 
 
 def test_cache_clear(tmp_path: Path) -> None:

@@ -629,6 +629,23 @@ def test_the_streaming_reader_refuses_what_is_not_a_docbin(tmp_path: Path) -> No
     assert [d.to_bytes() for d in read_docs(path, vocab)] == expected
 
 
+def test_a_string_missing_from_the_string_table_is_a_coded_error(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "cut.spacy"
+    doc = _doc_for(seed_project, DOC)
+    doc.spans["entities"] = [Span(doc, 0, 1, label="GPE", span_id="T1")]
+    write_docs(path, [doc])
+    message = srsly.msgpack_loads(zlib.decompress(path.read_bytes()))
+    message["strings"] = [s for s in message["strings"] if s != "T1"]  # the span id
+    path.write_bytes(zlib.compress(srsly.msgpack_dumps(message)))
+    code, out, err = run(seed_project, "import", "spacy", str(path))
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"error: {path} (doc 0): E158 names a string that the file's string table does not hold"
+    )
+
+
 def test_a_fifo_named_like_a_docbin_is_refused(seed_project: Path, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -636,6 +653,7 @@ def test_a_fifo_named_like_a_docbin_is_refused(seed_project: Path, tmp_path: Pat
     assert run(seed_project, "import", "spacy", str(folder)) == (
         1,
         "",
-        f"error: {folder / 'train.spacy'}: E158 is not a regular file. Pass a file written by "
-        "DocBin.to_disk, e.g. by `newscorpus export spacy`.\n",
+        f"error: {folder / 'train.spacy'}: E219 is not a regular file (a folder, pipe, device "
+        "or dangling link). Pass a file written by DocBin.to_disk, e.g. by `newscorpus export "
+        "spacy`.\n",
     )

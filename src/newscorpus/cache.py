@@ -200,6 +200,8 @@ class Cache:
         except OSError:
             return None
         if data is None:
+            if path.is_symlink() or path.exists():  # a folder, a FIFO...: not an entry
+                self.discard(kind, key)
             return None
         body, checksum = data[:-32], data[-32:]
         # The key is inside the checksummed body: an intact entry copied under another key
@@ -215,8 +217,12 @@ class Cache:
         it unread)."""
         if self.root is None:
             return
+        path = self._path(kind, key)
         with suppress(OSError):
-            self._path(kind, key).unlink()
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
     def put(self, kind: str, key: str, payload: bytes) -> None:
         """Store ``payload``; a cache that cannot be written is skipped, not an error."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from newscorpus.errors import NewscorpusError, UsageError
+from newscorpus.signals import in_worker, signals_deferred
 
 Engine = Literal["serial", "process", "dask"]
 ENGINES: tuple[str, ...] = ("serial", "process", "dask")
@@ -131,8 +132,11 @@ def _pool(fn: Callable[[S], R], specs: Sequence[S], workers: int) -> Iterator[tu
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-        pending: dict[Future[R], int] = {pool.submit(fn, spec): i for i, spec in enumerate(specs)}
+        pending: dict[Future[R], int] = {}
         try:
+            with signals_deferred():  # submitting forks the workers
+                for i, spec in enumerate(specs):
+                    pending[pool.submit(fn, spec)] = i
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=pending.__getitem__):
@@ -159,15 +163,11 @@ def _kill_workers(pool: Any) -> None:
 
 
 def _worker_init() -> None:
-    """Set a pool worker up: it dies with the build that started it, and ignores Ctrl-C.
-
-    Ctrl-C in a terminal reaches the whole process group; the build handles it and ends its
-    workers, which would otherwise each print a KeyboardInterrupt traceback.
-    """
-    import signal
-
+    """Set a pool worker up: it dies with the build that started it, and leaves Ctrl-C to it
+    (:func:`newscorpus.signals.in_worker`): the build ends its workers, which would otherwise
+    each print a KeyboardInterrupt traceback."""
     _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    in_worker()
 
 
 def _die_with_parent() -> None:
@@ -253,7 +253,8 @@ class Background(Generic[R]):
         self._process = context.Process(
             target=_background_main, args=(send, fn, args, kwargs), daemon=True
         )
-        self._process.start()
+        with signals_deferred():  # see newscorpus.signals: an interrupt in a fork is lost
+            self._process.start()
         send.close()
 
     def result(self) -> R | None:
@@ -281,10 +282,8 @@ class Background(Generic[R]):
 
 
 def _background_main(send: Any, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
-    import signal
-
     _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    in_worker()
     try:
         outcome: tuple[bool, Any] = (True, fn(*args, **kwargs))
     except BaseException as err:  # handed to the parent, which raises it where it waits

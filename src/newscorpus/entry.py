@@ -1,9 +1,11 @@
-"""The ``newscorpus`` console script: Ctrl-C is handled before anything heavy is imported.
+"""The ``newscorpus`` console script: Ctrl-C and SIGTERM are handled before anything heavy is
+imported.
 
 Importing the CLI (click, then spaCy or ``datasets`` for some commands) takes a moment; an
-interrupt then would print a traceback from deep inside an import. Until the CLI's own handler
-is in place, an interrupt exits at once with status 130 and one line: nothing has been read or
-written yet.
+interrupt then would print a traceback from deep inside an import, and SIGTERM would end the
+process without a word. Until the CLI's own handling is in place, either exits at once with
+status 130 and one line: nothing has been read or written yet. From then on both raise
+:class:`KeyboardInterrupt` (see :mod:`newscorpus.signals`).
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ def _quit(signum: int, frame: FrameType | None) -> None:
 
 def run() -> None:
     """Run the CLI with a quiet interrupt during start-up."""
-    signal.signal(signal.SIGINT, _quit)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _quit)
     from click.exceptions import Abort, ClickException
 
     from newscorpus.cli import main
+    from newscorpus.signals import ignore_interrupts, raise_interrupt
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, raise_interrupt)
     # Not click's standalone mode: it turns an interrupt outside a command (while parsing
     # options, say) into "Aborted!" and status 1.
     try:
@@ -36,7 +41,10 @@ def run() -> None:
         _quit(signal.SIGINT, None)
     except ClickException as err:
         err.show()
-        sys.exit(err.exit_code)
+        code = err.exit_code
+    # The command has said how it ended: an interrupt while the interpreter shuts down must
+    # not end it again with another status.
+    ignore_interrupts()
     sys.exit(code if isinstance(code, int) else 0)
 
 

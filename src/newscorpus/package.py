@@ -141,7 +141,8 @@ def _build(
     engine: EngineSettings | None,
     use_cache: bool,
 ) -> BuildResult:
-    from newscorpus.txn import completed, recovered_messages, signals_deferred
+    from newscorpus.signals import signals_deferred
+    from newscorpus.txn import completed, recovered_messages
     from newscorpus.validate import files_by_id, project_issues
 
     engine = engine if engine is not None else EngineSettings()
@@ -205,11 +206,13 @@ def _build(
             swap(work, target)
             completed.append("build")
     except BaseException:
-        if work is not None:
-            shutil.rmtree(work, ignore_errors=True)
-            for folder in made:
-                with suppress(OSError):  # not empty: someone else wrote there meanwhile
-                    folder.rmdir()
+        # A second Ctrl-C or SIGTERM waits for the clean-up rather than cut it short.
+        with signals_deferred():
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
+                for folder in made:
+                    with suppress(OSError):  # not empty: someone else wrote there meanwhile
+                        folder.rmdir()
         raise
     finally:
         if run.quality is not None:  # unused when the card came from the cache, or refused

@@ -29,15 +29,12 @@ import json
 import os
 import re
 import shutil
-import signal
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from newscorpus.errors import NewscorpusError
@@ -51,6 +48,7 @@ from newscorpus.lock import (
     state_error,
 )
 from newscorpus.project import Project
+from newscorpus.signals import signals_deferred
 
 TXN_DIR = "txn"
 #: The private folder's name, which no operation may touch (see :data:`newscorpus.lock.STATE_DIR`).
@@ -367,34 +365,6 @@ recovered_messages: list[str] = []
 #: Commands whose changes are complete in this process (a transaction committed, an export's
 #: files renamed into place), so an interrupt can say what was done.
 completed: list[str] = []
-
-
-@contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM in the block (a journal's commit and apply, an export's
-    renames), then deliver the first that came: Ctrl-C lands after the block, never half-way.
-
-    Held by Python-level handlers, not the thread's signal mask: threads the process already
-    runs (numpy's BLAS pool, for one) leave the signals unblocked, the kernel hands a signal
-    sent to the process to such a thread, and Python then raises the interrupt in the main
-    thread at once. Handlers can be set in the main thread only; elsewhere nothing is held.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        held.append(signum)
-
-    previous = {signum: signal.signal(signum, hold) for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        if held:
-            signal.raise_signal(held[0])
 
 
 def settle(project: Project) -> None:

@@ -7,11 +7,8 @@ one-paragraph message on stderr and an exit code (1 invalid data, 2 usage), neve
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -26,10 +23,12 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from newscorpus import txn
+        from newscorpus.signals import interrupting
 
         txn.completed.clear()
         try:
-            return super().invoke(ctx)
+            with interrupting():  # SIGTERM stops a command as Ctrl-C does
+                return super().invoke(ctx)
         except NewscorpusError as err:
             click.echo(f"error: {err.render()}", err=True)
             ctx.exit(err.exit_code)
@@ -89,23 +88,6 @@ def get_project(ctx: click.Context) -> Project:
         settle(obj["project"])
     project: Project = obj["project"]
     return project
-
-
-@contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """Within the block SIGTERM (``timeout``, a cancelled CI job, ``kill``) stops the command
-    as Ctrl-C does: an export removes its temp files and the folders it made, a build its
-    work folder and its workers, and the command says what it changed. By default SIGTERM
-    ends the process on the spot and leaves all of that behind."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _register() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import get_project, terminate_as_interrupt
+from newscorpus.cli import get_project
 
 
 @click.command()
@@ -117,7 +117,7 @@ def export_annotations(
     from newscorpus.lock import apply_lock
 
     project = get_project(ctx)
-    with apply_lock(project, exclusive=False), terminate_as_interrupt():
+    with apply_lock(project, exclusive=False):
         report = get(fmt).export(project, out, list(doc_ids) or None, use_cache=not no_cache)
     for what, count in sorted(report.losses.items()):
         click.echo(f"not representable in {fmt}: {count} {what}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import format_option, get_project, jobs_option, terminate_as_interrupt
+from newscorpus.cli import format_option, get_project, jobs_option
 
 
 @click.command("build")
@@ -63,7 +63,7 @@ def build_command(
     project = get_project(ctx)
     started = time.perf_counter()
     settings = EngineSettings("dask" if engine == "dask" else "process", jobs or 0, scheduler)
-    with terminate_as_interrupt(), progress(lambda: len(doc_ids(project)), "building") as step:
+    with progress(lambda: len(doc_ids(project)), "building") as step:
         result = build(project, out, on_document=step, engine=settings, use_cache=not no_cache)
     seconds = time.perf_counter() - started
     for warning in result.warnings:

@@ -41,6 +41,7 @@ from newscorpus.errors import InputError, NewscorpusError
 from newscorpus.formats.base import UNANNOTATED, Change, ImportOptions, ImportPlan
 from newscorpus.project import Project
 from newscorpus.schema import Schema
+from newscorpus.signals import signals_deferred
 
 if TYPE_CHECKING:
     from newscorpus.validate_memo import ProjectState
@@ -772,7 +773,7 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
             raise unwritable(out, err) from None
         replaced: list[str] = []
         # Ctrl-C lands after the renames (the CLI then says the export completed), not between.
-        with txn.signals_deferred():
+        with signals_deferred():
             try:
                 for name, file in pending.items():
                     file.commit()

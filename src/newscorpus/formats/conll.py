@@ -203,6 +203,23 @@ def _check_tag(tag: str, schema: Schema, where: str) -> tuple[str, str]:
     return prefix, label
 
 
+def _read(file: Path) -> bytes:
+    """The bytes of ``file``.
+
+    Raises:
+        InputError: E201 when it cannot be read.
+    """
+    try:
+        return file.read_bytes()
+    except OSError as err:
+        raise InputError(
+            "E201",
+            f"cannot read the file: {err.strerror or err}.",
+            fix="Check that it exists and that you may read it.",
+            where=str(file),
+        ) from None
+
+
 def _decode(data: bytes, where: str) -> str:
     """The file as UTF-8 text (a byte order mark is allowed).
 
@@ -382,7 +399,16 @@ def _conll_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = sorted(p for p in path.glob("*.conll") if p.is_file())
+        files = sorted(path.glob("*.conll"))
+        for file in files:
+            if not file.is_file():
+                raise InputError(
+                    "E219",
+                    "is not a regular file (a folder, pipe, device or dangling link); a CoNLL "
+                    "import reads the folder's .conll files.",
+                    fix="Remove it from the folder, or import the files one by one.",
+                    where=str(file),
+                )
         if files:
             return files
         raise InputError(
@@ -449,7 +475,8 @@ class Conll:
         each ``-DOCSTART-`` block is one document (see the module).
 
         Raises:
-            InputError: E201/E202 no such file, a folder without ``.conll`` files; E156
+            InputError: E201 a file that cannot be read; E202 a folder without ``.conll``
+                files; E219 a ``.conll`` name in the folder that is not a regular file; E156
                 malformed line; E153 unknown label; E157 tokens that do not align; E169 blocks
                 that cannot be paired with documents, or one document twice.
         """
@@ -459,15 +486,22 @@ class Conll:
         blocks: Iterable[Block] = (
             block
             for file in files
-            for block in parse(_decode(file.read_bytes(), str(file)), str(file), schema)
+            for block in parse(_decode(_read(file), str(file)), str(file), schema)
         )
         plan = ImportPlan(self.name, where)
         index = DocumentIndex(project)
         pairs: Iterable[tuple[Block, str]]
         if options.doc_ids:
             # Named documents are few: the blocks are counted against the names first.
-            blocks = list(blocks)
             ids = checked_ids(project, options.doc_ids)
+            again = next((doc_id for n, doc_id in enumerate(ids) if doc_id in ids[:n]), None)
+            if again is not None:
+                raise InputError(
+                    "E169",
+                    f"--doc names {again} twice; each block is one document.",
+                    fix="Give each document's id once, in the order of the blocks.",
+                )
+            blocks = list(blocks)
             if len(ids) != len(blocks):
                 order = "the file's order" if path.is_file() else "the files' name order"
                 raise InputError(

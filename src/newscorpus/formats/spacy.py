@@ -33,10 +33,11 @@ theirs, new or changed ones become ``gold``.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newscorpus import collector
 from newscorpus.errors import InputError
@@ -62,6 +63,8 @@ from newscorpus.formats.tokens import Tokenised, built_tokens, tokenised
 from newscorpus.model import Entity, outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
+
+T = TypeVar("T")
 
 #: Dataset split -> file name (spaCy calls the validation split ``dev``).
 SPLIT_FILES = {"train": "train.spacy", "validation": "dev.spacy", "test": "test.spacy"}
@@ -208,6 +211,20 @@ def to_doc(vocab: Any, item: Tokenised) -> Any:
     return doc
 
 
+def _unless_missing(read: Callable[[Any], T], doc: Any, where: str) -> T:
+    """``read(doc)``, with E158 when the Doc names a string its file's string table lacks (spaCy
+    raises a KeyError on looking it up)."""
+    try:
+        return read(doc)
+    except KeyError as err:
+        raise InputError(
+            "E158",
+            f"names a string that the file's string table does not hold ({err.args[0]}).",
+            fix="Pass a file written by DocBin.to_disk, e.g. by `newscorpus export spacy`.",
+            where=where,
+        ) from None
+
+
 class _Texts:
     """``doc.text``, made from the Doc's token arrays: ``doc.text`` makes a ``Token`` object for
     every token, which cost a sixth of an import. Each distinct string is looked up once (a
@@ -246,8 +263,8 @@ def _docs(files: Sequence[Path], vocab: Any) -> Iterator[tuple[Path, int, Any]]:
     for file in files:
         if not file.is_file():  # a FIFO would block the read for ever
             raise InputError(
-                "E158",
-                "is not a regular file.",
+                "E219",
+                "is not a regular file (a folder, pipe, device or dangling link).",
                 fix="Pass a file written by DocBin.to_disk, e.g. by `newscorpus export spacy`.",
                 where=str(file),
             )
@@ -352,7 +369,7 @@ class SpacyDocBin:
         with msgpack_hooks_resolved():
             for file, number, doc in _docs(files, vocab):
                 where = f"{file} (doc {number})"
-                doc_text = texts(doc)
+                doc_text = _unless_missing(texts, doc, where)
                 doc_id, text = match_document(index, doc._.doc_id, doc_text, where)
                 if doc_id in seen:
                     raise InputError(
@@ -373,7 +390,8 @@ class SpacyDocBin:
                         where=where,
                     )
                 previous = index.current(schema, doc_id, text, options.annotator)
-                spans, relations = self._annotations(doc, schema, where)
+                annotations = partial(self._annotations, schema=schema, where=where)
+                spans, relations = _unless_missing(annotations, doc, where)
                 after = annotation_data(doc_id, text, spans, relations, previous)
                 change = Change(doc_id, options.annotator, previous, after, where=where)
                 plan_change(plan, schema, text, change, options, unannotated_is_none=True)
