@@ -42,8 +42,9 @@ def interrupting() -> Iterator[None]:
 
 
 def ignore_interrupts() -> None:
-    """Take no further interrupt: the command is already stopping, and a second Ctrl-C or
-    SIGTERM would cut its clean-up or its exit short. Main thread only."""
+    """Take no further interrupt: the command has ended and said how, and an interrupt while
+    the interpreter shuts down would end the process again, with another status. Main thread
+    only."""
     if threading.current_thread() is threading.main_thread():
         for signum in INTERRUPTS:
             signal.signal(signum, signal.SIG_IGN)

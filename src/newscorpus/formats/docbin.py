@@ -20,8 +20,8 @@ Reading is the same problem backwards: ``DocBin.from_bytes`` inflates the whole 
 every section (280 MB for the 23 MB ``train.spacy`` of 10,000 bench articles, most of it one
 byte string of token arrays). :func:`read_docs` streams the file through zlib and msgpack,
 spools the sections it cannot stream to unnamed temporary files, and then makes each Doc from
-its slice of every section, as ``DocBin.get_docs`` would: memory holds the string table, the
-lengths and one Doc, whatever the file's size. A test holds it to ``get_docs``.
+its slice of every section, as ``DocBin.get_docs`` would: memory holds the string table and
+one Doc, whatever the file's size. A test holds it to ``get_docs``.
 """
 
 from __future__ import annotations
@@ -154,13 +154,14 @@ def _bin_header(size: int) -> bytes:
 _BIN_LENGTHS = {0xC4: 1, 0xC5: 2, 0xC6: 4}
 #: More token attributes than spaCy has: a file listing them is not a DocBin.
 _MAX_ATTRS = 1024
-#: What each per-Doc value must be, and what a Doc gets when its section is missing.
+#: What each per-Doc value must be.
 _PER_DOC_TYPES: dict[str, tuple[type, ...]] = {
     "cats": (dict,),
     "flags": (dict,),
     "span_groups": (bytes,),
     "user_data": (bytes, type(None)),
 }
+#: What DocBin gives a Doc whose section is missing (``cats`` may not be).
 _PER_DOC_MISSING: dict[str, Any] = {"flags": {}, "span_groups": b"", "user_data": None}
 
 
