@@ -660,3 +660,27 @@ def test_export_refuses_a_title_no_output_can_encode(seed_project: Path, tmp_pat
         " Fix them (`newscorpus validate` lists every problem), then export again.\n"
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "doccano"])
+@pytest.mark.parametrize("kind", ["fifo", "unreadable"])
+def test_an_import_path_that_is_not_a_readable_file_is_refused(
+    seed_project: Path, tmp_path: Path, fmt: str, kind: str
+) -> None:
+    # A FIFO blocked the import for ever, an unreadable file gave a traceback.
+    path = tmp_path / "export.json"
+    message = (
+        "E219 is not a regular file (a folder, pipe, device or dangling link). Pass the file "
+        "the tool exported."
+    )
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/proc/self/mem")  # reading it fails with EIO
+        message = (
+            "E201 cannot read the file: Input/output error. Check that it exists and that you "
+            "may read it."
+        )
+    before = tree(seed_project)
+    assert run(seed_project, "import", fmt, str(path)) == (1, "", f"error: {path}: {message}\n")
+    assert tree(seed_project) == before

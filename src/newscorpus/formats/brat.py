@@ -32,6 +32,7 @@ from newscorpus.formats.common import (
     plan_change,
     write_new_file,
 )
+from newscorpus.formats.reading import read_input
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -231,7 +232,7 @@ class Brat:
                     fix="Export the document with `newscorpus export brat` first.",
                     where=str(ann_path),
                 )
-            data = ann_path.read_bytes()
+            data = read_input(ann_path)
             content = decode_text(data, str(ann_path)) if data.strip() else ""
             parsed = parse_ann(content, str(ann_path))
             previous = index.current(schema, doc_id, text, options.annotator)

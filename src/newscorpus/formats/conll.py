@@ -49,6 +49,7 @@ from newscorpus.formats.common import (
     plan_change,
     staged_files,
 )
+from newscorpus.formats.reading import read_input
 from newscorpus.formats.tokens import token_rows
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -201,23 +202,6 @@ def _check_tag(tag: str, schema: Schema, where: str) -> tuple[str, str]:
     if error is not None:
         raise error
     return prefix, label
-
-
-def _read(file: Path) -> bytes:
-    """The bytes of ``file``.
-
-    Raises:
-        InputError: E201 when it cannot be read.
-    """
-    try:
-        return file.read_bytes()
-    except OSError as err:
-        raise InputError(
-            "E201",
-            f"cannot read the file: {err.strerror or err}.",
-            fix="Check that it exists and that you may read it.",
-            where=str(file),
-        ) from None
 
 
 def _decode(data: bytes, where: str) -> str:
@@ -486,7 +470,7 @@ class Conll:
         blocks: Iterable[Block] = (
             block
             for file in files
-            for block in parse(_decode(_read(file), str(file)), str(file), schema)
+            for block in parse(_decode(read_input(file), str(file)), str(file), schema)
         )
         plan = ImportPlan(self.name, where)
         index = DocumentIndex(project)

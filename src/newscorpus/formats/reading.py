@@ -66,15 +66,40 @@ def _unreadable(where: str, err: RecursionError | ValueError) -> InputError:
     )
 
 
+def read_input(path: Path) -> bytes:
+    """The bytes of the file an import reads.
+
+    Raises:
+        InputError: E219 when it is not a regular file (a FIFO would block the read for ever,
+            a device never end it); E201 when it cannot be read.
+    """
+    if not path.is_file():
+        raise InputError(
+            "E219",
+            "is not a regular file (a folder, pipe, device or dangling link).",
+            fix="Pass the file the tool exported.",
+            where=str(path),
+        )
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise InputError(
+            "E201",
+            f"cannot read the file: {err.strerror or err}.",
+            fix="Check that it exists and that you may read it.",
+            where=str(path),
+        ) from None
+
+
 def _decode(path: Path) -> str:
     """The UTF-8 text of ``path`` (a BOM allowed). JSON needs no more checks than UTF-8: its
     parser refuses anything else with a position, so the article decoder's character scan is
     skipped (it would cost more than the parse).
 
     Raises:
-        InputError: E204 naming the first byte that is not UTF-8.
+        InputError: E204 naming the first byte that is not UTF-8; as :func:`read_input`.
     """
-    data = path.read_bytes()
+    data = read_input(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -91,7 +116,8 @@ def load_json(path: Path) -> Any:
 
     Raises:
         InputError: E160 with line and column on a syntax error, or naming what cannot be
-            read (nesting too deep, a number too long); E204 when it is not UTF-8.
+            read (nesting too deep, a number too long); E204 when it is not UTF-8; E201/E219
+            as :func:`read_input`.
     """
     text = _decode(path)
     try:
@@ -110,7 +136,7 @@ def load_json_array(path: Path, expected: str) -> Iterator[Any]:
         InputError: as :func:`load_json`; E161 when the file holds something other than an
             array (``expected`` says what it should hold).
     """
-    data = path.read_bytes()
+    data = read_input(path)
     _check_utf8(data, path)
     items = fastjson.array_items(data.removeprefix(b"\xef\xbb\xbf"))
     if items is None:  # not an array, or a file only json reads: whole, for its value or error
