@@ -549,8 +549,8 @@ def test_a_path_without_conll_files_is_refused(tmp_path: Path, kind: str) -> Non
     if kind == "fifo":
         os.mkfifo(path)
         message = (
-            "E202 is not a file or a folder of .conll files. Pass one of the files that "
-            "`newscorpus export conll` wrote, or its folder."
+            "E219 is not a regular file (a folder, pipe, device or dangling link). Pass the "
+            "file the tool exported."
         )
     else:
         path.mkdir()

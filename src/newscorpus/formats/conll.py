@@ -375,38 +375,33 @@ def _twice(doc_id: str, first: tuple[str, int], again: tuple[str, int]) -> Input
 
 
 def _conll_files(path: Path) -> list[Path]:
-    """``path`` when it is a file, else the ``.conll`` files of the folder, in name order.
+    """The ``.conll`` files of the folder ``path``, in name order, or ``path`` itself (which
+    :func:`~newscorpus.formats.reading.read_input` refuses unless it is a regular file).
 
     Raises:
-        InputError: E202 for a folder without ``.conll`` files, or a path that is neither.
+        InputError: E202 for a folder without ``.conll`` files; E219 for a ``.conll`` name in
+            it that is not a regular file.
     """
-    if path.is_file():
+    if not path.is_dir():
         return [path]
-    if path.is_dir():
-        files = sorted(path.glob("*.conll"))
-        for file in files:
-            if not file.is_file():
-                raise InputError(
-                    "E219",
-                    "is not a regular file (a folder, pipe, device or dangling link); a CoNLL "
-                    "import reads the folder's .conll files.",
-                    fix="Remove it from the folder, or import the files one by one.",
-                    where=str(file),
-                )
-        if files:
-            return files
+    files = sorted(path.glob("*.conll"))
+    if not files:
         raise InputError(
             "E202",
             "holds no .conll files.",
             fix="Pass a .conll file or the folder `newscorpus export conll` wrote.",
             where=str(path),
         )
-    raise InputError(
-        "E202",
-        "is not a file or a folder of .conll files.",
-        fix="Pass one of the files that `newscorpus export conll` wrote, or its folder.",
-        where=str(path),
-    )
+    for file in files:
+        if not file.is_file():
+            raise InputError(
+                "E219",
+                "is not a regular file (a folder, pipe, device or dangling link); a CoNLL "
+                "import reads the folder's .conll files.",
+                fix="Remove it from the folder, or import the files one by one.",
+                where=str(file),
+            )
+    return files
 
 
 def _lines(tokens: SentenceTokens, names: Sequence[str]) -> str:
