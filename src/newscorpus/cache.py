@@ -150,7 +150,7 @@ def recall_normalised(
     cache: Cache, project: Project, raw_sha256: str
 ) -> tuple[str, list[Any]] | None:
     """What :func:`remember_normalised` noted for these raw bytes under the project's rules:
-    the text's sha256 and the edits as rows (:meth:`~newscorpus.normalise.Edit.from_row` makes
+    the text's sha256 and the edits as rows (:meth:`~newscorpus.normalise.Edit.from_rows` makes
     them edits again, for the callers that show them); None when nothing intact is there."""
     entry = cache.get_json("normalised", normalised_key(raw_sha256, project.normalise_rules))
     if type(entry) is not dict or type(entry.get("text")) is not str:
