@@ -271,7 +271,7 @@ def _docs(files: Sequence[Path], vocab: Any) -> Iterator[tuple[Path, int, Any]]:
         try:
             for number, doc in enumerate(read_docs(file, vocab)):
                 yield file, number, doc
-        except Exception as err:  # DocBin raises whatever msgpack, zlib or numpy raise
+        except Exception as err:  # the reader raises whatever zlib, msgpack, numpy or spaCy raise
             raise InputError(
                 "E158",
                 f"is not a spaCy DocBin file ({type(err).__name__}: {err}).",
