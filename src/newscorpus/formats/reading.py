@@ -66,6 +66,22 @@ def _unreadable(where: str, err: RecursionError | ValueError) -> InputError:
     )
 
 
+def check_regular(path: Path, fix: str) -> None:
+    """Refuse what an import must not open: a FIFO would block the read for ever, a device
+    never end it.
+
+    Raises:
+        InputError: E219 when ``path`` is not a regular file, with ``fix``.
+    """
+    if not path.is_file():
+        raise InputError(
+            "E219",
+            "is not a regular file (a folder, pipe, device or dangling link).",
+            fix=fix,
+            where=str(path),
+        )
+
+
 def read_input(path: Path) -> bytes:
     """The bytes of the file an import reads.
 
@@ -73,13 +89,7 @@ def read_input(path: Path) -> bytes:
         InputError: E219 when it is not a regular file (a FIFO would block the read for ever,
             a device never end it); E201 when it cannot be read.
     """
-    if not path.is_file():
-        raise InputError(
-            "E219",
-            "is not a regular file (a folder, pipe, device or dangling link).",
-            fix="Pass the file the tool exported.",
-            where=str(path),
-        )
+    check_regular(path, "Pass the file the tool exported.")
     try:
         return path.read_bytes()
     except OSError as err:

@@ -259,15 +259,12 @@ def _docs(files: Sequence[Path], vocab: Any) -> Iterator[tuple[Path, int, Any]]:
         InputError: E158 for a file, or a Doc in it, that cannot be read as a DocBin.
     """
     from newscorpus.formats.docbin import read_docs
+    from newscorpus.formats.reading import check_regular
 
     for file in files:
-        if not file.is_file():  # a FIFO would block the read for ever
-            raise InputError(
-                "E219",
-                "is not a regular file (a folder, pipe, device or dangling link).",
-                fix="Pass a file written by DocBin.to_disk, e.g. by `newscorpus export spacy`.",
-                where=str(file),
-            )
+        check_regular(
+            file, "Pass a file written by DocBin.to_disk, e.g. by `newscorpus export spacy`."
+        )
         try:
             for number, doc in enumerate(read_docs(file, vocab)):
                 yield file, number, doc
