@@ -22,7 +22,8 @@ from datasets import Features
 
 from build_helpers import cache_kind, load_bench, small_project, tree_digest
 from conftest import make_project, run
-from newscorpus.annotations import annotation_path, write_annotations
+from newscorpus import shards
+from newscorpus.annotations import annotation_path, read_annotations, write_annotations
 from newscorpus.cache import CACHE_DIR, Cache, generation
 from newscorpus.card import quality_section
 from newscorpus.cli import main
@@ -162,6 +163,32 @@ def test_one_changed_annotation_recomputes_one_document(tmp_path: Path) -> None:
     changed = tree_digest(out)
     build(project, project.root / "plain", engine=SERIAL, use_cache=False)
     assert changed == tree_digest(project.root / "plain")
+
+
+def test_new_and_cached_documents_keep_their_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New documents wait for each other to be encoded together; cached ones between them
+    must still be written in document order, and every new one stored."""
+    monkeypatch.setattr(shards, "ENCODE_BATCH", 2)
+    project = seed_and_synthetic(tmp_path / "proj")
+    out = project.root / "dist" / "out"
+    build(project, out, engine=SERIAL)
+    changed = [
+        d for d in doc_ids(project) if read_annotations(annotation_path(project, d)).relations
+    ][:5:2]
+    assert len(changed) == 3
+    for doc_id in changed:
+        path = annotation_path(project, doc_id)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["relations"] = data["relations"][:-1]
+        path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    assert build(project, out, engine=SERIAL).cached == SYNTHETIC + 1 - 3
+    build(project, project.root / "plain", engine=SERIAL, use_cache=False)
+    assert tree_digest(out) == tree_digest(project.root / "plain")
+    fresh = project.root / "dist" / "fresh"
+    assert build(project, fresh, engine=SERIAL).cached == SYNTHETIC + 1
+    assert tree_digest(fresh) == tree_digest(out)
 
 
 def test_corrupt_and_foreign_cache_entries_are_recomputed(tmp_path: Path) -> None:

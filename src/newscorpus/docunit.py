@@ -6,8 +6,11 @@ does ``newscorpus validate`` (without rows). Its result depends only on the docu
 on :class:`ProcessSettings`, which is what makes it safe to cache (:mod:`newscorpus.cache`) and
 to run anywhere: :func:`cached_document` looks a result up by the hash of those inputs first.
 
-Rows are made by the views (:mod:`newscorpus.views`) and encoded to Arrow here, one small table
-per config, so a result is compact, pickles cheaply and is stored as Arrow IPC.
+Rows are made by the views (:mod:`newscorpus.views`) and encoded to Arrow by
+:func:`encode_results`, for many documents at once: converting one document's few rows column by
+column paid pyarrow's fixed cost per call more than the conversion itself. Each document then
+holds its slice of those tables, one per config, so a result is compact and is stored as Arrow
+IPC: a rebuild reads it back without converting anything.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import io
 import json
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,12 +119,15 @@ class DocumentCounts:
 @dataclass
 class DocumentResult:
     """The outcome of one document: its issues, and when it has no error and rows were asked
-    for, one Arrow table per config (labels as ids) and its counts; or the row error (E302,
-    E303) that stopped its rows."""
+    for, its rows and counts; or the row error (E302, E303) that stopped its rows. The rows are
+    ``rows`` (labels as names) as :func:`process_document` makes them, and ``tables`` (one Arrow
+    table per config, labels as ids) once :func:`encode_results` has encoded them, or when the
+    result comes from the cache."""
 
     doc_id: str
     issues: tuple[Issue, ...]
     tables: dict[str, pa.Table] | None = None
+    rows: dict[str, list[dict[str, Any]]] | None = None
     counts: DocumentCounts | None = None
     row_error: NewscorpusError | None = None
     #: The ``sentences`` rows for the token formats, when they were just made (not stored with
@@ -133,7 +139,9 @@ class DocumentResult:
         return tuple(i for i in self.issues if i.severity == "error")
 
     def to_bytes(self) -> bytes:
-        """Serialised: a JSON header, then each config's table as an Arrow IPC stream."""
+        """Serialised: a JSON header, then each config's table as an Arrow IPC stream (rows
+        not yet encoded are not stored)."""
+        assert self.rows is None, "encode_results first"
         error = self.row_error
         header = {
             "doc_id": self.doc_id,
@@ -255,8 +263,6 @@ def process_document(
         where = project.relative(annotation_path(project, doc.id))
         result.row_error = NewscorpusError(err.code, err.message, fix=err.fix, where=where)
         return result
-    from newscorpus.parquet import encode_rows
-
     result.tokens = sentence_tokens.from_rows(
         doc.id, rows[SENTENCES], settings.schema.bio_ids, counts.nested_left_out, len(doc.relations)
     )
@@ -264,9 +270,35 @@ def process_document(
     counts.capped_pairs = pairs.capped_pairs
     counts.capped_windows = pairs.capped_windows
     counts.sampled_out = pairs.sampled_out
-    result.tables = {config: encode_rows(rows[config], settings.rows[config]) for config in CONFIGS}
+    result.rows = rows
     result.counts = counts
     return result
+
+
+def encode_results(results: Sequence[DocumentResult], settings: ProcessSettings) -> None:
+    """Encode the rows of ``results`` (those that have rows) into Arrow, each config's rows of
+    all of them as one table, and give each result its slice (sharing the table's buffers).
+
+    Raises:
+        ValueError: as :func:`newscorpus.parquet.encode_rows`, for rows the features refuse.
+    """
+    from newscorpus.parquet import encode_rows
+
+    assert settings.rows is not None, "rows are made with the configs' Arrow schemas"
+    fresh = [(result, result.rows) for result in results if result.rows is not None]
+    tables: list[dict[str, pa.Table]] = [{} for _ in fresh]
+    for config in CONFIGS:
+        if not fresh:
+            break
+        table = encode_rows(
+            [row for _, rows in fresh for row in rows[config]], settings.rows[config]
+        )
+        offset = 0
+        for (_, rows), own in zip(fresh, tables, strict=True):
+            own[config] = table.slice(offset, len(rows[config]))
+            offset += len(rows[config])
+    for (result, _), own in zip(fresh, tables, strict=True):
+        result.tables, result.rows = own, None
 
 
 def _segment(text: str, abbreviations: tuple[str, ...]) -> list[Sentence]:
@@ -312,7 +344,9 @@ def cached_document(
 ) -> tuple[DocumentResult, bool]:
     """:func:`process_document` through the cache: the stored result under ``key`` when it is
     intact, else a new one, stored (and its issues alone under ``check_key``, for ``validate``).
-    Returns the result and whether it came from the cache."""
+    A new result with rows is not stored yet: :func:`store_result` stores it once
+    :func:`encode_results` has encoded them. Returns the result and whether it came from the
+    cache."""
     kind = "rows" if settings.building else "check"
     if key is not None:
         payload = cache.get(kind, key)
@@ -326,13 +360,18 @@ def cached_document(
                     _keep_tokens(cache, key, result)
                 return result, True
     result = process_document(inputs, settings, cache)
-    if key is not None:
-        cache.put(kind, key, result.to_bytes())
-        if kind == "rows":
-            _keep_tokens(cache, key, result)
+    if key is not None and result.rows is None:
+        store_result(cache, key, result, kind)
     if check_key is not None:
         cache.put("check", check_key, DocumentResult(result.doc_id, result.issues).to_bytes())
     return result, False
+
+
+def store_result(cache: Cache, key: str, result: DocumentResult, kind: str = "rows") -> None:
+    """Store ``result`` (encoded) under ``key``, and its tokens beside it when it has rows."""
+    cache.put(kind, key, result.to_bytes())
+    if kind == "rows":
+        _keep_tokens(cache, key, result)
 
 
 def _keep_tokens(cache: Cache, key: str, result: DocumentResult) -> None:

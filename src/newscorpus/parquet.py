@@ -3,7 +3,8 @@
 The build used to go through ``datasets`` (``Dataset.from_list(...).to_parquet``): a generic
 per-value label encoder, fingerprinting and a table of the whole shard in memory. Here:
 
-* :func:`encode_rows` turns one document's rows into an Arrow table of the config's schema,
+* :func:`encode_rows` turns rows, several documents' at once (see
+  :func:`~newscorpus.docunit.encode_results`), into an Arrow table of the config's schema,
   ClassLabel names turned into ids by a dictionary lookup per label, then each column converted
   to Arrow once;
 * :class:`ShardWriter` streams such tables into one Parquet file, a row group every
@@ -120,8 +121,8 @@ def encode_rows(rows: Sequence[dict[str, Any]], schema: ConfigSchema) -> pa.Tabl
     """The Arrow table of ``rows`` (labels as names) in ``schema``, labels as ClassLabel ids.
 
     Labels become ids in Python, column by column, before each column is converted once: a
-    dictionary lookup per label costs less than the Arrow kernels' fixed cost per call, which
-    a document's few rows never paid back.
+    dictionary lookup per label costs less than the Arrow kernels' fixed cost per call. Each
+    column's conversion has a fixed cost too: give it many rows at once.
 
     Raises:
         ValueError: a row's columns differ from the schema's, or a label is unknown.

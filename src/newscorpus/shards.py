@@ -22,7 +22,14 @@ from typing import Any
 
 from newscorpus.buildinfo import Stats
 from newscorpus.cache import Cache
-from newscorpus.docunit import DocumentInputs, DocumentResult, ProcessSettings, cached_document
+from newscorpus.docunit import (
+    DocumentInputs,
+    DocumentResult,
+    ProcessSettings,
+    cached_document,
+    encode_results,
+    store_result,
+)
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.project import Project
 from newscorpus.views import BIGBIO_KB, CONFIGS, DOCUMENTS, RELATIONS, SENTENCES
@@ -34,6 +41,10 @@ DATA_DIR = "data"
 #: features, a fixed cost per group that 100-document groups paid ten times over (a document
 #: row group is some 25 MB before compression, well within what the Hub's viewer pages).
 BATCH_SIZES = {DOCUMENTS: 1000, SENTENCES: 1000, RELATIONS: 1000, BIGBIO_KB: 1000}
+#: Documents held back at most so that the new ones among them are encoded to Arrow together
+#: (:func:`encode_results`): enough to spread pyarrow's cost per call, few enough that their
+#: rows in Python stay small.
+ENCODE_BATCH = 32
 
 
 def shard_path(config: str, split: str, index: int, count: int) -> str:
@@ -104,6 +115,29 @@ def run_shard(spec: ShardSpec, on_document: Callable[[str], None] | None = None)
     writers: dict[str, Any] = {}
     building = spec.work is not None and spec.settings.building
     paths = spec.paths()
+    # Documents in order, waiting for the new ones among them (``fresh``) to be encoded
+    # together: each with the key to store it under once encoded (None: from the cache).
+    pending: list[tuple[DocumentResult, str | None]] = []
+    fresh = 0
+
+    def flush() -> None:
+        nonlocal writers, fresh
+        encode_results([outcome for outcome, _ in pending], spec.settings)
+        for outcome, key in pending:
+            if key is not None:
+                store_result(cache, key, outcome)
+        if not result.errors and result.row_error is None:
+            assert spec.work is not None and spec.settings.rows is not None
+            if not writers:
+                writers = {
+                    c: ShardWriter(spec.work / paths[c], spec.settings.rows[c], BATCH_SIZES[c])
+                    for c in CONFIGS
+                }
+            for outcome, _ in pending:
+                _add(outcome, spec.split, result.stats, writers)
+        pending.clear()
+        fresh = 0
+
     try:
         for doc in spec.docs:
             inputs = DocumentInputs(spec.project, doc.doc_id, doc.files)
@@ -119,16 +153,16 @@ def run_shard(spec: ShardSpec, on_document: Callable[[str], None] | None = None)
             if outcome.row_error is not None and result.row_error is None:
                 err = outcome.row_error
                 result.row_error = (err.code, err.message, err.fix, err.where)
-            if building and not result.errors and result.row_error is None:
-                assert spec.work is not None and spec.settings.rows is not None
-                if not writers:
-                    writers = {
-                        c: ShardWriter(spec.work / paths[c], spec.settings.rows[c], BATCH_SIZES[c])
-                        for c in CONFIGS
-                    }
-                _add(outcome, spec.split, result.stats, writers)
+            if outcome.tables is not None or outcome.rows is not None:
+                new = outcome.rows is not None
+                pending.append((outcome, doc.key if new else None))
+                fresh += new
+                if not fresh or len(pending) >= ENCODE_BATCH:
+                    flush()
             if on_document is not None:
                 on_document(doc.doc_id)
+        if pending:
+            flush()
         if writers and not result.errors and result.row_error is None:
             assert spec.work is not None
             for config, writer in writers.items():
