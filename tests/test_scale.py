@@ -24,10 +24,11 @@ from build_helpers import cache_kind, load_bench, small_project, tree_digest
 from conftest import make_project, run
 from newscorpus import shards
 from newscorpus.annotations import annotation_path, read_annotations, write_annotations
-from newscorpus.cache import CACHE_DIR, Cache, generation
+from newscorpus.cache import CACHE_DIR, Cache, cache_dir, generation
 from newscorpus.card import quality_section
 from newscorpus.cli import main
 from newscorpus.corpus import doc_ids, load_article
+from newscorpus.docunit import DocumentResult
 from newscorpus.engines import Background, EngineSettings, iter_shards, map_shards
 from newscorpus.errors import NewscorpusError, UsageError
 from newscorpus.features import dataset_from_rows
@@ -38,6 +39,7 @@ from newscorpus.progress import progress
 from newscorpus.project import Project, load_project
 from newscorpus.schema import Schema
 from newscorpus.validate import validate_project
+from newscorpus.views import DOCUMENTS, RELATIONS, SENTENCES
 
 SERIAL = EngineSettings("serial", 1)
 SYNTHETIC = 10
@@ -202,6 +204,55 @@ def test_corrupt_and_foreign_cache_entries_are_recomputed(tmp_path: Path) -> Non
     result = build(project, project.root / "second", engine=SERIAL)
     assert tree_digest(project.root / "second") == expected
     assert result.cached == SYNTHETIC + 1 - 3
+
+
+def test_entries_of_the_wrong_shape_are_recomputed(tmp_path: Path) -> None:
+    """Entries with a valid checksum whose tables or counts no build makes (written by hand,
+    or by other code under the same key) are replaced, not written out or crashed on."""
+    project = seed_and_synthetic(tmp_path / "proj")
+    build(project, project.root / "first", engine=SERIAL)
+    expected = tree_digest(project.root / "first")
+    cache = Cache(cache_dir(project))
+    keys = sorted(p.name for p in cache_kind(project, "rows").rglob("*") if p.is_file())
+    forged = {}
+    for key, forge in zip(keys, _FORGERIES, strict=False):
+        payload = cache.get("rows", key)
+        assert payload is not None
+        result = DocumentResult.from_bytes(payload)
+        forge(result)
+        cache.put("rows", key, result.to_bytes())
+        forged[key] = cache.get("rows", key)
+    result = build(project, project.root / "second", engine=SERIAL)
+    assert tree_digest(project.root / "second") == expected
+    assert result.cached == SYNTHETIC + 1 - len(_FORGERIES)
+    assert all(cache.get("rows", key) != payload for key, payload in forged.items())
+
+
+def _no_document_row(result: DocumentResult) -> None:
+    assert result.tables is not None
+    result.tables[DOCUMENTS] = result.tables[DOCUMENTS].slice(0, 0)
+
+
+def _other_columns(result: DocumentResult) -> None:
+    assert result.tables is not None
+    result.tables[SENTENCES] = result.tables[SENTENCES].drop_columns(["ner_tags"])
+
+
+def _missing_config(result: DocumentResult) -> None:
+    assert result.tables is not None
+    del result.tables[RELATIONS]
+
+
+def _text_count(result: DocumentResult) -> None:
+    assert result.counts is not None
+    result.counts.entities = "7"  # type: ignore[assignment]
+
+
+def _another_document(result: DocumentResult) -> None:
+    result.doc_id = "someone-else"
+
+
+_FORGERIES = (_no_document_row, _other_columns, _missing_config, _text_count, _another_document)
 
 
 def test_validate_takes_unchanged_articles_from_the_cache(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import io
 import json
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -354,17 +354,42 @@ def cached_document(
             try:
                 result = DocumentResult.from_bytes(payload)
             except Exception:  # foreign or damaged (pyarrow has its own errors): compute again
-                pass
-            else:
+                result = None
+            if result is not None and _fits(result, inputs.doc_id, settings):
                 if kind == "rows" and not cache.has(TOKENS, key):
                     _keep_tokens(cache, key, result)
                 return result, True
+            cache.discard(kind, key)
     result = process_document(inputs, settings, cache)
     if key is not None and result.rows is None:
         store_result(cache, key, result, kind)
     if check_key is not None:
         cache.put("check", check_key, DocumentResult(result.doc_id, result.issues).to_bytes())
     return result, False
+
+
+def _fits(result: DocumentResult, doc_id: str, settings: ProcessSettings) -> bool:
+    """Whether a stored result has the shape of one :func:`process_document` makes for
+    ``doc_id`` under ``settings``: each config's table in its Arrow schema, one row for the
+    document, counts of their types. Checksums catch damage; this catches an entry written by
+    hand (or by other code with the same key), which would otherwise stop the build with a
+    traceback, or fill it with a document's wrong rows."""
+    if result.doc_id != doc_id or result.rows is not None:
+        return False
+    if result.tables is None:
+        return result.counts is None
+    if settings.rows is None or result.counts is None or list(result.tables) != list(CONFIGS):
+        return False
+    for config, table in result.tables.items():
+        if not table.schema.equals(settings.rows[config].schema):
+            return False
+    if result.tables[DOCUMENTS].num_rows != 1 or result.tables[BIGBIO_KB].num_rows != 1:
+        return False
+    # The fields made by a factory are lists; the others are integers.
+    return all(
+        isinstance(getattr(result.counts, f.name), int if f.default_factory is MISSING else list)
+        for f in fields(DocumentCounts)
+    )
 
 
 def store_result(cache: Cache, key: str, result: DocumentResult, kind: str = "rows") -> None:
