@@ -283,6 +283,20 @@ def test_an_entry_that_cannot_be_replaced_leaves_no_temp_file(tmp_path: Path) ->
     assert cache.get("rows", key) == b"payload"
 
 
+def test_an_interrupted_write_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, key = Cache(tmp_path), "cd" * 32
+
+    def interrupted(self: Path, target: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cache.put("rows", key, b"payload")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
 def test_cache_clear(tmp_path: Path) -> None:
     project = seed_and_synthetic(tmp_path / "proj")
     validate_project(project, use_cache=True)

@@ -242,9 +242,13 @@ class Cache:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body + hashlib.sha256(body).digest())
             Path(tmp).replace(path)
-        except OSError:  # a full disk, or a folder where the entry belongs
+        except BaseException as err:
+            # A full disk or a folder where the entry belongs: the entry is skipped. An
+            # interrupt goes on, without leaving a temp file that every later run would carry.
             with suppress(OSError):
                 Path(tmp).unlink()
+            if not isinstance(err, OSError):
+                raise
 
     def get_json(self, kind: str, key: str) -> Any:
         payload = self.get(kind, key)
@@ -359,9 +363,16 @@ class FileHashes:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".", suffix=".tmp")
+        except OSError:
+            return
+        try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"format": FORMAT, "files": self.known}, handle)
             Path(tmp).replace(self.path)
-        except OSError:
+        except BaseException as err:  # as in Cache.put
+            with suppress(OSError):
+                Path(tmp).unlink()
+            if not isinstance(err, OSError):
+                raise
             return
         self.learnt = {}
