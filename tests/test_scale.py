@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -110,6 +111,50 @@ def test_every_engine_and_the_cache_give_the_serial_bytes(
     fresh = project.root / "dist" / "fresh"
     assert build(project, fresh, engine=SERIAL).cached == SYNTHETIC + 1
     assert tree_digest(fresh) == expected
+
+
+_INTERRUPTED_POOL = """
+import os, signal, threading, time
+import newscorpus.engines as engines
+
+killed = engines._kill_workers
+
+
+def kill_and_wait(pool):
+    # The pool's manager thread then sees the dead workers before anything else: the order
+    # in which Python 3.11's pool failed on cancelled shards, and hung.
+    workers = list(pool._processes.values())
+    killed(pool)
+    for worker in workers:
+        worker.join()
+    time.sleep(0.2)
+
+
+def shard(spec):
+    time.sleep(0.5)
+    return len(spec)
+
+
+engines._kill_workers = kill_and_wait
+# Shards larger than a pipe's buffer, so the pool's feeder thread is writing one when the
+# workers die.
+specs = [bytes(300_000) for _ in range(20)]
+threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    for _ in engines._pool(shard, specs, 2):
+        pass
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_an_interrupted_pool_ends(tmp_path: Path) -> None:
+    script = tmp_path / "pool.py"
+    script.write_text(_INTERRUPTED_POOL, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted\n", "")
 
 
 def test_dask_local_cluster_gives_the_serial_bytes(

@@ -143,10 +143,10 @@ def _pool(fn: Callable[[S], R], specs: Sequence[S], workers: int) -> Iterator[tu
                     i = pending.pop(future)
                     yield i, future.result()
         except BaseException:
-            for future in pending:
-                future.cancel()
             # Leaving the block waits for the workers' current shards, which an interrupt or
-            # an error has made useless: they are ended now instead.
+            # an error has made useless: they are ended now instead, which fails the shards
+            # still queued. (They are not cancelled first: Python 3.11's pool, told of the
+            # killed workers before it drops cancelled shards, fails on them, and hangs.)
             _kill_workers(pool)
             raise
 
