@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,12 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_HUB_DISABLE_XET"] = "1"
 os.environ.pop("HF_TOKEN", None)
+
+# The interrupt tests need Ctrl-C to raise KeyboardInterrupt, as it does in a terminal. A shell
+# that starts the suite in the background (`scripts/test &`) leaves SIGINT ignored, and Python
+# then keeps it ignored: those tests would see no interrupt. (Subprocesses get the default.)
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
