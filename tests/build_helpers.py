@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,3 +164,18 @@ def cache_kind(project: Project, kind: str) -> Path:
     """The folder of the project's ``kind`` cache entries (``rows``, ``tokens``...) for this
     code's generation."""
     return project.root / CACHE_DIR / generation() / kind
+
+
+#: What :func:`make_irregular` puts where a file is expected.
+IRREGULAR = ("fifo", "folder", "dangling link")
+
+
+def make_irregular(path: Path, kind: str) -> None:
+    """Put a FIFO, a folder or a dangling link (``kind``, one of :data:`IRREGULAR`) at
+    ``path``, where a command expects a regular file or none."""
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(path.with_name(path.name + ".nowhere"))

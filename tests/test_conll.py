@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from build_helpers import formats_project
+from build_helpers import IRREGULAR, formats_project, make_irregular
 from conftest import run, tree
 from newscorpus.annotations import annotation_path, read_annotations
 from newscorpus.corpus import doc_ids, load_article
@@ -494,18 +494,13 @@ def test_doc_names_pair_with_a_folders_blocks_in_file_name_order(tmp_path: Path)
     )
 
 
-@pytest.mark.parametrize("kind", ["fifo", "folder", "dangling link"])
+@pytest.mark.parametrize("kind", IRREGULAR)
 def test_a_folder_entry_that_is_not_a_file_is_named_not_skipped(tmp_path: Path, kind: str) -> None:
     project = formats_project(tmp_path / "proj")
     out = tmp_path / "conll"
     run(project.root, "export", "conll", str(out))
     odd = out / "extra.conll"
-    if kind == "fifo":
-        os.mkfifo(odd)
-    elif kind == "folder":
-        odd.mkdir()
-    else:
-        odd.symlink_to(tmp_path / "nowhere")
+    make_irregular(odd, kind)
     assert run(project.root, "import", "conll", str(out)) == (
         1,
         "",

@@ -9,14 +9,13 @@ which documents were tokenised, and damage, change and break what the cache was 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from build_helpers import cache_kind, formats_project, tree_digest
+from build_helpers import IRREGULAR, cache_kind, formats_project, make_irregular, tree_digest
 from newscorpus import nlp
 from newscorpus.annotations import annotation_path
 from newscorpus.cache import CACHE_DIR
@@ -157,7 +156,7 @@ def test_a_no_cache_build_leaves_no_token_entry(tmp_path: Path) -> None:
     assert token_entries(project) == []
 
 
-@pytest.mark.parametrize("kind", ["fifo", "folder", "dangling link"])
+@pytest.mark.parametrize("kind", IRREGULAR)
 def test_something_else_where_an_annotation_file_belongs_stops_the_export(
     built: Project, kind: str, tmp_path: Path
 ) -> None:
@@ -165,12 +164,7 @@ def test_something_else_where_an_annotation_file_belongs_stops_the_export(
     is not a file the key can hash, and validation refuses it."""
     path = annotation_path(built, "forecast")
     assert not path.exists()
-    if kind == "fifo":
-        os.mkfifo(path)
-    elif kind == "folder":
-        path.mkdir()
-    else:
-        path.symlink_to(tmp_path / "nowhere.json")
+    make_irregular(path, kind)
     for use_cache in (True, False):
         out = tmp_path / f"out-{use_cache}"
         with pytest.raises(NewscorpusError) as raised:
