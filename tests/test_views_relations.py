@@ -381,3 +381,36 @@ def test_the_card_states_the_sampling(tmp_path: Path) -> None:
         "negative(s) per positive, those with the lowest sha256 of document and entity ids; "
         f"{(17 - 6) + (34 - 4)} were left out, so the rows are not the full candidate set."
     ) in card
+
+
+def test_the_table_of_the_columns_is_the_table_of_the_rows(nlp: Language) -> None:
+    from newscorpus.features import relations_features
+    from newscorpus.parquet import ConfigSchema, encode_rows
+    from newscorpus.relation_table import relation_table
+
+    schema = ConfigSchema(relations_features(SCHEMA))
+    empty = Document("empty", "Nothing here.", (), ())
+    parts = [
+        rows_of(nlp, seed(), RelationOptions()),
+        rows_of(nlp, empty, RelationOptions()),
+        # Symmetric relations (reversed rows), windows of two sentences, nested pairs.
+        rows_of(nlp, agreement(), RelationOptions("all", window=2)),
+        rows_of(nlp, agreement(), RelationOptions("sample", negatives_per_positive=1)),
+    ]
+    rows = [row for part in parts for row in part.rows]
+    assert len(rows) == sum(map(len, parts)) > 300
+    assert relation_table(parts, schema).equals(encode_rows(rows, schema))
+
+
+def test_the_table_refuses_an_unknown_label(nlp: Language) -> None:
+    from newscorpus.features import relations_features
+    from newscorpus.parquet import ConfigSchema
+    from newscorpus.relation_table import relation_table
+
+    doc = agreement()
+    doc = Document(doc.id, doc.text, doc.entities, (Relation("R9", "T7", "T4", "friend_of"),))
+    part = rows_of(nlp, doc, RelationOptions("none"))
+    with pytest.raises(ValueError) as err:
+        relation_table([part], ConfigSchema(relations_features(SCHEMA)))
+    names = ", ".join(SCHEMA.relation_labels)
+    assert str(err.value) == f"unknown label 'friend_of'; allowed: no_relation, {names}"

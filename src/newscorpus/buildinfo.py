@@ -17,10 +17,9 @@ from typing import Any
 
 from newscorpus.errors import NewscorpusError
 from newscorpus.project import Project
-from newscorpus.schema import NO_RELATION
 from newscorpus.splits import SPLITS
 from newscorpus.views import CONFIGS
-from newscorpus.views_relations import NEGATIVES, RelationOptions, RelationRows
+from newscorpus.views_relations import NEGATIVES, PairTally, RelationOptions
 
 _BUILD_TABLE = "[tool.newscorpus.build]"
 #: The oldest ``datasets`` release that loads a build (``tests/test_lowest_deps.py`` checks it);
@@ -260,17 +259,14 @@ class Stats:
         self.rows[config][split] += rows
         self.num_bytes[config][split] += num_bytes
 
-    def count_pairs(self, pairs: RelationRows, split: str) -> None:
-        """Count one document's ``relations`` rows and what the options left out of them."""
-        for row in pairs.rows:
-            positive = row["label"] != NO_RELATION
-            self.pair_labels[row["label"], split] += 1
-            self.window_pairs[row["window_sentences"], positive] += 1
-            self.nested_pairs[row["label"]] += row["nested"]
-            self.reversed_pairs += row["id"].endswith("-rev")
-        self.capped_pairs += pairs.capped_pairs
-        self.capped_windows += pairs.capped_windows
-        self.sampled_out += pairs.sampled_out
+    def count_pairs(self, tally: PairTally, split: str) -> None:
+        """Count one document's ``relations`` rows."""
+        for label, rows, nested in tally.labels:
+            self.pair_labels[label, split] += rows
+            self.nested_pairs[label] += nested
+        for size, positive, rows in tally.windows:
+            self.window_pairs[size, positive] += rows
+        self.reversed_pairs += tally.reversed
 
     def splits(self, config: str) -> list[str]:
         """The splits of ``config`` that have rows, in :data:`SPLITS` order.

@@ -46,7 +46,7 @@ from newscorpus.views import (
     merge_sentences,
     sentence_rows,
 )
-from newscorpus.views_relations import relation_rows
+from newscorpus.views_relations import RelationRows, relation_rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -105,8 +105,12 @@ class DocumentCounts:
     unannotated: int = 0
     entity_labels: list[str] = field(default_factory=list)
     relation_labels: list[str] = field(default_factory=list)
-    #: What :meth:`~newscorpus.buildinfo.Stats.count_pairs` reads of each ``relations`` row.
-    pairs: list[dict[str, Any]] = field(default_factory=list)
+    #: The ``relations`` rows as the statistics count them (see
+    #: :class:`~newscorpus.views_relations.PairTally`): ``[label, rows, nested rows]`` and
+    #: ``[window_sentences, positive, rows]`` lists, and the reversed rows.
+    pair_labels: list[list[Any]] = field(default_factory=list)
+    window_pairs: list[list[Any]] = field(default_factory=list)
+    reversed_pairs: int = 0
     #: What the relation options left out (see :class:`~newscorpus.views_relations.RelationRows`).
     capped_pairs: int = 0
     capped_windows: int = 0
@@ -120,14 +124,16 @@ class DocumentCounts:
 class DocumentResult:
     """The outcome of one document: its issues, and when it has no error and rows were asked
     for, its rows and counts; or the row error (E302, E303) that stopped its rows. The rows are
-    ``rows`` (labels as names) as :func:`process_document` makes them, and ``tables`` (one Arrow
-    table per config, labels as ids) once :func:`encode_results` has encoded them, or when the
-    result comes from the cache."""
+    ``rows`` (labels as names; the ``relations`` ones as columns, in ``pairs``) as
+    :func:`process_document` makes them, and ``tables`` (one Arrow table per config, labels as
+    ids) once :func:`encode_results` has encoded them, or when the result comes from the
+    cache."""
 
     doc_id: str
     issues: tuple[Issue, ...]
     tables: dict[str, pa.Table] | None = None
     rows: dict[str, list[dict[str, Any]]] | None = None
+    pairs: RelationRows | None = None
     counts: DocumentCounts | None = None
     row_error: NewscorpusError | None = None
     #: The ``sentences`` rows for the token formats, when they were just made (not stored with
@@ -141,7 +147,7 @@ class DocumentResult:
     def to_bytes(self) -> bytes:
         """Serialised: a JSON header, then each config's table as an Arrow IPC stream (rows
         not yet encoded are not stored)."""
-        assert self.rows is None, "encode_results first"
+        assert self.rows is None and self.pairs is None, "encode_results first"
         error = self.row_error
         header = {
             "doc_id": self.doc_id,
@@ -209,8 +215,6 @@ def _shallow(counts: DocumentCounts) -> dict[str, Any]:
     return {f.name: getattr(counts, f.name) for f in fields(counts)}
 
 
-#: The ``relations`` columns the statistics count.
-_PAIR_KEYS = ("id", "label", "window_sentences", "nested")
 #: The project's pipelines by the schema's abbreviations, one per process.
 _NLP: dict[tuple[str, ...], Language] = {}
 
@@ -256,7 +260,6 @@ def process_document(
     try:
         rows[SENTENCES] = sentence_rows(doc, sentences)
         pairs = relation_rows(doc, sentences, settings.schema, settings.build.relations)
-        rows[RELATIONS] = pairs.rows
     except NewscorpusError as err:
         # The views know the document, not its file: point at the annotation file.
         project = inputs.project
@@ -266,11 +269,13 @@ def process_document(
     result.tokens = sentence_tokens.from_rows(
         doc.id, rows[SENTENCES], settings.schema.bio_ids, counts.nested_left_out, len(doc.relations)
     )
-    counts.pairs = [{key: row[key] for key in _PAIR_KEYS} for row in pairs.rows]
+    tally = pairs.tally()
+    counts.pair_labels, counts.window_pairs = tally.labels, tally.windows
+    counts.reversed_pairs = tally.reversed
     counts.capped_pairs = pairs.capped_pairs
     counts.capped_windows = pairs.capped_windows
     counts.sampled_out = pairs.sampled_out
-    result.rows = rows
+    result.rows, result.pairs = rows, pairs
     result.counts = counts
     return result
 
@@ -283,22 +288,32 @@ def encode_results(results: Sequence[DocumentResult], settings: ProcessSettings)
         ValueError: as :func:`newscorpus.parquet.encode_rows`, for rows the features refuse.
     """
     from newscorpus.parquet import encode_rows
+    from newscorpus.relation_table import relation_table
 
     assert settings.rows is not None, "rows are made with the configs' Arrow schemas"
-    fresh = [(result, result.rows) for result in results if result.rows is not None]
+    fresh = [
+        (result, result.rows, result.pairs)
+        for result in results
+        if result.rows is not None and result.pairs is not None
+    ]
     tables: list[dict[str, pa.Table]] = [{} for _ in fresh]
     for config in CONFIGS:
         if not fresh:
             break
-        table = encode_rows(
-            [row for _, rows in fresh for row in rows[config]], settings.rows[config]
-        )
+        if config == RELATIONS:
+            table = relation_table([pairs for _, _, pairs in fresh], settings.rows[config])
+            sizes = [len(pairs) for _, _, pairs in fresh]
+        else:
+            table = encode_rows(
+                [row for _, rows, _ in fresh for row in rows[config]], settings.rows[config]
+            )
+            sizes = [len(rows[config]) for _, rows, _ in fresh]
         offset = 0
-        for (_, rows), own in zip(fresh, tables, strict=True):
-            own[config] = table.slice(offset, len(rows[config]))
-            offset += len(rows[config])
-    for (result, _), own in zip(fresh, tables, strict=True):
-        result.tables, result.rows = own, None
+        for size, own in zip(sizes, tables, strict=True):
+            own[config] = table.slice(offset, size)
+            offset += size
+    for (result, _, _), own in zip(fresh, tables, strict=True):
+        result.tables, result.rows, result.pairs = own, None, None
 
 
 def _segment(text: str, abbreviations: tuple[str, ...]) -> list[Sentence]:

@@ -60,6 +60,21 @@ class ConfigSchema:
             self._encoders = {name: _encoder(names) for name, names in self.labels.items()}
         return self._encoders
 
+    def label_encoder(self, column: str, *keys: str) -> Callable[[list[Any]], list[Any]]:
+        """The function that turns the label names of ``column`` (or of its struct's field at
+        ``keys``) into ids, as :meth:`encoders` does inside the whole column's values.
+
+        Raises:
+            ValueError: (from the function) for a name that is not a label.
+        """
+        names = self.labels[column]
+        for key in keys:
+            names = names[key]
+        encode = _encoder(names)
+        if encode is None or not isinstance(names, tuple):
+            raise KeyError(f"{column}{''.join(f'.{k}' for k in keys)} holds no labels")
+        return encode
+
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_encoders": None}
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,10 +111,20 @@ class Schema:
     # The labels, made once: checks ask for them once per entity of the corpus.
     _entity_labels: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _relation_labels: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _tails: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_entity_labels", tuple(t.label for t in self.entity_types))
         object.__setattr__(self, "_relation_labels", tuple(t.label for t in self.relation_types))
+        tails = {
+            head: tuple(
+                tail
+                for tail in self._entity_labels
+                if any(kind.allows(head, tail) for kind in self.relation_types)
+            )
+            for head in self._entity_labels
+        }
+        object.__setattr__(self, "_tails", tails)
 
     @property
     def entity_labels(self) -> tuple[str, ...]:
@@ -123,6 +133,12 @@ class Schema:
     @property
     def relation_labels(self) -> tuple[str, ...]:
         return self._relation_labels
+
+    @property
+    def allowed_tails(self) -> Mapping[str, tuple[str, ...]]:
+        """Per entity label, the labels some relation type allows a tail to have when the head
+        has it, in schema order (made once: the build asks for every document)."""
+        return self._tails
 
     @property
     def bio_tags(self) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from newscorpus.docunit import (
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.project import Project
 from newscorpus.views import BIGBIO_KB, CONFIGS, DOCUMENTS, RELATIONS, SENTENCES
-from newscorpus.views_relations import RelationRows
+from newscorpus.views_relations import PairTally
 
 DATA_DIR = "data"
 #: Rows per Parquet row group, per config: fixed so the bytes do not depend on library defaults.
@@ -191,10 +191,11 @@ def _add(outcome: DocumentResult, split: str, stats: Stats, writers: dict[str, A
     stats.unannotated += counts.unannotated
     stats.entity_labels.update((label, split) for label in counts.entity_labels)
     stats.relation_labels.update((label, split) for label in counts.relation_labels)
-    pairs = RelationRows(
-        counts.pairs, counts.capped_pairs, counts.capped_windows, counts.sampled_out
-    )
-    stats.count_pairs(pairs, split)
+    tally = PairTally(counts.pair_labels, counts.window_pairs, counts.reversed_pairs)
+    stats.count_pairs(tally, split)
+    stats.capped_pairs += counts.capped_pairs
+    stats.capped_windows += counts.capped_windows
+    stats.sampled_out += counts.sampled_out
     stats.sources.update(counts.sources)
     rules = Counter(counts.edits)
     stats.edits.update(rules)

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import itemgetter
 from typing import Any, Literal
 
 from newscorpus.errors import NewscorpusError
@@ -55,21 +57,10 @@ class RelationOptions:
     max_pairs_per_window: int = 1000
 
 
-@dataclass(slots=True)
-class RelationRows:
-    """The rows of one document and what the options left out of them."""
-
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    #: Candidates left out by ``max_pairs_per_window``, and the windows that hit the cap.
-    capped_pairs: int = 0
-    capped_windows: int = 0
-    #: Negatives left out by ``negatives="sample"``.
-    sampled_out: int = 0
-
-
 @dataclass(frozen=True, slots=True)
-class _Window:
-    """Sentences ``first..last`` as a context: its text, tokens and token index maps."""
+class Window:
+    """Sentences ``first..last`` as a context: its span, text and tokens, and the index in the
+    document's tokens (the merged sentences' tokens in order) of its first token."""
 
     first: int
     last: int
@@ -77,70 +68,130 @@ class _Window:
     end: int
     context: str
     tokens: list[str]
-    token_of_start: dict[int, int]
-    token_of_end: dict[int, int]
+    first_token: int
+
+    @property
+    def sentences(self) -> int:
+        """The ``window_sentences`` column: how many sentences the window spans."""
+        return self.last - self.first + 1
 
 
-def _window(doc: Document, sentences: Sequence[Sentence], first: int, last: int) -> _Window:
+@dataclass(slots=True)
+class RelationRows:
+    """The rows of one document as columns, and what the options left out of them.
+
+    A row is a window, a head and a tail: each window and entity is held once and rows refer to
+    them by index, so a window's tokens are not copied into each of its pairs (the Arrow table
+    is made the same way, see :func:`newscorpus.relation_table.relation_table`). :attr:`rows`
+    gives the rows as the dataset holds them.
+    """
+
+    doc_id: str = ""
+    #: The document's entities, and each one's first and end token in the document's tokens.
+    entities: Sequence[Entity] = ()
+    entity_tokens: list[tuple[int, int]] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+    #: One value per row, in row order: ``id``, ``relation_id``, ``label``, ``nested``, and
+    #: indices into :attr:`windows` and :attr:`entities`.
+    ids: list[str] = field(default_factory=list)
+    relation_ids: list[str | None] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    nested: list[bool] = field(default_factory=list)
+    window_of: list[int] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)
+    tails: list[int] = field(default_factory=list)
+    #: Candidates left out by ``max_pairs_per_window``, and the windows that hit the cap.
+    capped_pairs: int = 0
+    capped_windows: int = 0
+    #: Negatives left out by ``negatives="sample"``.
+    sampled_out: int = 0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as dicts, labels as names: what a ``relations`` row of the dataset holds."""
+        rows = []
+        for n, row_id in enumerate(self.ids):
+            window = self.windows[self.window_of[n]]
+            head, tail = self.heads[n], self.tails[n]
+            rows.append(
+                {
+                    "id": row_id,
+                    "doc_id": self.doc_id,
+                    "relation_id": self.relation_ids[n],
+                    "label": self.labels[n],
+                    "window_sentences": window.sentences,
+                    "nested": self.nested[n],
+                    "context": window.context,
+                    "context_doc_start": window.start,
+                    "context_doc_end": window.end,
+                    "tokens": window.tokens,
+                    "head": self._argument(head, window),
+                    "tail": self._argument(tail, window),
+                }
+            )
+        return rows
+
+    def _argument(self, index: int, window: Window) -> dict[str, Any]:
+        entity = self.entities[index]
+        first, end = self.entity_tokens[index]
+        return {
+            "id": entity.id,
+            "label": entity.label,
+            "text": entity.text,
+            "doc_start": entity.start,
+            "doc_end": entity.end,
+            "context_start": entity.start - window.start,
+            "context_end": entity.end - window.start,
+            "token_start": first - window.first_token,
+            "token_end": end - window.first_token,
+        }
+
+    def tally(self) -> PairTally:
+        """What the build's statistics count of these rows (see :class:`PairTally`)."""
+        sizes = [self.windows[w].sentences for w in self.window_of]
+        positive = [label != NO_RELATION for label in self.labels]
+        nested = Counter(
+            label for label, inside in zip(self.labels, self.nested, strict=True) if inside
+        )
+        return PairTally(
+            [[label, rows, nested[label]] for label, rows in Counter(self.labels).items()],
+            [
+                [size, pos, rows]
+                for (size, pos), rows in Counter(zip(sizes, positive, strict=True)).items()
+            ],
+            sum(row_id.endswith("-rev") for row_id in self.ids),
+        )
+
+
+@dataclass(slots=True)
+class PairTally:
+    """One document's ``relations`` rows as the statistics count them, each list in the order
+    its keys first occur in the rows (so counters fill in the same order however the
+    documents are spread over workers)."""
+
+    #: ``[label, rows, nested rows]``.
+    labels: list[list[Any]]
+    #: ``[window_sentences, positive, rows]``.
+    windows: list[list[Any]]
+    #: Rows of the reversed copy of a symmetric relation.
+    reversed: int
+
+
+def _window(
+    sentences: Sequence[Sentence], first_tokens: Sequence[int], text: str, first: int, last: int
+) -> Window:
     spans = [span for sentence in sentences[first : last + 1] for span in sentence.tokens]
-    return _Window(
-        first,
-        last,
-        sentences[first].start,
-        sentences[last].end,
-        doc.text[sentences[first].start : sentences[last].end],
-        [doc.text[s:e] for s, e in spans],
-        {s: i for i, (s, _) in enumerate(spans)},
-        {e: i + 1 for i, (_, e) in enumerate(spans)},
+    start, end = sentences[first].start, sentences[last].end
+    return Window(
+        first, last, start, end, text[start:end], [text[s:e] for s, e in spans], first_tokens[first]
     )
-
-
-def _argument(entity: Entity, window: _Window) -> dict[str, Any]:
-    return {
-        "id": entity.id,
-        "label": entity.label,
-        "text": entity.text,
-        "doc_start": entity.start,
-        "doc_end": entity.end,
-        "context_start": entity.start - window.start,
-        "context_end": entity.end - window.start,
-        "token_start": window.token_of_start[entity.start],
-        "token_end": window.token_of_end[entity.end],
-    }
 
 
 def _contains(outer: Entity, inner: Entity) -> bool:
     return outer.start <= inner.start and inner.end <= outer.end
-
-
-def _row(
-    doc: Document,
-    window: _Window,
-    row_id: str,
-    relation_id: str | None,
-    label: str,
-    head: Entity,
-    tail: Entity,
-) -> dict[str, Any]:
-    return {
-        "id": row_id,
-        "doc_id": doc.id,
-        "relation_id": relation_id,
-        "label": label,
-        "window_sentences": window.last - window.first + 1,
-        "nested": _contains(head, tail) or _contains(tail, head),
-        "context": window.context,
-        "context_doc_start": window.start,
-        "context_doc_end": window.end,
-        "tokens": window.tokens,
-        "head": _argument(head, window),
-        "tail": _argument(tail, window),
-    }
-
-
-def _order(row: dict[str, Any]) -> tuple[int, int, int, int, str]:
-    head, tail = row["head"], row["tail"]
-    return (head["doc_start"], head["doc_end"], tail["doc_start"], tail["doc_end"], row["id"])
 
 
 def _rank(doc_id: str, head_id: str, tail_id: str) -> str:
@@ -168,7 +219,7 @@ class _Candidates:
     def __init__(
         self,
         blocks: Sequence[tuple[Sequence[Entity], Sequence[Entity]]],
-        allowed: dict[str, tuple[str, ...]],
+        allowed: Mapping[str, tuple[str, ...]],
     ) -> None:
         #: (head, tail groups, (group index, position) of the head among its tails, count)
         self.units: list[tuple[Entity, list[list[Entity]], tuple[int, int] | None, int]] = []
@@ -232,15 +283,10 @@ def relation_rows(
     """
     where = locate(doc, sentences)
     by_id = {e.id: e for e in doc.entities}
-    windows: dict[tuple[int, int], _Window] = {}
-
-    def window_of(a: Entity, b: Entity) -> _Window:
-        key = (min(where[a.id], where[b.id]), max(where[a.id], where[b.id]))
-        if key not in windows:
-            windows[key] = _window(doc, sentences, *key)
-        return windows[key]
-
-    result = RelationRows()
+    first_tokens = list(accumulate((len(s.tokens) for s in sentences), initial=0))
+    result = RelationRows(doc.id, doc.entities, _entity_tokens(doc, sentences, where, first_tokens))
+    # (head start, head end, tail start, tail end, row id, relation id, label, head, tail)
+    found: list[tuple[int, int, int, int, str, str | None, str, Entity, Entity]] = []
     related: set[tuple[str, str]] = set()
     positives: dict[int, int] = {}  # window size -> gold rows
     for relation in doc.relations:
@@ -254,20 +300,69 @@ def relation_rows(
             args.append((f"{doc.id}-{relation.id}-rev", tail, head))
         for row_id, first, second in args:
             related.add((first.id, second.id))
-            window = window_of(first, second)
-            row = _row(doc, window, row_id, relation.id, relation.label, first, second)
-            result.rows.append(row)
-            size = row["window_sentences"]
+            size = abs(where[first.id] - where[second.id]) + 1
             positives[size] = positives.get(size, 0) + 1
+            found.append(
+                (
+                    *(first.start, first.end, second.start, second.end),
+                    *(row_id, relation.id, relation.label, first, second),
+                )
+            )
     if options.negatives != "none":
         negatives = _negatives(doc, sentences, schema, options, where, related, positives, result)
-        for head, tail in negatives:
-            row_id = f"{doc.id}-{head.id}-{tail.id}-neg"
-            result.rows.append(
-                _row(doc, window_of(head, tail), row_id, None, NO_RELATION, head, tail)
+        found += (
+            (
+                *(head.start, head.end, tail.start, tail.end),
+                *(f"{doc.id}-{head.id}-{tail.id}-neg", None, NO_RELATION, head, tail),
             )
-    result.rows.sort(key=_order)
+            for head, tail in negatives
+        )
+    found.sort(key=_ORDER)
+    heads = [row[7] for row in found]
+    tails = [row[8] for row in found]
+    index = {e.id: n for n, e in enumerate(doc.entities)}
+    windows: dict[tuple[int, int], int] = {}
+    for head, tail in zip(heads, tails, strict=True):
+        one, other = where[head.id], where[tail.id]
+        key = (one, other) if one <= other else (other, one)
+        window = windows.get(key)
+        if window is None:
+            window = windows[key] = len(result.windows)
+            result.windows.append(_window(sentences, first_tokens, doc.text, *key))
+        result.window_of.append(window)
+    result.ids = [row[4] for row in found]
+    result.relation_ids = [row[5] for row in found]
+    result.labels = [row[6] for row in found]
+    result.nested = [
+        _contains(head, tail) or _contains(tail, head)
+        for head, tail in zip(heads, tails, strict=True)
+    ]
+    result.heads = [index[head.id] for head in heads]
+    result.tails = [index[tail.id] for tail in tails]
     return result
+
+
+#: Rows sort by head then tail position, then id.
+_ORDER = itemgetter(0, 1, 2, 3, 4)
+
+
+def _entity_tokens(
+    doc: Document, sentences: Sequence[Sentence], where: dict[str, int], first_tokens: list[int]
+) -> list[tuple[int, int]]:
+    """Each entity's first and end token in the document's tokens (:func:`locate` has checked
+    that its edges are token edges of its sentence)."""
+    spans = []
+    for entity in doc.entities:
+        sentence = where[entity.id]
+        tokens, first = sentences[sentence].tokens, first_tokens[sentence]
+        # Tokens sort by start: the first token starting at or after an offset.
+        spans.append(
+            (
+                first + bisect_left(tokens, (entity.start,)),
+                first + bisect_left(tokens, (entity.end,)),
+            )
+        )
+    return spans
 
 
 def _negatives(
@@ -281,14 +376,7 @@ def _negatives(
     result: RelationRows,
 ) -> Iterator[tuple[Entity, Entity]]:
     """The candidates kept, window size by size; counts what the cap and sampling leave out."""
-    allowed = {
-        head: tuple(
-            tail
-            for tail in schema.entity_labels
-            if any(kind.allows(head, tail) for kind in schema.relation_types)
-        )
-        for head in schema.entity_labels
-    }
+    allowed = schema.allowed_tails
     labels = {e.id: e.label for e in doc.entities}
     # Gold pairs among each window's candidates, so that the cap's count leaves them out.
     gold: dict[tuple[int, int], int] = {}
