@@ -221,3 +221,29 @@ def test_bio_decodes_to_the_outermost_entities(entities: list[Entity]) -> None:
         elif tag.startswith("I-"):
             decoded[-1][1] = tokens[i][1]
     assert decoded == [[e.start, e.end, e.label] for e in outermost(entities)]
+
+
+def test_the_table_of_the_columns_is_the_table_of_the_rows(nlp: Language) -> None:
+    from newscorpus.features import sentences_features
+    from newscorpus.parquet import ConfigSchema, encode_rows
+    from newscorpus.sentence_tokens import from_columns, from_rows
+    from newscorpus.view_tables import sentence_table
+    from newscorpus.views import sentence_columns
+
+    schema = ConfigSchema(sentences_features(SCHEMA))
+    seed = (REPO_ROOT / "corpus" / "india-japan-5g-agreement" / "text.txt").read_text("utf-8")
+    docs = [
+        agreement(),  # nested entities: the outermost are tagged
+        Document("empty", "", (), ()),
+        make_doc(seed, ()),
+    ]
+    parts = []
+    for doc in docs:
+        sentences, _ = merge_sentences(segment(nlp(doc.text)), doc.entities)
+        parts.append(sentence_columns(doc, sentences))
+        assert parts[-1].rows == sentence_rows(doc, sentences)
+        tokens = from_columns(parts[-1], SCHEMA.bio_ids, 1, 2)
+        assert tokens == from_rows(doc.id, parts[-1].rows, SCHEMA.bio_ids, 1, 2)
+    rows = [row for part in parts for row in part.rows]
+    assert len(rows) == sum(map(len, parts)) == 26
+    assert sentence_table(parts, schema).equals(encode_rows(rows, schema))

@@ -386,7 +386,7 @@ def test_the_card_states_the_sampling(tmp_path: Path) -> None:
 def test_the_table_of_the_columns_is_the_table_of_the_rows(nlp: Language) -> None:
     from newscorpus.features import relations_features
     from newscorpus.parquet import ConfigSchema, encode_rows
-    from newscorpus.relation_table import relation_table
+    from newscorpus.view_tables import relation_table
 
     schema = ConfigSchema(relations_features(SCHEMA))
     empty = Document("empty", "Nothing here.", (), ())
@@ -405,7 +405,7 @@ def test_the_table_of_the_columns_is_the_table_of_the_rows(nlp: Language) -> Non
 def test_the_table_refuses_an_unknown_label(nlp: Language) -> None:
     from newscorpus.features import relations_features
     from newscorpus.parquet import ConfigSchema
-    from newscorpus.relation_table import relation_table
+    from newscorpus.view_tables import relation_table
 
     doc = agreement()
     doc = Document(doc.id, doc.text, doc.entities, (Relation("R9", "T7", "T4", "friend_of"),))

@@ -42,9 +42,10 @@ from newscorpus.views import (
     RELATIONS,
     SENTENCES,
     Sentence,
+    SentenceRows,
     document_row,
     merge_sentences,
-    sentence_rows,
+    sentence_columns,
 )
 from newscorpus.views_relations import RelationRows, relation_rows
 
@@ -120,20 +121,34 @@ class DocumentCounts:
     edits: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DocumentRows:
+    """A document's rows of every config before :func:`encode_results` makes them Arrow:
+    one row each (labels as names) in ``documents`` and ``bigbio_kb``, the others as
+    columns."""
+
+    document: dict[str, Any]
+    bigbio_kb: dict[str, Any]
+    sentences: SentenceRows
+    relations: RelationRows
+
+    def size(self, config: str) -> int:
+        """The number of rows in ``config``."""
+        return {SENTENCES: len(self.sentences), RELATIONS: len(self.relations)}.get(config, 1)
+
+
 @dataclass
 class DocumentResult:
     """The outcome of one document: its issues, and when it has no error and rows were asked
     for, its rows and counts; or the row error (E302, E303) that stopped its rows. The rows are
-    ``rows`` (labels as names; the ``relations`` ones as columns, in ``pairs``) as
-    :func:`process_document` makes them, and ``tables`` (one Arrow table per config, labels as
-    ids) once :func:`encode_results` has encoded them, or when the result comes from the
-    cache."""
+    ``rows`` as :func:`process_document` makes them, and ``tables`` (one Arrow table per
+    config, labels as ids) once :func:`encode_results` has encoded them, or when the result
+    comes from the cache."""
 
     doc_id: str
     issues: tuple[Issue, ...]
     tables: dict[str, pa.Table] | None = None
-    rows: dict[str, list[dict[str, Any]]] | None = None
-    pairs: RelationRows | None = None
+    rows: DocumentRows | None = None
     counts: DocumentCounts | None = None
     row_error: NewscorpusError | None = None
     #: The ``sentences`` rows for the token formats, when they were just made (not stored with
@@ -147,7 +162,7 @@ class DocumentResult:
     def to_bytes(self) -> bytes:
         """Serialised: a JSON header, then each config's table as an Arrow IPC stream (rows
         not yet encoded are not stored)."""
-        assert self.rows is None and self.pairs is None, "encode_results first"
+        assert self.rows is None, "encode_results first"
         error = self.row_error
         header = {
             "doc_id": self.doc_id,
@@ -256,9 +271,8 @@ def process_document(
     )
     from newscorpus.bigbio import kb_row
 
-    rows = {DOCUMENTS: [document_row(doc)], BIGBIO_KB: [kb_row(doc)]}
     try:
-        rows[SENTENCES] = sentence_rows(doc, sentences)
+        tokens = sentence_columns(doc, sentences)
         pairs = relation_rows(doc, sentences, settings.schema, settings.build.relations)
     except NewscorpusError as err:
         # The views know the document, not its file: point at the annotation file.
@@ -266,8 +280,8 @@ def process_document(
         where = project.relative(annotation_path(project, doc.id))
         result.row_error = NewscorpusError(err.code, err.message, fix=err.fix, where=where)
         return result
-    result.tokens = sentence_tokens.from_rows(
-        doc.id, rows[SENTENCES], settings.schema.bio_ids, counts.nested_left_out, len(doc.relations)
+    result.tokens = sentence_tokens.from_columns(
+        tokens, settings.schema.bio_ids, counts.nested_left_out, len(doc.relations)
     )
     tally = pairs.tally()
     counts.pair_labels, counts.window_pairs = tally.labels, tally.windows
@@ -275,7 +289,7 @@ def process_document(
     counts.capped_pairs = pairs.capped_pairs
     counts.capped_windows = pairs.capped_windows
     counts.sampled_out = pairs.sampled_out
-    result.rows, result.pairs = rows, pairs
+    result.rows = DocumentRows(document_row(doc), kb_row(doc), tokens, pairs)
     result.counts = counts
     return result
 
@@ -288,32 +302,28 @@ def encode_results(results: Sequence[DocumentResult], settings: ProcessSettings)
         ValueError: as :func:`newscorpus.parquet.encode_rows`, for rows the features refuse.
     """
     from newscorpus.parquet import encode_rows
-    from newscorpus.relation_table import relation_table
+    from newscorpus.view_tables import relation_table, sentence_table
 
-    assert settings.rows is not None, "rows are made with the configs' Arrow schemas"
-    fresh = [
-        (result, result.rows, result.pairs)
-        for result in results
-        if result.rows is not None and result.pairs is not None
-    ]
-    tables: list[dict[str, pa.Table]] = [{} for _ in fresh]
-    for config in CONFIGS:
-        if not fresh:
-            break
-        if config == RELATIONS:
-            table = relation_table([pairs for _, _, pairs in fresh], settings.rows[config])
-            sizes = [len(pairs) for _, _, pairs in fresh]
-        else:
-            table = encode_rows(
-                [row for _, rows, _ in fresh for row in rows[config]], settings.rows[config]
-            )
-            sizes = [len(rows[config]) for _, rows, _ in fresh]
-        offset = 0
-        for size, own in zip(sizes, tables, strict=True):
-            own[config] = table.slice(offset, size)
-            offset += size
-    for (result, _, _), own in zip(fresh, tables, strict=True):
-        result.tables, result.rows, result.pairs = own, None, None
+    schemas = settings.rows
+    assert schemas is not None, "rows are made with the configs' Arrow schemas"
+    fresh = [(result, result.rows) for result in results if result.rows is not None]
+    if not fresh:
+        return
+    made = [rows for _, rows in fresh]
+    tables = {
+        DOCUMENTS: encode_rows([rows.document for rows in made], schemas[DOCUMENTS]),
+        SENTENCES: sentence_table([rows.sentences for rows in made], schemas[SENTENCES]),
+        RELATIONS: relation_table([rows.relations for rows in made], schemas[RELATIONS]),
+        BIGBIO_KB: encode_rows([rows.bigbio_kb for rows in made], schemas[BIGBIO_KB]),
+    }
+    offsets = dict.fromkeys(CONFIGS, 0)
+    for result, rows in fresh:
+        own = {}
+        for config in CONFIGS:
+            size = rows.size(config)
+            own[config] = tables[config].slice(offsets[config], size)
+            offsets[config] += size
+        result.tables, result.rows = own, None
 
 
 def _segment(text: str, abbreviations: tuple[str, ...]) -> list[Sentence]:

@@ -62,14 +62,18 @@ class ConfigSchema:
 
     def label_encoder(self, column: str, *keys: str) -> Callable[[list[Any]], list[Any]]:
         """The function that turns the label names of ``column`` (or of its struct's field at
-        ``keys``) into ids, as :meth:`encoders` does inside the whole column's values.
+        ``keys``; lists are looked through) into ids, as :meth:`encoders` does inside the whole
+        column's values.
 
         Raises:
             ValueError: (from the function) for a name that is not a label.
         """
         names = self.labels[column]
-        for key in keys:
-            names = names[key]
+        for key in (None, *keys):
+            while isinstance(names, list):
+                names = names[0]
+            if key is not None:
+                names = names[key]
         encode = _encoder(names)
         if encode is None or not isinstance(names, tuple):
             raise KeyError(f"{column}{''.join(f'.{k}' for k in keys)} holds no labels")

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from newscorpus.views import Sentence
+from newscorpus.views import Sentence, SentenceRows
 
 
 class SentenceTokens(msgspec.Struct, array_like=True, frozen=True):
@@ -62,6 +62,24 @@ def from_rows(
         [row["token_starts"] for row in rows],
         [row["token_ends"] for row in rows],
         tags,
+        nested,
+        relations,
+    )
+
+
+def from_columns(
+    rows: SentenceRows, tag_ids: Mapping[str, int], nested: int, relations: int
+) -> SentenceTokens:
+    """The tokens of a document's ``sentences`` rows as columns, tags mapped by ``tag_ids``."""
+    text, sentences = rows.text, rows.sentences
+    return SentenceTokens(
+        rows.doc_id,
+        [sentence.start for sentence in sentences],
+        [sentence.end for sentence in sentences],
+        [[text[s:e] for s, e in sentence.tokens] for sentence in sentences],
+        [[s for s, _ in sentence.tokens] for sentence in sentences],
+        [[e for _, e in sentence.tokens] for sentence in sentences],
+        [[tag_ids[tag] for tag in tags] for tags in rows.tags],
         nested,
         relations,
     )

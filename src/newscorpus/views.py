@@ -163,8 +163,49 @@ def bio_tags(sentence: Sentence, entities: Sequence[Entity]) -> list[str]:
     return tags
 
 
-def sentence_rows(doc: Document, sentences: Sequence[Sentence]) -> list[dict[str, Any]]:
-    """The ``sentences`` rows of ``doc``: ids ``<doc_id>-s<n>``, offsets into the document.
+@dataclass(frozen=True, slots=True)
+class SentenceRows:
+    """The ``sentences`` rows of one document as columns: its sentences (token spans into
+    ``text``) and each one's BIO tags. The Arrow table is made from these
+    (:func:`newscorpus.view_tables.sentence_table`); :attr:`rows` gives them as the dataset
+    holds them."""
+
+    doc_id: str
+    text: str
+    sentences: Sequence[Sentence]
+    #: Each sentence's tags, one per token.
+    tags: list[list[str]]
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    @property
+    def ids(self) -> list[str]:
+        """Row ids: ``<doc_id>-s<n>``."""
+        return [f"{self.doc_id}-s{n}" for n in range(len(self.sentences))]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as dicts, tags as names; offsets into the document."""
+        text = self.text
+        return [
+            {
+                "id": row_id,
+                "doc_id": self.doc_id,
+                "text": text[sentence.start : sentence.end],
+                "start": sentence.start,
+                "end": sentence.end,
+                "tokens": [text[s:e] for s, e in sentence.tokens],
+                "token_starts": [s for s, _ in sentence.tokens],
+                "token_ends": [e for _, e in sentence.tokens],
+                "ner_tags": tags,
+            }
+            for row_id, sentence, tags in zip(self.ids, self.sentences, self.tags, strict=True)
+        ]
+
+
+def sentence_columns(doc: Document, sentences: Sequence[Sentence]) -> SentenceRows:
+    """The ``sentences`` rows of ``doc`` as columns (see :func:`sentence_rows`).
 
     Raises:
         NewscorpusError: E302 when an entity does not align to token boundaries.
@@ -173,19 +214,14 @@ def sentence_rows(doc: Document, sentences: Sequence[Sentence]) -> list[dict[str
     flat: list[list[Entity]] = [[] for _ in sentences]
     for entity in outermost(doc.entities):
         flat[where[entity.id]].append(entity)
-    rows = []
-    for n, sentence in enumerate(sentences):
-        rows.append(
-            {
-                "id": f"{doc.id}-s{n}",
-                "doc_id": doc.id,
-                "text": doc.text[sentence.start : sentence.end],
-                "start": sentence.start,
-                "end": sentence.end,
-                "tokens": [doc.text[s:e] for s, e in sentence.tokens],
-                "token_starts": [s for s, _ in sentence.tokens],
-                "token_ends": [e for _, e in sentence.tokens],
-                "ner_tags": bio_tags(sentence, flat[n]),
-            }
-        )
-    return rows
+    tags = [bio_tags(sentence, flat[n]) for n, sentence in enumerate(sentences)]
+    return SentenceRows(doc.id, doc.text, sentences, tags)
+
+
+def sentence_rows(doc: Document, sentences: Sequence[Sentence]) -> list[dict[str, Any]]:
+    """The ``sentences`` rows of ``doc``: ids ``<doc_id>-s<n>``, offsets into the document.
+
+    Raises:
+        NewscorpusError: E302 when an entity does not align to token boundaries.
+    """
+    return sentence_columns(doc, sentences).rows

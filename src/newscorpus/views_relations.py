@@ -82,7 +82,7 @@ class RelationRows:
 
     A row is a window, a head and a tail: each window and entity is held once and rows refer to
     them by index, so a window's tokens are not copied into each of its pairs (the Arrow table
-    is made the same way, see :func:`newscorpus.relation_table.relation_table`). :attr:`rows`
+    is made the same way, see :func:`newscorpus.view_tables.relation_table`). :attr:`rows`
     gives the rows as the dataset holds them.
     """
 

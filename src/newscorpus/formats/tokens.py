@@ -3,7 +3,7 @@
 The ``spacy`` and ``conll`` exports both go through :func:`tokenised`, which makes each
 document's sentences with the project's pipeline (:func:`newscorpus.nlp.segment_text`), merges
 those an entity crosses, checks that every entity starts and ends on token boundaries, and makes
-the rows with :func:`newscorpus.views.sentence_rows` when they are asked for: what they write
+the rows with :func:`newscorpus.views.sentence_columns` when they are asked for: what they write
 are the tokens and tags of the dataset's ``sentences`` config, not a second derivation.
 
 Tokenising is most of an export's time, and a build has done it already: it keeps each
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from newscorpus.annotations import annotation_path
 from newscorpus.errors import NewscorpusError
@@ -28,7 +28,7 @@ from newscorpus.model import Document, outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.splits import assign_split, check_overrides
-from newscorpus.views import Sentence, locate, merge_sentences, sentence_rows
+from newscorpus.views import Sentence, SentenceRows, locate, merge_sentences, sentence_columns
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -47,10 +47,10 @@ class Tokenised:
     sentences: list[Sentence]
 
     @cached_property
-    def rows(self) -> list[dict[str, Any]]:
-        """The ``sentences`` rows (``tokens``, ``token_starts``, ``token_ends``, ``ner_tags``...),
-        made when first asked for: the spaCy export needs only the sentences."""
-        return sentence_rows(self.document, self.sentences)
+    def rows(self) -> SentenceRows:
+        """The ``sentences`` rows as columns, made when first asked for: the spaCy export needs
+        only the sentences."""
+        return sentence_columns(self.document, self.sentences)
 
 
 def built_tokens(project: Project, schema: Schema, use_cache: bool) -> BuiltTokens | None:
@@ -106,7 +106,7 @@ def token_rows(
         NewscorpusError: as :func:`~newscorpus.formats.common.export_documents` (E150 once every
             document is checked) and :func:`tokenised`.
     """
-    from newscorpus.sentence_tokens import from_rows
+    from newscorpus.sentence_tokens import from_columns
 
     check_overrides(project.split_overrides)
     chosen = list(dict.fromkeys(checked_ids(project, doc_ids)))
@@ -127,7 +127,7 @@ def token_rows(
         assert item.document.id == doc_id, "export_documents keeps the order of the ids"
         entities, relations = item.document.entities, item.document.relations
         nested = len(entities) - len(outermost(entities))
-        yield split, from_rows(doc_id, item.rows, tag_ids, nested, len(relations))
+        yield split, from_columns(item.rows, tag_ids, nested, len(relations))
 
 
 def _project_nlp(project: Project) -> Language:

@@ -1,23 +1,93 @@
-"""The ``relations`` config's Arrow table, made from :class:`RelationRows` columns.
+"""The Arrow tables of the ``sentences`` and ``relations`` configs, made from their columns.
 
-A document has a ``relations`` row per candidate pair, about 170 in a bench article, and each row
-carries its window's context and tokens. Made from the rows as dicts
-(:func:`newscorpus.parquet.encode_rows`), every row's copy of its window was converted on its
-own: that conversion was most of the config's cost. Here each window and each entity is
-converted once, rows take them by index (``Array.take``, in C), and the offsets into a
-window's context and tokens are differences of two such columns. The table is the one
-``encode_rows`` makes of :attr:`RelationRows.rows` (a test holds them equal).
+Made from the rows as dicts (:func:`newscorpus.parquet.encode_rows`), pyarrow walked every
+nested value in Python: each sentence's four token lists, and each ``relations`` row's copy of
+its window's context and tokens (a document has a row per candidate pair, about 170 in a bench
+article). That conversion was most of these configs' cost. Here:
+
+* :func:`sentence_table` gathers each list column flat, with its offsets, and makes it one
+  ``ListArray``;
+* :func:`relation_table` converts each window and each entity once, rows take them by index
+  (``Array.take``, in C), and the offsets into a window's context and tokens are differences of
+  two such columns.
+
+Each table is the one ``encode_rows`` makes of the same rows as dicts (tests hold them equal).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from newscorpus.parquet import ConfigSchema
+from newscorpus.views import SentenceRows
 from newscorpus.views_relations import RelationRows
+
+
+def sentence_table(parts: Sequence[SentenceRows], schema: ConfigSchema) -> pa.Table:
+    """The Arrow table of the rows of ``parts`` (several documents', in order) in ``schema``,
+    tags as ClassLabel ids.
+
+    Raises:
+        ValueError: the schema's columns are not the ``sentences`` ones, or a tag is unknown.
+    """
+    types = {f.name: f.type for f in schema.schema}
+    if set(types) != _SENTENCE_COLUMNS:
+        raise ValueError(
+            f"sentences columns {sorted(_SENTENCE_COLUMNS)} differ from the features' "
+            f"{sorted(types)}"
+        )
+    ids: list[str] = []
+    doc_ids: list[str] = []
+    texts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    tokens: list[str] = []
+    token_starts: list[int] = []
+    token_ends: list[int] = []
+    tags: list[str] = []
+    offsets = [0]
+    for part in parts:
+        text = part.text
+        ids += part.ids
+        doc_ids += [part.doc_id] * len(part)
+        for sentence, sentence_tags in zip(part.sentences, part.tags, strict=True):
+            texts.append(text[sentence.start : sentence.end])
+            starts.append(sentence.start)
+            ends.append(sentence.end)
+            tokens += [text[s:e] for s, e in sentence.tokens]
+            token_starts += [s for s, _ in sentence.tokens]
+            token_ends += [e for _, e in sentence.tokens]
+            tags += sentence_tags
+            offsets.append(len(tokens))
+    lists = pa.array(offsets, pa.int32())
+
+    def listed(name: str, values: list[Any]) -> pa.ListArray:
+        kind = types[name]
+        return pa.ListArray.from_arrays(lists, pa.array(values, kind.value_type), type=kind)
+
+    columns = {
+        "id": pa.array(ids, types["id"]),
+        "doc_id": pa.array(doc_ids, types["doc_id"]),
+        "text": pa.array(texts, types["text"]),
+        "start": pa.array(starts, types["start"]),
+        "end": pa.array(ends, types["end"]),
+        "tokens": listed("tokens", tokens),
+        "token_starts": listed("token_starts", token_starts),
+        "token_ends": listed("token_ends", token_ends),
+        "ner_tags": listed("ner_tags", schema.label_encoder("ner_tags")(tags)),
+    }
+    return pa.Table.from_arrays([columns[f.name] for f in schema.schema], schema=schema.schema)
+
+
+#: The columns of the ``sentences`` config.
+_SENTENCE_COLUMNS = {
+    *("id", "doc_id", "text", "start", "end", "tokens", "token_starts", "token_ends"),
+    "ner_tags",
+}
 
 
 def relation_table(parts: Sequence[RelationRows], schema: ConfigSchema) -> pa.Table:
@@ -50,9 +120,10 @@ def relation_table(parts: Sequence[RelationRows], schema: ConfigSchema) -> pa.Ta
         heads += [e + first_entity for e in part.heads]
         tails += [e + first_entity for e in part.tails]
     types = {f.name: f.type for f in schema.schema}
-    if set(types) != _COLUMNS:
+    if set(types) != _RELATION_COLUMNS:
         raise ValueError(
-            f"relations columns {sorted(_COLUMNS)} differ from the features' {sorted(types)}"
+            f"relations columns {sorted(_RELATION_COLUMNS)} differ from the features' "
+            f"{sorted(types)}"
         )
     window = pa.array(row_windows, pa.int32())
     argument = types["head"]
@@ -111,7 +182,7 @@ def relation_table(parts: Sequence[RelationRows], schema: ConfigSchema) -> pa.Ta
 
 
 #: The columns of the ``relations`` config.
-_COLUMNS = {
+_RELATION_COLUMNS = {
     *("id", "doc_id", "relation_id", "label", "window_sentences", "nested", "context"),
     *("context_doc_start", "context_doc_end", "tokens", "head", "tail"),
 }
