@@ -23,9 +23,15 @@ from datasets import Features
 
 from build_helpers import cache_kind, load_bench, small_project, tree_digest
 from conftest import make_project, run
+from newscorpus import nlp as nlp_module
 from newscorpus import shards
-from newscorpus.annotations import annotation_path, read_annotations, write_annotations
-from newscorpus.cache import CACHE_DIR, Cache, cache_dir, generation
+from newscorpus.annotations import (
+    annotation_path,
+    read_annotations,
+    text_sha256,
+    write_annotations,
+)
+from newscorpus.cache import CACHE_DIR, Cache, cache_dir, generation, segments_key
 from newscorpus.card import quality_section
 from newscorpus.cli import main
 from newscorpus.corpus import doc_ids, load_article
@@ -210,6 +216,70 @@ def test_one_changed_annotation_recomputes_one_document(tmp_path: Path) -> None:
     changed = tree_digest(out)
     build(project, project.root / "plain", engine=SERIAL, use_cache=False)
     assert changed == tree_digest(project.root / "plain")
+
+
+def _drop_a_relation(project: Project, doc_id: str) -> None:
+    path = annotation_path(project, doc_id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["relations"] = data["relations"][:-1]
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+_REBUILD_WITHOUT_SPACY = """
+import sys
+from pathlib import Path
+from newscorpus.engines import EngineSettings
+from newscorpus.package import build
+from newscorpus.project import load_project
+serial = EngineSettings("serial", 1)
+result = build(load_project(Path(sys.argv[1])), Path(sys.argv[2]), engine=serial)
+print(result.cached, "spacy" in sys.modules)
+"""
+
+
+def test_an_annotation_edit_is_rebuilt_without_tokenising(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text's sentences are cached by the text alone: after an annotation edit the
+    document's rows are made again without tokenising, so the rebuild never loads spaCy; a
+    damaged entry is made again."""
+    project = seed_and_synthetic(tmp_path / "proj")
+    out = project.root / "dist" / "out"
+    build(project, out, engine=SERIAL)
+    with_relations = [
+        d for d in doc_ids(project) if read_annotations(annotation_path(project, d)).relations
+    ]
+    _drop_a_relation(project, with_relations[0])
+    rebuilt = subprocess.run(
+        [sys.executable, "-c", _REBUILD_WITHOUT_SPACY, str(project.root), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert rebuilt.stdout.split() == [str(SYNTHETIC), "False"]
+    build(project, project.root / "plain", engine=SERIAL, use_cache=False)
+    assert tree_digest(out) == tree_digest(project.root / "plain")
+
+    segmented: list[str] = []
+
+    def counting(pipeline: Any, text: str) -> Any:
+        segmented.append(text)
+        return segment_text(pipeline, text)
+
+    monkeypatch.setattr(nlp_module, "segment_text", counting)
+    entries = [p for p in cache_kind(project, "segments").rglob("*") if p.is_file()]
+    assert len(entries) == SYNTHETIC + 1
+    edited = with_relations[1]
+    text = load_article(project, edited).text
+    abbreviations = Schema.load(project.schema_path).abbreviations
+    Cache(cache_dir(project)).put(
+        "segments", segments_key(text_sha256(text), abbreviations), b"not a list of sentences"
+    )
+    _drop_a_relation(project, edited)
+    assert build(project, out, engine=SERIAL).cached == SYNTHETIC
+    assert segmented == [text]
+    build(project, project.root / "plain2", engine=SERIAL, use_cache=False)
+    assert tree_digest(out) == tree_digest(project.root / "plain2")
 
 
 def test_new_and_cached_documents_keep_their_order(

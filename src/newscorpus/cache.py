@@ -134,6 +134,14 @@ def normalised_key(raw_sha256: str, rules: Sequence[str] | None) -> str:
     return _hash(["normalised", fingerprint(), raw_sha256, list(rules) if rules else rules])
 
 
+def segments_key(text_sha256: str, abbreviations: Sequence[str]) -> str:
+    """The key under which a text's sentences are kept (as :func:`newscorpus.nlp.segment_text`
+    makes them with the pipeline of ``abbreviations``, before entities merge any): they depend
+    on the text alone, so a rebuild after an annotation edit finds them and does not load
+    spaCy."""
+    return _hash(["segments", fingerprint(), text_sha256, list(abbreviations)])
+
+
 def remember_normalised(
     cache: Cache, project: Project, raw_sha256: str, normalised: Normalised
 ) -> None:

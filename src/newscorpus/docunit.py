@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from newscorpus import sentence_tokens
-from newscorpus.annotations import annotation_files, annotation_path
+from newscorpus.annotations import annotation_files, annotation_path, text_sha256
 from newscorpus.buildinfo import BuildSettings
-from newscorpus.cache import Cache, FileHashes, cache_dir, document_key
+from newscorpus.cache import Cache, FileHashes, cache_dir, document_key, segments_key
 from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, ArticleMeta, article_dir
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Document, outermost
@@ -222,6 +222,8 @@ class DocumentResult:
 #: The cache kind of a document's :class:`~newscorpus.sentence_tokens.SentenceTokens`, stored
 #: beside its ``rows`` entry.
 TOKENS = "tokens"
+#: The cache kind of a text's sentences (:func:`newscorpus.cache.segments_key`).
+SEGMENTS = "segments"
 #: The ``sentences`` columns they hold.
 _TOKEN_COLUMNS = ("start", "end", "tokens", "token_starts", "token_ends", "ner_tags")
 
@@ -267,7 +269,7 @@ def process_document(
     doc, counts = _document(inputs.doc_id, checked)
     del checked
     sentences, counts.merged_boundaries = merge_sentences(
-        _segment(doc.text, tuple(settings.schema.abbreviations)), doc.entities
+        _segment(doc.text, tuple(settings.schema.abbreviations), cache), doc.entities
     )
     from newscorpus.bigbio import kb_row
 
@@ -326,10 +328,26 @@ def encode_results(results: Sequence[DocumentResult], settings: ProcessSettings)
         result.tables, result.rows = own, None
 
 
-def _segment(text: str, abbreviations: tuple[str, ...]) -> list[Sentence]:
+def _segment(text: str, abbreviations: tuple[str, ...], cache: Cache | None) -> list[Sentence]:
+    """The text's sentences (:func:`newscorpus.nlp.segment_text`), from ``cache`` when it has
+    them (they depend on the text and the abbreviations only: after an annotation edit, the
+    document's rows are made again without loading spaCy), else made and stored there."""
+    key = None
+    if cache is not None and cache.root is not None:
+        key = segments_key(text_sha256(text), abbreviations)
+        payload = cache.get(SEGMENTS, key)
+        if payload is not None:
+            try:
+                return sentence_tokens.decode_sentences(payload)
+            except ValueError:  # foreign: made again below
+                cache.discard(SEGMENTS, key)
     from newscorpus.nlp import segment_text
 
-    return segment_text(_nlp(abbreviations), text)
+    sentences = segment_text(_nlp(abbreviations), text)
+    if key is not None:
+        assert cache is not None
+        cache.put(SEGMENTS, key, sentence_tokens.encode_sentences(sentences))
+    return sentences
 
 
 def _document(doc_id: str, result: CheckedDocument) -> tuple[Document, DocumentCounts]:

@@ -95,3 +95,29 @@ def encode(tokens: SentenceTokens) -> bytes:
 def decode(data: bytes) -> SentenceTokens:
     """Raises msgspec.DecodeError (or ValidationError) for bytes that are not one."""
     return _DECODER.decode(data)
+
+
+#: A text's sentences as the cache keeps them: ``[start, end, [token start, token end, ...]]``.
+_SENTENCES_DECODER = msgspec.msgpack.Decoder(list[tuple[int, int, list[int]]])
+
+
+def encode_sentences(sentences: Sequence[Sentence]) -> bytes:
+    """``sentences`` as msgpack, each one's token offsets flat."""
+    return msgspec.msgpack.encode(
+        [(s.start, s.end, [offset for span in s.tokens for offset in span]) for s in sentences]
+    )
+
+
+def decode_sentences(data: bytes) -> list[Sentence]:
+    """The inverse of :func:`encode_sentences`.
+
+    Raises:
+        ValueError: (or msgspec.DecodeError, a subclass) for bytes that are not such sentences.
+    """
+    sentences = []
+    for start, end, flat in _SENTENCES_DECODER.decode(data):
+        if len(flat) % 2:
+            raise ValueError("a token without its end")
+        spans = tuple(zip(flat[::2], flat[1::2], strict=True))
+        sentences.append(Sentence(start, end, spans))
+    return sentences
