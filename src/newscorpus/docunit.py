@@ -44,6 +44,7 @@ from newscorpus.views import (
     Sentence,
     SentenceRows,
     document_row,
+    locate,
     merge_sentences,
     sentence_columns,
 )
@@ -274,13 +275,14 @@ def process_document(
     from newscorpus.bigbio import kb_row
 
     try:
-        tokens = sentence_columns(doc, sentences)
-        pairs = relation_rows(doc, sentences, settings.schema, settings.build.relations)
+        where = locate(doc, sentences)
+        tokens = sentence_columns(doc, sentences, where)
+        pairs = relation_rows(doc, sentences, settings.schema, settings.build.relations, where)
     except NewscorpusError as err:
         # The views know the document, not its file: point at the annotation file.
         project = inputs.project
-        where = project.relative(annotation_path(project, doc.id))
-        result.row_error = NewscorpusError(err.code, err.message, fix=err.fix, where=where)
+        path = project.relative(annotation_path(project, doc.id))
+        result.row_error = NewscorpusError(err.code, err.message, fix=err.fix, where=path)
         return result
     result.tokens = sentence_tokens.from_columns(
         tokens, settings.schema.bio_ids, counts.nested_left_out, len(doc.relations)

@@ -18,7 +18,7 @@ cut by a sentence boundary.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,13 +204,17 @@ class SentenceRows:
         ]
 
 
-def sentence_columns(doc: Document, sentences: Sequence[Sentence]) -> SentenceRows:
-    """The ``sentences`` rows of ``doc`` as columns (see :func:`sentence_rows`).
+def sentence_columns(
+    doc: Document, sentences: Sequence[Sentence], where: Mapping[str, int] | None = None
+) -> SentenceRows:
+    """The ``sentences`` rows of ``doc`` as columns (see :func:`sentence_rows`); ``where`` is
+    :func:`locate`'s answer when the caller has it.
 
     Raises:
         NewscorpusError: E302 when an entity does not align to token boundaries.
     """
-    where = locate(doc, sentences)
+    if where is None:
+        where = locate(doc, sentences)
     flat: list[list[Entity]] = [[] for _ in sentences]
     for entity in outermost(doc.entities):
         flat[where[entity.id]].append(entity)

@@ -271,8 +271,10 @@ def relation_rows(
     sentences: Sequence[Sentence],
     schema: Schema,
     options: RelationOptions,
+    where: Mapping[str, int] | None = None,
 ) -> RelationRows:
-    """The ``relations`` rows of ``doc``, sorted by head then tail position (see the module).
+    """The ``relations`` rows of ``doc``, sorted by head then tail position (see the module);
+    ``where`` is :func:`~newscorpus.views.locate`'s answer when the caller has it.
 
     Row ids: ``<doc_id>-<relation id>`` for a gold relation, ``...-rev`` for the reversed copy
     of a symmetric one, ``<doc_id>-<head id>-<tail id>-neg`` for a candidate.
@@ -281,7 +283,8 @@ def relation_rows(
         NewscorpusError: E302 when an entity does not align to token boundaries; E303 when a
             relation names an entity id the document does not have.
     """
-    where = locate(doc, sentences)
+    if where is None:
+        where = locate(doc, sentences)
     by_id = {e.id: e for e in doc.entities}
     first_tokens = list(accumulate((len(s.tokens) for s in sentences), initial=0))
     result = RelationRows(doc.id, doc.entities, _entity_tokens(doc, sentences, where, first_tokens))
@@ -347,7 +350,10 @@ _ORDER = itemgetter(0, 1, 2, 3, 4)
 
 
 def _entity_tokens(
-    doc: Document, sentences: Sequence[Sentence], where: dict[str, int], first_tokens: list[int]
+    doc: Document,
+    sentences: Sequence[Sentence],
+    where: Mapping[str, int],
+    first_tokens: list[int],
 ) -> list[tuple[int, int]]:
     """Each entity's first and end token in the document's tokens (:func:`locate` has checked
     that its edges are token edges of its sentence)."""
@@ -370,7 +376,7 @@ def _negatives(
     sentences: Sequence[Sentence],
     schema: Schema,
     options: RelationOptions,
-    where: dict[str, int],
+    where: Mapping[str, int],
     related: set[tuple[str, str]],
     positives: dict[int, int],
     result: RelationRows,

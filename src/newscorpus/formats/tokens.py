@@ -45,12 +45,15 @@ class Tokenised:
     split: str
     #: The sentences after merging those an entity crosses, as the view uses them.
     sentences: list[Sentence]
+    #: Each entity's sentence (:func:`~newscorpus.views.locate`), when the alignment check
+    #: worked it out (not for sentences from the build's entry).
+    where: dict[str, int] | None = None
 
     @cached_property
     def rows(self) -> SentenceRows:
         """The ``sentences`` rows as columns, made when first asked for: the spaCy export needs
         only the sentences."""
-        return sentence_columns(self.document, self.sentences)
+        return sentence_columns(self.document, self.sentences, self.where)
 
 
 def built_tokens(project: Project, schema: Schema, use_cache: bool) -> BuiltTokens | None:
@@ -85,14 +88,15 @@ def tokenised(
             stored.relations if stored else (),
         )
         found = built.get(doc.doc_id) if built is not None else None
+        where = None
         if found is not None:
             sentences = found.sentences()
         else:
             if nlp is None:
                 nlp = _project_nlp(project)
-            sentences = _segmented(project, document, nlp)
+            sentences, where = _segmented(project, document, nlp)
         split = assign_split(doc.doc_id, project.split_overrides)
-        yield Tokenised(document, split, sentences)
+        yield Tokenised(document, split, sentences, where)
 
 
 def token_rows(
@@ -136,8 +140,11 @@ def _project_nlp(project: Project) -> Language:
     return make_nlp(Schema.load(project.schema_path).abbreviations)
 
 
-def _segmented(project: Project, document: Document, nlp: Language) -> list[Sentence]:
-    """The document's sentences as the build makes them, every entity on token boundaries.
+def _segmented(
+    project: Project, document: Document, nlp: Language
+) -> tuple[list[Sentence], dict[str, int]]:
+    """The document's sentences as the build makes them, every entity on token boundaries,
+    and each entity's sentence.
 
     Raises:
         NewscorpusError: E302 naming the annotation file of an entity that does not align.
@@ -146,8 +153,8 @@ def _segmented(project: Project, document: Document, nlp: Language) -> list[Sent
 
     sentences, _ = merge_sentences(segment_text(nlp, document.text), document.entities)
     try:
-        locate(document, sentences)  # every entity on token boundaries of one sentence
+        where = locate(document, sentences)  # every entity on token boundaries of one sentence
     except NewscorpusError as err:
-        where = project.relative(annotation_path(project, document.id))
-        raise NewscorpusError(err.code, err.message, fix=err.fix, where=where) from None
-    return sentences
+        path = project.relative(annotation_path(project, document.id))
+        raise NewscorpusError(err.code, err.message, fix=err.fix, where=path) from None
+    return sentences, where
