@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -45,6 +46,7 @@ from newscorpus.package import BATCH_SIZES, build
 from newscorpus.progress import progress
 from newscorpus.project import Project, load_project
 from newscorpus.schema import Schema
+from newscorpus.sentence_tokens import decode_sentences, encode_sentences
 from newscorpus.validate import validate_project
 from newscorpus.views import DOCUMENTS, RELATIONS, SENTENCES
 
@@ -99,7 +101,32 @@ def test_segment_text_matches_whole_document_segmentation(
     ]
     nlp = make_nlp(Schema.load(project.schema_path).abbreviations)
     for text in texts:
-        assert segment_text(nlp, text) == segment(nlp(text))
+        sentences = segment_text(nlp, text)
+        assert sentences == segment(nlp(text))
+        # As the cache keeps them: its check that they fit the text accepts them.
+        assert decode_sentences(encode_sentences(sentences), text) == sentences
+
+
+_TEXT = "India and Japan met. Talks on 5G."
+
+
+@pytest.mark.parametrize(
+    ("forged", "message"),
+    [
+        ([(0, 20, [0, 5, 6, 9])], "a sentence that does not span its tokens"),
+        ([(0, 9, [0, 5, 6, 9]), (6, 20, [6, 10, 16, 20])], "tokens out of order"),
+        ([(0, 9, [0, 9])], "sentences of another text"),  # two words as one token
+        ([(0, 5, [0, 5])], "sentences of another text"),  # words left out
+        ([(0, 40, [0, 40])], "sentences of another text"),  # beyond the text
+    ],
+)
+def test_cached_sentences_must_fit_the_text(forged: list[Any], message: str) -> None:
+    nlp = make_nlp()
+    real = encode_sentences(segment_text(nlp, _TEXT))
+    assert decode_sentences(real, _TEXT) == segment_text(nlp, _TEXT)
+    with pytest.raises(ValueError) as err:
+        decode_sentences(msgspec.msgpack.encode(forged), _TEXT)
+    assert str(err.value) == message
 
 
 def test_every_engine_and_the_cache_give_the_serial_bytes(
@@ -272,9 +299,10 @@ def test_an_annotation_edit_is_rebuilt_without_tokenising(
     edited = with_relations[1]
     text = load_article(project, edited).text
     abbreviations = Schema.load(project.schema_path).abbreviations
-    Cache(cache_dir(project)).put(
-        "segments", segments_key(text_sha256(text), abbreviations), b"not a list of sentences"
-    )
+    # Another document's sentences, framed and checksummed as a real entry.
+    another = load_article(project, with_relations[0]).text
+    other = encode_sentences(segment_text(make_nlp(abbreviations), another))
+    Cache(cache_dir(project)).put("segments", segments_key(text_sha256(text), abbreviations), other)
     _drop_a_relation(project, edited)
     assert build(project, out, engine=SERIAL).cached == SYNTHETIC
     assert segmented == [text]

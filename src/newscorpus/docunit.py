@@ -340,7 +340,7 @@ def _segment(text: str, abbreviations: tuple[str, ...], cache: Cache | None) -> 
         payload = cache.get(SEGMENTS, key)
         if payload is not None:
             try:
-                return sentence_tokens.decode_sentences(payload)
+                return sentence_tokens.decode_sentences(payload, text)
             except ValueError:  # foreign: made again below
                 cache.discard(SEGMENTS, key)
     from newscorpus.nlp import segment_text

@@ -108,16 +108,30 @@ def encode_sentences(sentences: Sequence[Sentence]) -> bytes:
     )
 
 
-def decode_sentences(data: bytes) -> list[Sentence]:
-    """The inverse of :func:`encode_sentences`.
+def decode_sentences(data: bytes, text: str) -> list[Sentence]:
+    """The inverse of :func:`encode_sentences`, for sentences of ``text``.
+
+    The entry's checksum finds damage, not an entry written by hand or by other code, which
+    would give the views wrong sentences (an E302 blamed on the annotations, or rows quietly
+    wrong). So the sentences must at least fit the text: tokens in order, not overlapping,
+    each sentence spanning its own, and the tokens holding every character of the text but its
+    whitespace, and no whitespace (as a tokenizer's non-space tokens do).
 
     Raises:
         ValueError: (or msgspec.DecodeError, a subclass) for bytes that are not such sentences.
     """
     sentences = []
-    for start, end, flat in _SENTENCES_DECODER.decode(data):
-        if len(flat) % 2:
-            raise ValueError("a token without its end")
+    end = 0
+    for start, stop, flat in _SENTENCES_DECODER.decode(data):
+        if len(flat) % 2 or not flat or flat[0] != start or flat[-1] != stop:
+            raise ValueError("a sentence that does not span its tokens")
         spans = tuple(zip(flat[::2], flat[1::2], strict=True))
-        sentences.append(Sentence(start, end, spans))
+        for first, last in spans:
+            if first < end or last <= first:
+                raise ValueError("tokens out of order")
+            end = last
+        sentences.append(Sentence(start, stop, spans))
+    words = "".join(text[s:e] for sentence in sentences for s, e in sentence.tokens)
+    if end > len(text) or words != "".join(text.split()):
+        raise ValueError("sentences of another text")
     return sentences
