@@ -71,12 +71,12 @@ def from_columns(
     rows: SentenceRows, tag_ids: Mapping[str, int], nested: int, relations: int
 ) -> SentenceTokens:
     """The tokens of a document's ``sentences`` rows as columns, tags mapped by ``tag_ids``."""
-    text, sentences = rows.text, rows.sentences
+    sentences = rows.sentences
     return SentenceTokens(
         rows.doc_id,
         [sentence.start for sentence in sentences],
         [sentence.end for sentence in sentences],
-        [[text[s:e] for s, e in sentence.tokens] for sentence in sentences],
+        rows.tokens,
         [[s for s, _ in sentence.tokens] for sentence in sentences],
         [[e for _, e in sentence.tokens] for sentence in sentences],
         [[tag_ids[tag] for tag in tags] for tags in rows.tags],

@@ -54,11 +54,13 @@ def sentence_table(parts: Sequence[SentenceRows], schema: ConfigSchema) -> pa.Ta
         text = part.text
         ids += part.ids
         doc_ids += [part.doc_id] * len(part)
-        for sentence, sentence_tags in zip(part.sentences, part.tags, strict=True):
+        for sentence, words, sentence_tags in zip(
+            part.sentences, part.tokens, part.tags, strict=True
+        ):
             texts.append(text[sentence.start : sentence.end])
             starts.append(sentence.start)
             ends.append(sentence.end)
-            tokens += [text[s:e] for s, e in sentence.tokens]
+            tokens += words
             token_starts += [s for s, _ in sentence.tokens]
             token_ends += [e for _, e in sentence.tokens]
             tags += sentence_tags

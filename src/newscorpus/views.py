@@ -173,7 +173,9 @@ class SentenceRows:
     doc_id: str
     text: str
     sentences: Sequence[Sentence]
-    #: Each sentence's tags, one per token.
+    #: Each sentence's token texts, and tags, one per token (the texts made once here: the
+    #: table and the tokens the cache keeps for exports both need them).
+    tokens: list[list[str]]
     tags: list[list[str]]
 
     def __len__(self) -> int:
@@ -195,12 +197,14 @@ class SentenceRows:
                 "text": text[sentence.start : sentence.end],
                 "start": sentence.start,
                 "end": sentence.end,
-                "tokens": [text[s:e] for s, e in sentence.tokens],
+                "tokens": tokens,
                 "token_starts": [s for s, _ in sentence.tokens],
                 "token_ends": [e for _, e in sentence.tokens],
                 "ner_tags": tags,
             }
-            for row_id, sentence, tags in zip(self.ids, self.sentences, self.tags, strict=True)
+            for row_id, sentence, tokens, tags in zip(
+                self.ids, self.sentences, self.tokens, self.tags, strict=True
+            )
         ]
 
 
@@ -219,7 +223,9 @@ def sentence_columns(
     for entity in outermost(doc.entities):
         flat[where[entity.id]].append(entity)
     tags = [bio_tags(sentence, flat[n]) for n, sentence in enumerate(sentences)]
-    return SentenceRows(doc.id, doc.text, sentences, tags)
+    text = doc.text
+    tokens = [[text[s:e] for s, e in sentence.tokens] for sentence in sentences]
+    return SentenceRows(doc.id, text, sentences, tokens, tags)
 
 
 def sentence_rows(doc: Document, sentences: Sequence[Sentence]) -> list[dict[str, Any]]:
