@@ -34,12 +34,7 @@ def sentence_table(parts: Sequence[SentenceRows], schema: ConfigSchema) -> pa.Ta
     Raises:
         ValueError: the schema's columns are not the ``sentences`` ones, or a tag is unknown.
     """
-    types = {f.name: f.type for f in schema.schema}
-    if set(types) != _SENTENCE_COLUMNS:
-        raise ValueError(
-            f"sentences columns {sorted(_SENTENCE_COLUMNS)} differ from the features' "
-            f"{sorted(types)}"
-        )
+    types = _types(schema, "sentences", _SENTENCE_COLUMNS)
     ids: list[str] = []
     doc_ids: list[str] = []
     texts: list[str] = []
@@ -99,6 +94,7 @@ def relation_table(parts: Sequence[RelationRows], schema: ConfigSchema) -> pa.Ta
     Raises:
         ValueError: the schema's columns are not the ``relations`` ones, or a label is unknown.
     """
+    types = _types(schema, "relations", _RELATION_COLUMNS)
     windows = _Windows()
     entities = _Entities()
     ids: list[str] = []
@@ -121,12 +117,6 @@ def relation_table(parts: Sequence[RelationRows], schema: ConfigSchema) -> pa.Ta
         row_windows += [w + first_window for w in part.window_of]
         heads += [e + first_entity for e in part.heads]
         tails += [e + first_entity for e in part.tails]
-    types = {f.name: f.type for f in schema.schema}
-    if set(types) != _RELATION_COLUMNS:
-        raise ValueError(
-            f"relations columns {sorted(_RELATION_COLUMNS)} differ from the features' "
-            f"{sorted(types)}"
-        )
     window = pa.array(row_windows, pa.int32())
     argument = types["head"]
     offset = argument.field("token_start").type
@@ -188,6 +178,20 @@ _RELATION_COLUMNS = {
     *("id", "doc_id", "relation_id", "label", "window_sentences", "nested", "context"),
     *("context_doc_start", "context_doc_end", "tokens", "head", "tail"),
 }
+
+
+def _types(schema: ConfigSchema, config: str, columns: set[str]) -> dict[str, pa.DataType]:
+    """Each column's Arrow type in ``schema``, once it is checked to hold ``config``'s columns.
+
+    Raises:
+        ValueError: when its columns are others.
+    """
+    types = {f.name: f.type for f in schema.schema}
+    if set(types) != columns:
+        raise ValueError(
+            f"{config} columns {sorted(columns)} differ from the features' {sorted(types)}"
+        )
+    return types
 
 
 class _Windows:
