@@ -20,6 +20,7 @@ from typing import Any
 
 from newscorpus import fastjson
 from newscorpus.io import write_json_atomic
+from newscorpus.listing import entries
 from newscorpus.model import Entity, Relation
 from newscorpus.project import SCHEMA_FILE, Project
 
@@ -69,17 +70,14 @@ def annotation_path(project: Project, doc_id: str, annotator: str | None = None)
 
 def annotation_files(project: Project) -> list[Path]:
     """Every annotation file of the project, sorted by name (schema and patterns excluded)."""
-    if not project.annotations.is_dir():
-        return []
-    return sorted(
-        (
-            p
-            for p in project.annotations.glob(f"*{ANNOTATION_SUFFIX}")
-            if p.is_file() and p.name != SCHEMA_FILE
-        ),
-        # Siblings sort by name; comparing Path objects costs ten times as much.
-        key=lambda p: p.name,
-    )
+    folder = project.annotations
+    listed = entries(folder) or []
+    names = [
+        name
+        for name, kind in listed
+        if kind == "file" and name.endswith(ANNOTATION_SUFFIX) and name != SCHEMA_FILE
+    ]
+    return [folder / name for name in sorted(names)]
 
 
 def entity_extra(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -51,6 +51,7 @@ from newscorpus.cache import Cache, FileHashes, cache_dir, prune
 from newscorpus.corpus import doc_ids
 from newscorpus.engines import EngineSettings, map_shards
 from newscorpus.errors import Issue, NewscorpusError, UsageError
+from newscorpus.listing import entries
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.validate_clean import is_clean
@@ -484,14 +485,15 @@ def _check_chunk(chunk: _Chunk) -> tuple[list[Issue], dict[str, list[Any]]]:
             issues += check_document(project, doc_id, found, schema).issues
         return issues, {}
     from newscorpus.buildinfo import BuildSettings
-    from newscorpus.docunit import DocumentInputs, ProcessSettings, cached_document, keys_of
+    from newscorpus.docunit import DocumentInputs, DocumentKeys, ProcessSettings, cached_document
 
     root = cache_dir(project)
     cache, hashes = Cache(root), FileHashes(project, root, chunk.known_hashes)
     settings = ProcessSettings(schema, BuildSettings())
+    keys = DocumentKeys(project, settings, hashes)
     for doc_id, found in chunk.documents:
         inputs = DocumentInputs(project, doc_id, found)
-        key = keys_of(inputs, settings, hashes)[1]
+        key = keys.check(inputs)
         issues += cached_document(inputs, settings, cache, key)[0].issues
     return issues, hashes.learnt
 
@@ -567,10 +569,11 @@ def _irregular_entries(project: Project) -> dict[str, Issue]:
     """E101 for every ``*.json`` in the annotations folder that is not a regular file (a folder,
     a broken link, a pipe), by document id: :func:`annotation_files` leaves them out, and
     reading a pipe would block, so they are reported without being opened."""
-    if not project.annotations.is_dir():
-        return {}
+    listed = entries(project.annotations) or []
+    odd = sorted(name for name, kind in listed if name.endswith(".json") and kind != "file")
     found: dict[str, Issue] = {}
-    for path in sorted(project.annotations.glob("*.json"), key=lambda p: p.name):
+    for name in odd:
+        path = project.annotations / name
         reason = _not_a_file(path)
         if reason is not None:
             found[path.stem] = _irregular_issue(_entry_name(project, path), reason)

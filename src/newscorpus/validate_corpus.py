@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newscorpus import fastjson
 from newscorpus.cache import Cache, recall_normalised, remember_normalised
-from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, article_dir
+from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, article_dir, has_meta
 from newscorpus.errors import Issue, NewscorpusError
+from newscorpus.listing import entries
 from newscorpus.project import Project
 from newscorpus.validate_json import describe, issue, one_line, printable, quoted, show
 
@@ -103,8 +105,9 @@ def duplicate_articles(project: Project, stored: Iterable[str]) -> list[Issue]:
     issues: list[Issue] = []
     for doc_id in sorted(stored):
         try:
-            digest = json.loads((project.corpus / doc_id / META_FILE).read_bytes())["raw_sha256"]
-        except (OSError, ValueError, KeyError, TypeError):
+            meta = fastjson.loads((project.corpus / doc_id / META_FILE).read_bytes())
+            digest = meta["raw_sha256"]
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             continue  # check_article reports an unreadable meta.json
         if not isinstance(digest, str):
             continue
@@ -127,30 +130,31 @@ def duplicate_articles(project: Project, stored: Iterable[str]) -> list[Issue]:
 def stray_entries(project: Project) -> list[Issue]:
     """Folders in the corpus without ``meta.json``, and hidden folders (left by an interrupted
     ``add`` of newscorpus before 0.2): entries that commands silently skip."""
-    if not project.corpus.is_dir():
+    listed = entries(project.corpus)
+    if listed is None:
         return []
+    root = str(project.corpus)
+    folders = sorted(name for name, kind in listed if kind == "dir")
     hidden = [
         issue(
             "E212",
-            printable(project.relative(folder)),
-            f"hidden folder {printable(folder.name)} is not a corpus entry (an interrupted "
+            printable(project.relative(project.corpus / name)),
+            f"hidden folder {printable(name)} is not a corpus entry (an interrupted "
             "`add` of an older newscorpus left it); every command skips it.",
-            f"Delete it: rm -r {printable(project.relative(folder))}",
+            f"Delete it: rm -r {printable(project.relative(project.corpus / name))}",
         )
-        for folder in sorted(project.corpus.iterdir(), key=lambda p: p.name)
-        if folder.is_dir() and folder.name.startswith(".")
+        for name in folders
+        if name.startswith(".")
     ]
     return hidden + [
         issue(
             "E212",
-            printable(project.relative(folder)),
-            f"corpus entry {printable(folder.name)} has no {META_FILE}, so every command skips it.",
+            printable(project.relative(project.corpus / name)),
+            f"corpus entry {printable(name)} has no {META_FILE}, so every command skips it.",
             _RESTORE,
         )
-        for folder in sorted(project.corpus.iterdir(), key=lambda p: p.name)
-        if folder.is_dir()
-        and not folder.name.startswith(".")
-        and not (folder / META_FILE).is_file()
+        for name in folders
+        if not name.startswith(".") and not has_meta(root, name)
     ]
 
 
