@@ -28,7 +28,14 @@ import msgspec
 from newscorpus import sentence_tokens
 from newscorpus.annotations import annotation_files, annotation_path, text_sha256
 from newscorpus.buildinfo import BuildSettings
-from newscorpus.cache import Cache, FileHashes, cache_dir, document_key, segments_key
+from newscorpus.cache import (
+    Cache,
+    FileHashes,
+    cache_dir,
+    document_key,
+    segments_key,
+    settings_key,
+)
 from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, ArticleMeta, article_dir
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.model import Document, outermost
@@ -459,18 +466,27 @@ def _keep_tokens(cache: Cache, key: str, result: DocumentResult) -> None:
     cache.put(TOKENS, key, sentence_tokens.encode(tokens))
 
 
-def keys_of(
-    inputs: DocumentInputs, settings: ProcessSettings, hashes: FileHashes
-) -> tuple[str, str]:
-    """The cache keys of the document's result with rows and of its issues alone (see
-    :func:`newscorpus.cache.document_key`)."""
-    project = inputs.project
-    files = _hashed(inputs, hashes)
-    check = ProcessSettings(settings.schema, settings.build)
-    return (
-        document_key("rows", inputs.doc_id, files, **settings.key_inputs(project)),
-        document_key("check", inputs.doc_id, files, **check.key_inputs(project)),
-    )
+class DocumentKeys:
+    """The cache keys of a project's documents under one set of settings (see
+    :func:`newscorpus.cache.document_key`): what all of them share is hashed once."""
+
+    def __init__(self, project: Project, settings: ProcessSettings, hashes: FileHashes) -> None:
+        self.hashes = hashes
+        self._rows = settings_key(**settings.key_inputs(project))
+        check = ProcessSettings(settings.schema, settings.build)
+        self._check = settings_key(**check.key_inputs(project))
+
+    def check(self, inputs: DocumentInputs) -> str:
+        """The key of the document's issues alone."""
+        return document_key("check", inputs.doc_id, _hashed(inputs, self.hashes), self._check)
+
+    def both(self, inputs: DocumentInputs) -> tuple[str, str]:
+        """The keys of the document's result with rows and of its issues alone."""
+        files = _hashed(inputs, self.hashes)
+        return (
+            document_key("rows", inputs.doc_id, files, self._rows),
+            document_key("check", inputs.doc_id, files, self._check),
+        )
 
 
 def _hashed(inputs: DocumentInputs, hashes: FileHashes) -> list[tuple[str, str | None]]:
@@ -504,15 +520,15 @@ class BuiltTokens:
         try:
             settings = ProcessSettings(schema, BuildSettings.from_project(project), building=True)
         except NewscorpusError:
-            self.inputs: dict[str, Any] | None = None
+            self.settings: str | None = None
         else:
-            self.inputs = settings.key_inputs(project)
+            self.settings = settings_key(**settings.key_inputs(project))
 
     def key(self, doc_id: str) -> str | None:
         """The key of the document's entry (None when entries cannot be found, or when the
         document's annotation file is something the key cannot see: a pipe, a folder or a
         dangling link where the file belongs, which validation refuses)."""
-        if self.inputs is None:
+        if self.settings is None:
             return None
         files = tuple(self.files.get(doc_id, ()))
         if not files:
@@ -520,7 +536,7 @@ class BuiltTokens:
             if path.exists() or path.is_symlink():
                 return None
         inputs = DocumentInputs(self.project, doc_id, files)
-        return document_key("rows", doc_id, _hashed(inputs, self.hashes), **self.inputs)
+        return document_key("rows", doc_id, _hashed(inputs, self.hashes), self.settings)
 
     def find(self, doc_ids: Iterable[str]) -> dict[str, str]:
         """The keys of those of ``doc_ids`` that have an entry (intact or not: :meth:`get`

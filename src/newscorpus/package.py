@@ -61,7 +61,7 @@ from newscorpus.buildinfo import BuildResult, BuildSettings, Stats, metadata_war
 from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key, prune
 from newscorpus.card import quality_section
 from newscorpus.corpus import ArticleMeta, doc_ids, load_article
-from newscorpus.docunit import DocumentInputs, ProcessSettings, keys_of
+from newscorpus.docunit import DocumentInputs, DocumentKeys, ProcessSettings
 from newscorpus.engines import Background, EngineSettings, map_shards, runs_here
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.io import dumps_json
@@ -421,6 +421,7 @@ class _Run:
     ) -> list[ShardSpec]:
         process = ProcessSettings(self.schema, self.settings, building=self.work is not None)
         hashes = self.hashes = FileHashes(self.project, self.cache_root)
+        keys_of = DocumentKeys(self.project, process, hashes).both if self.cache_root else None
         specs = []
         size = self.settings.docs_per_shard
         for split in SPLITS:
@@ -430,7 +431,7 @@ class _Run:
                 docs = []
                 for doc_id in ids[index * size : (index + 1) * size]:
                     inputs = DocumentInputs(self.project, doc_id, tuple(files.get(doc_id, ())))
-                    keys = keys_of(inputs, process, hashes) if self.cache_root else (None, None)
+                    keys = keys_of(inputs) if keys_of else (None, None)
                     docs.append(DocSpec(doc_id, inputs.files, *keys))
                 specs.append(
                     ShardSpec(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,12 @@ class Project:
     #: The whole ``[tool.newscorpus]`` table, for settings owned by one stage (build, publish).
     settings: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def corpus(self) -> Path:
         """Folder of stored articles, one subfolder per document id."""
         return self.root / self.corpus_dir
 
-    @property
+    @cached_property
     def annotations(self) -> Path:
         """Folder of annotation files, the schema, the guidelines and ruler patterns."""
         return self.root / self.annotations_dir
