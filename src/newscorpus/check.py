@@ -207,9 +207,14 @@ class _Corpus:
         bits = 0
         for s in seen:
             bits |= s.docs
-        # The bits in order from the lowest: bin() writes the highest first.
-        found = (i for i, bit in enumerate(reversed(f"{bits:b}")) if bit == "1")
-        return tuple(sorted(self.documents[i] for i in found))
+        # The set bits one by one from the lowest: a text is in few of the documents, and
+        # going through every bit cost a second per card at 10,000 documents.
+        found = []
+        while bits:
+            low = bits & -bits
+            found.append(self.documents[low.bit_length() - 1])
+            bits ^= low
+        return tuple(sorted(found))
 
 
 def _seen_from_json(
