@@ -773,18 +773,18 @@ def test_a_hash_is_kept_with_the_signature_of_the_file_it_was_taken_of(
     path = project.annotations / "agreement.json"
     other = tmp_path / "other.json"
     other.write_text("{}", "utf-8")
-    stat = Path.stat
+    stat = os.stat
 
-    def then_replaced(self: Path, **kwargs: Any) -> Any:
-        looked = stat(self, **kwargs)
-        if self == path and other.exists():
+    def then_replaced(looked_at: Any, *args: Any, **kwargs: Any) -> Any:
+        looked = stat(looked_at, *args, **kwargs)
+        if looked_at == str(path) and other.exists():
             other.rename(path)
         return looked
 
-    monkeypatch.setattr(Path, "stat", then_replaced)
+    monkeypatch.setattr(os, "stat", then_replaced)
     hashes = FileHashes(project, None)
     digest = hashes.sha256(path)
-    monkeypatch.setattr(Path, "stat", stat)
+    monkeypatch.setattr(os, "stat", stat)
     assert digest == hashlib.sha256(b"{}").hexdigest()
     now = path.stat()
     assert hashes.known[hashes.name(path)] == [
@@ -795,3 +795,26 @@ def test_a_hash_is_kept_with_the_signature_of_the_file_it_was_taken_of(
         digest,
     ]
     assert hashes.sha256(path) == digest
+
+
+def test_a_document_names_its_files_as_the_hashes_name_them(tmp_path: Path) -> None:
+    """The names a build keys documents by are the ones validate's workers and the token
+    formats look up: the string-built names must be :meth:`FileHashes.name` of each path."""
+    from newscorpus.cache import FileHashes
+    from newscorpus.docunit import DocumentInputs
+
+    project = small_project(tmp_path / "p")
+    doc_id = doc_ids(project)[0]
+    inputs = DocumentInputs(project, doc_id, (annotation_path(project, doc_id),))
+    hashes = FileHashes(project, None)
+
+    hashed = inputs.hashed(hashes)
+
+    assert [name for name, _ in hashed] == [
+        f"corpus/{doc_id}/meta.json",
+        f"corpus/{doc_id}/raw.txt",
+        f"corpus/{doc_id}/text.txt",
+        f"annotations/{doc_id}.json",
+    ]
+    assert hashed == [(hashes.name(path), hashes.sha256(path)) for path in inputs.paths()]
+    assert all(digest is not None for _, digest in hashed)
