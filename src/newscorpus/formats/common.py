@@ -16,7 +16,6 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -513,9 +512,10 @@ def _as_before(
         return False
     if [(e["start"], e["end"], e["label"]) for e in entities] != spans:
         return False
+    # In the order the file is written in, each span once (sorted and set run in C).
     order = [(start, -end, label) for start, end, label in spans]
-    if any(a >= b for a, b in pairwise(order)):
-        return False  # a span twice, or not in the order the file is written in
+    if order != sorted(order) or len(set(order)) != len(order):
+        return False
     # Kept as they are (see _kept_entity, _kept_relation): same text, and no source of None,
     # which the writer leaves out. (The order of keys does not count, as in Change.unchanged.)
     if [e["text"] for e in entities] != [text[start:end] for start, end, _ in spans]:
