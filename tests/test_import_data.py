@@ -43,8 +43,10 @@ def _imports(draw: st.DrawFn) -> tuple[Any, ...]:
     spans, links = _as_exported(previous)
     change = draw(
         st.sampled_from(
-            ["same", "same", "same", "reversed", "relabel", "twice", "drop", "source", "extra"]
-            + ["file out of order", "file twice"]
+            [
+                *("same", "same", "same", "reversed", "relabel", "twice", "drop"),
+                *("source", "extra", "file out of order", "file twice"),
+            ]
         )
     )
     if change == "reversed":

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from newscorpus import fastjson
 from newscorpus.errors import NewscorpusError
-from newscorpus.listing import entries
+from newscorpus.listing import entries, is_file
 from newscorpus.project import Project
 
 if TYPE_CHECKING:
@@ -73,16 +73,24 @@ def article_dir(project: Project, doc_id: str) -> Path:
 
 
 def doc_ids(project: Project) -> list[str]:
-    """Ids of every stored article, sorted."""
+    """Ids of every stored article, sorted.
+
+    Raises:
+        NewscorpusError: E014 when the corpus folder or an entry of it cannot be looked into.
+    """
     root = str(project.corpus)
     names = [name for name, _ in entries(project.corpus) or [] if not name.startswith(".")]
     return sorted(n for n in names if has_meta(root, n))
 
 
 def has_meta(root: str, name: str) -> bool:
-    """Whether the corpus folder ``root`` has an entry ``name`` with a ``meta.json`` file."""
+    """Whether the corpus folder ``root`` has an entry ``name`` with a ``meta.json`` file.
+
+    Raises:
+        NewscorpusError: E014 when the entry cannot be looked into.
+    """
     # Strings, not Path objects: half the cost, paid for every article by every build.
-    return os.path.isfile(os.path.join(root, name, META_FILE))  # noqa: PTH113, PTH118
+    return is_file(os.path.join(root, name, META_FILE))  # noqa: PTH118
 
 
 def load_meta(project: Project, doc_id: str) -> ArticleMeta:

@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "E011": "an interrupted change cannot be completed (its journal or staged files are damaged)",
     "E012": "the project's private folder .newscorpus cannot be used (blocked, read-only, full)",
     "E013": "a change would write where a file or folder of the project is in the way",
+    "E014": "a project folder or file cannot be looked into (no permission, an I/O error)",
     # E050-E059: the corpus browser (view)
     "E050": "--diff names neither a build folder nor a git revision of the project",
     "E051": "the view output folder exists and is not a site written by `newscorpus view`",
