@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,28 @@ def test_an_unreadable_article_folder_is_an_error_not_a_missing_article(
         "it.\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_an_article_folder_named_in_bytes_that_are_not_utf8_is_reported_and_skipped(
+    tmp_path: Path,
+) -> None:
+    """Such a name reaches Python as lone surrogates, which no cache entry, split hash or
+    output file can hold: it used to stop validate, build and export with a traceback."""
+    project = make_project(tmp_path / "p", with_seed=True)
+    article = sorted((project / "corpus").iterdir())[0]
+    shutil.copytree(article, project / "corpus" / os.fsdecode(b"x\xff"))
+
+    code, out, _ = run(project, "validate")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "corpus/x\\udcff: E212 corpus entry x\\udcff has a name that is not UTF-8, so it cannot "
+        "be a document id and every command skips it. Rename the folder to the article's id "
+        "(the id in its meta.json)."
+    )
+    code, _, err = run(project, "build", "--out", str(tmp_path / "out"))
+    assert code == 1
+    assert "E301" in err
+    assert not (tmp_path / "out").exists()
+    code, out, _ = run(project, "export", "doccano", str(tmp_path / "exp"))
+    assert code == 0
+    assert out == f"exported 1 document(s) to {tmp_path / 'exp'} (doccano)\n"

@@ -710,7 +710,8 @@ class _MissedMentions:
     def vocabulary_key(self) -> str:
         """What :meth:`hits` depends on besides the document: each annotated text's labels."""
         listing = sorted((name, sorted(by_label)) for name, by_label in self._names.items())
-        return hashlib.sha256(json.dumps(listing, ensure_ascii=False).encode()).hexdigest()
+        data = json.dumps(listing, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        return hashlib.sha256(data).hexdigest()
 
 
 def _inside_same_label(

@@ -79,8 +79,20 @@ def doc_ids(project: Project) -> list[str]:
         NewscorpusError: E014 when the corpus folder or an entry of it cannot be looked into.
     """
     root = str(project.corpus)
-    names = [name for name, _ in entries(project.corpus) or [] if not name.startswith(".")]
+    listed = entries(project.corpus) or []
+    names = [name for name, _ in listed if not name.startswith(".") and is_id_text(name)]
     return sorted(n for n in names if has_meta(root, n))
+
+
+def is_id_text(name: str) -> bool:
+    """Whether a folder name can be a document id: text, not bytes that are not UTF-8 (which
+    Python hands over as lone surrogates, and no output file can hold). ``validate`` reports
+    the others (E212); every command skips them, as it skips hidden folders."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def has_meta(root: str, name: str) -> bool:

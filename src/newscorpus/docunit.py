@@ -196,7 +196,9 @@ class DocumentResult:
             "row_error": [error.code, error.message, error.fix, error.where] if error else None,
             "tables": list(self.tables) if self.tables is not None else None,
         }
-        parts = [json.dumps(header, ensure_ascii=False).encode()]
+        # ASCII escapes: a folder name that is not UTF-8 reaches the header as lone
+        # surrogates, which UTF-8 cannot hold and the escapes give back exactly.
+        parts = [json.dumps(header).encode()]
         for table in (self.tables or {}).values():
             import pyarrow as pa
 

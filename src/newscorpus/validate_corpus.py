@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from newscorpus import fastjson
 from newscorpus.cache import Cache, recall_normalised, remember_normalised
-from newscorpus.corpus import META_FILE, RAW_FILE, TEXT_FILE, article_dir, has_meta
+from newscorpus.corpus import (
+    META_FILE,
+    RAW_FILE,
+    TEXT_FILE,
+    article_dir,
+    has_meta,
+    is_id_text,
+)
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.listing import entries
 from newscorpus.project import Project
@@ -128,8 +135,9 @@ def duplicate_articles(project: Project, stored: Iterable[str]) -> list[Issue]:
 
 
 def stray_entries(project: Project) -> list[Issue]:
-    """Folders in the corpus without ``meta.json``, and hidden folders (left by an interrupted
-    ``add`` of newscorpus before 0.2): entries that commands silently skip."""
+    """Folders in the corpus without ``meta.json``, hidden folders (left by an interrupted
+    ``add`` of newscorpus before 0.2) and folders whose names are not UTF-8: entries that
+    commands silently skip."""
     listed = entries(project.corpus)
     if listed is None:
         return []
@@ -146,16 +154,31 @@ def stray_entries(project: Project) -> list[Issue]:
         for name in folders
         if name.startswith(".")
     ]
-    return hidden + [
+    undecodable = [
         issue(
             "E212",
             printable(project.relative(project.corpus / name)),
-            f"corpus entry {printable(name)} has no {META_FILE}, so every command skips it.",
-            _RESTORE,
+            f"corpus entry {printable(name)} has a name that is not UTF-8, so it cannot be a "
+            "document id and every command skips it.",
+            "Rename the folder to the article's id (the id in its meta.json).",
         )
         for name in folders
-        if not name.startswith(".") and not has_meta(root, name)
+        if not is_id_text(name)
     ]
+    return (
+        hidden
+        + undecodable
+        + [
+            issue(
+                "E212",
+                printable(project.relative(project.corpus / name)),
+                f"corpus entry {printable(name)} has no {META_FILE}, so every command skips it.",
+                _RESTORE,
+            )
+            for name in folders
+            if not name.startswith(".") and is_id_text(name) and not has_meta(root, name)
+        ]
+    )
 
 
 def _read(project: Project, path: Path, issues: list[Issue]) -> bytes | None:
