@@ -328,7 +328,7 @@ def project_issues(
     known = set(stored)
     irregular = _irregular_entries(project) if whole else {}
     if whole:
-        issues += stray_entries(project)
+        issues += stray_entries(project, known)
         issues += irregular.values()
         issues += duplicate_articles(project, stored)
     orphans: dict[str, list[Path]] = {}

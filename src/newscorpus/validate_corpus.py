@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,6 @@ from newscorpus.corpus import (
     RAW_FILE,
     TEXT_FILE,
     article_dir,
-    has_meta,
     is_id_text,
 )
 from newscorpus.errors import Issue, NewscorpusError
@@ -134,51 +133,49 @@ def duplicate_articles(project: Project, stored: Iterable[str]) -> list[Issue]:
     return issues
 
 
-def stray_entries(project: Project) -> list[Issue]:
-    """Folders in the corpus without ``meta.json``, hidden folders (left by an interrupted
-    ``add`` of newscorpus before 0.2) and folders whose names are not UTF-8: entries that
-    commands silently skip."""
+def stray_entries(project: Project, stored: Collection[str]) -> list[Issue]:
+    """Folders in the corpus other than the ``stored`` articles' (see
+    :func:`~newscorpus.corpus.doc_ids`): hidden folders (left by an interrupted ``add`` of
+    newscorpus before 0.2), folders whose names are not UTF-8 and folders without
+    ``meta.json``, entries that commands silently skip. Hidden ones first, then by name."""
     listed = entries(project.corpus)
     if listed is None:
         return []
-    root = str(project.corpus)
-    folders = sorted(name for name, kind in listed if kind == "dir")
-    hidden = [
-        issue(
-            "E212",
-            printable(project.relative(project.corpus / name)),
-            f"hidden folder {printable(name)} is not a corpus entry (an interrupted "
-            "`add` of an older newscorpus left it); every command skips it.",
-            f"Delete it: rm -r {printable(project.relative(project.corpus / name))}",
-        )
-        for name in folders
-        if name.startswith(".")
-    ]
-    undecodable = [
-        issue(
-            "E212",
-            printable(project.relative(project.corpus / name)),
-            f"corpus entry {printable(name)} has a name that is not UTF-8, so it cannot be a "
-            "document id and every command skips it.",
-            "Rename the folder to the article's id (the id in its meta.json).",
-        )
-        for name in folders
-        if not is_id_text(name)
-    ]
-    return (
-        hidden
-        + undecodable
-        + [
-            issue(
-                "E212",
-                printable(project.relative(project.corpus / name)),
-                f"corpus entry {printable(name)} has no {META_FILE}, so every command skips it.",
-                _RESTORE,
+    hidden: list[Issue] = []
+    others: list[Issue] = []
+    for name in sorted(name for name, kind in listed if kind == "dir" and name not in stored):
+        where = printable(project.relative(project.corpus / name))
+        if name.startswith("."):
+            hidden.append(
+                issue(
+                    "E212",
+                    where,
+                    f"hidden folder {printable(name)} is not a corpus entry (an interrupted "
+                    "`add` of an older newscorpus left it); every command skips it.",
+                    f"Delete it: rm -r {where}",
+                )
             )
-            for name in folders
-            if not name.startswith(".") and is_id_text(name) and not has_meta(root, name)
-        ]
-    )
+        elif not is_id_text(name):
+            others.append(
+                issue(
+                    "E212",
+                    where,
+                    f"corpus entry {printable(name)} has a name that is not UTF-8, so it cannot "
+                    "be a document id and every command skips it.",
+                    "Rename the folder to the article's id (the id in its meta.json).",
+                )
+            )
+        else:
+            others.append(
+                issue(
+                    "E212",
+                    where,
+                    f"corpus entry {printable(name)} has no {META_FILE}, so every command "
+                    "skips it.",
+                    _RESTORE,
+                )
+            )
+    return hidden + others
 
 
 def _read(project: Project, path: Path, issues: list[Issue]) -> bytes | None:
