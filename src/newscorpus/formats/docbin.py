@@ -11,10 +11,9 @@ export to them), with only the string table in memory. The spools are uncompress
 export runs, its folder needs about twelve times the finished files' size free (36 MB for
 the 2.9 MB export of 1,000 bench articles).
 
-Filing a Doc also skips ``DocBin.add``'s walk over every token in Python, which collects nine
-strings of each (text, norm, tag, lemma, morph, dependency, entity type, KB id, entity id) for
-the string table and cost more than tokenising: the same strings come from one
-``Doc.to_array`` of those attributes, each distinct hash looked up once.
+The writer files a :class:`DocRecord`: each section's value for one Doc. :func:`record_of`
+takes it from a Doc, skipping ``DocBin.add``'s walk over every token in Python; the spaCy export
+makes it straight from a document's tokens, without making the Doc at all.
 
 Reading is the same problem backwards: ``DocBin.from_bytes`` inflates the whole file and keeps
 every section (280 MB for the 23 MB ``train.spacy`` of 10,000 bench articles, most of it one
@@ -28,9 +27,9 @@ from __future__ import annotations
 
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,6 +40,59 @@ TOKEN_STRINGS = ("ORTH", "NORM", "TAG", "LEMMA", "MORPH", "DEP", "ENT_TYPE", "EN
 _ARRAYS = ("tokens", "spaces", "lengths")
 _PER_DOC = ("cats", "flags", "span_groups", "user_data")
 _CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """One Doc as a ``DocBin`` files it: what :meth:`DocBinWriter.file` writes to each section.
+
+    :func:`record_of` takes it from a Doc; an export that knows its Docs' tokens can make it
+    without making the Doc (:mod:`newscorpus.formats.spacy`).
+    """
+
+    #: The token attributes, shape (tokens, attributes), ``uint64``, C order.
+    tokens: Any
+    #: Whether each token has a trailing space, shape (tokens, 1), ``bool``.
+    spaces: Any
+    #: ``doc.spans.to_bytes()``.
+    span_groups: bytes
+    #: ``srsly.msgpack_dumps(doc.user_data)``.
+    user_data: bytes
+    #: The strings of the Doc's hashes that go in the file's string table.
+    strings: Iterable[str]
+    cats: dict[str, float] = field(default_factory=dict)
+    has_unknown_spaces: bool = False
+
+
+def record_of(doc: Any, attrs: Sequence[int], dumps: Callable[[Any], bytes]) -> DocRecord:
+    """``doc`` as ``DocBin(attrs, store_user_data=True).add`` files it.
+
+    ``DocBin.add`` walks every token in Python to collect nine strings of each (text, norm,
+    tag, lemma, morph, dependency, entity type, KB id, entity id) for the string table, which
+    cost more than tokenising: the same strings come from one ``Doc.to_array`` of those
+    attributes, each distinct hash looked up once.
+    """
+    import numpy
+
+    size = len(doc)
+    strings = doc.vocab.strings
+    found = {strings[h] for h in numpy.unique(doc.to_array(TOKEN_STRINGS)).tolist()}
+    for group in doc.spans.values():
+        for span in group:
+            found.add(span.label_)
+            if span.kb_id in strings:
+                found.add(span.kb_id_)
+            if span.id in strings:
+                found.add(span.id_)
+    return DocRecord(
+        tokens=doc.to_array(list(attrs)).reshape((size, len(attrs))),
+        spaces=numpy.asarray(doc.to_array("SPACY").reshape((size, 1)), dtype=bool),
+        span_groups=doc.spans.to_bytes(),
+        user_data=dumps(doc.user_data),
+        strings=found,
+        cats=doc.cats,
+        has_unknown_spaces=doc.has_unknown_spaces,
+    )
 
 
 class DocBinWriter:
@@ -74,28 +126,22 @@ class DocBinWriter:
 
     def add(self, doc: Any) -> None:
         """File ``doc`` as ``DocBin.add`` does."""
+        self.file(record_of(doc, self.attrs, self._dumps))
+
+    def file(self, record: DocRecord) -> None:
+        """File the Doc ``record`` describes (its token array in :attr:`attrs` order)."""
         import numpy
 
-        size = len(doc)
         pack = self._packer.pack
         spools = self._spools
-        spools["tokens"].write(doc.to_array(self.attrs).reshape((size, len(self.attrs))).tobytes())
-        spaces = doc.to_array("SPACY").reshape((size, 1))
-        spools["spaces"].write(numpy.asarray(spaces, dtype=bool).tobytes())
-        spools["lengths"].write(numpy.asarray([size], dtype="int32").tobytes())
-        spools["cats"].write(pack(doc.cats))
-        spools["flags"].write(pack({"has_unknown_spaces": doc.has_unknown_spaces}))
-        spools["span_groups"].write(pack(doc.spans.to_bytes()))
-        spools["user_data"].write(pack(self._dumps(doc.user_data)))
-        strings = doc.vocab.strings
-        self.strings.update(strings[h] for h in numpy.unique(doc.to_array(TOKEN_STRINGS)).tolist())
-        for group in doc.spans.values():
-            for span in group:
-                self.strings.add(span.label_)
-                if span.kb_id in strings:
-                    self.strings.add(span.kb_id_)
-                if span.id in strings:
-                    self.strings.add(span.id_)
+        spools["tokens"].write(record.tokens.tobytes())
+        spools["spaces"].write(record.spaces.tobytes())
+        spools["lengths"].write(numpy.asarray([len(record.spaces)], dtype="int32").tobytes())
+        spools["cats"].write(pack(record.cats))
+        spools["flags"].write(pack({"has_unknown_spaces": record.has_unknown_spaces}))
+        spools["span_groups"].write(pack(record.span_groups))
+        spools["user_data"].write(pack(record.user_data))
+        self.strings.update(record.strings)
         self.count += 1
 
     def finish(self, write: Callable[[bytes], object]) -> None:

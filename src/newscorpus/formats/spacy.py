@@ -32,12 +32,13 @@ theirs, new or changed ones become ``gold``.
 
 from __future__ import annotations
 
+import struct
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newscorpus import collector
 from newscorpus.errors import InputError
@@ -60,9 +61,12 @@ from newscorpus.formats.common import (
     unwritable,
 )
 from newscorpus.formats.tokens import Tokenised, built_tokens, tokenised
-from newscorpus.model import Entity, outermost
+from newscorpus.model import outermost
 from newscorpus.project import Project
 from newscorpus.schema import Schema
+
+if TYPE_CHECKING:
+    from newscorpus.formats.docbin import DocRecord
 
 T = TypeVar("T")
 
@@ -76,6 +80,9 @@ SPANS_KEY = "entities"
 DOCBIN_ATTRS = ("ORTH", "ENT_IOB", "ENT_TYPE", "SENT_START")
 #: spaCy's ``ENT_IOB`` values.
 _IOB = {"I": 1, "O": 2, "B": 3}
+#: A span as ``SpanGroup.to_bytes`` packs it: id, KB id and label hashes, start and end token,
+#: start and end character.
+_SPAN = struct.Struct(">QQQllll")
 #: ``Doc._`` extensions the export sets.
 RELATIONS = "relations"
 DOC_ID = "doc_id"
@@ -148,67 +155,134 @@ def training_config(schema: Schema) -> str:
     return _CONFIG_HEADER + text
 
 
-def to_doc(vocab: Any, item: Tokenised) -> Any:
-    """The ``Doc`` of one document: the view's tokens, whitespace as spaCy's tokenizer makes
-    it (a single space after a token is its trailing space, other whitespace a token), the
-    view's sentences, entities and relations (see the module docstring)."""
-    import numpy
-    from spacy.attrs import ENT_IOB, ENT_TYPE, SENT_START
-    from spacy.tokens import Doc, Span
+class DocRecords:
+    """Each exported document as the :class:`~newscorpus.formats.docbin.DocRecord` of its Doc
+    (see the module docstring), made from the view's tokens without making the Doc: making
+    Docs and reading them back out cost nine tenths of an export whose tokens came from a build.
 
-    text = item.document.text
-    spans = [span for sentence in item.sentences for span in sentence.tokens]
-    words = [text[start:end] for start, end in spans]
-    spaces = [text.startswith(" ", end) for _, end in spans]
-    starts = [False] * len(spans)
-    n = 0
-    for sentence in item.sentences:
-        starts[n] = True
-        n += len(sentence.tokens)
-    # Whitespace the view leaves out (line breaks, a second space) becomes a token of its own
-    # after the one space the token before it keeps; it starts a sentence only as the first.
-    edges = [0, *(end + space for (_, end), space in zip(spans, spaces, strict=True))]
-    gaps = [i for i, (start, _) in enumerate(spans) if start != edges[i]]
-    if edges[-1] < len(text):
-        words.append(text[edges[-1] :])
-        spaces.append(False)
-        starts.append(not spans)
-    for i in reversed(gaps):
-        words.insert(i, text[edges[i] : spans[i][0]])
-        spaces.insert(i, False)
-        starts.insert(i, i == 0)
-    doc = Doc(vocab, words=words, spaces=spaces)
-    firsts = [start for start, _ in spans]
-    lasts = [end for _, end in spans]
+    The files are the bytes of the same Docs made with ``Doc(words, spaces, sent_starts)``,
+    ``doc.ents``, ``doc.spans`` and filed by ``DocBin.add`` (a test holds them to those). Each
+    distinct string's hash and norm are looked up in ``vocab`` once, as spaCy would compute
+    them.
+    """
 
-    def place(entity: Entity) -> tuple[int, int]:
-        # Its first and last tokens in the Doc: their indices in the view plus the whitespace
-        # tokens before them.
-        first = bisect_left(firsts, entity.start)
-        last = bisect_left(lasts, entity.end)
-        return first + bisect_right(gaps, first), last + bisect_right(gaps, last)
+    def __init__(self, vocab: Any, attrs: Sequence[int]) -> None:
+        import srsly
+        from spacy.attrs import ENT_IOB, ENT_TYPE, ORTH, SENT_START
 
-    # Sentence starts and the outermost entities' IOB tags go in as one array: what
-    # ``Doc(sent_starts=...)`` and ``doc.ents = ...`` would set, without their Python step
-    # per token (a test compares the files with those made the usual way).
-    if words:
-        values: Any = numpy.zeros((len(words), 3), dtype=numpy.uint64)
-        values[:, 0] = numpy.where(starts, 1, -1).astype(numpy.uint64)  # -1 as spaCy stores it
-        values[:, 1] = _IOB["O"]
-        for entity in outermost(item.document.entities):
-            first, last = place(entity)
-            values[first, 1] = _IOB["B"]
-            values[first + 1 : last + 1, 1] = _IOB["I"]
-            values[first : last + 1, 2] = vocab.strings.add(entity.label)
-        doc.from_array([SENT_START, ENT_IOB, ENT_TYPE], values)
-    doc.spans[SPANS_KEY] = [
-        Span(doc, first, last + 1, label=e.label, span_id=e.id)
-        for e in item.document.entities
-        for first, last in [place(e)]
-    ]
-    doc._.relations = [[r.id, r.head, r.tail, r.label] for r in item.document.relations]
-    doc._.doc_id = item.document.id
-    return doc
+        self.vocab = vocab
+        self.attrs = list(attrs)
+        column = {attr: n for n, attr in enumerate(self.attrs)}
+        self._orth, self._iob = column[ORTH], column[ENT_IOB]
+        self._type, self._start = column[ENT_TYPE], column[SENT_START]
+        self._hashes: dict[str, int] = {}
+        self._norms: dict[str, str] = {}
+        self._dumps: Callable[[Any], bytes] = srsly.msgpack_dumps
+
+    def _hash(self, string: str) -> int:
+        found = self._hashes.get(string)
+        if found is None:
+            found = self._hashes[string] = self.vocab.strings.add(string)
+        return found
+
+    def record(self, item: Tokenised) -> DocRecord:
+        """The record of ``item``'s Doc: its words (the view's tokens, and the whitespace the
+        view leaves out as tokens of their own), spaces, sentence starts, the outermost
+        entities as IOB tags, every entity in ``doc.spans["entities"]``, the relations and the
+        document id in ``doc.user_data``."""
+        import numpy
+
+        from newscorpus.formats.docbin import DocRecord
+
+        text = item.document.text
+        spans = [span for sentence in item.sentences for span in sentence.tokens]
+        words = [text[start:end] for start, end in spans]
+        spaces = [text.startswith(" ", end) for _, end in spans]
+        starts = [False] * len(spans)
+        n = 0
+        for sentence in item.sentences:
+            starts[n] = True
+            n += len(sentence.tokens)
+        # Whitespace the view leaves out (line breaks, a second space) becomes a token of its
+        # own after the one space the token before it keeps; it starts a sentence only as the
+        # first.
+        edges = [0, *(end + space for (_, end), space in zip(spans, spaces, strict=True))]
+        gaps = [i for i, (start, _) in enumerate(spans) if start != edges[i]]
+        if edges[-1] < len(text):
+            words.append(text[edges[-1] :])
+            spaces.append(False)
+            starts.append(not spans)
+        for i in reversed(gaps):
+            words.insert(i, text[edges[i] : spans[i][0]])
+            spaces.insert(i, False)
+            starts.insert(i, i == 0)
+        distinct = set(words)
+        for word in distinct.difference(self._norms):
+            lexeme = self.vocab[word]
+            self._hashes[word], self._norms[word] = lexeme.orth, lexeme.norm_
+        firsts = [start for start, _ in spans]
+        lasts = [end for _, end in spans]
+        entities = item.document.entities
+        # Each entity's first and last view token; in the Doc, whitespace tokens come before.
+        placed = [(bisect_left(firsts, e.start), bisect_left(lasts, e.end)) for e in entities]
+
+        def token(view_index: int) -> int:
+            return view_index + bisect_right(gaps, view_index)
+
+        size = len(words)
+        # The per-entity columns are filled as lists: numpy's indexing costs more per entity.
+        iob = [_IOB["O"]] * size
+        types = [0] * size
+        outer = set(map(id, outermost(entities)))
+        for entity, (first, last) in zip(entities, placed, strict=True):
+            if id(entity) in outer:
+                first, last = token(first), token(last)
+                iob[first : last + 1] = [_IOB["B"], *[_IOB["I"]] * (last - first)]
+                types[first : last + 1] = [self._hash(entity.label)] * (last + 1 - first)
+        values: Any = numpy.empty((size, len(self.attrs)), dtype=numpy.uint64)
+        values[:, self._orth] = numpy.fromiter(
+            map(self._hashes.__getitem__, words), dtype=numpy.uint64, count=size
+        )
+        # A token that starts no sentence has -1, as spaCy stores it.
+        values[:, self._start] = numpy.where(starts, 1, -1).astype(numpy.uint64)
+        values[:, self._iob] = iob
+        values[:, self._type] = types
+        group = self._dumps(
+            {
+                "name": SPANS_KEY,
+                "attrs": {},
+                "spans": [
+                    _SPAN.pack(
+                        self._hash(e.id),
+                        0,
+                        self._hash(e.label),
+                        token(first),
+                        token(last) + 1,
+                        firsts[first],
+                        lasts[last],
+                    )
+                    for e, (first, last) in zip(entities, placed, strict=True)
+                ],
+            }
+        )
+        user_data = {
+            ("._.", RELATIONS, None, None): [
+                [r.id, r.head, r.tail, r.label] for r in item.document.relations
+            ],
+            ("._.", DOC_ID, None, None): item.document.id,
+        }
+        strings = distinct.union(map(self._norms.__getitem__, distinct))
+        strings.update(e.label for e in entities)
+        strings.update(e.id for e in entities)
+        if words:
+            strings.add("")  # the hash of the attributes no token has (lemma, tag, ...)
+        return DocRecord(
+            tokens=values,
+            spaces=numpy.asarray(spaces, dtype=bool).reshape((len(words), 1)),
+            span_groups=self._dumps({group: [SPANS_KEY]}),
+            user_data=self._dumps(user_data),
+            strings=strings,
+        )
 
 
 def _unless_missing(read: Callable[[Any], T], doc: Any, where: str) -> T:
@@ -310,12 +384,13 @@ class SpacyDocBin:
                 with _spooling(out):
                     for split in SPLIT_FILES:
                         bins[split] = DocBinWriter(DOCBIN_ATTRS, out)
+                records = DocRecords(nlp.vocab, bins["train"].attrs)
                 built = built_tokens(project, schema, use_cache)
                 documents = export_documents(project, doc_ids)
                 for item in tokenised(project, documents, nlp, built):
-                    doc = to_doc(nlp.vocab, item)
+                    record = records.record(item)
                     with _spooling(out):
-                        bins[item.split].add(doc)
+                        bins[item.split].file(record)
                     report.documents += 1
                 with _spooling(out):
                     for split, writer in bins.items():
