@@ -20,7 +20,7 @@ from newscorpus.nlp import make_nlp
 from newscorpus.package import build
 from newscorpus.project import load_project
 from newscorpus.schema import DEFAULT_ABBREVIATIONS, Schema
-from newscorpus.validate import validate_document
+from newscorpus.validate_document import validate_document
 
 TEXT = (
     "Huawei Technologies Co., Ltd. hired John F. Kennedy Jr. in the U.S. on Friday. "

@@ -25,7 +25,8 @@ from newscorpus.io import dumps_json
 from newscorpus.normalise import normalise
 from newscorpus.project import load_project
 from newscorpus.schema import Schema
-from newscorpus.validate import Report, validate_document, validate_project
+from newscorpus.validate import Report, validate_project
+from newscorpus.validate_document import validate_document
 from newscorpus.validate_json import parse_annotation_bytes
 
 FIXTURES = Path(__file__).parent / "data" / "validate"

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscorpus import validate
+from newscorpus import validate_document, validate_file
 from newscorpus.io import dumps_json
 from newscorpus.project import load_project
 from newscorpus.schema import Schema
@@ -151,7 +151,7 @@ def test_report_is_the_same_without_the_fast_path(
     shutil.copy(path, seed_project / "annotations" / "orphan.json")
     project = load_project(seed_project)
     fast = [i.render() for i in validate_project(project).issues]
-    monkeypatch.setattr(validate, "parse_clean", lambda data: None)
+    monkeypatch.setattr(validate_file, "parse_clean", lambda data: None)
     slow = [i.render() for i in validate_project(project).issues]
     assert fast == slow
     assert fast
@@ -167,7 +167,7 @@ def test_careful_findings_survive(
     (seed_project / SEED_ANN).write_text(text, encoding="utf-8")
     project = load_project(seed_project)
     fast = [i.render() for i in validate_project(project).issues]
-    monkeypatch.setattr(validate, "parse_clean", lambda data: None)
+    monkeypatch.setattr(validate_file, "parse_clean", lambda data: None)
     assert fast == [i.render() for i in validate_project(project).issues]
     assert any(": E103 " in line or ": E104 " in line for line in fast)
 
@@ -274,9 +274,10 @@ def test_is_clean_defers_on_overlaps_and_mirrors(seed_project: Path, name: str, 
 
 def _full_check(doc: Any, schema: Schema, text: str, doc_id: str) -> list[str]:
     """What validate_document reports with its fast path off."""
-    original = validate.is_clean
-    validate.is_clean = lambda *args: False  # type: ignore[assignment]
+    original = validate_document.is_clean
+    validate_document.is_clean = lambda *args: False  # type: ignore[assignment]
     try:
-        return [i.render() for i in validate.validate_document(doc, schema, text, doc_id=doc_id)]
+        found = validate_document.validate_document(doc, schema, text, doc_id=doc_id)
+        return [i.render() for i in found]
     finally:
-        validate.is_clean = original
+        validate_document.is_clean = original

@@ -15,6 +15,7 @@ import pytest
 import newscorpus.cache
 import newscorpus.formats.common
 import newscorpus.validate
+import newscorpus.validate_file
 import newscorpus.validate_memo
 from build_helpers import small_project
 from conftest import make_project, tree
@@ -177,13 +178,13 @@ def test_odd_names_and_deep_folders(project: Project) -> None:
 def files_checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the annotation files validated from now on, in order."""
     checked: list[str] = []
-    check_file = newscorpus.validate.check_file
+    check_file = newscorpus.validate_file.check_file
 
     def counted(project: Project, path: Path, *args: Any, **kwargs: Any) -> Any:
         checked.append(path.name)
         return check_file(project, path, *args, **kwargs)
 
-    monkeypatch.setattr(newscorpus.validate, "check_file", counted)
+    monkeypatch.setattr(newscorpus.validate_file, "check_file", counted)
     return checked
 
 

@@ -33,13 +33,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from newscorpus.agreement import EntityKey, RelationKey, entity_key, relation_keys
-from newscorpus.annotations import AnnotationFile, annotation_path, parse_annotations, text_sha256
-from newscorpus.annotators import (
-    gold_exists,
-    load_sets,
-    require_annotators,
+from newscorpus.annotations import (
+    AnnotationFile,
+    annotation_path,
+    parse_annotations,
     review_path,
+    text_sha256,
 )
+from newscorpus.annotators import gold_exists, load_sets, require_annotators
 from newscorpus.corpus import doc_ids, load_article
 from newscorpus.errors import NewscorpusError, UsageError
 from newscorpus.io import dumps_json
@@ -319,7 +320,7 @@ def _review(
 
 
 def _check_gold(project: Project, schema: Schema, gold: AnnotationFile, text: str) -> None:
-    from newscorpus.validate import document_errors
+    from newscorpus.validate_document import document_errors
 
     path = project.relative(annotation_path(project, gold.doc_id))
     errors = document_errors(
@@ -343,7 +344,7 @@ def _check_gold(project: Project, schema: Schema, gold: AnnotationFile, text: st
 
 
 def _resolve(project: Project, schema: Schema, doc_id: str, replace: bool) -> DocumentPlan:
-    from newscorpus.validate import check_file
+    from newscorpus.validate_file import check_file
 
     path = review_path(project, doc_id)
     text = load_article(project, doc_id).text

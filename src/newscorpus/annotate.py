@@ -301,7 +301,8 @@ def _proposals(
     )
     from newscorpus.corpus import doc_ids as stored_ids
     from newscorpus.corpus import load_article
-    from newscorpus.validate import document_errors, file_problems
+    from newscorpus.validate_document import document_errors
+    from newscorpus.validate_file import file_problems
 
     schema = Schema.load(project.schema_path)
     known = set(stored_ids(project))

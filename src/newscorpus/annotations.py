@@ -68,6 +68,19 @@ def annotation_path(project: Project, doc_id: str, annotator: str | None = None)
     return folder / f"{doc_id}{ANNOTATION_SUFFIX}"
 
 
+#: Folder of the review files ``adjudicate`` writes (:mod:`newscorpus.review`).
+REVIEW_DIR = "review"
+
+
+def review_dir(project: Project) -> Path:
+    """``annotations/review/``: one file per document with conflicts waiting for a person."""
+    return project.annotations / REVIEW_DIR
+
+
+def review_path(project: Project, doc_id: str) -> Path:
+    return review_dir(project) / f"{doc_id}{ANNOTATION_SUFFIX}"
+
+
 def annotation_files(project: Project) -> list[Path]:
     """Every annotation file of the project, sorted by name (schema and patterns excluded)."""
     folder = project.annotations

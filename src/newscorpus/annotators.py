@@ -35,17 +35,6 @@ from newscorpus.schema import Schema
 
 #: The name ``--against`` uses for the gold set; no annotator may take it.
 GOLD = "gold"
-#: Folder of the review files ``adjudicate`` writes.
-REVIEW_DIR = "review"
-
-
-def review_dir(project: Project) -> Path:
-    """``annotations/review/``: one file per document with conflicts waiting for a person."""
-    return project.annotations / REVIEW_DIR
-
-
-def review_path(project: Project, doc_id: str) -> Path:
-    return review_dir(project) / f"{doc_id}{ANNOTATION_SUFFIX}"
 
 
 def name_problem(name: str) -> str | None:
@@ -188,7 +177,7 @@ def checked_data(
     Raises:
         NewscorpusError: as :func:`read_checked`.
     """
-    from newscorpus.validate import check_file
+    from newscorpus.validate_file import check_file
 
     issues, data = check_file(project, file, schema, text, known=True)
     errors = [i for i in issues if i.severity == "error"]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from newscorpus import sentence_tokens
-from newscorpus.annotations import annotation_files, annotation_path, text_sha256
+from newscorpus.annotations import AnnotationFile, annotation_files, annotation_path, text_sha256
 from newscorpus.buildinfo import BuildSettings
 from newscorpus.cache import (
     Cache,
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 
     from newscorpus.normalise import Normalised
     from newscorpus.parquet import ConfigSchema
-    from newscorpus.validate import CheckedDocument
+    from newscorpus.validate_file import CheckedDocument
 
 
 #: An article's files that its result depends on, in the order they are hashed.
@@ -278,7 +278,7 @@ def process_document(
     make its rows of every config. Reads the document's files once; never raises on their
     content (problems are issues, or the row error). A ``cache`` spares validation-only runs
     from normalising an unchanged raw text again (and remembers each normalisation)."""
-    from newscorpus.validate import check_document
+    from newscorpus.validate_file import check_document
 
     checked = check_document(
         inputs.project,
@@ -377,11 +377,42 @@ def _segment(text: str, abbreviations: tuple[str, ...], cache: Cache | None) -> 
     return sentences
 
 
+def document_of(
+    doc_id: str,
+    meta: ArticleMeta,
+    raw: str,
+    text: str,
+    result: Normalised,
+    annotations: AnnotationFile | None,
+) -> Document:
+    """The document as the views read it: text and annotations, and in ``meta`` the
+    ``documents`` row's other columns (raw text, alignment, source metadata)."""
+    return Document(
+        id=doc_id,
+        text=text,
+        entities=annotations.entities if annotations else (),
+        relations=annotations.relations if annotations else (),
+        title=meta.title,
+        meta={
+            "category": meta.category,
+            "raw_text": raw,
+            "alignment": [
+                {"raw_start": a, "raw_end": b, "start": c, "end": d}
+                for a, b, c, d in result.alignment.to_list()
+            ],
+            "source_file": meta.source_file,
+            "url": meta.url,
+            "published": meta.published,
+            "language": meta.language,
+            "license": meta.license,
+            "raw_sha256": meta.raw_sha256,
+        },
+    )
+
+
 def _document(doc_id: str, result: CheckedDocument) -> tuple[Document, DocumentCounts]:
     """The document from what validation read and computed (nothing is read again), and the
     counts that do not need its rows."""
-    from newscorpus.package import document_of
-
     article = result.article
     # A document without validation errors has all of these.
     assert article.meta is not None and article.raw is not None
@@ -524,7 +555,7 @@ class BuiltTokens:
     def __init__(self, project: Project, schema: Schema) -> None:
         """The entries of ``project`` under the build settings it has now (none when they are
         not valid: a build would refuse them)."""
-        from newscorpus.validate import files_by_id
+        from newscorpus.validate_file import files_by_id
 
         self.project = project
         root = cache_dir(project)

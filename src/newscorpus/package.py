@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING, Any
 
 from newscorpus import collector
 from newscorpus.annotations import (
-    AnnotationFile,
     annotation_files,
     annotation_path,
     read_annotations,
@@ -60,8 +59,8 @@ from newscorpus.annotations import (
 from newscorpus.buildinfo import BuildResult, BuildSettings, Stats, metadata_warnings
 from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key, prune
 from newscorpus.card import quality_section
-from newscorpus.corpus import ArticleMeta, doc_ids, load_article
-from newscorpus.docunit import DocumentInputs, DocumentKeys, ProcessSettings
+from newscorpus.corpus import doc_ids, load_article
+from newscorpus.docunit import DocumentInputs, DocumentKeys, ProcessSettings, document_of
 from newscorpus.engines import Background, EngineSettings, map_shards, runs_here
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.io import dumps_json
@@ -143,7 +142,8 @@ def _build(
 ) -> BuildResult:
     from newscorpus.signals import signals_deferred
     from newscorpus.txn import completed, recovered_messages
-    from newscorpus.validate import files_by_id, project_issues
+    from newscorpus.validate import project_issues
+    from newscorpus.validate_file import files_by_id
 
     engine = engine if engine is not None else EngineSettings()
     engine.workers()  # a bad option fails before any work
@@ -229,7 +229,7 @@ def _errors(issues: Sequence[Issue]) -> list[Issue]:
 def _refuse(errors: list[Issue], refused: NewscorpusError | None) -> None:
     """Raise E301 when there are validation errors (exactly what ``newscorpus validate`` would
     list first), else the output folder's problem, if any."""
-    from newscorpus.validate import sort_issues
+    from newscorpus.validate_file import sort_issues
 
     if errors:
         _refuse_invalid(sort_issues(errors))
@@ -567,37 +567,6 @@ def load_document(project: Project, doc_id: str, stats: Stats | None = None) -> 
         _count_edits(result, stats)
         stats.unannotated += annotations is None
     return document_of(doc_id, article.meta, article.raw, article.text, result, annotations)
-
-
-def document_of(
-    doc_id: str,
-    meta: ArticleMeta,
-    raw: str,
-    text: str,
-    result: Normalised,
-    annotations: AnnotationFile | None,
-) -> Document:
-    return Document(
-        id=doc_id,
-        text=text,
-        entities=annotations.entities if annotations else (),
-        relations=annotations.relations if annotations else (),
-        title=meta.title,
-        meta={
-            "category": meta.category,
-            "raw_text": raw,
-            "alignment": [
-                {"raw_start": a, "raw_end": b, "start": c, "end": d}
-                for a, b, c, d in result.alignment.to_list()
-            ],
-            "source_file": meta.source_file,
-            "url": meta.url,
-            "published": meta.published,
-            "language": meta.language,
-            "license": meta.license,
-            "raw_sha256": meta.raw_sha256,
-        },
-    )
 
 
 def _count_edits(result: Normalised, stats: Stats) -> None:

@@ -59,7 +59,7 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
         text: the article's text; None (or a stale file) skips the checks against it.
         path: the file name used in the issues.
     """
-    from newscorpus.validate import validate_document
+    from newscorpus.validate_document import validate_document
 
     if not isinstance(data, dict):
         return []  # the annotation checks already report it

@@ -218,7 +218,7 @@ def _read_checked(project: Project, doc_id: str) -> AnnotationFile:
         NewscorpusError: the first problem that keeps the file from being read (E101-E107,
             E115, E116), with its code and place.
     """
-    from newscorpus.validate import file_problems
+    from newscorpus.validate_file import file_problems
 
     problems = file_problems(project, doc_id)
     if problems:

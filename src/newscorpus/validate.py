@@ -7,13 +7,18 @@ prints, none stops at the first problem, none changes a file. The layers:
 - :mod:`newscorpus.validate_records`: JSON -> typed entity and relation records (E105-E107);
 - :mod:`newscorpus.validate_spans` and :mod:`newscorpus.validate_relations`: entities and
   relations against the schema and the text (E109-E119, E140-E142, W101);
+- :mod:`newscorpus.validate_document`: one parsed document through the layers above (also
+  E108, E143);
 - :mod:`newscorpus.validate_corpus`: the stored articles (E212, E214-E216);
-- this module: one document (:func:`validate_document`, also E108, E143), whether a file can be
-  read at all (:func:`file_problems`), and the whole project (:func:`validate_project`, also
-  E003, E101 for entries that are not files, E144, E145, W102, and E171, E176 for the
-  annotators' folder). :func:`validate_project` is :func:`load_schema`, then
-  :func:`check_document` for each article, then :func:`project_issues`; the build runs the same
-  three in one pass with its own work.
+- :mod:`newscorpus.validate_file`: one file read and checked
+  (:func:`~newscorpus.validate_file.check_file`, also E101, E144), one article with its files
+  (:func:`~newscorpus.validate_file.check_document`), and whether a file can be read at all
+  (:func:`~newscorpus.validate_file.file_problems`);
+- this module: the whole project (:func:`validate_project`, also E003, E101 for entries that
+  are not files, E145, W102, and E171, E176 for the annotators' folder).
+  :func:`validate_project` is :func:`~newscorpus.validate_file.load_schema`, then
+  :func:`~newscorpus.validate_file.check_document` for each article, then
+  :func:`project_issues`; the build runs the same three in one pass with its own work.
 
 Gold, every annotator's set (``annotations/annotators/<name>/``) and the review files of
 ``adjudicate`` (``annotations/review/``, also checked by :mod:`newscorpus.review`) go through
@@ -24,7 +29,6 @@ Every allowed value comes from the schema; no label is spelled here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,175 +37,34 @@ from typing import Any
 from newscorpus.annotations import (
     ANNOTATION_SUFFIX,
     ANNOTATORS_DIR,
-    AnnotationFile,
     annotation_files,
-    annotation_path,
-    parse_annotations,
-    text_sha256,
+    review_dir,
 )
 from newscorpus.annotators import (
-    REVIEW_DIR,
     annotator_names,
     name_problem,
     require_annotators,
-    review_dir,
     set_files,
 )
 from newscorpus.cache import Cache, FileHashes, cache_dir, prune
 from newscorpus.corpus import doc_ids
 from newscorpus.engines import EngineSettings, map_shards
-from newscorpus.errors import Issue, NewscorpusError, UsageError
+from newscorpus.errors import Issue, UsageError
 from newscorpus.listing import entries
 from newscorpus.project import Project
 from newscorpus.schema import Schema
-from newscorpus.validate_clean import is_clean
-from newscorpus.validate_corpus import (
-    CheckedArticle,
-    check_article,
-    duplicate_articles,
-    stray_entries,
+from newscorpus.validate_corpus import duplicate_articles, stray_entries
+from newscorpus.validate_file import (
+    check_document,
+    check_file,
+    entry_name,
+    files_by_id,
+    irregular_issue,
+    load_schema,
+    not_a_file,
+    sort_issues,
 )
-from newscorpus.validate_json import (
-    issue,
-    one_line,
-    parse_annotation_bytes,
-    parse_clean,
-    printable,
-    show,
-)
-from newscorpus.validate_records import read_structure
-from newscorpus.validate_relations import check_relations
-from newscorpus.validate_spans import check_entities, check_overlaps
-
-# --- one document ----------------------------------------------------------------------------
-
-
-def validate_document(
-    data: Any,
-    schema: Schema | None,
-    text: str | None,
-    path: str = "<document>",
-    *,
-    doc_id: str | None = None,
-) -> list[Issue]:
-    """Every problem of one parsed annotation document.
-
-    Args:
-        data: the parsed JSON (any value; a :class:`~newscorpus.validate_json.Located` dict
-            gives issues a line and column).
-        schema: the project's schema; None skips the label and signature checks.
-        text: the article's normalised text; None skips the checks against the text.
-        path: the file name used in the issues.
-        doc_id: the id the document must have (from the file name); None skips that check.
-
-    Returns:
-        The issues in check order. Never raises.
-
-    >>> [i.code for i in validate_document([], None, None)]
-    ['E106']
-    """
-    if schema is not None and text is not None and is_clean(data, schema, text, doc_id):
-        return []
-    structure = read_structure(data, path)
-    issues = list(structure.issues)
-    if doc_id is not None and structure.doc_id is not None and structure.doc_id != doc_id:
-        issues.append(
-            issue(
-                "E108",
-                path,
-                f"doc_id is {show(structure.doc_id)} but the file is named {printable(doc_id)}"
-                ".json; the file name is the document id.",
-                f"Set doc_id to {show(doc_id)}, or rename the file to "
-                f"{printable(structure.doc_id)}.json.",
-                at=data,
-            )
-        )
-    if text is not None and structure.text_sha256 is not None:
-        actual = text_sha256(text)
-        if structure.text_sha256 != actual:
-            name = printable(doc_id or structure.doc_id or "DOC_ID")
-            issues.append(
-                issue(
-                    "E143",
-                    path,
-                    f"text_sha256 is {printable(structure.text_sha256[:12])}... but the article's "
-                    f"text hashes to {actual[:12]}...: the annotations were made on another "
-                    "version of the text (stale annotations; their offsets were not checked "
-                    "against this text).",
-                    f"Move them onto the current text with `newscorpus reanchor {name}`, or "
-                    "re-annotate the article; do not just copy the new hash.",
-                    at=data,
-                )
-            )
-            # Offsets of stale annotations point into another text: checking them here would
-            # bury the one real problem under dozens of follow-on errors.
-            text = None
-    overlap = schema.overlap if schema is not None else "nested"
-    issues += check_entities(structure.entities, schema, text, path)
-    issues += check_overlaps(structure.entities, text, overlap, path)
-    issues += check_relations(structure.relations, structure.entities, schema, path)
-    return issues
-
-
-def document_errors(data: Any, schema: Schema, text: str, *, path: str, doc_id: str) -> list[Issue]:
-    """The errors (not warnings) of one document: what must be fixed before it is written."""
-    issues = validate_document(data, schema, text, path=path, doc_id=doc_id)
-    return [i for i in issues if i.severity == "error"]
-
-
-def file_problems(project: Project, doc_id: str) -> list[Issue]:
-    """The errors that keep ``annotations/<doc_id>.json`` from being read as annotations at all:
-    not a regular file or unreadable (E101), not UTF-8 JSON (E101-E103), a repeated key (E104),
-    missing keys, wrong types, repeated ids or unknown sources (E105-E107, E115, E116).
-
-    Commands that rewrite an annotation file (``preannotate``, ``reanchor``, ``renormalise``)
-    check this first: they read files that may be stale, which they fix, but a file they cannot
-    read would crash them, and a repeated key would vanish silently when they write it back.
-    Offsets, labels and the text are not checked here. Empty when the file does not exist.
-    """
-    path = annotation_path(project, doc_id)
-    if not path.exists() and not path.is_symlink():
-        return []
-    where = _entry_name(project, path)
-    not_a_file = _not_a_file(path)
-    if not_a_file is not None:
-        return [_irregular_issue(where, not_a_file)]
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        return [issue("E101", where, f"cannot be read: {err.strerror}.", "Check its permissions.")]
-    parsed = parse_annotation_bytes(data, where)
-    issues = list(parsed.issues)
-    if parsed.ok:
-        issues += read_structure(parsed.data, where).issues
-    return [i for i in issues if i.severity == "error"]
-
-
-def _not_a_file(path: Path) -> str | None:
-    """Why ``path`` is not a regular file that can be read, or None when it is one."""
-    if path.is_file():
-        return None
-    if path.is_dir():
-        return "is a directory"
-    if path.is_symlink() and not path.exists():
-        return "is a broken symbolic link (or a symbolic link loop)"
-    return "is a pipe, socket or device"
-
-
-def _entry_name(project: Project, path: Path) -> str:
-    """``path`` for a message, relative to the project, without following a link at its end
-    (a link loop cannot be resolved)."""
-    return printable(f"{project.relative(path.parent)}/{path.name}")
-
-
-def _irregular_issue(where: str, reason: str) -> Issue:
-    return issue(
-        "E101",
-        where,
-        f"{reason}, not an annotation file.",
-        "Replace it with the annotation JSON file, or remove it.",
-    )
-
+from newscorpus.validate_json import issue, printable
 
 # --- the project -----------------------------------------------------------------------------
 
@@ -243,65 +106,6 @@ class Report:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-@dataclass(frozen=True)
-class CheckedDocument:
-    """The problems of one article and its annotation files, with what was read on the way."""
-
-    issues: tuple[Issue, ...]
-    article: CheckedArticle
-    #: The parsed JSON of ``annotations/<doc_id>.json`` when that file was checked and has no
-    #: errors; None otherwise.
-    annotation_data: Any
-
-    @property
-    def errors(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "error")
-
-    def annotations(self) -> AnnotationFile | None:
-        """The annotations as the build reads them, or None (see :attr:`annotation_data`)."""
-        if self.annotation_data is None:
-            return None
-        return parse_annotations(self.annotation_data)
-
-
-def check_document(
-    project: Project,
-    doc_id: str,
-    files: Sequence[Path],
-    schema: Schema | None,
-    *,
-    cache: Cache | None = None,
-    normalised: bool = True,
-) -> CheckedDocument:
-    """Check the stored article ``doc_id`` and ``files``, its annotation files (usually the one
-    ``annotations/<doc_id>.json``, or none), reading each file once. ``cache`` and
-    ``normalised``: see :func:`~newscorpus.validate_corpus.check_article`.
-
-    Returns:
-        The issues in check order, and what the build reuses. Never raises on file content.
-    """
-    article = check_article(project, doc_id, cache=cache, normalised=normalised)
-    issues = list(article.issues)
-    kept = None
-    project_file = annotation_path(project, doc_id)
-    for file in files:
-        found, data = check_file(project, file, schema, article.text, known=True)
-        issues += found
-        if file == project_file:
-            kept = data
-    return CheckedDocument(tuple(issues), article, kept)
-
-
-def load_schema(project: Project) -> tuple[Schema | None, list[Issue]]:
-    """The project's schema, or None and the issue saying why it cannot be loaded (E003)."""
-    try:
-        return Schema.load(project.schema_path), []
-    except NewscorpusError as err:
-        where = printable(project.relative(project.schema_path))
-        message = f"{one_line(err.message)} (Labels and relation signatures went unchecked.)"
-        return None, [issue(err.code, where, message, one_line(err.fix))]
 
 
 def project_issues(
@@ -511,14 +315,6 @@ def all_annotation_files(project: Project) -> list[Path]:
     return files
 
 
-def files_by_id(files: Sequence[Path]) -> dict[str, list[Path]]:
-    """``files`` by document id (the file name's stem), in their order."""
-    by_id: dict[str, list[Path]] = {}
-    for file in files:
-        by_id.setdefault(file.stem, []).append(file)
-    return by_id
-
-
 def _annotator_entries(project: Project) -> list[Issue]:
     """What in ``annotations/annotators/`` and ``annotations/review/`` is not an annotation file
     where one belongs: entries of ``annotators/`` that are not folders (E176) or whose names are
@@ -529,7 +325,7 @@ def _annotator_entries(project: Project) -> list[Issue]:
     folders = [review_dir(project)]
     if top.is_dir():
         for entry in sorted(top.iterdir()):
-            where = _entry_name(project, entry)
+            where = entry_name(project, entry)
             if entry.name.startswith("."):
                 continue
             if not entry.is_dir():
@@ -559,9 +355,9 @@ def _annotator_entries(project: Project) -> list[Issue]:
     for folder in folders:
         if folder.is_dir():
             for path in sorted(folder.glob(f"*{ANNOTATION_SUFFIX}")):
-                reason = _not_a_file(path)
+                reason = not_a_file(path)
                 if reason is not None:
-                    issues.append(_irregular_issue(_entry_name(project, path), reason))
+                    issues.append(irregular_issue(entry_name(project, path), reason))
     return issues
 
 
@@ -574,81 +370,10 @@ def _irregular_entries(project: Project) -> dict[str, Issue]:
     found: dict[str, Issue] = {}
     for name in odd:
         path = project.annotations / name
-        reason = _not_a_file(path)
+        reason = not_a_file(path)
         if reason is not None:
-            found[path.stem] = _irregular_issue(_entry_name(project, path), reason)
+            found[path.stem] = irregular_issue(entry_name(project, path), reason)
     return found
-
-
-def check_file(
-    project: Project,
-    file: Path,
-    schema: Schema | None,
-    text: str | None,
-    *,
-    known: bool,
-) -> tuple[list[Issue], Any]:
-    """The issues of one annotation file (E144 unless its article is ``known``), and its parsed
-    JSON when none of them is an error (else None).
-
-    The file may be gold's, an annotator's or a review file (which also gets
-    :func:`newscorpus.review.review_issues`): the same checks apply to all three.
-    """
-    reason = _not_a_file(file)
-    if reason is not None:  # reading a pipe would block
-        return [_irregular_issue(_entry_name(project, file), reason)], None
-    path = printable(project.relative(file))
-    review = is_review_file(project, file)
-    doc_id = file.stem
-    try:
-        data = file.read_bytes()
-    except OSError as err:
-        problem = issue("E101", path, f"cannot be read: {err.strerror}.", "Check its permissions.")
-        return [problem], None
-    missing = []
-    if not known:
-        missing.append(
-            issue(
-                "E144",
-                path,
-                f"there is no article {printable(doc_id)} in the corpus "
-                f"({project.corpus_dir}/{printable(doc_id)}/ is missing); the file name is the "
-                "document id.",
-                "Add the article with `newscorpus add`, rename the file after its article, or "
-                "delete it.",
-            )
-        )
-    # Most files have no problem: parse them with the C decoder, and parse again with the
-    # careful parser, which places every issue, only when there is something to report.
-    clean = parse_clean(data)
-    if clean is not None and not _document_issues(clean.data, schema, text, path, doc_id, review):
-        return missing, None if missing else clean.data
-    parsed = parse_annotation_bytes(data, path)
-    issues = [*parsed.issues, *missing]
-    if parsed.ok:
-        issues += _document_issues(parsed.data, schema, text, path, doc_id, review)
-    if any(i.severity == "error" for i in issues):
-        return issues, None
-    # Warnings only: the careful parser's values carry positions, so decode plainly, as
-    # read_annotations does.
-    return issues, json.loads(data.decode("utf-8"))
-
-
-def _document_issues(
-    data: Any, schema: Schema | None, text: str | None, path: str, doc_id: str, review: bool
-) -> list[Issue]:
-    issues = validate_document(data, schema, text, path=path, doc_id=doc_id)
-    if review:
-        from newscorpus.review import review_issues
-
-        issues += review_issues(data, schema, text, path)
-    return issues
-
-
-def is_review_file(project: Project, file: Path) -> bool:
-    """Whether ``file`` lies in ``annotations/review/``."""
-    folder = file.parent
-    return folder.name == REVIEW_DIR and folder.resolve() == review_dir(project).resolve()
 
 
 def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
@@ -680,8 +405,3 @@ def _expand(project: Project, paths: Sequence[Path]) -> list[Path]:
             )
         files.update(dict.fromkeys(p.resolve() for p in found))
     return sorted(files)
-
-
-def sort_issues(issues: Sequence[Issue]) -> tuple[Issue, ...]:
-    """By file, then line and column (issues without a place first), then check order."""
-    return tuple(sorted(issues, key=lambda i: (i.path, i.line or 0, i.column or 0)))

@@ -1,12 +1,12 @@
 """The validator's fast path for documents: vouch for one that surely has no issue at all.
 
-:func:`~newscorpus.validate.validate_document` checks field by field and builds a record for
-every entity and relation, so that each problem is reported with its place and its fix. On a
-curated corpus nearly every document has no problem, and that work goes unused. Like
+:func:`~newscorpus.validate_document.validate_document` checks field by field and builds a
+record for every entity and relation, so that each problem is reported with its place and its
+fix. On a curated corpus nearly every document has no problem, and that work goes unused. Like
 :func:`~newscorpus.validate_json.parse_clean` for the JSON layer, :func:`is_clean` answers True
-only when the full check would report nothing, in a few cheap comparisons per entity; on anything
-unusual it answers False and the full check runs and reports. It never reports by itself, so
-messages are written once, in the full check.
+only when the full check would report nothing, in a few cheap comparisons per entity; on
+anything unusual it answers False and the full check runs and reports. It never reports by
+itself, so messages are written once, in the full check.
 
 It must never vouch for a document the full check faults: ``tests/test_validate_fast.py``
 compares the two on random documents.
@@ -23,8 +23,8 @@ from newscorpus.validate_spans import is_word_char, trim_span
 
 
 def is_clean(data: Any, schema: Schema, text: str, doc_id: str | None) -> bool:
-    """Whether :func:`~newscorpus.validate.validate_document` of ``data`` against ``schema`` and
-    ``text`` (and ``doc_id``, unless None) surely returns no issue."""
+    """Whether :func:`~newscorpus.validate_document.validate_document` of ``data`` against
+    ``schema`` and ``text`` (and ``doc_id``, unless None) surely returns no issue."""
     if not isinstance(data, dict):
         return False
     name, sha = data.get("doc_id"), data.get("text_sha256")

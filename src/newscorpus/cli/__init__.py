@@ -7,17 +7,13 @@ one-paragraph message on stderr and an exit code (1 invalid data, 2 usage), neve
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from newscorpus import __version__
 from newscorpus.errors import NewscorpusError
-from newscorpus.project import Project, load_project
-
-FC = TypeVar("FC", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
@@ -59,35 +55,6 @@ class _Group(click.Group):
 def main(ctx: click.Context, root: Path | None) -> None:
     """Build a versioned, validated entity-and-relation dataset from scraped news articles."""
     ctx.obj = {"root": root}
-
-
-def format_option(*choices: str, help: str) -> Callable[[FC], FC]:
-    """The ``--format`` option every command that another program may read offers."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(list(choices)),
-        default=choices[0],
-        show_default=True,
-        help=help,
-    )
-
-
-def jobs_option(help: str) -> Callable[[FC], FC]:
-    """The ``--jobs`` option of the commands that spread documents over worker processes."""
-    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=help)
-
-
-def get_project(ctx: click.Context) -> Project:
-    """The project this invocation works on (loaded on first use, so --help stays fast)."""
-    from newscorpus.txn import settle
-
-    obj = ctx.find_root().obj
-    if "project" not in obj:
-        obj["project"] = load_project(obj["root"])
-        settle(obj["project"])
-    project: Project = obj["project"]
-    return project
 
 
 def _register() -> None:

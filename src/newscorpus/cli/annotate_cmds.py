@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import get_project
+from newscorpus.cli.options import get_project
 
 
 @click.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import format_option, get_project, jobs_option
+from newscorpus.cli.options import format_option, get_project, jobs_option
 
 
 @click.command("build")

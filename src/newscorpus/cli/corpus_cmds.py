@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from newscorpus.cli import get_project
+from newscorpus.cli.options import get_project
 from newscorpus.errors import UsageError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from newscorpus.cli import format_option, get_project
+from newscorpus.cli.options import format_option, get_project
 from newscorpus.errors import UsageError
 from newscorpus.project import find_root
 from newscorpus.sources import decode_text, read_text_file

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from newscorpus.cli import format_option, get_project
+from newscorpus.cli.options import format_option, get_project
 
 
 @click.command()

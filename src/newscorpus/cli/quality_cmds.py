@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from newscorpus.cli import FC, format_option, get_project, jobs_option
+from newscorpus.cli.options import FC, format_option, get_project, jobs_option
 
 
 class _Names(click.Option):

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from newscorpus.cli import format_option, get_project, jobs_option
+from newscorpus.cli.options import format_option, get_project, jobs_option
 from newscorpus.errors import Issue, UsageError
 from newscorpus.project import Project
 

@@ -126,8 +126,8 @@ def export_documents(
             after the last document: a caller writes nothing until it has them all, so an
             export never writes junk.
     """
-    from newscorpus.validate import check_file, load_schema, sort_issues
     from newscorpus.validate_corpus import meta_field_issues
+    from newscorpus.validate_file import check_file, load_schema, sort_issues
     from newscorpus.validate_json import printable
 
     chosen = list(dict.fromkeys(checked_ids(project, ids)))  # an id named twice goes once
@@ -657,7 +657,7 @@ def plan_change(
     Raises:
         NewscorpusError: E154 when the imported annotations do not validate.
     """
-    from newscorpus.validate import document_errors
+    from newscorpus.validate_document import document_errors
 
     if unannotated_is_none and change.before is None and not change.after["entities"]:
         plan.skipped[UNANNOTATED] += 1

@@ -1,9 +1,10 @@
 """Read the corpus as the viewer shows it: every document, valid or not, with its issues.
 
 The viewer exists to look at annotations, most of all broken ones, so it reads what the build
-would refuse: the validator's issues come with each document (:func:`newscorpus.validate.
-check_document`, one pass over the files), and an annotation file with errors is read leniently,
-keeping every entity and relation whose fields have the right types.
+would refuse: the validator's issues come with each document
+(:func:`newscorpus.validate_file.check_document`, one pass over the files), and an annotation
+file with errors is read leniently, keeping every entity and relation whose fields have the
+right types.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from newscorpus.normalise import Edit
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.splits import assign_split
-from newscorpus.validate import check_document, load_schema, project_issues, sort_issues
+from newscorpus.validate import project_issues
+from newscorpus.validate_file import check_document, load_schema, sort_issues
 
 
 class DocumentConsistency(Protocol):
