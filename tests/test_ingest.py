@@ -272,6 +272,43 @@ def test_init_scaffolds_a_project_that_commands_find(
     assert (target / "corpus" / "seed" / "raw.txt").read_bytes() == SEED.read_bytes()
 
 
+def test_an_init_stopped_part_way_leaves_no_project_and_runs_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyproject.toml, which makes the folder a project, is written last: an init stopped
+    before it (Ctrl-C, a kill) leaves a folder init finishes, not a project without a schema
+    that init refuses to touch."""
+    import newscorpus.io
+
+    target = tmp_path / "p"
+    write = newscorpus.io.write_text_atomic
+
+    def interrupted(path: Path, text: str) -> None:
+        if path.name == ".gitignore":
+            raise KeyboardInterrupt
+        write(path, text)
+
+    monkeypatch.setattr(newscorpus.io, "write_text_atomic", interrupted)
+    assert CliRunner().invoke(main, ["init", str(target)]).exit_code != 0
+    assert (target / "annotations" / "schema.yaml").is_file()
+    assert not (target / "pyproject.toml").exists()
+    monkeypatch.setattr(newscorpus.io, "write_text_atomic", write)
+    result = CliRunner().invoke(main, ["init", str(target)])
+    assert (result.exit_code, result.stdout.splitlines()[0]) == (
+        0,
+        f"created corpus project p in {target}",
+    )
+    assert sorted(p.name for p in target.iterdir()) == [
+        ".gitattributes",
+        ".gitignore",
+        "DATASET_CARD.md",
+        "annotations",
+        "corpus",
+        "pyproject.toml",
+    ]
+    assert CliRunner().invoke(main, ["--root", str(target), "validate"]).exit_code == 0
+
+
 def test_no_project_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--root", str(tmp_path), "add", str(SEED)])
     assert result.exit_code == 2

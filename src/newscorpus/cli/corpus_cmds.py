@@ -38,9 +38,6 @@ def init(directory: Path) -> None:
     templates = resources.files("newscorpus") / "templates"
     name = directory.resolve().name.lower().replace(" ", "-") or "corpus"
     (directory / "corpus").mkdir(parents=True, exist_ok=True)
-    write_text_atomic(
-        config, (templates / "pyproject.toml").read_text(encoding="utf-8").replace("{name}", name)
-    )
     for target, template in (
         ("annotations/schema.yaml", "schema.yaml"),
         ("annotations/GUIDELINES.md", "GUIDELINES.md"),
@@ -57,6 +54,11 @@ def init(directory: Path) -> None:
             (directory / "annotations" / "GUIDELINES.md").read_text("utf-8"),
             label_tables(Schema.load(directory / "annotations" / "schema.yaml")),
         ),
+    )
+    # Last: pyproject.toml makes the folder a project, so an init stopped before it leaves none
+    # (which init would then refuse to finish), and running it again completes the scaffold.
+    write_text_atomic(
+        config, (templates / "pyproject.toml").read_text(encoding="utf-8").replace("{name}", name)
     )
     click.echo(f"created corpus project {name} in {directory}")
     click.echo("next: newscorpus add ARTICLE.txt, then annotate and run newscorpus validate")
