@@ -66,8 +66,6 @@ from newscorpus.validate_file import (
 )
 from newscorpus.validate_json import issue, printable
 
-# --- the project -----------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Report:
