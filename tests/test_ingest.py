@@ -276,8 +276,8 @@ def test_an_init_stopped_part_way_leaves_no_project_and_runs_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """pyproject.toml, which makes the folder a project, is written last: an init stopped
-    before it (Ctrl-C, a kill) leaves a folder init finishes, not a project without a schema
-    that init refuses to touch."""
+    before it (Ctrl-C, SIGTERM) leaves a folder init finishes, not a project without a schema
+    that init refuses to touch, and says what it left."""
     import newscorpus.io
 
     target = tmp_path / "p"
@@ -289,8 +289,14 @@ def test_an_init_stopped_part_way_leaves_no_project_and_runs_again(
         write(path, text)
 
     monkeypatch.setattr(newscorpus.io, "write_text_atomic", interrupted)
-    assert CliRunner().invoke(main, ["init", str(target)]).exit_code != 0
-    assert (target / "annotations" / "schema.yaml").is_file()
+    result = CliRunner().invoke(main, ["init", str(target)])
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr == (
+        f"interrupted: {target} has part of the scaffold (corpus/, annotations/schema.yaml, "
+        "annotations/GUIDELINES.md, annotations/patterns.jsonl, DATASET_CARD.md, "
+        f".gitattributes) but no pyproject.toml, so it is no project yet; run `newscorpus init "
+        f"{target}` again to finish it.\n"
+    )
     assert not (target / "pyproject.toml").exists()
     monkeypatch.setattr(newscorpus.io, "write_text_atomic", write)
     result = CliRunner().invoke(main, ["init", str(target)])
@@ -307,6 +313,54 @@ def test_an_init_stopped_part_way_leaves_no_project_and_runs_again(
         "pyproject.toml",
     ]
     assert CliRunner().invoke(main, ["--root", str(target), "validate"]).exit_code == 0
+
+
+def test_init_keeps_the_maintainers_own_files(tmp_path: Path) -> None:
+    """A guidelines text without the generated index's markers, or a card, already there are
+    the maintainer's: init leaves them as they are."""
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "annotations" / "GUIDELINES.md").write_text("# Ours\n", encoding="utf-8")
+    (tmp_path / "DATASET_CARD.md").write_text("# Our corpus\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "annotations" / "GUIDELINES.md").read_text("utf-8") == "# Ours\n"
+    assert (tmp_path / "DATASET_CARD.md").read_text("utf-8") == "# Our corpus\n"
+
+
+def test_init_where_it_cannot_write_is_a_coded_error(tmp_path: Path) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(in_the_way / "sub")])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: {in_the_way / 'sub'}: E004 cannot write {in_the_way / 'sub' / 'corpus'}: Not a "
+        "directory. Choose a folder you can write to (not inside a file), or free some space.\n"
+    )
+    assert in_the_way.read_text("utf-8") == "x"
+
+
+def test_an_interrupt_as_an_atomic_write_starts_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (raised as an interrupt) right as the temp file is made is held until the write
+    has taken charge of it, then removes it with the rest."""
+    import os
+    import signal
+
+    import newscorpus.io
+    from newscorpus.signals import interrupting
+
+    made = newscorpus.io.tempfile.mkstemp
+
+    def signalled(*args: object, **kwargs: object) -> tuple[int, str]:
+        found = made(*args, **kwargs)  # type: ignore[call-overload]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return found  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(newscorpus.io.tempfile, "mkstemp", signalled)
+    with interrupting(), pytest.raises(KeyboardInterrupt):
+        newscorpus.io.write_text_atomic(tmp_path / "f.txt", "text")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_no_project_is_a_usage_error(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "E001": "no corpus project found (no pyproject.toml with a [tool.newscorpus] table)",
     "E002": "the project configuration is invalid",
     "E003": "the schema file is missing or invalid",
+    "E004": "init cannot write the new project's folder (no permission, a file in the way, full)",
     "E010": "another newscorpus command holds the project lock",
     "E011": "an interrupted change cannot be completed (its journal or staged files are damaged)",
     "E012": "the project's private folder .newscorpus cannot be used (blocked, read-only, full)",

@@ -15,6 +15,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from newscorpus.signals import signals_deferred
+
 
 def umask() -> int:
     """The process's file-creation mask (reading it means setting it, so it is set back)."""
@@ -26,12 +28,16 @@ def umask() -> int:
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one rename (see :class:`PendingFile`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pending = PendingFile(path)
+    pending: PendingFile | None = None
     try:
+        # An interrupt between making the temp file and taking charge of it would leave it.
+        with signals_deferred():
+            pending = PendingFile(path)
         pending.write(data)
         pending.commit()
     except BaseException:
-        pending.discard()
+        if pending is not None:
+            pending.discard()
         raise
 
 
