@@ -158,7 +158,8 @@ def training_config(schema: Schema) -> str:
 class DocRecords:
     """Each exported document as the :class:`~newscorpus.formats.docbin.DocRecord` of its Doc
     (see the module docstring), made from the view's tokens without making the Doc: making
-    Docs and reading them back out cost nine tenths of an export whose tokens came from a build.
+    Docs and reading them back out cost more than half of an export whose tokens came from a
+    build.
 
     The files are the bytes of the same Docs made with ``Doc(words, spaces, sent_starts)``,
     ``doc.ents``, ``doc.spans`` and filed by ``DocBin.add`` (a test holds them to those). Each
