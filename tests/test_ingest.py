@@ -278,17 +278,17 @@ def test_an_init_stopped_part_way_leaves_no_project_and_runs_again(
     """pyproject.toml, which makes the folder a project, is written last: an init stopped
     before it (Ctrl-C, SIGTERM) leaves a folder init finishes, not a project without a schema
     that init refuses to touch, and says what it left."""
-    import newscorpus.io
+    import newscorpus.scaffold
 
     target = tmp_path / "p"
-    write = newscorpus.io.write_text_atomic
+    write = newscorpus.scaffold.write_text_atomic
 
     def interrupted(path: Path, text: str) -> None:
         if path.name == ".gitignore":
             raise KeyboardInterrupt
         write(path, text)
 
-    monkeypatch.setattr(newscorpus.io, "write_text_atomic", interrupted)
+    monkeypatch.setattr(newscorpus.scaffold, "write_text_atomic", interrupted)
     result = CliRunner().invoke(main, ["init", str(target)])
     assert (result.exit_code, result.stdout) == (130, "")
     assert result.stderr == (
@@ -298,7 +298,7 @@ def test_an_init_stopped_part_way_leaves_no_project_and_runs_again(
         f"{target}` again to finish it.\n"
     )
     assert not (target / "pyproject.toml").exists()
-    monkeypatch.setattr(newscorpus.io, "write_text_atomic", write)
+    monkeypatch.setattr(newscorpus.scaffold, "write_text_atomic", write)
     result = CliRunner().invoke(main, ["init", str(target)])
     assert (result.exit_code, result.stdout.splitlines()[0]) == (
         0,

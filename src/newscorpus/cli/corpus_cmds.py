@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from newscorpus.cli.options import get_project
-from newscorpus.errors import UsageError
 
 if TYPE_CHECKING:
     from newscorpus.revise import Revision
@@ -24,67 +22,18 @@ def init(directory: Path) -> None:
     GUIDELINES.md with the generated label index, an empty patterns.jsonl for the pre-annotation
     ruler) and a DATASET_CARD.md to fill in. Refuses to overwrite an existing project.
     """
-    from newscorpus.docs import label_tables, replace_generated
-    from newscorpus.errors import NewscorpusError
-    from newscorpus.io import write_text_atomic
-    from newscorpus.schema import Schema
+    from newscorpus.scaffold import ScaffoldInterrupted, init_project
 
-    config = directory / "pyproject.toml"
-    if config.exists():
-        raise UsageError(
-            "E002",
-            f"{config} already exists; init never overwrites a project.",
-            fix="Choose an empty folder, or add a [tool.newscorpus] table to that file by hand.",
-        )
-    templates = resources.files("newscorpus") / "templates"
-    name = directory.resolve().name.lower().replace(" ", "-") or "corpus"
-    guidelines = directory / "annotations" / "GUIDELINES.md"
-    made: list[str] = []  # what this init wrote, for the message of an interrupted one
     try:
-        if not (directory / "corpus").is_dir():
-            (directory / "corpus").mkdir(parents=True, exist_ok=True)
-            made.append("corpus/")
-        # Files already there are the maintainer's (a guidelines text of their own, say): kept.
-        for target, template in (
-            ("annotations/schema.yaml", "schema.yaml"),
-            ("annotations/GUIDELINES.md", "GUIDELINES.md"),
-            ("annotations/patterns.jsonl", "patterns.jsonl"),
-            ("DATASET_CARD.md", "DATASET_CARD.md"),
-            (".gitattributes", "gitattributes"),
-            (".gitignore", "gitignore"),
-        ):
-            path = directory / target
-            if path.exists():
-                continue
-            text = (templates / template).read_text("utf-8")
-            if path == guidelines:
-                schema = Schema.load(directory / "annotations" / "schema.yaml")
-                text = replace_generated(text, label_tables(schema))
-            write_text_atomic(path, text)
-            made.append(target)
-        # Last: pyproject.toml makes the folder a project, so an init stopped before it leaves
-        # none (which init would then refuse to finish), and running it again completes it.
-        write_text_atomic(
-            config,
-            (templates / "pyproject.toml").read_text(encoding="utf-8").replace("{name}", name),
-        )
-    except KeyboardInterrupt:
-        if not made:
-            raise
+        name = init_project(directory)
+    except ScaffoldInterrupted as stopped:
         click.echo(
-            f"interrupted: {directory} has part of the scaffold ({', '.join(made)}) but no "
-            f"pyproject.toml, so it is no project yet; run `newscorpus init {directory}` again "
-            "to finish it.",
+            f"interrupted: {directory} has part of the scaffold ({', '.join(stopped.made)}) but "
+            f"no pyproject.toml, so it is no project yet; run `newscorpus init {directory}` "
+            "again to finish it.",
             err=True,
         )
         click.get_current_context().exit(130)
-    except OSError as err:
-        raise NewscorpusError(
-            "E004",
-            f"cannot write {err.filename or directory}: {err.strerror or err}.",
-            fix="Choose a folder you can write to (not inside a file), or free some space.",
-            where=str(directory),
-        ) from None
     click.echo(f"created corpus project {name} in {directory}")
     click.echo("next: newscorpus add ARTICLE.txt, then annotate and run newscorpus validate")
 
