@@ -315,6 +315,23 @@ def test_an_init_stopped_part_way_leaves_no_project_and_runs_again(
     assert CliRunner().invoke(main, ["--root", str(target), "validate"]).exit_code == 0
 
 
+def test_init_removes_what_a_killed_init_left(tmp_path: Path) -> None:
+    """A temp file an init killed part way left (no process holds it, older than a minute)
+    goes when init runs again; another file of that shape stays."""
+    import os
+
+    (tmp_path / "annotations").mkdir()
+    left = [tmp_path / "annotations" / ".schema.yaml.x1y2.tmp", tmp_path / ".pyproject.toml.z3.tmp"]
+    other = tmp_path / ".notes.txt.a1.tmp"
+    for path in [*left, other]:
+        path.write_text("", encoding="utf-8")
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert [p.exists() for p in left] == [False, False]
+    assert other.exists()
+
+
 def test_init_keeps_the_maintainers_own_files(tmp_path: Path) -> None:
     """A guidelines text without the generated index's markers, or a card, already there are
     the maintainer's: init leaves them as they are."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from newscorpus.docs import label_tables, replace_generated
 from newscorpus.errors import NewscorpusError, UsageError
-from newscorpus.io import write_text_atomic
+from newscorpus.io import remove_abandoned, write_text_atomic
 from newscorpus.schema import Schema
 
 #: Each file a new project gets, and its template.
@@ -27,6 +27,15 @@ FILES = (
     (".gitignore", "gitignore"),
 )
 CONFIG = "pyproject.toml"
+
+
+def _folders(directory: Path) -> dict[Path, set[str]]:
+    """The scaffold's files by the folder they go in."""
+    folders: dict[Path, set[str]] = {directory: {CONFIG}}
+    for target, _ in FILES:
+        path = directory / target
+        folders.setdefault(path.parent, set()).add(path.name)
+    return folders
 
 
 class ScaffoldInterrupted(KeyboardInterrupt):
@@ -59,6 +68,10 @@ def init_project(directory: Path) -> str:
     name = directory.resolve().name.lower().replace(" ", "-") or "corpus"
     guidelines = directory / "annotations" / "GUIDELINES.md"
     made: list[str] = []
+    # What an init killed part way left: temp files no process holds (not covered by the
+    # project's .gitignore, so `git add .` would take them).
+    for folder, names in _folders(directory).items():
+        remove_abandoned(folder, names)
     try:
         if not (directory / "corpus").is_dir():
             (directory / "corpus").mkdir(parents=True, exist_ok=True)
