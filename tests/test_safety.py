@@ -684,3 +684,26 @@ def test_an_import_path_that_is_not_a_readable_file_is_refused(
     before = tree(seed_project)
     assert run(seed_project, "import", fmt, str(path)) == (1, "", f"error: {path}: {message}\n")
     assert tree(seed_project) == before
+
+
+def test_an_interrupt_as_an_export_makes_a_temp_file_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (raised as an interrupt) right as an export file's temp file is made is held
+    until the export has it in hand, then removes it with the others."""
+    from newscorpus.signals import interrupting
+
+    project = small_project(tmp_path / "p")
+    out = tmp_path / "out"
+    out.mkdir()
+    made = newscorpus.io.tempfile.mkstemp
+
+    def signalled(*args: Any, **kwargs: Any) -> Any:
+        found = made(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return found
+
+    monkeypatch.setattr(newscorpus.io.tempfile, "mkstemp", signalled)
+    with interrupting(), pytest.raises(KeyboardInterrupt):
+        get("doccano").export(project, out, None)
+    assert list(out.iterdir()) == []

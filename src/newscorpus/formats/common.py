@@ -794,7 +794,9 @@ def staged_files(out: Path, names: Sequence[str]) -> Iterator[dict[str, Writer]]
         try:
             out.mkdir(parents=True, exist_ok=True)
             for name in names:
-                pending[name] = PendingFile(out / name)
+                # An interrupt between making the temp file and keeping it here would leave it.
+                with signals_deferred():
+                    pending[name] = PendingFile(out / name)
         except OSError as err:
             raise unwritable(out, err) from None
 
