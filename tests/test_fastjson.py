@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscorpus.fastjson import dumps_line, loads
+from newscorpus.fastjson import array_items, dumps_line, loads
 
 #: Values of JSON's own types, with text from every plane (surrogates excluded: UTF-8 has none)
 #: and integers past 64 bits (which orjson, unlike msgspec and json, reads as floats).
@@ -75,3 +75,18 @@ def test_loads_decodes_bytes_as_json_does() -> None:
 def test_loads_raises_json_s_recursion_error() -> None:
     with pytest.raises(RecursionError, match="while decoding a JSON array"):
         loads("[" * 5000 + "]" * 5000)
+
+
+@pytest.mark.parametrize("bad", [b"\xed\xa0\x80", b"\xff"])
+def test_array_items_parses_each_item_as_utf_8_when_it_is_reached(bad: bytes) -> None:
+    items = array_items(b'[{"a": "\xc3\xa9"}, "' + bad + b'"]')
+    assert items is not None
+    assert next(items) == {"a": "\u00e9"}
+    # Not UTF-8, not even the surrogates json.loads(bytes) would read (surrogatepass).
+    with pytest.raises(UnicodeDecodeError):
+        next(items)
+
+
+def test_array_items_leaves_what_is_not_an_array_to_the_caller() -> None:
+    assert array_items(b'{"a": 1}') is None
+    assert array_items(b"[1, \xff]") is None  # outside a string: a syntax error, read whole

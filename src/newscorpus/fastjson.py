@@ -50,13 +50,18 @@ def loads(data: bytes | str) -> Any:
 
 
 def array_items(data: bytes) -> Iterator[Any] | None:
-    """The items of the JSON array ``data``, each parsed (as :func:`loads` parses) only when
-    it is reached: a tool's export of a whole corpus is one array, and its items held at once
-    as Python objects took seven times the file's size. None when ``data`` is not an array
-    msgspec reads (another value, a syntax error, what only :mod:`json` reads): the caller then
-    parses it whole, for its value or its error.
+    """The items of the JSON array ``data``, each parsed (as :func:`loads` parses its UTF-8
+    text) only when it is reached: a tool's export of a whole corpus is one array, and its
+    items held at once as Python objects took seven times the file's size. None when ``data``
+    is not an array msgspec reads (another value, a syntax error, what only :mod:`json`
+    reads): the caller then parses it whole, for its value or its error.
+
+    The array is split without decoding its strings, so bytes that are not UTF-8 surface in
+    the item that holds them, as UnicodeDecodeError.
 
     Raises:
+        UnicodeDecodeError: an item is not UTF-8 (:func:`json.loads` of bytes would read
+            surrogates encoded in them).
         RecursionError, ValueError: as :func:`loads`, for an item that cannot be held.
     """
     try:
@@ -64,7 +69,15 @@ def array_items(data: bytes) -> Iterator[Any] | None:
             items = _decode_items(data)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
-    return (loads(bytes(item)) for item in items)
+    return (_utf8_item(bytes(item)) for item in items)
+
+
+def _utf8_item(data: bytes) -> Any:
+    with collector.paused():
+        try:
+            return _decode(data)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            return json.loads(data.decode("utf-8"))
 
 
 def dumps_line(value: Any) -> bytes:
