@@ -207,6 +207,87 @@ def test_ground_truth_cancelled_and_annotator_sets(
     assert [e["text"] for e in bob["entities"]] == ["India", "Japan", "5G"]
 
 
+@pytest.mark.parametrize(
+    ("email", "problem"),
+    [
+        ("a" * 101 + "@example.org", f"annotator name {'a' * 101!r} is not a safe slug"),
+        ("gold@example.org", "'gold' is reserved for the gold annotations (`--against gold`)"),
+    ],
+    ids=["too-long", "gold"],
+)
+def test_a_user_whose_name_cannot_name_a_set_is_e171_and_nothing_is_written(
+    seed_project: Path, exported: Path, tmp_path: Path, email: str, problem: str
+) -> None:
+    tasks = accepted(exported, completed_by={"id": 3, "email": email})
+    export = write(tmp_path / "export.json", tasks)
+    before = tree(seed_project)
+    args = ("--annotator", "{user}")
+    code, out, err = run(seed_project, "import", "labelstudio", str(export), *args)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {export}: task 1, annotation 1: E171 {problem}")
+    assert err.endswith(". Map the user to a set with --annotator-map 3=NAME.\n")
+    assert tree(seed_project) == before
+    # Mapped, the same user's work is imported.
+    mapped = (*args, "--annotator-map", "3=carol")
+    assert run(seed_project, "import", "labelstudio", str(export), *mapped)[0] == 0
+    assert (seed_project / "annotations" / "annotators" / "carol" / f"{DOC}.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--annotator", "gold"),
+            "error: --annotator: E171 'gold' is reserved for the gold annotations (`--against "
+            "gold`). Name the set otherwise (e.g. alice).\n",
+        ),
+        (
+            ("--annotator", "{user}", "--annotator-map", "1=gold"),
+            "error: --annotator-map: E171 'gold' is reserved for the gold annotations "
+            "(`--against gold`). Name the set otherwise (e.g. alice).\n",
+        ),
+        (
+            ("--annotator", "Bob Smith"),
+            "error: --annotator: E171 annotator name 'Bob Smith' is not a safe slug: use 1-100 "
+            "characters from a-z, 0-9, '-', '_' and '.', starting with a letter or digit, with "
+            "no '/', '\\', '..', spaces, capitals or control characters. Name the set "
+            "otherwise (e.g. alice).\n",
+        ),
+    ],
+    ids=["gold", "mapped-to-gold", "not-a-slug"],
+)
+def test_annotator_options_that_cannot_name_a_set_are_e171(
+    seed_project: Path, exported: Path, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    export = write(tmp_path / "export.json", accepted(exported))
+    before = tree(seed_project)
+    assert run(seed_project, "import", "labelstudio", str(export), *args) == (1, "", message)
+    assert tree(seed_project) == before
+
+
+def test_a_user_mapped_twice_is_a_usage_error(
+    seed_project: Path, exported: Path, tmp_path: Path
+) -> None:
+    export = write(tmp_path / "export.json", accepted(exported))
+    args = ("--annotator", "{user}", "--annotator-map", "1=bob", "--annotator-map", "1=carol")
+    code, out, err = run(seed_project, "import", "labelstudio", str(export), *args)
+    assert (code, out) == (2, "")
+    assert "--annotator-map maps user '1' twice (bob, carol); map each user once" in err
+
+
+def test_the_library_refuses_a_set_named_gold(
+    seed_project: Path, exported: Path, tmp_path: Path
+) -> None:
+    from newscorpus.errors import InputError
+    from newscorpus.formats import ImportOptions, get
+    from newscorpus.project import load_project
+
+    export = write(tmp_path / "export.json", accepted(exported))
+    with pytest.raises(InputError) as raised:
+        get("labelstudio").read(export, load_project(seed_project), ImportOptions(annotator="gold"))
+    assert (raised.value.code, raised.value.where) == ("E171", "--annotator")
+
+
 def _set(tasks: list[dict[str, Any]], path: str, value: Any) -> None:
     """Set ``a.b.0.c`` in the first task (``None`` deletes the key)."""
     *parents, last = path.split(".")

@@ -28,7 +28,7 @@ from newscorpus.annotations import (
     parse_annotations,
 )
 from newscorpus.corpus import doc_ids, load_article
-from newscorpus.errors import Issue, NewscorpusError, UsageError
+from newscorpus.errors import InputError, Issue, NewscorpusError, UsageError
 from newscorpus.ingest import SLUG_RULE, is_safe_slug
 from newscorpus.project import Project
 from newscorpus.schema import Schema
@@ -44,6 +44,20 @@ def name_problem(name: str) -> str | None:
     if not is_safe_slug(name):
         return f"annotator name {name!r} is not a safe slug: use {SLUG_RULE}"
     return None
+
+
+def check_annotator_name(name: str, where: str, fix: str = "") -> None:
+    """Refuse a name that cannot name an annotator set, before any path is made of it (an
+    import names sets after the tool's users, whose names need not be safe).
+
+    Raises:
+        InputError: E171 naming the name and the rule.
+    """
+    problem = name_problem(name)
+    if problem is not None:
+        raise InputError(
+            "E171", f"{problem}.", fix=fix or "Name the set otherwise (e.g. alice).", where=where
+        )
 
 
 def annotator_names(project: Project) -> list[str]:

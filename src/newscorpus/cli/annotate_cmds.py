@@ -174,9 +174,9 @@ def import_annotations(
     Everything is parsed, matched to corpus documents and validated before any file is written;
     existing gold is only changed with --replace. Nothing is dropped silently.
     """
+    from newscorpus.annotators import check_annotator_name
     from newscorpus.formats import ImportOptions, get, import_path
     from newscorpus.formats.common import describe_plan
-    from newscorpus.ingest import check_doc_id
     from newscorpus.progress import progress
 
     if doc_ids and docs:
@@ -187,7 +187,7 @@ def import_annotations(
     if annotator is not None:
         if "{user}" in annotator and not getattr(format_, "users", False):
             raise click.UsageError(f"{fmt} files do not name their users: give --annotator NAME")
-        check_doc_id(annotator.replace("{user}", "user"), where="--annotator")
+        check_annotator_name(annotator.replace("{user}", "user"), "--annotator")
     project = get_project(ctx)
     with progress(None, "importing") as step:
         options = ImportOptions(
@@ -206,17 +206,23 @@ def import_annotations(
 
 
 def _annotator_map(pairs: tuple[str, ...], annotator: str | None) -> dict[str, str]:
-    """``--annotator-map USER=NAME`` options as a dict, each NAME checked to be a safe name."""
-    from newscorpus.ingest import check_doc_id
+    """``--annotator-map USER=NAME`` options as a dict, each NAME checked to be a set's name
+    and each USER mapped once."""
+    from newscorpus.annotators import check_annotator_name
 
     if pairs and annotator is None:
         raise click.UsageError("--annotator-map needs --annotator (the set of unmapped users)")
-    mapping = {}
+    mapping: dict[str, str] = {}
     for pair in pairs:
         user, sep, name = pair.partition("=")
         if not sep or not user or not name:
             raise click.UsageError(f"--annotator-map takes USER=NAME, not {pair!r}")
-        check_doc_id(name, where="--annotator-map")
+        check_annotator_name(name, "--annotator-map")
+        if mapping.get(user, name) != name:
+            raise click.UsageError(
+                f"--annotator-map maps user {user!r} twice ({mapping[user]}, {name}); map each "
+                "user once"
+            )
         mapping[user] = name
     return mapping
 

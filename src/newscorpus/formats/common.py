@@ -369,10 +369,13 @@ class DocumentIndex:
         right after ``validate`` does not validate every file a second time.
 
         Raises:
-            NewscorpusError: E173 when it does not validate.
+            NewscorpusError: E173 when it does not validate; E171 when ``annotator`` cannot
+                name a set.
         """
-        from newscorpus.annotators import checked_data
+        from newscorpus.annotators import check_annotator_name, checked_data
 
+        if annotator is not None:
+            check_annotator_name(annotator, "--annotator")
         path = annotation_path(self.project, doc_id, annotator)
         if not path.exists() and not path.is_symlink():
             return None

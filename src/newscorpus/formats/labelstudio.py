@@ -25,6 +25,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from newscorpus import collector, fastjson
+from newscorpus.annotators import check_annotator_name
 from newscorpus.errors import InputError
 from newscorpus.formats.base import ExportReport, ImportOptions, ImportPlan
 from newscorpus.formats.common import (
@@ -256,7 +257,14 @@ def _annotator_name(
             fix="Import with --annotator NAME, or map it with --annotator-map.",
             where=where,
         )
-    return template.replace(USER, _user(completed_by))
+    name = template.replace(USER, _user(completed_by))
+    if USER in template:  # a name of the tool's user: checked here, to name the user
+        check_annotator_name(
+            name,
+            f"{where}, annotation {annotation.get('id')}",
+            fix=f"Map the user to a set with --annotator-map {_user_keys(completed_by)[0]}=NAME.",
+        )
+    return name
 
 
 def _regions(builder: PlanBuilder, annotation: dict[str, Any], text: str, where: str) -> Regions:
