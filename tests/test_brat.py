@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -153,3 +154,98 @@ def test_annotation_conf_is_derived_from_the_schema() -> None:
     assert entities == list(schema.entity_labels)
     assert "role_in\tArg1:PERSON, Arg2:GPE|ORG" in conf
     assert "agreement_with\tArg1:GPE|ORG, Arg2:GPE|ORG, <REL-TYPE>:symmetric" in conf
+
+
+def test_ann_lines_end_at_newlines_only() -> None:
+    from newscorpus.formats.brat import parse_ann, to_ann
+
+    # U+0085 and U+2028 end a line for str.splitlines, not for brat; CRLF is one line end.
+    content = "T1\tGPE 0 11\tdeal\x85Tokyo\r\nT2\tGPE 12 17\tOsaka\u2028\n"
+    parsed = parse_ann(content, "x.ann")
+    assert [(e.id, e.text) for e in parsed.entities] == [
+        ("T1", "deal\x85Tokyo"),
+        ("T2", "Osaka\u2028"),
+    ]
+    assert parse_ann(to_ann(parsed.entities, (), {}), "x.ann") == parsed
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "not-utf8"])
+def test_a_txt_that_cannot_be_read_as_text_is_refused(
+    seed_project: Path, exported: Path, kind: str
+) -> None:
+    txt = exported / f"{DOC}.txt"
+    txt.unlink()
+    if kind == "fifo":
+        os.mkfifo(txt)  # read, it would block the import for ever, holding the project's lock
+    elif kind == "folder":
+        txt.mkdir()
+    else:
+        txt.write_bytes(b"India \xff")
+    before = tree(seed_project)
+    code, out, err = run(seed_project, "import", "brat", str(exported))
+    expected = {
+        "fifo": f"error: {txt}: E219 is not a regular file",
+        "folder": f"error: {txt}: E219 is not a regular file",
+        "not-utf8": f"error: {txt}: E204 is not valid UTF-8 (byte 0xff at offset 6)",
+    }[kind]
+    assert (code, out) == (1, "")
+    assert err.startswith(expected)
+    assert tree(seed_project) == before
+
+
+def test_an_offset_too_long_to_read_is_e130(seed_project: Path, exported: Path) -> None:
+    ann = exported / f"{DOC}.ann"
+    line = f"T99\tGPE 0 {'9' * 5000}\tIndia"
+    ann.write_text(ann.read_text("utf-8") + line + "\n", encoding="utf-8")
+    assert run(seed_project, "import", "brat", str(exported)) == (
+        1,
+        "",
+        f"error: {ann}:125: E130 an offset of more than 20 digits cannot be read: {line[:60]!r}. "
+        "Keep the character offsets brat wrote.\n",
+    )
+
+
+def test_a_note_stays_with_its_entity_not_with_its_reused_id(
+    seed_project: Path, exported: Path
+) -> None:
+    annotation_file = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(annotation_file.read_text("utf-8"))
+    assert data["entities"][0]["id"] == "T1"
+    data["entities"][0]["note"] = "verified: India the country"
+    annotation_file.write_text(json.dumps(data), encoding="utf-8")
+    run(seed_project, "export", "brat", str(exported))
+    ann = exported / f"{DOC}.ann"
+    text = (exported / f"{DOC}.txt").read_text("utf-8")
+    lines = [
+        line
+        for line in ann.read_text("utf-8").splitlines()
+        if not line.startswith("T1\t") and not re.search(r"Arg[12]:T1\b", line)
+    ]
+    start = text.index("meeting")
+    # brat gives the deleted T1's id to the next entity made: another entity, not India.
+    ann.write_text("\n".join([f"T1\tEVENT {start} {start + 7}\tmeeting", *lines]) + "\n", "utf-8")
+    assert run(seed_project, "import", "brat", str(exported), "--replace")[0] == 0
+    entity = next(
+        e for e in json.loads(annotation_file.read_text("utf-8"))["entities"] if e["id"] == "T1"
+    )
+    assert entity == {
+        "id": "T1",
+        "start": start,
+        "end": start + 7,
+        "label": "EVENT",
+        "text": "meeting",
+        "source": "gold",
+    }
+    # An edit of the same entity (its label here) keeps the note.
+    annotation_file.write_text(json.dumps(data), encoding="utf-8")
+    run(seed_project, "export", "brat", str(exported))
+    ann.write_text(
+        ann.read_text("utf-8").replace("T1\tGPE 0 5\tIndia", "T1\tLOC 0 5\tIndia"), "utf-8"
+    )
+    lines = [
+        line for line in ann.read_text("utf-8").splitlines() if not re.search(r"Arg[12]:T1\b", line)
+    ]
+    ann.write_text("\n".join(lines) + "\n", "utf-8")
+    assert run(seed_project, "import", "brat", str(exported), "--replace")[0] == 0
+    entity = json.loads(annotation_file.read_text("utf-8"))["entities"][0]
+    assert (entity["label"], entity["note"]) == ("LOC", "verified: India the country")

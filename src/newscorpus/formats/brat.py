@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from newscorpus import collector
 from newscorpus.annotations import AnnotationFile, parse_annotations, text_sha256
@@ -83,11 +84,21 @@ def parse_ann(content: str, where: str) -> Parsed:
         NewscorpusError: E130 naming the line of anything this project cannot represent.
     """
     entities, relations, notes = [], [], {}
-    for number, line in enumerate(content.splitlines(), start=1):
+    # Lines end at "\n" only, as brat reads them: str.splitlines would also end one at the
+    # U+0085 or U+2028 an entity's text may hold.
+    for number, line in enumerate(content.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         if match := _ENTITY_RE.match(line):
             ident, label, start, end, text = match.groups()
+            if max(len(start), len(end)) > _MAX_DIGITS:
+                raise NewscorpusError(
+                    "E130",
+                    f"an offset of more than {_MAX_DIGITS} digits cannot be read: {line[:60]!r}.",
+                    fix="Keep the character offsets brat wrote.",
+                    where=f"{where}:{number}",
+                )
             entities.append(Entity(ident, int(start), int(end), label, text))
         elif match := _RELATION_RE.match(line):
             ident, label, head, tail = match.groups()
@@ -114,6 +125,10 @@ def parse_ann(content: str, where: str) -> Parsed:
     return Parsed(tuple(entities), tuple(relations), notes)
 
 
+#: Digits of the longest offset read (CPython refuses to read ints of more than 4,300).
+_MAX_DIGITS = 20
+
+
 def to_annotation_file(
     doc_id: str, text: str, parsed: Parsed, previous: AnnotationFile | None
 ) -> AnnotationFile:
@@ -125,25 +140,32 @@ def to_annotation_file(
     before_e = {e.id: e for e in previous.entities} if previous else {}
     before_r = {r.id: r for r in previous.relations} if previous else {}
     entities = tuple(
-        replace(
-            e,
-            source=_kept_source(before_e.get(e.id), e),
-            extra=dict(before_e[e.id].extra) if e.id in before_e else {},
-        )
+        replace(e, source=_kept_source(before_e.get(e.id), e), extra=_kept_extra(before_e, e))
         for e in parsed.entities
     )
     relations = tuple(
-        replace(
-            r,
-            source=_kept_source(before_r.get(r.id), r),
-            extra=dict(before_r[r.id].extra) if r.id in before_r else {},
-        )
+        replace(r, source=_kept_source(before_r.get(r.id), r), extra=_kept_extra(before_r, r))
         for r in parsed.relations
     )
     extra = {k: v for k, v in previous.extra.items() if k != "notes"} if previous else {}
     if parsed.notes:
         extra["notes"] = dict(sorted(parsed.notes.items()))
     return AnnotationFile(doc_id, text_sha256(text), entities, relations, extra)
+
+
+def _kept_extra(before: dict[str, Any], after: Entity | Relation) -> dict[str, Any]:
+    """The extra keys (a curator's ``note``...) of the annotation ``after`` is: the one with
+    its id, when that is still the same annotation (an entity over some of the same text, a
+    relation between the same entities). brat gives a deleted annotation's id to the next one
+    made, so the id alone could hand a note to another annotation."""
+    old = before.get(after.id)
+    if old is None:
+        return {}
+    if isinstance(after, Entity):
+        same = old.start < after.end and after.start < old.end
+    else:
+        same = (old.head, old.tail) == (after.head, after.tail)
+    return dict(old.extra) if same else {}
 
 
 def _kept_source(before: Entity | Relation | None, after: Entity | Relation) -> str | None:
@@ -162,6 +184,17 @@ def notes_of(annotations: AnnotationFile) -> dict[str, str]:
 def _owned(name: str) -> bool:
     """A file a brat export writes (so a previous export may be refreshed in place)."""
     return name == CONF_FILE or name.endswith((".txt", ".ann"))
+
+
+def _beside(txt_path: Path) -> str:
+    """The text of the ``.txt`` beside an ``.ann``.
+
+    Raises:
+        InputError: E219 when it is not a regular file (a FIFO would block for ever), E201
+            when it cannot be read, E203/E204 when it is not UTF-8 text.
+    """
+    data = read_input(txt_path)
+    return decode_text(data, str(txt_path)) if data.strip() else data.decode("latin-1")
 
 
 class Brat:
@@ -216,7 +249,7 @@ class Brat:
             ann_path = path / f"{doc_id}.ann"
             text = index.text(doc_id)
             txt_path = path / f"{doc_id}.txt"
-            if txt_path.exists() and txt_path.read_text(encoding="utf-8") != text:
+            if (txt_path.exists() or txt_path.is_symlink()) and _beside(txt_path) != text:
                 raise NewscorpusError(
                     "E131",
                     f"the text beside the annotations differs from corpus/{doc_id}/text.txt, so "
