@@ -818,3 +818,37 @@ def test_a_document_names_its_files_as_the_hashes_name_them(tmp_path: Path) -> N
     ]
     assert hashed == [(hashes.name(path), hashes.sha256(path)) for path in inputs.paths()]
     assert all(digest is not None for _, digest in hashed)
+
+
+def test_a_file_edited_while_a_build_reads_it_is_not_cached_under_its_old_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache keys are made from the files' hashes before any document is read. A file
+    edited after that (a checkout, an editor saving) gave a result made from the new bytes
+    under the old bytes' key: once the old bytes were back, validate and builds served the
+    new bytes' issues and rows (and shards) for them, until ``cache clear``."""
+    from newscorpus import validate_file
+
+    project = small_project(tmp_path / "proj")
+    path = annotation_path(project, "agreement")
+    valid = path.read_bytes()
+    data = json.loads(valid)
+    data["entities"][0]["label"] = "COUNTRY"
+    invalid = json.dumps(data).encode()
+    real = validate_file.check_article
+
+    def edited_while_read(project: Project, doc_id: str, **options: Any) -> Any:
+        if doc_id == "agreement":
+            path.write_bytes(invalid)
+        return real(project, doc_id, **options)
+
+    monkeypatch.setattr(validate_file, "check_article", edited_while_read)
+    out = project.root / "dist" / "out"
+    with pytest.raises(NewscorpusError, match=r"E109|E173"):
+        build(project, out, engine=SERIAL)  # hashed the valid bytes, read the invalid ones
+    monkeypatch.undo()
+    path.write_bytes(valid)
+    assert validate_project(project, use_cache=True).ok()
+    build(project, out, engine=SERIAL)
+    build(project, project.root / "plain", engine=SERIAL, use_cache=False)
+    assert tree_digest(out) == tree_digest(project.root / "plain")

@@ -178,6 +178,12 @@ class DocumentResult:
     #: The ``sentences`` rows for the token formats, when they were just made (not stored with
     #: the result: the cache keeps them apart, see :class:`BuiltTokens`).
     tokens: SentenceTokens | None = None
+    #: The sha256 of each of the document's files as :func:`process_document` read them
+    #: (see :attr:`~newscorpus.validate_file.CheckedDocument.read_sha256`; not stored).
+    read_sha256: tuple[str | None, ...] = ()
+    #: Whether the result was made from other bytes than its cache key's (a file edited while
+    #: the run read it): such a result is used, and not stored under that key.
+    unsettled: bool = False
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -288,7 +294,7 @@ def process_document(
         cache=cache,
         normalised=settings.building,
     )
-    result = DocumentResult(inputs.doc_id, checked.issues)
+    result = DocumentResult(inputs.doc_id, checked.issues, read_sha256=checked.read_sha256)
     if not settings.building or checked.errors:
         return result
     assert settings.rows is not None, "rows are made with the configs' Arrow schemas"
@@ -440,32 +446,39 @@ def cached_document(
     inputs: DocumentInputs,
     settings: ProcessSettings,
     cache: Cache,
-    key: str | None,
-    check_key: str | None = None,
+    key: DocumentKey | None,
 ) -> tuple[DocumentResult, bool]:
     """:func:`process_document` through the cache: the stored result under ``key`` when it is
-    intact, else a new one, stored (and its issues alone under ``check_key``, for ``validate``).
-    A new result with rows is not stored yet: :func:`store_result` stores it once
-    :func:`encode_results` has encoded them. Returns the result and whether it came from the
-    cache."""
+    intact, else a new one, stored (and its issues alone under the key's ``check``, for
+    ``validate``). A new result with rows is not stored yet: :func:`store_result` stores it
+    once :func:`encode_results` has encoded them. A new result made from other bytes than the
+    key's (a file edited since it was hashed) is not stored, and is marked ``unsettled``: under
+    that key it would stand for the bytes hashed, and be served for them once they are back.
+    Returns the result and whether it came from the cache."""
     kind = "rows" if settings.building else "check"
-    if key is not None:
-        payload = cache.get(kind, key)
-        if payload is not None:
-            try:
-                result = DocumentResult.from_bytes(payload)
-            except Exception:  # foreign or damaged (pyarrow has its own errors): compute again
-                result = None
-            if result is not None and _fits(result, inputs.doc_id, settings):
-                if kind == "rows" and not cache.has(TOKENS, key):
-                    _keep_tokens(cache, key, result)
-                return result, True
-            cache.discard(kind, key)
+    if key is None:
+        return process_document(inputs, settings, cache), False
+    wanted = key.rows if settings.building else key.check
+    assert wanted is not None, "a build's documents have keys of their rows"
+    payload = cache.get(kind, wanted)
+    if payload is not None:
+        try:
+            result = DocumentResult.from_bytes(payload)
+        except Exception:  # foreign or damaged (pyarrow has its own errors): compute again
+            result = None
+        if result is not None and _fits(result, inputs.doc_id, settings):
+            if kind == "rows" and not cache.has(TOKENS, wanted):
+                _keep_tokens(cache, wanted, result)
+            return result, True
+        cache.discard(kind, wanted)
     result = process_document(inputs, settings, cache)
-    if key is not None and result.rows is None:
-        store_result(cache, key, result, kind)
-    if check_key is not None:
-        cache.put("check", check_key, DocumentResult(result.doc_id, result.issues).to_bytes())
+    if result.read_sha256 != key.sha256:
+        result.unsettled = True
+        return result, False
+    if result.rows is None:
+        store_result(cache, wanted, result, kind)
+    if kind == "rows":
+        cache.put("check", key.check, DocumentResult(result.doc_id, result.issues).to_bytes())
     return result, False
 
 
@@ -515,6 +528,17 @@ def _keep_tokens(cache: Cache, key: str, result: DocumentResult) -> None:
     cache.put(TOKENS, key, sentence_tokens.encode(tokens))
 
 
+@dataclass(frozen=True)
+class DocumentKey:
+    """A document's cache keys, and the sha256 of its files they were made from (in the order
+    of :meth:`DocumentInputs.paths`)."""
+
+    check: str
+    #: None when only its issues are wanted (``validate``).
+    rows: str | None
+    sha256: tuple[str | None, ...]
+
+
 class DocumentKeys:
     """The cache keys of a project's documents under one set of settings (see
     :func:`newscorpus.cache.document_key`): what all of them share is hashed once."""
@@ -525,16 +549,19 @@ class DocumentKeys:
         check = ProcessSettings(settings.schema, settings.build)
         self._check = settings_key(**check.key_inputs(project))
 
-    def check(self, inputs: DocumentInputs) -> str:
+    def check(self, inputs: DocumentInputs) -> DocumentKey:
         """The key of the document's issues alone."""
-        return document_key("check", inputs.doc_id, inputs.hashed(self.hashes), self._check)
+        files = inputs.hashed(self.hashes)
+        check = document_key("check", inputs.doc_id, files, self._check)
+        return DocumentKey(check, None, tuple(sha for _, sha in files))
 
-    def both(self, inputs: DocumentInputs) -> tuple[str, str]:
+    def both(self, inputs: DocumentInputs) -> DocumentKey:
         """The keys of the document's result with rows and of its issues alone."""
         files = inputs.hashed(self.hashes)
-        return (
-            document_key("rows", inputs.doc_id, files, self._rows),
+        return DocumentKey(
             document_key("check", inputs.doc_id, files, self._check),
+            document_key("rows", inputs.doc_id, files, self._rows),
+            tuple(sha for _, sha in files),
         )
 
 

@@ -431,8 +431,7 @@ class _Run:
                 docs = []
                 for doc_id in ids[index * size : (index + 1) * size]:
                     inputs = DocumentInputs(self.project, doc_id, tuple(files.get(doc_id, ())))
-                    keys = keys_of(inputs) if keys_of else (None, None)
-                    docs.append(DocSpec(doc_id, inputs.files, *keys))
+                    docs.append(DocSpec(doc_id, inputs.files, keys_of(inputs) if keys_of else None))
                 specs.append(
                     ShardSpec(
                         self.project,
@@ -488,7 +487,7 @@ class _Run:
     def _remember(self, spec: ShardSpec, result: ShardResult) -> None:
         """Note a shard that wrote all its files, for the next build to reuse."""
         key = spec.key()
-        if key is not None and sorted(result.files) == sorted(CONFIGS):
+        if key is not None and not result.unsettled and sorted(result.files) == sorted(CONFIGS):
             entry = {"stats": stats_to_json(result.stats), "files": result.files}
             self.cache.put_json("shards", key, entry)
 

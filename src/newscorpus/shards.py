@@ -24,6 +24,7 @@ from newscorpus.buildinfo import Stats
 from newscorpus.cache import Cache
 from newscorpus.docunit import (
     DocumentInputs,
+    DocumentKey,
     DocumentResult,
     ProcessSettings,
     cached_document,
@@ -58,8 +59,7 @@ class DocSpec:
 
     doc_id: str
     files: tuple[Path, ...]
-    key: str | None = None
-    check_key: str | None = None
+    key: DocumentKey | None = None
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,10 @@ class ShardSpec:
 
     def key(self) -> str | None:
         """The key of the shard's files: the documents' keys in order and the file names."""
-        if any(doc.key is None for doc in self.docs):
+        rows = [doc.key.rows if doc.key is not None else None for doc in self.docs]
+        if None in rows:
             return None
-        parts = [*self.paths().values(), *(str(doc.key) for doc in self.docs)]
+        parts = [*self.paths().values(), *map(str, rows)]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -98,6 +99,10 @@ class ShardResult:
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
     cached: int = 0
     documents: int = 0
+    #: Whether a document was made from other bytes than its key's (see
+    #: :func:`~newscorpus.docunit.cached_document`): the shard's files are then not kept
+    #: under the shard's key either.
+    unsettled: bool = False
 
     def error(self) -> NewscorpusError | None:
         if self.row_error is None:
@@ -145,17 +150,17 @@ def run_shard(spec: ShardSpec, on_document: Callable[[str], None] | None = None)
             if not building or result.errors or result.row_error:
                 # Rows are no longer wanted: validation only (cached as such).
                 settings = ProcessSettings(settings.schema, settings.build)
-                outcome, hit = cached_document(inputs, settings, cache, doc.check_key)
-            else:
-                outcome, hit = cached_document(inputs, settings, cache, doc.key, doc.check_key)
+            outcome, hit = cached_document(inputs, settings, cache, doc.key)
             result.cached += hit
+            result.unsettled |= outcome.unsettled
             result.errors += outcome.errors
             if outcome.row_error is not None and result.row_error is None:
                 err = outcome.row_error
                 result.row_error = (err.code, err.message, err.fix, err.where)
             if outcome.tables is not None or outcome.rows is not None:
                 new = outcome.rows is not None
-                pending.append((outcome, doc.key if new else None))
+                keep = new and doc.key is not None and not outcome.unsettled
+                pending.append((outcome, doc.key.rows if keep and doc.key else None))
                 fresh += new
                 if not fresh or len(pending) >= ENCODE_BATCH:
                     flush()

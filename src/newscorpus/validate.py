@@ -295,8 +295,7 @@ def _check_chunk(chunk: _Chunk) -> tuple[list[Issue], dict[str, list[Any]]]:
     keys = DocumentKeys(project, settings, hashes)
     for doc_id, found in chunk.documents:
         inputs = DocumentInputs(project, doc_id, found)
-        key = keys.check(inputs)
-        issues += cached_document(inputs, settings, cache, key)[0].issues
+        issues += cached_document(inputs, settings, cache, keys.check(inputs))[0].issues
     return issues, hashes.learnt
 
 

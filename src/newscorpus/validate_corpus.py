@@ -58,6 +58,9 @@ class CheckedArticle:
     #: When the cache vouched for ``text`` instead (``normalised`` is then None): the edits
     #: it remembered, as rows (see :meth:`edits`).
     remembered: list[Any] | None = None
+    #: The sha256 of ``meta.json``, ``raw.txt`` and ``text.txt`` as read (None: unread), so
+    #: that a result is cached under the key of the bytes it was made from.
+    read_sha256: tuple[str | None, ...] = ()
 
     def edits(self) -> tuple[Edit, ...] | None:
         """What the normaliser changes in ``raw``: from ``normalised``, else from the cache;
@@ -81,9 +84,11 @@ def check_article(
     """
     folder = article_dir(project, doc_id)
     issues: list[Issue] = []
-    meta = _read_meta(project, folder, doc_id, issues)
+    meta_bytes = _read(project, folder / META_FILE, issues)
+    meta = _parse_meta(project, folder, doc_id, meta_bytes, issues)
     raw_bytes = _read(project, folder / RAW_FILE, issues)
     text_bytes = _read(project, folder / TEXT_FILE, issues)
+    read = tuple(_sha256(data) for data in (meta_bytes, raw_bytes, text_bytes))
     if raw_bytes is not None and meta is not None:
         _check_raw_hash(project, folder / RAW_FILE, raw_bytes, meta, issues)
     raw = _decode(project, folder / RAW_FILE, raw_bytes, issues)
@@ -101,7 +106,11 @@ def check_article(
             result = _check_stale(project, folder / TEXT_FILE, raw, text, issues)
             if result is not None:
                 remember_normalised(cache, project, raw_sha256, result)
-    return CheckedArticle(issues, meta, raw, text, result, remembered)
+    return CheckedArticle(issues, meta, raw, text, result, remembered, read)
+
+
+def _sha256(data: bytes | None) -> str | None:
+    return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
 def duplicate_articles(project: Project, stored: Iterable[str]) -> list[Issue]:
@@ -211,12 +220,11 @@ def _decode(project: Project, path: Path, data: bytes | None, issues: list[Issue
         return None
 
 
-def _read_meta(
-    project: Project, folder: Path, doc_id: str, issues: list[Issue]
+def _parse_meta(
+    project: Project, folder: Path, doc_id: str, data: bytes | None, issues: list[Issue]
 ) -> dict[str, Any] | None:
     path = folder / META_FILE
     where = printable(project.relative(path))
-    data = _read(project, path, issues)
     if data is None:
         return None
     try:

@@ -10,6 +10,7 @@ check of the commands that rewrite a file. The whole project is :mod:`newscorpus
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,6 +104,9 @@ class CheckedDocument:
     #: The parsed JSON of ``annotations/<doc_id>.json`` when that file was checked and has no
     #: errors; None otherwise.
     annotation_data: Any
+    #: The sha256 of each file as read (None: unread), in the order of
+    #: :meth:`newscorpus.docunit.DocumentInputs.paths`: the article's, then ``files``.
+    read_sha256: tuple[str | None, ...] = ()
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -134,13 +138,18 @@ def check_document(
     article = check_article(project, doc_id, cache=cache, normalised=normalised)
     issues = list(article.issues)
     kept = None
+    read = list(article.read_sha256)
     project_file = annotation_path(project, doc_id)
     for file in files:
-        found, data = check_file(project, file, schema, article.text, known=True)
+        problems, data = read_file(project, file)
+        found, parsed = problems, None
+        if data is not None:
+            found, parsed = check_bytes(project, file, data, schema, article.text, known=True)
+        read.append(hashlib.sha256(data).hexdigest() if data is not None else None)
         issues += found
         if file == project_file:
-            kept = data
-    return CheckedDocument(tuple(issues), article, kept)
+            kept = parsed
+    return CheckedDocument(tuple(issues), article, kept, tuple(read))
 
 
 def load_schema(project: Project) -> tuple[Schema | None, list[Issue]]:
@@ -167,17 +176,38 @@ def check_file(
     The file may be gold's, an annotator's or a review file (which also gets
     :func:`newscorpus.review.review_issues`): the same checks apply to all three.
     """
+    problems, data = read_file(project, file)
+    if data is None:
+        return problems, None
+    return check_bytes(project, file, data, schema, text, known=known)
+
+
+def read_file(project: Project, file: Path) -> tuple[list[Issue], bytes | None]:
+    """The bytes of an annotation file, or the issue that kept it from being read."""
     reason = not_a_file(file)
     if reason is not None:  # reading a pipe would block
         return [irregular_issue(entry_name(project, file), reason)], None
+    try:
+        return [], file.read_bytes()
+    except OSError as err:
+        path = printable(project.relative(file))
+        problem = issue("E101", path, f"cannot be read: {err.strerror}.", "Check its permissions.")
+        return [problem], None
+
+
+def check_bytes(
+    project: Project,
+    file: Path,
+    data: bytes,
+    schema: Schema | None,
+    text: str | None,
+    *,
+    known: bool,
+) -> tuple[list[Issue], Any]:
+    """:func:`check_file` of the bytes read from ``file``."""
     path = printable(project.relative(file))
     review = is_review_file(project, file)
     doc_id = file.stem
-    try:
-        data = file.read_bytes()
-    except OSError as err:
-        problem = issue("E101", path, f"cannot be read: {err.strerror}.", "Check its permissions.")
-        return [problem], None
     missing = []
     if not known:
         missing.append(
