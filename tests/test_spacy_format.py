@@ -290,6 +290,24 @@ def test_malformed_files_are_refused_with_coded_errors(seed_project: Path, tmp_p
         "with its id as span.id_."
     )
 
+    for relations in (5, True):
+        doc = _doc_for(seed_project, DOC)
+        doc._.relations = relations
+        write_docs(path, [doc])
+        refused(
+            f"{path} (doc 0): E158 doc._.relations holds {type(relations).__name__} "
+            f"{relations!r}, not a list of relations. Store relations in doc._.relations as the "
+            "export does: a list of (id, head entity id, tail entity id, label)."
+        )
+    doc = _doc_for(seed_project, DOC)
+    doc._.relations = [("R1", {"a": 1}, "T2", "agreement_with")]
+    write_docs(path, [doc])
+    refused(
+        f"{path} (doc 0): E158 relation ('R1', {{'a': 1}}, 'T2', 'agreement_with') is not (id, "
+        "head entity id, tail entity id, label), four strings. Store relations in "
+        "doc._.relations as the export does."
+    )
+
     doc = make_nlp().make_doc("India and Japan")
     doc._.doc_id = DOC
     write_docs(path, [doc])

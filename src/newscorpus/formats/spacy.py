@@ -501,11 +501,26 @@ class SpacyDocBin:
                 ids[ident] = len(spans)
             spans.append((start, end, label))
         relations: list[tuple[int, int, str]] = []
-        for item in doc._.relations or ():
-            if not isinstance(item, (list, tuple)) or len(item) != 4:
+        stored = doc._.relations
+        if stored is not None and not isinstance(stored, (list, tuple)):
+            raise InputError(
+                "E158",
+                f"doc._.relations holds {type(stored).__name__} {stored!r:.60}, not a list of "
+                "relations.",
+                fix="Store relations in doc._.relations as the export does: a list of "
+                "(id, head entity id, tail entity id, label).",
+                where=where,
+            )
+        for item in stored or ():
+            if (
+                not isinstance(item, (list, tuple))
+                or len(item) != 4
+                or not all(isinstance(part, str) for part in item)
+            ):
                 raise InputError(
                     "E158",
-                    f"relation {item!r} is not (id, head entity id, tail entity id, label).",
+                    f"relation {item!r:.80} is not (id, head entity id, tail entity id, label), "
+                    "four strings.",
                     fix="Store relations in doc._.relations as the export does.",
                     where=where,
                 )
