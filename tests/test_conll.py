@@ -288,8 +288,12 @@ def test_parse_finds_blocks_as_lines_define_them() -> None:
         (3, [], [], []),
         (5, ["A"], [6], []),
     ]
-    # Only a first column of exactly -DOCSTART- starts a document.
+    # Only a first column of exactly -DOCSTART- starts a document, and not in a token line as
+    # the export writes one (the article's own word -DOCSTART-).
     assert blocks_of("-DOCSTART-X O\nx -DOCSTART- O\n")[0][1] == ["-DOCSTART-X", "x"]
+    assert blocks_of("-DOCSTART- -X- -X- O\n\nThe O\n-DOCSTART- _ _ O\nsaid O\n") == [
+        (1, ["The", "-DOCSTART-", "said"], [3, 4, 5], [])
+    ]
     assert blocks_of("") == blocks_of("\n\n") == []
     assert blocks_of("New B-GPE\nDelhi I-GPE\nand O\nTokyo B-GPE\nBay B-LOC\n")[0][3] == [
         (0, 1, "GPE"),
@@ -555,3 +559,19 @@ def test_a_path_without_conll_files_is_refused(tmp_path: Path, kind: str) -> Non
             "conll` wrote."
         )
     assert run(project.root, "import", "conll", str(path)) == (1, "", f"error: {path}: {message}\n")
+
+
+def test_an_article_holding_the_word_docstart_round_trips(tmp_path: Path) -> None:
+    from build_helpers import Ent, add_document
+
+    project = formats_project(tmp_path / "proj")
+    raw = "Reuters wrote -DOCSTART- in Tokyo.\n"
+    add_document(project, "docstart", raw, (Ent("T1", "Reuters", "ORG"),))
+    out = tmp_path / "conll"
+    assert run(project.root, "export", "conll", str(out))[0] == 0
+    assert "\n-DOCSTART- _ _ O\n" in "".join(p.read_text("utf-8") for p in out.iterdir())
+    before = tree(project.root)
+    code, out_text, err = run(project.root, "import", "conll", str(out))
+    assert (code, err) == (0, "")
+    assert "docstart: entities +0 ~0 -0, relations +0 -0\n" in out_text
+    assert tree(project.root) == before

@@ -10,7 +10,8 @@ nested entities and relations are counted as losses on export.
 An import reads such a file, or a folder's ``.conll`` files together (the first column is the
 token, the last the tag; ``O``, ``B-X``, ``I-X``), aligns its tokens to the document's text
 (skipping whitespace) and rebuilds character spans. Each ``-DOCSTART-`` block is one document
-(a file without one is one document): with ``--doc DOC_ID`` (once per block, in order) it is
+(a file without one is one document; a line ``-DOCSTART- _ _ TAG`` is a token line, as the
+export writes the word when an article holds it): with ``--doc DOC_ID`` (once per block, in order) it is
 that document, otherwise the document whose text, without whitespace, is the block's tokens
 joined. Importing the export's folder rather than each split's file makes the whole round trip
 one change, all or nothing, and reads the corpus's texts once to match blocks, not once per
@@ -67,8 +68,11 @@ _WHITESPACE = re.compile(r"\s*")
 _BLANK: tuple[str, ...] = ()
 #: Runs of what ``str.split`` splits on: ``\s`` is Python's whitespace, as ``str.isspace``.
 _WORDS = re.compile(r"\S+")
-#: A line whose first column is ``-DOCSTART-``.
-_DOCSTART = re.compile(rf"^[^\S\n]*{DOCSTART}(?=\s|\Z)", re.MULTILINE)
+#: A line whose first column is ``-DOCSTART-``, unless it is a token line as the export writes
+#: them (``TOKEN _ _ TAG``): the article's own word ``-DOCSTART-``.
+_DOCSTART = re.compile(
+    rf"^[^\S\n]*{DOCSTART}(?=\s|\Z)(?![^\S\n]+_[^\S\n]+_[^\S\n]+\S+[^\S\n]*$)", re.MULTILINE
+)
 
 
 @dataclass
