@@ -157,9 +157,32 @@ def test_labelstudio_annotation_on_text_not_in_the_corpus_is_refused(
         1,
         "",
         f"error: {export}: task #1, annotation 1: E166 the tool's text differs from "
-        f"corpus/{DOC}/text.txt and 1 annotation(s) lie in text that is no longer there; "
-        f'nothing was written:\n  osaka lost GPE "Osaka" [{start}, {start + 5})\n Re-create '
+        f"corpus/{DOC}/text.txt and 1 annotation(s) lie in text that is no longer there or "
+        "would cover other text there; nothing was written:\n"
+        f'  osaka lost GPE "Osaka" [{start}, {start + 5})\n Re-create '
         "them on the current text (export again), or delete them in the tool.\n",
+    )
+    assert tree(project) == before
+
+
+def test_labelstudio_annotation_that_would_cover_other_text_is_refused(
+    project: Path, tmp_path: Path
+) -> None:
+    """A tool's text edited under an annotation: moved onto the corpus's text, the span would
+    make gold of words nobody annotated (Motegi, annotated as Suzuki)."""
+    tasks = labelstudio_export(project, tmp_path)
+    tasks[0]["data"]["text"] = tasks[0]["data"]["text"].replace("Motegi", "Suzuki")
+    (value,) = [v for v in regions(tasks) if v["text"] == "Motegi"]
+    value["text"] = "Suzuki"
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    before = tree(project)
+    code, out, err = run(project, "import", "labelstudio", str(export))
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"error: {export}: task #1, annotation 1: E166 the tool's text differs from "
+        f"corpus/{DOC}/text.txt and 1 annotation(s) lie in text that is no longer there or "
+        "would cover other text there; nothing was written:\n  T6 changed PERSON "
     )
     assert tree(project) == before
 

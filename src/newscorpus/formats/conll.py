@@ -11,13 +11,13 @@ An import reads such a file, or a folder's ``.conll`` files together (the first 
 token, the last the tag; ``O``, ``B-X``, ``I-X``), aligns its tokens to the document's text
 (skipping whitespace) and rebuilds character spans. Each ``-DOCSTART-`` block is one document
 (a file without one is one document; a line ``-DOCSTART- _ _ TAG`` is a token line, as the
-export writes the word when an article holds it): with ``--doc DOC_ID`` (once per block, in order) it is
-that document, otherwise the document whose text, without whitespace, is the block's tokens
-joined. Importing the export's folder rather than each split's file makes the whole round trip
-one change, all or nothing, and reads the corpus's texts once to match blocks, not once per
-file. Because the file cannot hold them, the
-import keeps what the current annotation file has beyond the flat layer: entities nested inside
-an imported entity, and relations whose two arguments are still there (same span and label).
+export writes the word when an article holds it): with ``--doc DOC_ID`` (once per block, in
+order) it is that document, otherwise the document whose text, without whitespace, is the
+block's tokens joined. Importing the export's folder rather than each split's file makes the
+whole round trip one change, all or nothing, and reads the corpus's texts once to match blocks,
+not once per file. Because the file cannot hold them, the import keeps what the current
+annotation file has beyond the flat layer: entities nested inside an imported entity, and
+relations whose two arguments are still there (same span and label).
 What goes (a relation whose argument the file removed or relabelled, a nested entity whose outer
 entity went) is listed, and needs ``--replace`` like any change to gold.
 """

@@ -426,16 +426,17 @@ class PlanBuilder:
             for h, t, label in relations
         )
         result = reanchor(regions.text, corpus_text, entities, links)
-        notable = [
+        # A span that would cover other text (changed) is refused as one whose text is gone
+        # (lost): imported, it would be gold on words nobody annotated.
+        refused = [
             f"  {describe(o)}" for o in result.outcomes if o.status in (Status.CHANGED, Status.LOST)
         ]
-        if result.lost:
+        if refused:
             raise NewscorpusError(
                 "E166",
-                f"the tool's text differs from corpus/{doc_id}/text.txt and {len(result.lost)} "
-                "annotation(s) lie in text that is no longer there; nothing was written:\n"
-                + "\n".join(notable)
-                + "\n",
+                f"the tool's text differs from corpus/{doc_id}/text.txt and {len(refused)} "
+                "annotation(s) lie in text that is no longer there or would cover other text "
+                "there; nothing was written:\n" + "\n".join(refused) + "\n",
                 fix="Re-create them on the current text (export again), or delete them in the "
                 "tool.",
                 where=regions.where,
@@ -444,7 +445,6 @@ class PlanBuilder:
         self.plan.warnings.append(
             f"{doc_id}: the tool's text differs from text.txt; annotations re-anchored: {counts}"
         )
-        self.plan.warnings.extend(notable)
         moved = {e.id: e for e in result.entities}
         return [(moved[i].start, moved[i].end, moved[i].label) for i in regions.ids if i in moved]
 
