@@ -258,8 +258,8 @@ def test_a_lone_surrogate_in_the_tool_s_text_is_reported_escaped(
     bad = tmp_path / "surrogate.jsonl"
     bad.write_text(json.dumps(line) + "\n", "utf-8")  # ASCII JSON: the escape \\ud800
     code, out, err = run(seed_project, "import", "doccano", str(bad), "--dry-run")
-    assert (code, err) == (0, "")
-    assert 'warning:   1 changed GPE "\\ud800ndia" [0, 5) -> [0, 5) "India"\n' in out
+    assert (code, out) == (1, "")
+    assert '\n  1 changed GPE "\\ud800ndia" [0, 5) -> [0, 5) "India"\n' in err
 
 
 def test_a_plan_holds_only_the_documents_it_changes(seed_project: Path, jsonl: Path) -> None:

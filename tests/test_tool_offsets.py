@@ -187,6 +187,14 @@ def test_labelstudio_annotation_that_would_cover_other_text_is_refused(
     assert tree(project) == before
 
 
+#: doccano gives no entity's text: past the first emoji, its offsets cannot be checked.
+UNCHECKED = (
+    "warning: 6 span(s) came without their text after a character outside the Basic "
+    "Multilingual Plane (an emoji), so their offsets could not be checked: they were read as "
+    "characters; a tool that counts UTF-16 code units puts them elsewhere, so check them\n"
+)
+
+
 def test_doccano_round_trip_and_crlf(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "doccano"
     assert run(project, "export", "doccano", str(out))[0] == 0
@@ -194,8 +202,8 @@ def test_doccano_round_trip_and_crlf(project: Path, tmp_path: Path) -> None:
     jsonl = out / "doccano.jsonl"
     assert run(project, "import", "doccano", str(jsonl)) == (
         0,
-        f"{DOC}: entities +0 ~0 -0, relations +0 -0\n"
-        "imported 1 document(s) (doccano): 0 annotation file(s) written\n",
+        f"{DOC}: entities +0 ~0 -0, relations +0 -0\n" + UNCHECKED + "imported 1 document(s) "
+        "(doccano): 0 annotation file(s) written\n",
         "",
     )
     (line,) = [json.loads(x) for x in jsonl.read_text("utf-8").splitlines()]
@@ -210,8 +218,8 @@ def test_doccano_round_trip_and_crlf(project: Path, tmp_path: Path) -> None:
         0,
         f"{DOC}: entities +0 ~0 -0, relations +0 -0\n"
         f"warning: {DOC}: the tool's text differs from text.txt; annotations re-anchored: "
-        "6 unchanged, 4 moved, 0 changed, 0 lost\n"
-        "imported 1 document(s) (doccano): 0 annotation file(s) written\n",
+        "6 unchanged, 4 moved, 0 changed, 0 lost\n" + UNCHECKED + "imported 1 document(s) "
+        "(doccano): 0 annotation file(s) written\n",
         "",
     )
     assert tree(project) == before

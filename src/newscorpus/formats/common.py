@@ -327,6 +327,9 @@ def check_span(text: str, start: object, end: object, expected: str | None, wher
 REPAIRS = {
     "utf16": "span(s) converted from UTF-16 code units to characters",
     "crlf": "span(s) converted from CRLF-counted offsets to the corpus's LF text",
+    "unchecked": "span(s) came without their text after a character outside the Basic "
+    "Multilingual Plane (an emoji), so their offsets could not be checked: they were read as "
+    "characters; a tool that counts UTF-16 code units puts them elsewhere, so check them",
 }
 
 

@@ -13,6 +13,7 @@ with the statuses of ``newscorpus reanchor``), and collects the plan with its re
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -230,6 +231,10 @@ def item_text(value: object, what: str, fix: str, where: str) -> str:
     return value
 
 
+#: A character outside the Basic Multilingual Plane: two UTF-16 code units.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 @dataclass
 class Regions:
     """One document's regions and relations as a tool gave them, checked on the way in.
@@ -249,9 +254,14 @@ class Regions:
     relations: list[tuple[str, str, str, str]] = field(default_factory=list)
     _index: dict[str, int] = field(default_factory=dict)
     _labels: frozenset[str] = field(init=False)
+    _astral: int | None = field(init=False)
 
     def __post_init__(self) -> None:
         self._labels = frozenset(self.schema.entity_labels)
+        # Past the first character outside the BMP, character and UTF-16 offsets differ: a
+        # span given without its text there cannot be told right from shifted.
+        astral = _ASTRAL.search(self.text)
+        self._astral = astral.start() if astral else None
 
     def add_span(
         self, region_id: str, start: object, end: object, label: object, expected: str | None
@@ -275,8 +285,10 @@ class Regions:
             and (expected is None or text[start:end] == expected)
         ):
             self._keep(region_id, start, end, label)
-            return
-        self._keep(region_id, *self._checked(region_id, start, end, label, expected))
+        else:
+            self._keep(region_id, *self._checked(region_id, start, end, label, expected))
+        if expected is None and self._astral is not None and self.spans[-1][1] > self._astral:
+            self.repairs["unchecked"] += 1
 
     def _keep(self, region_id: str, start: int, end: int, label: str) -> None:
         self._index[region_id] = len(self.spans)
