@@ -313,3 +313,20 @@ def test_a_kill_at_any_step_leaves_gold_and_review_both_or_neither(
     assert written == ({False} if step < 3 else {True})
     if step >= 3:
         assert keys(read(project, GOLD)) == [(29, 35, "ORG", "Huawei")]
+
+
+def test_ids_with_digits_int_cannot_read_get_new_ids_after_them(project: Project) -> None:
+    """A reviewer's id such as T² passes validate (any string is an id); new ids count on
+    from the ASCII-numbered ones rather than stopping on it with a traceback."""
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    review = read(project, REVIEW)
+    review["entities"][0]["id"] = "T\u00b2"
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    assert run(project.root, "validate")[0] == 0
+    resolve(project, C1="alice")
+    code, _, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (code, err) == (0, "")
+    assert [(e["id"], e["text"]) for e in read(project, GOLD)["entities"]] == [
+        ("T\u00b2", "Huawei"),
+        ("T1", "US"),
+    ]

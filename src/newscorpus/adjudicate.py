@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -404,7 +404,7 @@ def _take(
     """Add what ``version`` has and gold lacks, with new ids; its relations' arguments are
     found in gold by (start, end, label)."""
     ids = {entity_key(e): e.id for e in entities}
-    number = max((int(e.id[1:]) for e in entities if e.id[1:].isdigit()), default=0)
+    number = _last_number(e.id for e in entities)
     local: dict[str, EntityKey] = {}
     for item in version["entities"]:
         key = (item["start"], item["end"], item["label"])
@@ -419,7 +419,7 @@ def _take(
         return (label, frozenset((head, tail)) if kind and kind.symmetric else (head, tail))
 
     have = {same(r.label, r.head, r.tail) for r in relations}
-    number = max((int(r.id[1:]) for r in relations if r.id[1:].isdigit()), default=0)
+    number = _last_number(r.id for r in relations)
     for item in version["relations"]:
         head, tail = ids[local[item["head"]]], ids[local[item["tail"]]]
         if same(item["label"], head, tail) in have:
@@ -427,3 +427,9 @@ def _take(
         number += 1
         relations.append(Relation(f"R{number}", head, tail, item["label"], "gold"))
         have.add(same(item["label"], head, tail))
+
+
+def _last_number(ids: Iterable[str]) -> int:
+    """The largest number of the ids made of a letter and ASCII digits (``T12``), or 0: new
+    ids count on from it. Only ASCII: str.isdigit takes "T²", which int() refuses."""
+    return max((int(i[1:]) for i in ids if i[1:].isascii() and i[1:].isdigit()), default=0)
