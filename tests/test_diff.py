@@ -82,3 +82,35 @@ def test_not_a_build(seed_project: Path, tmp_path: Path) -> None:
         f"error: {tmp_path}: E310 is not a newscorpus build (no readable manifest.json with a "
         "version). Pass two folders written by `newscorpus build`.\n",
     )
+
+
+def test_a_damaged_or_missing_shard_is_e310(seed_project: Path, tmp_path: Path) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    assert run(seed_project, "build", "--out", str(old))[0] == 0
+    (shard,) = (old / "data" / "documents").glob("train-*.parquet")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    damaged = new / shard.relative_to(old)
+    damaged.write_bytes(shard.read_bytes()[:100])
+    code, out, err = run(seed_project, "diff", str(old), str(new))
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"error: {damaged}: E310 cannot be read as a shard of the documents config (ArrowInvalid: "
+    )
+    assert err.endswith("). Build that folder again with `newscorpus build`.\n")
+    (sentences,) = (new / "data" / "sentences").glob("train-*.parquet")
+    shutil.copyfile(sentences, damaged)  # a shard of another config
+    code, _, err = run(seed_project, "diff", str(old), str(new))
+    assert (code, err.split(" (")[0]) == (
+        1,
+        f"error: {damaged}: E310 cannot be read as a shard of the documents config",
+    )
+    shutil.rmtree(new / "data" / "documents")
+    assert run(seed_project, "diff", str(old), str(new)) == (
+        1,
+        "",
+        f"error: {new}: E310 holds no documents shards (data/documents/*.parquet), so its "
+        "documents cannot be compared. Pass two folders written by `newscorpus build`, whole.\n",
+    )

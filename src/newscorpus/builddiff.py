@@ -190,17 +190,36 @@ def read_build_documents(folder: Path) -> Iterator[tuple[str, DocState]]:
     from datasets import Features
 
     build_version(folder)
-    for path in sorted(folder.glob(DOCUMENTS_GLOB)):
-        parquet = pq.ParquetFile(path)
-        features = Features.from_arrow_schema(parquet.schema_arrow)
-        entity_names = features["entities"].feature["label"].names
-        relation_names = features["relations"].feature["label"].names
-        split = path.name.split("-", 1)[0]
-        for batch in parquet.iter_batches(
-            columns=["id", "text", "entities", "relations"], batch_size=256
-        ):
-            for row in batch.to_pylist():
-                yield row["id"], _doc(row, split, entity_names, relation_names)
+    paths = sorted(folder.glob(DOCUMENTS_GLOB))
+    if not paths:
+        raise NewscorpusError(
+            "E310",
+            f"holds no documents shards ({DOCUMENTS_GLOB}), so its documents cannot be compared.",
+            fix="Pass two folders written by `newscorpus build`, whole.",
+            where=str(folder),
+        )
+    for path in paths:
+        # A damaged or foreign shard: pyarrow's own errors, or columns that are not the
+        # documents config's.
+        try:
+            parquet = pq.ParquetFile(path)
+            features = Features.from_arrow_schema(parquet.schema_arrow)
+            entity_names = features["entities"].feature["label"].names
+            relation_names = features["relations"].feature["label"].names
+            split = path.name.split("-", 1)[0]
+            for batch in parquet.iter_batches(
+                columns=["id", "text", "entities", "relations"], batch_size=256
+            ):
+                for row in batch.to_pylist():
+                    yield row["id"], _doc(row, split, entity_names, relation_names)
+        except Exception as err:  # whatever pyarrow or datasets raise
+            raise NewscorpusError(
+                "E310",
+                f"cannot be read as a shard of the documents config ({type(err).__name__}: "
+                f"{str(err)[:120]}).",
+                fix="Build that folder again with `newscorpus build`.",
+                where=str(path),
+            ) from None
 
 
 def _doc(
