@@ -155,6 +155,11 @@ def test_a_failing_batch_adds_nothing(empty_project: Path, tmp_path: Path) -> No
             '{"text": ""}',
             "E205 is empty (or only whitespace). Pass a file that holds the article text.",
         ),
+        (
+            '{"text": "\\ud800 Nu\\nBody.", "title": "T"}',
+            "E209 'text' holds a lone surrogate escape (such as \\ud800), a character UTF-8 "
+            "cannot hold. Write the character the escape stood for, or remove it.",
+        ),
     ],
 )
 def test_bad_jsonl_records(empty_project: Path, tmp_path: Path, line: str, message: str) -> None:
@@ -458,3 +463,12 @@ def test_an_article_of_only_site_boilerplate_is_refused(
         "see `newscorpus normalise --explain`). Check the scrape, and pass the article's text.\n",
     )
     assert not any((empty_project / "corpus").iterdir())
+
+
+def test_a_jsonl_text_may_hold_line_separators(empty_project: Path, tmp_path: Path) -> None:
+    """JSON strings may hold U+2028 and U+0085 as they are; only a newline ends a record."""
+    jsonl = tmp_path / "batch.jsonl"
+    text = "Tokyo talks\n\nIndia and Japan\u2028met\x85today."
+    jsonl.write_text(json.dumps({"text": text, "id": "talks"}, ensure_ascii=False) + "\n", "utf-8")
+    assert run(empty_project, "add", str(jsonl))[0] == 0
+    assert (empty_project / "corpus" / "talks" / "raw.txt").read_text("utf-8") == text

@@ -177,7 +177,9 @@ def _read_jsonl(path: Path, limit: int) -> Iterator[NewArticle]:
     # The batch file is read whole: its size is the batch's, each article in it is bounded.
     text = read_text_file(path)
     allowed = {"text", "id", "url", "published", "title", "license", "source_file"}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines would also end one at a U+2028 or U+0085 that
+    # a JSON string may hold as it is.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
@@ -211,6 +213,15 @@ def _read_jsonl(path: Path, limit: int) -> Iterator[NewArticle]:
                 fix="Remove or rename the keys; all values are strings.",
                 where=where,
             )
+        for key, value in sorted(record.items()):
+            if isinstance(value, str) and not _is_utf8(value):
+                raise InputError(
+                    "E209",
+                    f"{key!r} holds a lone surrogate escape (such as \\ud800), a character "
+                    "UTF-8 cannot hold.",
+                    fix="Write the character the escape stood for, or remove it.",
+                    where=where,
+                )
         data = record["text"].encode("utf-8")
         if len(data) > limit:
             raise too_large(where, limit)
@@ -225,6 +236,14 @@ def _read_jsonl(path: Path, limit: int) -> Iterator[NewArticle]:
             title=record.get("title"),
             license=record.get("license"),
         )
+
+
+def _is_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_values(article: NewArticle) -> None:
