@@ -185,3 +185,79 @@ def test_extra_keys_survive_every_rewrite(seed_project: Path, tmp_path: Path) ->
     assert run(seed_project, "export", "brat", str(brat))[0] == 0
     assert run(seed_project, "import", "brat", str(brat))[0] == 0
     assert notes() == expected
+
+
+def _with_sets(project: Path, *names: str) -> bytes:
+    """Copies of gold as annotator sets ``names``; returns gold's bytes."""
+    gold = (project / "annotations" / f"{DOC}.json").read_bytes()
+    for name in names:
+        folder = project / "annotations" / "annotators" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{DOC}.json").write_bytes(gold)
+    return gold
+
+
+def test_renormalise_moves_every_annotator_set_with_gold(seed_project: Path) -> None:
+    """An annotator's file is anchored to the text like gold's: left behind, it went stale
+    (E143) with nothing able to move it, and agree and the build stopped on it."""
+    _with_sets(seed_project, "alice", "bob")
+    raw_file = seed_project / "corpus" / DOC / "raw.txt"
+    raw_file.write_text("Breaking: " + raw_file.read_text("utf-8"), "utf-8")
+    code, out, err = run(seed_project, "renormalise", "--accept-raw-edits")
+    assert (code, err) == (0, "")
+    moved = "annotations 0 unchanged, 124 moved, 0 changed, 0 lost"
+    assert out.splitlines() == [
+        f"{DOC}: {moved}",
+        f"{DOC} [alice]: {moved}",
+        f"{DOC} [bob]: {moved}",
+        "1 document(s) renormalised",
+    ]
+    gold = (seed_project / "annotations" / f"{DOC}.json").read_bytes()
+    for name in ("alice", "bob"):
+        assert (
+            seed_project / "annotations" / "annotators" / name / f"{DOC}.json"
+        ).read_bytes() == gold
+    assert run(seed_project, "validate", "--strict")[0] == 0
+
+
+def test_reanchor_moves_a_stale_annotator_set(seed_project: Path) -> None:
+    old = _with_sets(seed_project, "alice")
+    text_file = seed_project / "corpus" / DOC / "text.txt"
+    old_copy = seed_project.parent / "old.txt"
+    old_copy.write_text(text_file.read_text("utf-8"), "utf-8")
+    text_file.write_text("Breaking: " + old_copy.read_text("utf-8"), "utf-8")
+    (seed_project / "annotations" / f"{DOC}.json").write_bytes(old)
+    code, out, _ = run(seed_project, "reanchor", DOC, "--old-text", str(old_copy))
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            f"{DOC}: annotations 0 unchanged, 124 moved, 0 changed, 0 lost",
+            f"{DOC} [alice]: annotations 0 unchanged, 124 moved, 0 changed, 0 lost",
+        ],
+    )
+    gold = (seed_project / "annotations" / f"{DOC}.json").read_bytes()
+    assert (
+        seed_project / "annotations" / "annotators" / "alice" / f"{DOC}.json"
+    ).read_bytes() == gold
+
+
+def test_a_document_under_review_keeps_its_text_until_the_review_is_done(
+    seed_project: Path,
+) -> None:
+    _with_sets(seed_project, "alice")
+    review = seed_project / "annotations" / "review"
+    review.mkdir()
+    (review / f"{DOC}.json").write_text("{}", "utf-8")
+    raw_file = seed_project / "corpus" / DOC / "raw.txt"
+    raw_file.write_text("Breaking: " + raw_file.read_text("utf-8"), "utf-8")
+    before = tree(seed_project)
+    assert run(seed_project, "renormalise", "--accept-raw-edits") == (
+        1,
+        "",
+        f"error: annotations/review/{DOC}.json: E223 document {DOC} is under review, and the "
+        "review's conflicts hold each annotator's version on the current text; no file was "
+        "changed. Finish the review first (resolve its conflicts, then `newscorpus "
+        "adjudicate`), or delete the review file: adjudicate makes it again from the moved "
+        "sets.\n",
+    )
+    assert tree(seed_project) == before

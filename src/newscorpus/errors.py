@@ -133,6 +133,7 @@ CODES: dict[str, str] = {
     "E220": "input article is larger than max_article_bytes",
     "E221": "a symlink in an input folder points outside it",
     "E222": "two stored articles have the same raw sha256 (the same article twice)",
+    "E223": "a document under review cannot have its text changed until the review is done",
     # --- E3xx / W3xx: build (package.py) ---------------------------------------------------------
     "E301": "the project has validation errors, so the build refuses to run",
     "E302": "an entity does not start and end on token boundaries",

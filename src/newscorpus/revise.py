@@ -3,8 +3,10 @@
 ``renormalise`` rewrites ``text.txt`` after a rule change (or an accepted correction of a raw
 article) and re-anchors each document's annotations in the same step; ``reanchor`` moves stale
 annotations onto the current text, finding the text they were made on in git history by its
-sha256. Both are all or nothing: when an annotation would be lost and the caller did not allow
-it, no file is written.
+sha256. Both move every annotation file of a document: gold's and each annotator set's. Both
+are all or nothing: when an annotation would be lost and the caller did not allow it, no file
+is written. A document with a review file (``adjudicate``'s open conflicts, each annotator's
+version on the old text) is refused until its review is done.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from newscorpus.annotations import (
     AnnotationFile,
     annotation_path,
     read_annotations,
+    review_path,
     text_sha256,
 )
 from newscorpus.corpus import (
@@ -50,6 +53,8 @@ class Revision:
     moved: AnnotationFile | None = None
     #: Why the annotations were not moved, when they were not (e.g. already stale).
     note: str = ""
+    #: Whose annotations: None for gold, else the annotator set's name.
+    annotator: str | None = None
 
 
 def renormalise(
@@ -89,12 +94,17 @@ def _renormalise(
             meta = replace(meta, raw_sha256=raw_sha)
         result = normalise(article.raw, project.normalise_rules)
         if result.text != article.text:
+            _refuse_review(project, article.id)
             meta = _rederived(meta, article.text, result)
             txn.write_text(folder / TEXT_FILE, result.text)
-            revision = _carry_annotations(project, article.id, article.text, result.text, drop_lost)
-            if revision.moved is not None:
-                txn.write_json(annotation_path(project, article.id), revision.moved.to_dict())
-            revisions.append(revision)
+            for annotator in _sets_of(project, article.id):
+                revision = _carry_annotations(
+                    project, article.id, article.text, result.text, drop_lost, annotator
+                )
+                if revision.moved is not None:
+                    path = annotation_path(project, article.id, annotator)
+                    txn.write_json(path, revision.moved.to_dict())
+                revisions.append(revision)
         if meta != article.meta:
             txn.write_json(folder / META_FILE, meta.to_dict())
     return revisions
@@ -139,31 +149,67 @@ def _reanchor(
                 f"no article with id {doc_id!r} in the corpus.",
                 fix="Check the id (`ls corpus/`).",
             )
-        path = annotation_path(project, doc_id)
-        if not path.exists() and not path.is_symlink():
-            revisions.append(Revision(doc_id, None, note="no annotations"))
-            continue
-        annotations = _read_checked(project, doc_id)
         text = load_article(project, doc_id).text
-        if annotations.text_sha256 == text_sha256(text):
-            revisions.append(Revision(doc_id, None, note="already anchored to the current text"))
-            continue
-        previous = (
-            old_text if old_text is not None else _text_from_git(project, doc_id, annotations)
-        )
-        if text_sha256(previous) != annotations.text_sha256:
-            raise InputError(
-                "E218",
-                "the given old text is not the text these annotations were made on "
-                f"(its sha256 is not {annotations.text_sha256[:12]}...).",
-                fix="Pass the exact earlier text.txt with --old-text.",
-                where=project.relative(path),
+        for annotator in _sets_of(project, doc_id):
+            path = annotation_path(project, doc_id, annotator)
+            if not path.exists() and not path.is_symlink():
+                revisions.append(Revision(doc_id, None, note="no annotations"))
+                continue
+            annotations = _read_checked(project, doc_id, annotator)
+            if annotations.text_sha256 == text_sha256(text):
+                note = "already anchored to the current text"
+                revisions.append(Revision(doc_id, None, note=note, annotator=annotator))
+                continue
+            _refuse_review(project, doc_id)
+            previous = (
+                old_text
+                if old_text is not None
+                else _text_from_git(project, doc_id, annotations, annotator)
             )
-        revision = _carry_annotations(project, doc_id, previous, text, drop_lost)
-        if revision.moved is not None:
-            txn.write_json(path, revision.moved.to_dict())
-        revisions.append(revision)
+            if text_sha256(previous) != annotations.text_sha256:
+                raise InputError(
+                    "E218",
+                    "the given old text is not the text these annotations were made on "
+                    f"(its sha256 is not {annotations.text_sha256[:12]}...).",
+                    fix="Pass the exact earlier text.txt with --old-text.",
+                    where=project.relative(path),
+                )
+            revision = _carry_annotations(project, doc_id, previous, text, drop_lost, annotator)
+            if revision.moved is not None:
+                txn.write_json(path, revision.moved.to_dict())
+            revisions.append(revision)
     return revisions
+
+
+def _sets_of(project: Project, doc_id: str) -> list[str | None]:
+    """Gold (None), then each annotator set that has a file of ``doc_id``."""
+    from newscorpus.annotators import annotator_names
+
+    sets: list[str | None] = [None]
+    for name in annotator_names(project):
+        path = annotation_path(project, doc_id, name)
+        if path.exists() or path.is_symlink():
+            sets.append(name)
+    return sets
+
+
+def _refuse_review(project: Project, doc_id: str) -> None:
+    """Refuse to change the text under a review file: its conflicts hold each annotator's
+    version on the old text, and its gold hash the gold that is moved.
+
+    Raises:
+        NewscorpusError: E223 naming the review file.
+    """
+    path = review_path(project, doc_id)
+    if path.exists() or path.is_symlink():
+        raise NewscorpusError(
+            "E223",
+            f"document {doc_id} is under review, and the review's conflicts hold each "
+            "annotator's version on the current text; no file was changed.",
+            fix="Finish the review first (resolve its conflicts, then `newscorpus adjudicate`), "
+            "or delete the review file: adjudicate makes it again from the moved sets.",
+            where=project.relative(path),
+        )
 
 
 def _rederived(meta: ArticleMeta, old_text: str, result: Normalised) -> ArticleMeta:
@@ -174,22 +220,29 @@ def _rederived(meta: ArticleMeta, old_text: str, result: Normalised) -> ArticleM
 
 
 def _carry_annotations(
-    project: Project, doc_id: str, old_text: str, new_text: str, drop_lost: bool
+    project: Project,
+    doc_id: str,
+    old_text: str,
+    new_text: str,
+    drop_lost: bool,
+    annotator: str | None = None,
 ) -> Revision:
-    path = annotation_path(project, doc_id)
+    path = annotation_path(project, doc_id, annotator)
     if not path.exists() and not path.is_symlink():
-        return Revision(doc_id, None, note="no annotations")
-    annotations = _read_checked(project, doc_id)
+        return Revision(doc_id, None, note="no annotations", annotator=annotator)
+    annotations = _read_checked(project, doc_id, annotator)
     if annotations.text_sha256 == text_sha256(new_text):
         # text.txt had been edited away from the normaliser's output; regenerating it brought
         # back the text the annotations were made on.
-        return Revision(doc_id, None, note="already anchored to the new text")
+        note = "already anchored to the new text"
+        return Revision(doc_id, None, note=note, annotator=annotator)
     if annotations.text_sha256 != text_sha256(old_text):
         return Revision(
             doc_id,
             None,
             note="annotations were already stale; move them with `newscorpus reanchor "
             f"{doc_id} --old-text FILE`",
+            annotator=annotator,
         )
     result = reanchor(old_text, new_text, annotations.entities, annotations.relations)
     if result.lost and not drop_lost:
@@ -208,10 +261,10 @@ def _carry_annotations(
         result.relations,
         annotations.extra,
     )
-    return Revision(doc_id, result, moved)
+    return Revision(doc_id, result, moved, annotator=annotator)
 
 
-def _read_checked(project: Project, doc_id: str) -> AnnotationFile:
+def _read_checked(project: Project, doc_id: str, annotator: str | None = None) -> AnnotationFile:
     """The document's annotations, once the validator has found the file readable.
 
     Raises:
@@ -220,7 +273,7 @@ def _read_checked(project: Project, doc_id: str) -> AnnotationFile:
     """
     from newscorpus.validate_file import file_problems
 
-    problems = file_problems(project, doc_id)
+    problems = file_problems(project, doc_id, annotator)
     if problems:
         first = problems[0]
         where = first.path
@@ -237,10 +290,12 @@ def _read_checked(project: Project, doc_id: str) -> AnnotationFile:
             fix=f"{first.fix} {then}" if first.fix else then,
             where=where,
         )
-    return read_annotations(annotation_path(project, doc_id))
+    return read_annotations(annotation_path(project, doc_id, annotator))
 
 
-def _text_from_git(project: Project, doc_id: str, annotations: AnnotationFile) -> str:
+def _text_from_git(
+    project: Project, doc_id: str, annotations: AnnotationFile, annotator: str | None = None
+) -> str:
     """The committed version of the document's text.txt whose sha256 the annotations name."""
     relative = project.relative(article_dir(project, doc_id) / TEXT_FILE)
     missing = InputError(
@@ -248,7 +303,7 @@ def _text_from_git(project: Project, doc_id: str, annotations: AnnotationFile) -
         f"cannot find the text these annotations were made on (sha256 "
         f"{annotations.text_sha256[:12]}...) in the git history of {relative}.",
         fix="Pass that earlier text with --old-text FILE.",
-        where=project.relative(annotation_path(project, doc_id)),
+        where=project.relative(annotation_path(project, doc_id, annotator)),
     )
     try:
         revisions = subprocess.run(

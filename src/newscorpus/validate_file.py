@@ -41,8 +41,9 @@ from newscorpus.validate_json import (
 from newscorpus.validate_records import read_structure
 
 
-def file_problems(project: Project, doc_id: str) -> list[Issue]:
-    """The errors that keep ``annotations/<doc_id>.json`` from being read as annotations at all:
+def file_problems(project: Project, doc_id: str, annotator: str | None = None) -> list[Issue]:
+    """The errors that keep ``annotations/<doc_id>.json`` (or ``annotator``'s file of the
+    document) from being read as annotations at all:
     not a regular file or unreadable (E101), not UTF-8 JSON (E101-E103), a repeated key (E104),
     missing keys, wrong types, repeated ids or unknown sources (E105-E107, E115, E116).
 
@@ -51,7 +52,7 @@ def file_problems(project: Project, doc_id: str) -> list[Issue]:
     read would crash them, and a repeated key would vanish silently when they write it back.
     Offsets, labels and the text are not checked here. Empty when the file does not exist.
     """
-    path = annotation_path(project, doc_id)
+    path = annotation_path(project, doc_id, annotator)
     if not path.exists() and not path.is_symlink():
         return []
     where = entry_name(project, path)

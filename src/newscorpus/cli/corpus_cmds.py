@@ -74,11 +74,12 @@ def _report(revisions: list[Revision], verbose: bool) -> None:
     from newscorpus.reanchor import Status, describe
 
     for revision in revisions:
+        whose = revision.doc_id + (f" [{revision.annotator}]" if revision.annotator else "")
         if revision.result is None:
-            click.echo(f"{revision.doc_id}: annotations not moved ({revision.note})")
+            click.echo(f"{whose}: annotations not moved ({revision.note})")
             continue
         counts = ", ".join(f"{n} {status}" for status, n in revision.result.counts().items())
-        click.echo(f"{revision.doc_id}: annotations {counts}")
+        click.echo(f"{whose}: annotations {counts}")
         for outcome in revision.result.outcomes:
             if outcome.status in (Status.CHANGED, Status.LOST) or (
                 verbose and outcome.status is Status.MOVED
@@ -115,7 +116,7 @@ def renormalise(ctx: click.Context, drop_lost: bool, accept_raw_edits: bool, ver
 
     revisions = run(get_project(ctx), drop_lost=drop_lost, accept_raw_edits=accept_raw_edits)
     _report(revisions, verbose)
-    click.echo(f"{len(revisions)} document(s) renormalised")
+    click.echo(f"{len({r.doc_id for r in revisions})} document(s) renormalised")
 
 
 @click.command()
