@@ -48,6 +48,28 @@ def test_validate_checks_every_set_with_the_same_validator(project: Project) -> 
     assert run(project.root, "validate", "--annotator", "bob")[0] == 1
 
 
+@pytest.mark.parametrize("broken", ["annotators/bob/ban.json", "review/ban.json"])
+def test_build_refuses_what_validate_reports_in_a_set_or_a_review_file(
+    project: Project, broken: str
+) -> None:
+    """The build checks every file validate checks: it built while a set or review file
+    failed validate (the card's agreement step stopped it only with two sets or more)."""
+    (project.annotations / "annotators" / "alice" / "ban.json").unlink()
+    path = project.annotations / broken
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{", "utf-8")
+    assert run(project.root, "validate")[0] == 1
+    code, out, err = run(project.root, "build")
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "error: E301 the project has 1 validation error, so nothing was built. Run `newscorpus "
+        f"validate` for the full report and fix them; it is:\n  annotations/{broken}:1:2: E103 "
+    )
+    assert not (project.root / "dist").exists()
+    path.unlink()
+    assert run(project.root, "build")[0] == 0
+
+
 def test_only_gold_counts_as_annotated(project: Project) -> None:
     (project.annotations / "talks.json").unlink()
     write_set(project, "talks", (Ent("T1", "China", "GPE"),), annotator="alice")

@@ -26,6 +26,7 @@ from newscorpus.annotations import (
     annotation_path,
     annotator_dir,
     parse_annotations,
+    review_dir,
 )
 from newscorpus.corpus import doc_ids, load_article
 from newscorpus.errors import InputError, Issue, NewscorpusError, UsageError
@@ -105,6 +106,20 @@ def set_files(project: Project, annotator: str | None) -> list[Path]:
     return sorted(
         (p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file()), key=lambda p: p.name
     )
+
+
+def all_annotation_files(project: Project) -> list[Path]:
+    """Gold's files, then every annotator's set, then the review files: what ``validate``
+    checks, and the build with it, so that the build refuses what ``validate`` reports."""
+    files = annotation_files(project)
+    for name in annotator_names(project):
+        files += set_files(project, name)
+    folder = review_dir(project)
+    if folder.is_dir():
+        files += sorted(
+            (p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file()), key=lambda p: p.name
+        )
+    return files
 
 
 def set_label(annotator: str | None) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from newscorpus import sentence_tokens
-from newscorpus.annotations import AnnotationFile, annotation_files, annotation_path, text_sha256
+from newscorpus.annotations import AnnotationFile, annotation_path, text_sha256
 from newscorpus.buildinfo import BuildSettings
 from newscorpus.cache import (
     Cache,
@@ -582,13 +582,14 @@ class BuiltTokens:
     def __init__(self, project: Project, schema: Schema) -> None:
         """The entries of ``project`` under the build settings it has now (none when they are
         not valid: a build would refuse them)."""
+        from newscorpus.annotators import all_annotation_files
         from newscorpus.validate_file import files_by_id
 
         self.project = project
         root = cache_dir(project)
         self.cache = Cache(root)
         self.hashes = FileHashes(project, root)
-        self.files = files_by_id(annotation_files(project))
+        self.files = files_by_id(all_annotation_files(project))
         try:
             settings = ProcessSettings(schema, BuildSettings.from_project(project), building=True)
         except NewscorpusError:

@@ -52,10 +52,10 @@ from typing import TYPE_CHECKING, Any
 
 from newscorpus import collector
 from newscorpus.annotations import (
-    annotation_files,
     annotation_path,
     read_annotations,
 )
+from newscorpus.annotators import all_annotation_files
 from newscorpus.buildinfo import BuildResult, BuildSettings, Stats, metadata_warnings
 from newscorpus.cache import Cache, FileHashes, cache_dir, metadata_key, prune
 from newscorpus.card import quality_section
@@ -155,7 +155,9 @@ def _build(
     if refused is None:
         recovered_messages.extend(recover_output(target))
     ids = doc_ids(project)
-    files = annotation_files(project)
+    # Every file validate checks: the build refuses what validate reports (an annotator's
+    # set or a review file that does not validate too), and shares its cache entries.
+    files = all_annotation_files(project)
     errors = _errors(project_issues(project, schema, files, ids))
     if not ids:
         _refuse(errors, refused)

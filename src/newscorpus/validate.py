@@ -37,10 +37,10 @@ from typing import Any
 from newscorpus.annotations import (
     ANNOTATION_SUFFIX,
     ANNOTATORS_DIR,
-    annotation_files,
     review_dir,
 )
 from newscorpus.annotators import (
+    all_annotation_files,
     annotator_names,
     name_problem,
     require_annotators,
@@ -297,19 +297,6 @@ def _check_chunk(chunk: _Chunk) -> tuple[list[Issue], dict[str, list[Any]]]:
         inputs = DocumentInputs(project, doc_id, found)
         issues += cached_document(inputs, settings, cache, keys.check(inputs))[0].issues
     return issues, hashes.learnt
-
-
-def all_annotation_files(project: Project) -> list[Path]:
-    """Gold's files, then every annotator's set, then the review files."""
-    files = annotation_files(project)
-    for name in annotator_names(project):
-        files += set_files(project, name)
-    folder = review_dir(project)
-    if folder.is_dir():
-        files += sorted(
-            (p for p in folder.glob(f"*{ANNOTATION_SUFFIX}") if p.is_file()), key=lambda p: p.name
-        )
-    return files
 
 
 def _annotator_entries(project: Project) -> list[Issue]:
