@@ -219,3 +219,15 @@ def test_agree_names_a_file_that_does_not_validate(project: Project) -> None:
         "first: line 1: E103"
     )
     assert tree(project.root) == before
+
+
+def test_agree_means_only_the_pairs_that_share_a_document(project: Project) -> None:
+    write_set(project, "ban", ALICE, RESTRICTS, annotator="carol")
+    write_set(project, "talks", (Ent("T1", "China", "GPE"),), annotator="dave")
+    code, out, _ = run(project.root, "agree")
+    assert code == 0
+    assert "3 of 6 pairs share no document (not in the mean)\nmean over 3 pairs:\n" in out
+    code, out, _ = run(project.root, "agree", "--format", "json")
+    mean = json.loads(out)["mean"]
+    assert mean["pairs"] == 3
+    assert mean["entities"]["exact"]["overall"]["f1"] == pytest.approx((1 / 3 + 1 + 1 / 3) / 3)

@@ -102,5 +102,13 @@ def test_a_set_that_shares_no_document_leaves_the_mean_to_the_others(tmp_path: P
         "| alice / bob | 1 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |",
         "| alice / carol | 0 | n/a | n/a | n/a | n/a | n/a |",
         "| bob / carol | 0 | n/a | n/a | n/a | n/a | n/a |",
-        "| **mean of 3 pairs** | 0.333333 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |",
+        "",
     ]
+    # The mean is of the pairs that compared something: one here, so there is none.
+    carol = bob.parent.parent / "carol" / "ban.json"
+    carol.write_bytes(bob.read_bytes())
+    lines = quality_section(project, Schema.load(project.schema_path)).splitlines()
+    assert lines[9] == "| **mean of 3 pairs** | 1 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |"
+    (project.annotations / "annotators" / "dave").mkdir()
+    lines = quality_section(project, Schema.load(project.schema_path)).splitlines()
+    assert lines[12] == "| **mean of 3 pairs** | 1 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |"

@@ -31,9 +31,11 @@ class AgreementReport:
     pairs: tuple[dict[str, Any], ...]
 
     def mean(self) -> dict[str, Any]:
-        """Each numeric figure averaged over the pairs where it is defined (``None`` where no
-        pair defines it), with ``pairs`` the number of pairs."""
-        return {"pairs": len(self.pairs), **_mean([p["figures"] for p in self.pairs])}
+        """Each numeric figure averaged over the pairs that share a document and define it
+        (``None`` where none does), with ``pairs`` the number of those pairs: a pair that
+        compared nothing has no figures to count."""
+        compared = [p["figures"] for p in self.pairs if p["figures"]["documents"]]
+        return {"pairs": len(compared), **(_mean(compared) or {})}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -206,8 +208,11 @@ def render_text(report: AgreementReport) -> str:
     for pair in report.pairs:
         lines += render_pair(pair)
         lines.append("")
-    if len(report.pairs) > 1:
-        mean = report.mean()
+    mean = report.mean()
+    apart = len(report.pairs) - mean["pairs"]
+    if apart:
+        lines.append(f"{apart} of {len(report.pairs)} pairs share no document (not in the mean)")
+    if mean["pairs"] > 1:
         lines.append(f"mean over {mean['pairs']} pairs:")
         lines += _figure_lines("entities, exact", mean["entities"]["exact"], False)
         lines += _figure_lines("entities, overlap", mean["entities"]["overlap"], False)

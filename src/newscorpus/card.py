@@ -483,8 +483,9 @@ def quality_section(
     if len(names) >= 2:
         report = agree(project, schema, names)
         rows = [_agreement_row(f"{p['a']} / {p['b']}", p["figures"]) for p in report.pairs]
-        if len(report.pairs) > 1:
-            rows.append(_agreement_row(f"**mean of {len(report.pairs)} pairs**", report.mean()))
+        mean = report.mean()  # of the pairs that share a document
+        if mean["pairs"] > 1:
+            rows.append(_agreement_row(f"**mean of {mean['pairs']} pairs**", mean))
         parts.append(
             f"Agreement between the {len(names)} annotator sets ({', '.join(names)}) on the "
             "documents each pair shares, from `newscorpus agree`: entity F1 with exact spans "
