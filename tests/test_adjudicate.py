@@ -330,3 +330,33 @@ def test_ids_with_digits_int_cannot_read_get_new_ids_after_them(project: Project
         ("T\u00b2", "Huawei"),
         ("T1", "US"),
     ]
+
+
+def test_a_review_file_without_conflicts_is_done(project: Project) -> None:
+    """Its last conflicts deleted by hand: gold is written and the file goes, rather than
+    'waiting for review' with nothing to review, for ever."""
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    review = read(project, REVIEW)
+    review["conflicts"] = []
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    code, out, _ = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (code, out.splitlines()[0]) == (
+        0,
+        f"ban: 0 conflict(s) resolved, gold {GOLD} 1 entities, 0 relations; no open conflicts",
+    )
+    assert not (project.root / REVIEW).exists()
+    assert keys(read(project, GOLD)) == [(29, 35, "ORG", "Huawei")]
+
+
+def test_manual_cannot_name_a_set(project: Project) -> None:
+    """A conflict resolved "manual" keeps the reviewer's hand edits: a set of that name could
+    never be chosen."""
+    (project.annotations / "annotators" / "bob").rename(
+        project.annotations / "annotators" / "manual"
+    )
+    code, out, _ = run(project.root, "validate")
+    assert code == 1
+    assert "E171 'manual' is reserved for a review's hand-made resolution" in out
+    code, _, err = run(project.root, "adjudicate", "--annotators", "alice", "manual")
+    assert code == 2
+    assert "E171 'manual' is reserved for a review's hand-made resolution" in err

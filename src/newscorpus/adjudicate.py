@@ -364,7 +364,8 @@ def _resolve(project: Project, schema: Schema, doc_id: str, replace: bool) -> Do
     open_ = [c for c in conflicts if c.get("resolution") is None]
     resolved = [c for c in conflicts if c.get("resolution") is not None]
     recorded = data[ADJUDICATION].get("gold_sha256")
-    if not resolved and not replace:
+    # A review file without conflicts (its last ones deleted by hand) is done, not waiting.
+    if open_ and not resolved and not replace:
         return DocumentPlan(doc_id, "waiting", open=len(open_))
     gold_file = annotation_path(project, doc_id)
     if gold_file.exists() and not replace:

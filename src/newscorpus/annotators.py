@@ -32,6 +32,7 @@ from newscorpus.corpus import doc_ids, load_article
 from newscorpus.errors import InputError, Issue, NewscorpusError, UsageError
 from newscorpus.ingest import SLUG_RULE, is_safe_slug
 from newscorpus.project import Project
+from newscorpus.review import MANUAL
 from newscorpus.schema import Schema
 
 #: The name ``--against`` uses for the gold set; no annotator may take it.
@@ -42,6 +43,11 @@ def name_problem(name: str) -> str | None:
     """Why ``name`` cannot name an annotator set, or None when it can."""
     if name == GOLD:
         return f"{GOLD!r} is reserved for the gold annotations (`--against {GOLD}`)"
+    if name == MANUAL:
+        return (
+            f"{MANUAL!r} is reserved for a review's hand-made resolution (a conflict resolved "
+            f'"{MANUAL}" keeps what the reviewer wrote)'
+        )
     if not is_safe_slug(name):
         return f"annotator name {name!r} is not a safe slug: use {SLUG_RULE}"
     return None
