@@ -148,7 +148,7 @@ def test_edits_come_back_as_gold_and_left_swaps(
     )
     data = json.loads((seed_project / "annotations" / f"{DOC}.json").read_text("utf-8"))
     assert data["entities"][19] == {
-        "id": "T90",
+        "id": "T20",  # relabelled: the same entity, its id kept
         "start": 918,
         "end": 925,
         "label": "ORG",
@@ -538,8 +538,8 @@ def test_round_trip_through_real_label_studio(
         "",
     )
     entities = [e for e in expected["entities"] if e["id"] != "T49"]
-    entities[19] = entities[19] | {"id": "T90", "label": "ORG"}
-    new = {"id": "T91", "start": 0, "end": 15, "label": "LOC", "text": "India and Japan"}
+    entities[19] = entities[19] | {"label": "ORG", "source": "gold"}  # relabelled: same id
+    new = {"id": "T90", "start": 0, "end": 15, "label": "LOC", "text": "India and Japan"}
     expected["entities"] = [new | {"source": "gold"}, *entities]
     expected["relations"].append(
         {"id": "R36", "head": "T77", "tail": "T25", "label": "role_in", "source": "gold"}
@@ -578,3 +578,30 @@ def test_an_export_that_is_not_utf8_is_e204_and_a_bom_is_allowed(
     bom.write_bytes(b"\xef\xbb\xbf" + data)
     assert run(seed_project, "import", "labelstudio", str(bom))[0] == 0
     assert tree(seed_project) == before
+
+
+def test_a_relabelled_entity_keeps_its_id_and_note(
+    seed_project: Path, exported: Path, tmp_path: Path
+) -> None:
+    """Relabelled in the tool, an entity is the same entity: its id (and so its relations)
+    and a curator's note stay, where they went with a new id before."""
+    annotation_file = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(annotation_file.read_text("utf-8"))
+    data["entities"][19]["note"] = "nationality here, not the state"
+    annotation_file.write_text(json.dumps(data), encoding="utf-8")
+    run(seed_project, "export", "labelstudio", str(exported))
+    tasks = accepted(exported)
+    result = tasks[0]["annotations"][0]["result"]
+    result[19]["value"]["labels"] = ["ORG"]  # T20 "Chinese"
+    export = write(tmp_path / "export.json", tasks)
+    assert run(seed_project, "import", "labelstudio", str(export), "--replace")[0] == 0
+    entity = json.loads(annotation_file.read_text("utf-8"))["entities"][19]
+    assert entity == {
+        "id": "T20",
+        "start": 918,
+        "end": 925,
+        "label": "ORG",
+        "text": "Chinese",
+        "source": "gold",
+        "note": "nationality here, not the state",
+    }

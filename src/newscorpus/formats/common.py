@@ -436,7 +436,9 @@ def annotation_data(
         relations: ``(head, tail, label)`` as indices into ``spans``.
         previous: the file being replaced (as read, validated): an entity with the same span
             and label keeps its id, provenance and extra keys (a relation likewise, by label
-            and arguments); new ones get the next free ids and ``source: gold`` (made by a
+            and arguments); an entity relabelled in the tool (the one entity of its span that
+            no imported span keeps) keeps its id and extra keys (a curator's note), with
+            ``source: gold``; new ones get the next free ids and ``source: gold`` (made by a
             person in the tool).
 
     Returns ``previous`` itself when the import gives back exactly what it holds (a round
@@ -445,6 +447,7 @@ def annotation_data(
     if previous is not None and _as_before(doc_id, text, spans, relations, previous):
         return previous
     old_entities = {(e["start"], e["end"], e["label"]): e for e in _listed(previous, "entities")}
+    relabelled = _relabelled(old_entities, spans)
     counter = _Ids("T", {e["id"] for e in old_entities.values()})
     entities: list[dict[str, Any]] = []
     ids: list[str] = []
@@ -457,6 +460,9 @@ def annotation_data(
         before = old_entities.get(key)
         if before is not None:
             entity = _kept_entity(before, text[start:end])
+        elif (start, end) in relabelled:
+            old = relabelled.pop((start, end))
+            entity = _kept_entity({**old, "label": label, "source": "gold"}, text[start:end])
         else:
             entity = {
                 "id": counter.next(),
@@ -497,6 +503,29 @@ def annotation_data(
         **extra,
         "entities": entities,
         "relations": out,
+    }
+
+
+def _relabelled(
+    old_entities: dict[tuple[int, int, str], dict[str, Any]],
+    spans: Sequence[tuple[int, int, str]],
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """The current entities an import relabels, by span: each the only current entity of its
+    span, which no imported span keeps as it is, where the import has one span of another
+    label (one relabelling, not a new entity beside it)."""
+    imported = set(spans)
+    labels: dict[tuple[int, int], list[str]] = {}
+    for start, end, label in imported:
+        labels.setdefault((start, end), []).append(label)
+    current: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for (start, end, _), entity in old_entities.items():
+        current.setdefault((start, end), []).append(entity)
+    return {
+        span: found[0]
+        for span, found in current.items()
+        if len(found) == 1
+        and (*span, found[0]["label"]) not in imported
+        and len(labels.get(span, ())) == 1
     }
 
 
