@@ -360,3 +360,22 @@ def test_manual_cannot_name_a_set(project: Project) -> None:
     code, _, err = run(project.root, "adjudicate", "--annotators", "alice", "manual")
     assert code == 2
     assert "E171 'manual' is reserved for a review's hand-made resolution" in err
+
+
+def test_resolutions_that_undo_each_other_are_refused(project: Project) -> None:
+    """C1 takes bob's "The US", leaving alice's "US" out; C3 takes alice's relation, whose
+    version holds "US" as its head: gold would hold the entity C1 left out."""
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    resolve(project, C1="bob", C2="bob", C3="alice")
+    before = tree(project.root)
+    assert run(project.root, "adjudicate", "--annotators", "alice", "bob") == (
+        1,
+        "",
+        f"error: {REVIEW}: E182 C1 is resolved to bob, which leaves out GPE 'US' [18, 20), but "
+        "another resolution (a relation's, whose version holds its arguments) brings it into "
+        "gold. Resolve the two alike: keep the entity in C1, or resolve the relation's conflict "
+        "to a version without it. Nothing was written.\n",
+    )
+    assert tree(project.root) == before
+    resolve(project, C3="bob")
+    assert run(project.root, "adjudicate", "--annotators", "alice", "bob")[0] == 0

@@ -30,6 +30,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from newscorpus.agreement import EntityKey, RelationKey, entity_key, relation_keys
@@ -386,6 +387,7 @@ def _resolve(project: Project, schema: Schema, doc_id: str, replace: bool) -> Do
         if conflict["resolution"] != MANUAL:
             side = conflict["versions"][conflict["resolution"]]
             _take(side, entities, relations, text, schema)
+    _refuse_contradictions(project, path, resolved, entities[len(current.entities) :])
     gold = AnnotationFile(doc_id, text_sha256(text), tuple(entities), tuple(relations))
     _check_gold(project, schema, gold, text)
     review = None
@@ -393,6 +395,47 @@ def _resolve(project: Project, schema: Schema, doc_id: str, replace: bool) -> Do
         meta = data[ADJUDICATION]
         review = _review(gold, list(meta["annotators"]), str(meta.get("strategy")), open_)
     return DocumentPlan(doc_id, "resolve", gold, review, len(resolved), len(open_))
+
+
+def _refuse_contradictions(
+    project: Project, path: Path, resolved: list[dict[str, Any]], entities: list[Entity]
+) -> None:
+    """Refuse resolutions that undo each other: an entity conflict resolved to a version
+    without an entity, while another resolution (a relation's, whose version holds its
+    arguments) brings that entity into gold after all. ``entities``: those the resolutions
+    added (what the reviewer wrote in the file by hand is theirs to decide).
+
+    Raises:
+        NewscorpusError: E182 naming both conflicts and the entity.
+    """
+    left_out: dict[EntityKey, tuple[str, str]] = {}
+    for conflict in resolved:
+        versions = conflict["versions"]
+        choice = conflict["resolution"]
+        # Only an entity conflict decides entities: a relation's versions hold its arguments
+        # for context, which gold may well keep.
+        if choice == MANUAL or any(v["relations"] for v in versions.values()):
+            continue
+        chosen = {(e["start"], e["end"], e["label"]) for e in versions[choice]["entities"]}
+        for version in versions.values():
+            for item in version["entities"]:
+                key = (item["start"], item["end"], item["label"])
+                if key not in chosen:
+                    left_out.setdefault(key, (conflict["id"], choice))
+    for entity in entities:
+        found = left_out.get(entity_key(entity))
+        if found is None:
+            continue
+        which, choice = found
+        raise NewscorpusError(
+            "E182",
+            f"{which} is resolved to {choice}, which leaves out {entity.label} "
+            f"{entity.text!r} [{entity.start}, {entity.end}), but another resolution (a "
+            "relation's, whose version holds its arguments) brings it into gold.",
+            fix=f"Resolve the two alike: keep the entity in {which}, or resolve the relation's "
+            "conflict to a version without it. Nothing was written.",
+            where=project.relative(path),
+        )
 
 
 def _take(

@@ -102,6 +102,7 @@ CODES: dict[str, str] = {
     "E179": "too few annotator sets to compare or adjudicate",
     "E180": "adjudicated gold fails validation (a resolution conflicts with other gold items)",
     "E181": "a document named is not in every named annotator's set",
+    "E182": "review resolutions contradict each other (one brings back an entity another left out)",
     "W170": "likely missed mention: annotated text occurs elsewhere unannotated",
     "W171": "the same text is annotated with different labels",
     "W172": "boundary variation: a name annotated with and without a neighbouring word",
