@@ -20,7 +20,13 @@ from newscorpus.cache import Cache, cache_dir, remember_normalised
 from newscorpus.corpus import ArticleMeta, doc_ids, load_meta, stage_article
 from newscorpus.errors import InputError
 from newscorpus.project import DEFAULT_MAX_ARTICLE_BYTES, Project
-from newscorpus.sources import decode_text, read_bytes_bounded, read_text_file, too_large
+from newscorpus.sources import (
+    decode_text,
+    is_utf8,
+    read_bytes_bounded,
+    read_text_file,
+    too_large,
+)
 
 if TYPE_CHECKING:
     from newscorpus.txn import Transaction
@@ -214,7 +220,7 @@ def _read_jsonl(path: Path, limit: int) -> Iterator[NewArticle]:
                 where=where,
             )
         for key, value in sorted(record.items()):
-            if isinstance(value, str) and not _is_utf8(value):
+            if isinstance(value, str) and not is_utf8(value):
                 raise InputError(
                     "E209",
                     f"{key!r} holds a lone surrogate escape (such as \\ud800), a character "
@@ -236,14 +242,6 @@ def _read_jsonl(path: Path, limit: int) -> Iterator[NewArticle]:
             title=record.get("title"),
             license=record.get("license"),
         )
-
-
-def _is_utf8(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _check_values(article: NewArticle) -> None:

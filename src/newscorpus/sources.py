@@ -137,3 +137,13 @@ def decode_text(data: bytes, where: str) -> str:
             where=where,
         )
     return text
+
+
+def is_utf8(text: str) -> bool:
+    """Whether UTF-8 can hold ``text``: not when it has a lone surrogate (a ``\\ud800`` escape
+    in JSON, a file name that is not UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

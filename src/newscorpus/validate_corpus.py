@@ -28,6 +28,7 @@ from newscorpus.corpus import (
 from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.listing import entries
 from newscorpus.project import Project
+from newscorpus.sources import is_utf8
 from newscorpus.validate_json import describe, issue, one_line, printable, quoted, show
 
 if TYPE_CHECKING:
@@ -267,20 +268,12 @@ def meta_field_issues(meta: dict[str, Any], where: str) -> list[Issue]:
             continue
         if not isinstance(value, str):
             problem = f"{name} is {describe(value)}; it must be text or null."
-        elif not _encodable(value):
+        elif not is_utf8(value):
             problem = f"{name} holds a lone surrogate ({quoted(value)}), which UTF-8 cannot hold."
         else:
             continue
         issues.append(issue("E212", where, problem, f"Correct {name} in {META_FILE}."))
     return issues
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _check_raw_hash(
