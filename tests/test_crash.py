@@ -109,6 +109,23 @@ def test_a_damaged_staged_file_is_not_applied(small: Path) -> None:
     assert _files(small) == before
 
 
+def test_an_operation_that_cannot_be_applied_says_how_to_get_out(small: Path) -> None:
+    """A committed change whose operation fails every time (a file where a folder belongs, a
+    name the file system refuses) keeps every command on E011: its fix says how out."""
+    env = {**os.environ, "NEWSCORPUS_FAULT_AFTER": "3"}
+    subprocess.run([sys.executable, "-c", CHILD, str(small)], env=env, check=False)
+    (small / "corpus" / "deep").write_text("a file where the folder belongs", encoding="utf-8")
+    code, _, err = run(small, "validate")
+    assert code == 1
+    assert err.startswith("error: E011 cannot complete the interrupted change recorded in ")
+    assert ": corpus/deep/b.txt: File exists (the change is kept: fix this, then run" in err
+    assert err.endswith(
+        "Fix the permissions or the folder in the way, then run the command again. If it "
+        "cannot be fixed (a name the file system refuses), restore the project from git (git "
+        f"status shows what changed), then delete {small / '.newscorpus' / 'txn'}.\n"
+    )
+
+
 def test_a_reader_completes_a_dead_writers_change(small: Path) -> None:
     env = {**os.environ, "NEWSCORPUS_FAULT_AFTER": "4"}
     subprocess.run([sys.executable, "-c", CHILD, str(small)], env=env, check=False)

@@ -313,7 +313,9 @@ def _apply(project: Project, journal_path: Path, fault: _Fault | None = None) ->
                 op["path"],
                 f"{err.strerror or err} (the change is kept: fix this, then run any "
                 "newscorpus command to complete it)",
-                fix="Fix the permissions or the folder in the way, then run the command again.",
+                fix="Fix the permissions or the folder in the way, then run the command again. "
+                "If it cannot be fixed (a name the file system refuses), restore the project "
+                f"from git (git status shows what changed), then delete {journal_path.parent}.",
             ) from None
         dirs.add(target.parent)
         if fault is not None:
