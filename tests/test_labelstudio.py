@@ -605,3 +605,14 @@ def test_a_relabelled_entity_keeps_its_id_and_note(
         "source": "gold",
         "note": "nationality here, not the state",
     }
+
+
+def test_a_user_id_that_is_a_boolean_names_no_user() -> None:
+    from newscorpus.formats.labelstudio import _user
+
+    assert [_user(3), _user(True), _user({"id": False}), _user({"email": "A.Bo@x.org"})] == [
+        "user3",
+        "unknown-user",
+        "unknown-user",
+        "a.bo",
+    ]

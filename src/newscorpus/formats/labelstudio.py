@@ -231,7 +231,8 @@ def _user(completed_by: object) -> str:
             if local:
                 return local
         completed_by = completed_by.get("id")
-    return f"user{completed_by}" if isinstance(completed_by, int) else "unknown-user"
+    # Not a bool: JSON true is no user id, though Python counts it an int.
+    return f"user{completed_by}" if type(completed_by) is int else "unknown-user"
 
 
 def _user_keys(completed_by: object) -> list[str]:
