@@ -196,12 +196,23 @@ def test_a_resolution_that_breaks_gold_is_refused(project: Project) -> None:
     before = tree(project.root)
     code, out, err = run(project.root, "adjudicate", "--annotators", "carol", "dave")
     assert (code, out) == (1, "")
+    # The hand-written ORG is what C1's choice (carol's GPE) leaves out.
     assert err.startswith(
-        f"error: {GOLD}: E180 the adjudicated gold would not validate (1 error(s)); the first: "
-        "E117 "
+        f"error: {REVIEW}: E182 C1 is resolved to carol, which leaves out ORG 'Huawei' [29, 35), "
+        "but the review file's gold holds it (from an earlier resolution, or written by hand)."
     )
     assert err.rstrip().endswith("Nothing was written.")
     assert tree(project.root) == before
+    # Resolved manually instead, the same span twice is still refused by validation.
+    resolve(project, C1="manual")
+    review = read(project, REVIEW)
+    review["entities"].append(
+        {"id": "T2", "start": 29, "end": 35, "label": "GPE", "text": "Huawei", "source": "gold"}
+    )
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    code, out, err = run(project.root, "adjudicate", "--annotators", "carol", "dave")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {REVIEW}: E173 does not validate")
 
 
 @pytest.mark.parametrize(
@@ -374,8 +385,24 @@ def test_resolutions_that_undo_each_other_are_refused(project: Project) -> None:
         f"error: {REVIEW}: E182 C1 is resolved to bob, which leaves out GPE 'US' [18, 20), but "
         "another resolution (a relation's, whose version holds its arguments) brings it into "
         "gold. Resolve the two alike: keep the entity in C1, or resolve the relation's conflict "
-        "to a version without it. Nothing was written.\n",
+        "to a version without it (or remove it from the review file's entities). Nothing was "
+        "written.\n",
     )
     assert tree(project.root) == before
     resolve(project, C3="bob")
     assert run(project.root, "adjudicate", "--annotators", "alice", "bob")[0] == 0
+
+
+def test_resolutions_that_undo_each_other_in_two_runs_are_refused(project: Project) -> None:
+    """The relation first (its version brings "US" into the review's gold), then C1 to bob,
+    which leaves "US" out: the second run sees gold holding it."""
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    resolve(project, C2="bob", C3="alice")
+    assert run(project.root, "adjudicate", "--annotators", "alice", "bob")[0] == 0
+    resolve(project, C1="bob")
+    code, out, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"error: {REVIEW}: E182 C1 is resolved to bob, which leaves out GPE 'US' [18, 20), but "
+        "the review file's gold holds it (from an earlier resolution, or written by hand)."
+    )

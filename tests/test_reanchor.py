@@ -261,3 +261,21 @@ def test_a_document_under_review_keeps_its_text_until_the_review_is_done(
         "sets.\n",
     )
     assert tree(seed_project) == before
+
+
+def test_an_entity_past_the_end_of_its_text_is_e112_not_a_traceback(seed_project: Path) -> None:
+    _with_sets(seed_project, "alice")
+    alice = seed_project / "annotations" / "annotators" / "alice" / f"{DOC}.json"
+    data = json.loads(alice.read_text("utf-8"))
+    data["entities"][0]["start"], data["entities"][0]["end"] = 99990, 99999
+    alice.write_text(json.dumps(data), encoding="utf-8")
+    raw_file = seed_project / "corpus" / DOC / "raw.txt"
+    raw_file.write_text("Breaking: " + raw_file.read_text("utf-8"), "utf-8")
+    before = tree(seed_project)
+    code, out, err = run(seed_project, "renormalise", "--accept-raw-edits")
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"error: annotations/annotators/alice/{DOC}.json: E112 T1 [99990, 99999) ends past the "
+        "end of the text it was made on ("
+    )
+    assert tree(seed_project) == before

@@ -387,7 +387,7 @@ def _resolve(project: Project, schema: Schema, doc_id: str, replace: bool) -> Do
         if conflict["resolution"] != MANUAL:
             side = conflict["versions"][conflict["resolution"]]
             _take(side, entities, relations, text, schema)
-    _refuse_contradictions(project, path, resolved, entities[len(current.entities) :])
+    _refuse_contradictions(project, path, resolved, entities, len(current.entities))
     gold = AnnotationFile(doc_id, text_sha256(text), tuple(entities), tuple(relations))
     _check_gold(project, schema, gold, text)
     review = None
@@ -398,15 +398,19 @@ def _resolve(project: Project, schema: Schema, doc_id: str, replace: bool) -> Do
 
 
 def _refuse_contradictions(
-    project: Project, path: Path, resolved: list[dict[str, Any]], entities: list[Entity]
+    project: Project,
+    path: Path,
+    resolved: list[dict[str, Any]],
+    entities: list[Entity],
+    written: int,
 ) -> None:
     """Refuse resolutions that undo each other: an entity conflict resolved to a version
-    without an entity, while another resolution (a relation's, whose version holds its
-    arguments) brings that entity into gold after all. ``entities``: those the resolutions
-    added (what the reviewer wrote in the file by hand is theirs to decide).
+    without an entity that gold holds all the same, brought in by another resolution (a
+    relation's, whose version holds its arguments) in this run or an earlier one.
+    ``entities``: gold as it would be, the first ``written`` of them from the review file.
 
     Raises:
-        NewscorpusError: E182 naming both conflicts and the entity.
+        NewscorpusError: E182 naming the conflict and the entity.
     """
     left_out: dict[EntityKey, tuple[str, str]] = {}
     for conflict in resolved:
@@ -422,18 +426,24 @@ def _refuse_contradictions(
                 key = (item["start"], item["end"], item["label"])
                 if key not in chosen:
                     left_out.setdefault(key, (conflict["id"], choice))
-    for entity in entities:
+    for number, entity in enumerate(entities):
         found = left_out.get(entity_key(entity))
         if found is None:
             continue
         which, choice = found
+        how = "the review file's gold holds it" if number < written else "another resolution"
         raise NewscorpusError(
             "E182",
             f"{which} is resolved to {choice}, which leaves out {entity.label} "
-            f"{entity.text!r} [{entity.start}, {entity.end}), but another resolution (a "
-            "relation's, whose version holds its arguments) brings it into gold.",
+            f"{entity.text!r} [{entity.start}, {entity.end}), but "
+            + (
+                f"{how} (from an earlier resolution, or written by hand)."
+                if number < written
+                else f"{how} (a relation's, whose version holds its arguments) brings it into gold."
+            ),
             fix=f"Resolve the two alike: keep the entity in {which}, or resolve the relation's "
-            "conflict to a version without it. Nothing was written.",
+            "conflict to a version without it (or remove it from the review file's entities). "
+            "Nothing was written.",
             where=project.relative(path),
         )
 

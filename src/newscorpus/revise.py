@@ -244,6 +244,17 @@ def _carry_annotations(
             f"{doc_id} --old-text FILE`",
             annotator=annotator,
         )
+    beyond = [e for e in annotations.entities if e.end > len(old_text) or e.start < 0]
+    if beyond:
+        e = beyond[0]
+        raise NewscorpusError(
+            "E112",
+            f"{e.id} [{e.start}, {e.end}) ends past the end of the text it was made on "
+            f"({len(old_text)} characters), so it cannot be moved. No file was changed.",
+            fix="Fix its offsets (`newscorpus validate` lists such spans), then run the command "
+            "again.",
+            where=project.relative(annotation_path(project, doc_id, annotator)),
+        )
     result = reanchor(old_text, new_text, annotations.entities, annotations.relations)
     if result.lost and not drop_lost:
         listed = "; ".join(describe(o) for o in result.lost)
