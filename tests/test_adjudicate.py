@@ -406,3 +406,23 @@ def test_resolutions_that_undo_each_other_in_two_runs_are_refused(project: Proje
         f"error: {REVIEW}: E182 C1 is resolved to bob, which leaves out GPE 'US' [18, 20), but "
         "the review file's gold holds it (from an earlier resolution, or written by hand)."
     )
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_gold_that_is_no_regular_file_is_e173(project: Project, kind: str) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    resolve(project, C1="bob", C2="bob", C3="bob")
+    gold = project.root / GOLD
+    gold.unlink()
+    if kind == "folder":
+        gold.mkdir()
+    else:
+        os.mkfifo(gold)  # read, it would block adjudicate for ever
+    code, out, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert (code, out, err) == (
+        1,
+        "",
+        f"error: {GOLD}: E173 is not a regular file (a folder, pipe or dangling link) where "
+        "gold belongs. Move it away (gold is a JSON file), then run adjudicate again. Nothing "
+        "was written.\n",
+    )

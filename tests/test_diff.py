@@ -114,3 +114,36 @@ def test_a_damaged_or_missing_shard_is_e310(seed_project: Path, tmp_path: Path) 
         f"error: {new}: E310 holds no documents shards (data/documents/*.parquet), so its "
         "documents cannot be compared. Pass two folders written by `newscorpus build`, whole.\n",
     )
+
+
+def test_a_shard_with_text_that_is_not_text_or_a_fifo_is_e310(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    import os
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    old = tmp_path / "old"
+    assert run(seed_project, "build", "--out", str(old))[0] == 0
+    (shard,) = (old / "data" / "documents").glob("train-*.parquet")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    target = new / shard.relative_to(old)
+    table = pq.read_table(shard)
+    column = table.schema.get_field_index("text")
+    pq.write_table(table.set_column(column, "text", pa.array([1], pa.int64())), target)
+    code, _, err = run(seed_project, "diff", str(old), str(new))
+    assert (code, err) == (
+        1,
+        f"error: {target}: E310 cannot be read as a shard of the documents config (TypeError: "
+        "its text column is not text). Build that folder again with `newscorpus build`.\n",
+    )
+    target.unlink()
+    os.mkfifo(target)  # read, it would block diff for ever
+    code, _, err = run(seed_project, "diff", str(old), str(new))
+    assert (code, err.split(" (")[0]) == (
+        1,
+        f"error: {target}: E310 cannot be read as a shard of the documents config",
+    )

@@ -616,3 +616,41 @@ def test_a_user_id_that_is_a_boolean_names_no_user() -> None:
         "unknown-user",
         "a.bo",
     ]
+
+
+@pytest.mark.parametrize(
+    ("completed_by", "maps", "message"),
+    [
+        (
+            {"id": 7, "email": "bob@example.org"},
+            ("--annotator-map", "bob@example.org=alice", "--annotator-map", "7=carol"),
+            "E161 annotation 1's user is mapped to 2 sets (alice, carol) by its id and its "
+            "e-mail. Map each user once with --annotator-map (by id or by e-mail).\n",
+        ),
+        (
+            True,
+            (),
+            "E161 annotation 1 has no completed_by user id or e-mail (true), so it names no "
+            "user for --annotator '{user}'. Import with --annotator NAME, or map it with "
+            "--annotator-map.\n",
+        ),
+    ],
+    ids=["mapped-twice", "no-user"],
+)
+def test_a_user_that_names_no_set_or_two_is_e161(
+    seed_project: Path,
+    exported: Path,
+    tmp_path: Path,
+    completed_by: object,
+    maps: tuple[str, ...],
+    message: str,
+) -> None:
+    export = write(tmp_path / "export.json", accepted(exported, completed_by=completed_by))
+    before = tree(seed_project)
+    args = ("--annotator", "{user}", *maps)
+    assert run(seed_project, "import", "labelstudio", str(export), *args) == (
+        1,
+        "",
+        f"error: {export}: task 1: {message}",
+    )
+    assert tree(seed_project) == before

@@ -369,6 +369,14 @@ def _resolve(project: Project, schema: Schema, doc_id: str, replace: bool) -> Do
     if open_ and not resolved and not replace:
         return DocumentPlan(doc_id, "waiting", open=len(open_))
     gold_file = annotation_path(project, doc_id)
+    if (gold_file.exists() or gold_file.is_symlink()) and not gold_file.is_file():
+        raise NewscorpusError(
+            "E173",
+            "is not a regular file (a folder, pipe or dangling link) where gold belongs.",
+            fix="Move it away (gold is a JSON file), then run adjudicate again. Nothing was "
+            "written.",
+            where=project.relative(gold_file),
+        )
     if gold_file.exists() and not replace:
         actual = hashlib.sha256(gold_file.read_bytes()).hexdigest()
         if actual != recorded:

@@ -186,6 +186,7 @@ def build_version(folder: Path) -> str:
 
 def read_build_documents(folder: Path) -> Iterator[tuple[str, DocState]]:
     """Documents of a build, one record batch at a time, with label ids turned into names."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
     from datasets import Features
 
@@ -202,7 +203,11 @@ def read_build_documents(folder: Path) -> Iterator[tuple[str, DocState]]:
         # A damaged or foreign shard: pyarrow's own errors, or columns that are not the
         # documents config's.
         try:
+            if not path.is_file():  # a FIFO would block the read for ever
+                raise ValueError("not a regular file")
             parquet = pq.ParquetFile(path)
+            if parquet.schema_arrow.field("text").type not in (pa.string(), pa.large_string()):
+                raise TypeError("its text column is not text")
             features = Features.from_arrow_schema(parquet.schema_arrow)
             entity_names = features["entities"].feature["label"].names
             relation_names = features["relations"].feature["label"].names

@@ -52,6 +52,8 @@ FROM_NAME = "label"
 TO_NAME = "text"
 #: The placeholder in ``--annotator`` for each annotation's Label Studio user.
 USER = "{user}"
+#: What :func:`_user` calls a user it cannot name.
+UNKNOWN_USER = "unknown-user"
 
 
 def label_config(schema: Schema) -> str:
@@ -232,7 +234,7 @@ def _user(completed_by: object) -> str:
                 return local
         completed_by = completed_by.get("id")
     # Not a bool: JSON true is no user id, though Python counts it an int.
-    return f"user{completed_by}" if type(completed_by) is int else "unknown-user"
+    return f"user{completed_by}" if type(completed_by) is int else UNKNOWN_USER
 
 
 def _user_keys(completed_by: object) -> list[str]:
@@ -247,14 +249,23 @@ def _annotator_name(
     annotation: dict[str, Any], template: str, mapping: dict[str, str], where: str
 ) -> str:
     completed_by = annotation.get("completed_by")
-    for key in _user_keys(completed_by):
-        if key in mapping:
-            return mapping[key]
-    if USER in template and completed_by is None:
+    mapped = {mapping[key] for key in _user_keys(completed_by) if key in mapping}
+    if len(mapped) > 1:
         raise InputError(
             "E161",
-            f"annotation {annotation.get('id')} has no completed_by, so it names no user for "
-            f"--annotator {template!r}.",
+            f"annotation {annotation.get('id')}'s user is mapped to {len(mapped)} sets "
+            f"({', '.join(sorted(mapped))}) by its id and its e-mail.",
+            fix="Map each user once with --annotator-map (by id or by e-mail).",
+            where=where,
+        )
+    if mapped:
+        return mapped.pop()
+    if USER in template and (completed_by is None or _user(completed_by) == UNKNOWN_USER):
+        raise InputError(
+            "E161",
+            f"annotation {annotation.get('id')} has no completed_by user id or e-mail "
+            f"({json.dumps(completed_by)[:60]}), so it names no user for --annotator "
+            f"{template!r}.",
             fix="Import with --annotator NAME, or map it with --annotator-map.",
             where=where,
         )
