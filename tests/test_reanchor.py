@@ -279,3 +279,39 @@ def test_an_entity_past_the_end_of_its_text_is_e112_not_a_traceback(seed_project
         "end of the text it was made on ("
     )
     assert tree(seed_project) == before
+
+
+def test_sets_stale_on_different_texts_are_moved_one_old_text_at_a_time(
+    seed_project: Path,
+) -> None:
+    """Gold made on T0, alice's set on T1, the text now T2, none of them in git: each
+    --old-text moves the files made on it and names the others, where it refused them all
+    (E218)."""
+    gold_file = seed_project / "annotations" / f"{DOC}.json"
+    text_file = seed_project / "corpus" / DOC / "text.txt"
+    t0, t1 = seed_project.parent / "t0.txt", seed_project.parent / "t1.txt"
+    t0.write_text(text_file.read_text("utf-8"), "utf-8")
+    t1.write_text("Breaking: " + t0.read_text("utf-8"), "utf-8")
+    gold_on_t0 = _with_sets(seed_project, "alice")
+    text_file.write_text(t1.read_text("utf-8"), "utf-8")
+    assert run(seed_project, "reanchor", DOC, "--old-text", str(t0))[0] == 0
+    gold_file.write_bytes(gold_on_t0)  # gold on T0 again, alice on T1
+    text_file.write_text("Update: " + t1.read_text("utf-8"), "utf-8")
+    code, out, _ = run(seed_project, "reanchor", DOC, "--old-text", str(t1))
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            f"{DOC} [alice]: annotations 0 unchanged, 124 moved, 0 changed, 0 lost",
+            f"{DOC}: annotations not moved (made on another text than --old-text; move them "
+            f"with `newscorpus reanchor {DOC} --old-text FILE` naming that text)",
+        ],
+    )
+    code, out, _ = run(seed_project, "reanchor", DOC, "--old-text", str(t0))
+    assert (code, out.splitlines()[0]) == (
+        0,
+        f"{DOC}: annotations 0 unchanged, 124 moved, 0 changed, 0 lost",
+    )
+    assert run(seed_project, "reanchor", DOC)[1].splitlines() == [
+        f"{DOC}: annotations not moved (already anchored to the current text)",
+        f"{DOC} [alice]: annotations not moved (already anchored to the current text)",
+    ]

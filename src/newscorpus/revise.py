@@ -15,6 +15,7 @@ import hashlib
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newscorpus.annotations import (
@@ -150,6 +151,10 @@ def _reanchor(
                 fix="Check the id (`ls corpus/`).",
             )
         text = load_article(project, doc_id).text
+        # Files made on another text than --old-text (sets go stale at different times): each
+        # is moved from its own text in git, else left with a note, unless none is moved.
+        elsewhere: list[tuple[str | None, InputError]] = []
+        moved = 0
         for annotator in _sets_of(project, doc_id):
             path = annotation_path(project, doc_id, annotator)
             if not path.exists() and not path.is_symlink():
@@ -161,24 +166,40 @@ def _reanchor(
                 revisions.append(Revision(doc_id, None, note=note, annotator=annotator))
                 continue
             _refuse_review(project, doc_id)
-            previous = (
-                old_text
-                if old_text is not None
-                else _text_from_git(project, doc_id, annotations, annotator)
-            )
-            if text_sha256(previous) != annotations.text_sha256:
-                raise InputError(
-                    "E218",
-                    "the given old text is not the text these annotations were made on "
-                    f"(its sha256 is not {annotations.text_sha256[:12]}...).",
-                    fix="Pass the exact earlier text.txt with --old-text.",
-                    where=project.relative(path),
-                )
+            if old_text is not None and text_sha256(old_text) == annotations.text_sha256:
+                previous = old_text
+            else:
+                try:
+                    previous = _text_from_git(project, doc_id, annotations, annotator)
+                except InputError:
+                    if old_text is None:
+                        raise
+                    elsewhere.append((annotator, _not_the_old_text(project, path, annotations)))
+                    continue
             revision = _carry_annotations(project, doc_id, previous, text, drop_lost, annotator)
             if revision.moved is not None:
                 txn.write_json(path, revision.moved.to_dict())
+                moved += 1
             revisions.append(revision)
+        if elsewhere and not moved:
+            raise elsewhere[0][1]
+        for annotator, _ in elsewhere:
+            note = (
+                "made on another text than --old-text; move them with `newscorpus reanchor "
+                f"{doc_id} --old-text FILE` naming that text"
+            )
+            revisions.append(Revision(doc_id, None, note=note, annotator=annotator))
     return revisions
+
+
+def _not_the_old_text(project: Project, path: Path, annotations: AnnotationFile) -> InputError:
+    return InputError(
+        "E218",
+        "the given old text is not the text these annotations were made on "
+        f"(its sha256 is not {annotations.text_sha256[:12]}...).",
+        fix="Pass the exact earlier text.txt with --old-text.",
+        where=project.relative(path),
+    )
 
 
 def _sets_of(project: Project, doc_id: str) -> list[str | None]:
