@@ -249,3 +249,30 @@ def test_a_note_stays_with_its_entity_not_with_its_reused_id(
     assert run(seed_project, "import", "brat", str(exported), "--replace")[0] == 0
     entity = json.loads(annotation_file.read_text("utf-8"))["entities"][0]
     assert (entity["label"], entity["note"]) == ("LOC", "verified: India the country")
+
+
+def test_a_note_with_line_breaks_is_written_on_one_line_and_reported(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    """A note written as it is ended at its line break, and its next line became an entity of
+    its own on import (T999 here)."""
+    annotation_file = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(annotation_file.read_text("utf-8"))
+    data["notes"] = {"T1": "see below\nT999\tEVENT 27 35\thistoric"}
+    annotation_file.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "brat"
+    assert run(seed_project, "export", "brat", str(out)) == (
+        0,
+        "not representable in brat: 1 line breaks in notes (written as spaces: a brat note is "
+        f"one line)\nexported 1 document(s) to {out} (brat)\n",
+        "",
+    )
+    assert (
+        (out / f"{DOC}.ann")
+        .read_text("utf-8")
+        .endswith("#1\tAnnotatorNotes T1\tsee below T999\tEVENT 27 35\thistoric\n")
+    )
+    assert run(seed_project, "import", "brat", str(out))[0] == 0
+    data = json.loads(annotation_file.read_text("utf-8"))
+    assert "T999" not in {e["id"] for e in data["entities"]}
+    assert data["notes"] == {"T1": "see below T999\tEVENT 27 35\thistoric"}

@@ -64,10 +64,22 @@ def to_ann(entities: Iterable[Entity], relations: Iterable[Relation], notes: dic
     lines = [f"{e.id}\t{e.label} {e.start} {e.end}\t{e.text}" for e in entities]
     lines += [f"{r.id}\t{r.label} Arg1:{r.head} Arg2:{r.tail}" for r in relations]
     lines += [
-        f"#{n}\tAnnotatorNotes {target}\t{note}"
+        f"#{n}\tAnnotatorNotes {target}\t{_one_line(note)}"
         for n, (target, note) in enumerate(sorted(notes.items()), start=1)
     ]
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _one_line(note: str) -> str:
+    """A note as one ``.ann`` line: brat's notes hold no line break, and one written as it is
+    would end the note there and make its next line an annotation of its own."""
+    return " ".join(note.splitlines()) if _BREAK.search(note) else note
+
+
+#: The export's loss for notes with line breaks.
+_BROKEN_NOTES = "line breaks in notes (written as spaces: a brat note is one line)"
+#: What ends a line for :meth:`str.splitlines`, and so what a note cannot hold.
+_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +232,11 @@ class Brat:
         write_new_file(out, CONF_FILE, annotation_conf(schema), report.files)
         for doc in documents:
             stored = doc.annotations
-            ann = to_ann(stored.entities, stored.relations, notes_of(stored)) if stored else ""
+            notes = notes_of(stored) if stored else {}
+            broken = sum(1 for note in notes.values() if _BREAK.search(note))
+            if broken:
+                report.losses[_BROKEN_NOTES] += broken
+            ann = to_ann(stored.entities, stored.relations, notes) if stored else ""
             write_new_file(out, f"{doc.doc_id}.txt", doc.text, report.files)
             write_new_file(out, f"{doc.doc_id}.ann", ann, report.files)
             report.documents += 1
