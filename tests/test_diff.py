@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 from conftest import run
@@ -84,15 +86,17 @@ def test_not_a_build(seed_project: Path, tmp_path: Path) -> None:
     )
 
 
-def test_a_damaged_or_missing_shard_is_e310(seed_project: Path, tmp_path: Path) -> None:
-    import shutil
-
-    old = tmp_path / "old"
-    assert run(seed_project, "build", "--out", str(old))[0] == 0
+def _two_builds(project: Path, tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    """A build and a copy of it: the two folders, the documents shard and its copy."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert run(project, "build", "--out", str(old))[0] == 0
     (shard,) = (old / "data" / "documents").glob("train-*.parquet")
-    new = tmp_path / "new"
     shutil.copytree(old, new)
-    damaged = new / shard.relative_to(old)
+    return old, new, shard, new / shard.relative_to(old)
+
+
+def test_a_damaged_or_missing_shard_is_e310(seed_project: Path, tmp_path: Path) -> None:
+    old, new, shard, damaged = _two_builds(seed_project, tmp_path)
     damaged.write_bytes(shard.read_bytes()[:100])
     code, out, err = run(seed_project, "diff", str(old), str(new))
     assert (code, out) == (1, "")
@@ -119,18 +123,10 @@ def test_a_damaged_or_missing_shard_is_e310(seed_project: Path, tmp_path: Path) 
 def test_a_shard_with_text_that_is_not_text_or_a_fifo_is_e310(
     seed_project: Path, tmp_path: Path
 ) -> None:
-    import os
-    import shutil
-
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    old = tmp_path / "old"
-    assert run(seed_project, "build", "--out", str(old))[0] == 0
-    (shard,) = (old / "data" / "documents").glob("train-*.parquet")
-    new = tmp_path / "new"
-    shutil.copytree(old, new)
-    target = new / shard.relative_to(old)
+    old, new, shard, target = _two_builds(seed_project, tmp_path)
     table = pq.read_table(shard)
     column = table.schema.get_field_index("text")
     pq.write_table(table.set_column(column, "text", pa.array([1], pa.int64())), target)
