@@ -654,3 +654,25 @@ def test_a_user_that_names_no_set_or_two_is_e161(
         f"error: {export}: task 1: {message}",
     )
     assert tree(seed_project) == before
+
+
+def test_two_users_who_make_one_set_name_are_e161(
+    seed_project: Path, exported: Path, tmp_path: Path
+) -> None:
+    tasks = accepted(exported, completed_by={"id": 1, "email": "Alice@example.org"})
+    first = tasks[0]["annotations"][0]
+    tasks[0]["annotations"].append(
+        first | {"id": 2, "completed_by": {"id": 2, "email": "alice@example.com"}}
+    )
+    export = write(tmp_path / "export.json", tasks)
+    before = tree(seed_project)
+    assert run(seed_project, "import", "labelstudio", str(export), "--annotator", "{user}") == (
+        1,
+        "",
+        f"error: {export}: task 1, annotation 2: E161 users 1 and 2 both make the set name "
+        "'alice', so their work would be merged into one annotator's set. Map one of them to "
+        "a set of its own with --annotator-map 2=NAME.\n",
+    )
+    assert tree(seed_project) == before
+    args = ("--annotator", "{user}", "--annotator-map", "2=alice2")
+    assert run(seed_project, "import", "labelstudio", str(export), *args)[0] == 0

@@ -154,8 +154,9 @@ class LabelStudio:
             )
         tasks = load_json_array(path, "a list of tasks (Label Studio's JSON export)")
         builder = PlanBuilder(self.name, path, project, options)
+        named: dict[str, str] = {}  # set name -> the user it was made for
         for number, item in enumerate(tasks, start=1):
-            _read_task(builder, item, f"{path}: task {_task_name(item, number)}")
+            _read_task(builder, item, f"{path}: task {_task_name(item, number)}", named)
         return builder.finish()
 
 
@@ -164,7 +165,7 @@ def _task_name(item: object, number: int) -> str:
     return f"{ident}" if is_id(ident) else f"#{number}"
 
 
-def _read_task(builder: PlanBuilder, item: object, where: str) -> None:
+def _read_task(builder: PlanBuilder, item: object, where: str, named: dict[str, str]) -> None:
     if not isinstance(item, dict):
         raise type_error("a task", "an object", item, where)
     data = item.get("data")
@@ -200,6 +201,7 @@ def _read_task(builder: PlanBuilder, item: object, where: str) -> None:
         return
     for annotation in kept:
         name = _annotator_name(annotation, annotator, builder.options.annotator_map, where)
+        _one_user_per_set(named, name, annotation, annotator, where)
         regions = _regions(builder, annotation, text, where)
         builder.add(doc_id, corpus_text, regions, name)
 
@@ -277,6 +279,31 @@ def _annotator_name(
             fix=f"Map the user to a set with --annotator-map {_user_keys(completed_by)[0]}=NAME.",
         )
     return name
+
+
+def _one_user_per_set(
+    named: dict[str, str], name: str, annotation: dict[str, Any], template: str, where: str
+) -> None:
+    """Refuse a second user whose name makes the same set as another's (``jose@a`` and
+    ``José@b`` both make ``jose``): their work would be merged into one annotator's set.
+    Users mapped to one set on purpose (``--annotator-map``) are not checked.
+
+    Raises:
+        InputError: E161 naming both users.
+    """
+    completed_by = annotation.get("completed_by")
+    if USER not in template or name != template.replace(USER, _user(completed_by)):
+        return
+    user = _user_keys(completed_by)[0]
+    first = named.setdefault(name, user)
+    if first != user:
+        raise InputError(
+            "E161",
+            f"users {first} and {user} both make the set name {name!r}, so their work would be "
+            "merged into one annotator's set.",
+            fix=f"Map one of them to a set of its own with --annotator-map {user}=NAME.",
+            where=f"{where}, annotation {annotation.get('id')}",
+        )
 
 
 def _regions(builder: PlanBuilder, annotation: dict[str, Any], text: str, where: str) -> Regions:
