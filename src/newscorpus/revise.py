@@ -25,6 +25,7 @@ from newscorpus.annotations import (
     review_path,
     text_sha256,
 )
+from newscorpus.annotators import annotator_names
 from newscorpus.corpus import (
     META_FILE,
     RAW_FILE,
@@ -78,6 +79,7 @@ def _renormalise(
     project: Project, txn: Transaction, drop_lost: bool, accept_raw_edits: bool
 ) -> list[Revision]:
     revisions: list[Revision] = []
+    names = annotator_names(project)  # listed once, not per article
     for article in iter_articles(project):
         folder = article_dir(project, article.id)
         meta = article.meta
@@ -98,7 +100,7 @@ def _renormalise(
             _refuse_review(project, article.id)
             meta = _rederived(meta, article.text, result)
             txn.write_text(folder / TEXT_FILE, result.text)
-            for annotator in _sets_of(project, article.id):
+            for annotator in _sets_of(project, article.id, names):
                 revision = _carry_annotations(
                     project, article.id, article.text, result.text, drop_lost, annotator
                 )
@@ -142,6 +144,7 @@ def _reanchor(
     drop_lost: bool,
 ) -> list[Revision]:
     known = set(doc_ids(project))
+    names = annotator_names(project)
     revisions = []
     for doc_id in ids:
         if doc_id not in known:
@@ -155,7 +158,7 @@ def _reanchor(
         # is moved from its own text in git, else left with a note, unless none is moved.
         elsewhere: list[tuple[str | None, InputError]] = []
         moved = 0
-        for annotator in _sets_of(project, doc_id):
+        for annotator in _sets_of(project, doc_id, names):
             path = annotation_path(project, doc_id, annotator)
             if not path.exists() and not path.is_symlink():
                 revisions.append(Revision(doc_id, None, note="no annotations"))
@@ -202,12 +205,10 @@ def _not_the_old_text(project: Project, path: Path, annotations: AnnotationFile)
     )
 
 
-def _sets_of(project: Project, doc_id: str) -> list[str | None]:
-    """Gold (None), then each annotator set that has a file of ``doc_id``."""
-    from newscorpus.annotators import annotator_names
-
+def _sets_of(project: Project, doc_id: str, names: Sequence[str]) -> list[str | None]:
+    """Gold (None), then each of the annotator sets ``names`` that has a file of ``doc_id``."""
     sets: list[str | None] = [None]
-    for name in annotator_names(project):
+    for name in names:
         path = annotation_path(project, doc_id, name)
         if path.exists() or path.is_symlink():
             sets.append(name)
