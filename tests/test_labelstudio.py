@@ -48,6 +48,13 @@ def write(path: Path, tasks: object) -> Path:
     return path
 
 
+def refused(project: Path, export: Path, error: str, *args: str) -> None:
+    """Importing ``export`` (with ``args``) exits 1 with exactly ``error`` and changes no file."""
+    before = tree(project)
+    assert run(project, "import", "labelstudio", str(export), *args) == (1, "", error)
+    assert tree(project) == before
+
+
 def test_export_holds_the_annotations_as_a_prediction(seed_project: Path, exported: Path) -> None:
     assert sorted(p.name for p in exported.iterdir()) == ["label_config.xml", "tasks.json"]
     (task,) = json.loads((exported / "tasks.json").read_text("utf-8"))
@@ -260,9 +267,7 @@ def test_annotator_options_that_cannot_name_a_set_are_e171(
     seed_project: Path, exported: Path, tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
     export = write(tmp_path / "export.json", accepted(exported))
-    before = tree(seed_project)
-    assert run(seed_project, "import", "labelstudio", str(export), *args) == (1, "", message)
-    assert tree(seed_project) == before
+    refused(seed_project, export, message, *args)
 
 
 def test_a_user_mapped_twice_is_a_usage_error(
@@ -404,13 +409,7 @@ def test_bad_tasks_are_refused(
     tasks = accepted(exported)
     _set(tasks, path, value)
     export = write(tmp_path / "export.json", tasks)
-    before = tree(seed_project)
-    assert run(seed_project, "import", "labelstudio", str(export)) == (
-        1,
-        "",
-        f"error: {export}: {message}\n",
-    )
-    assert tree(seed_project) == before
+    refused(seed_project, export, f"error: {export}: {message}\n")
 
 
 def test_json_syntax_duplicates_and_wrong_shapes(
@@ -646,14 +645,9 @@ def test_a_user_that_names_no_set_or_two_is_e161(
     message: str,
 ) -> None:
     export = write(tmp_path / "export.json", accepted(exported, completed_by=completed_by))
-    before = tree(seed_project)
-    args = ("--annotator", "{user}", *maps)
-    assert run(seed_project, "import", "labelstudio", str(export), *args) == (
-        1,
-        "",
-        f"error: {export}: task 1: {message}",
+    refused(
+        seed_project, export, f"error: {export}: task 1: {message}", "--annotator", "{user}", *maps
     )
-    assert tree(seed_project) == before
 
 
 def test_two_users_who_make_one_set_name_are_e161(
@@ -665,14 +659,14 @@ def test_two_users_who_make_one_set_name_are_e161(
         first | {"id": 2, "completed_by": {"id": 2, "email": "alice@example.com"}}
     )
     export = write(tmp_path / "export.json", tasks)
-    before = tree(seed_project)
-    assert run(seed_project, "import", "labelstudio", str(export), "--annotator", "{user}") == (
-        1,
-        "",
+    refused(
+        seed_project,
+        export,
         f"error: {export}: task 1, annotation 2: E161 users 1 and 2 both make the set name "
         "'alice', so their work would be merged into one annotator's set. Map one of them to "
         "a set of its own with --annotator-map 2=NAME.\n",
+        "--annotator",
+        "{user}",
     )
-    assert tree(seed_project) == before
     args = ("--annotator", "{user}", "--annotator-map", "2=alice2")
     assert run(seed_project, "import", "labelstudio", str(export), *args)[0] == 0
