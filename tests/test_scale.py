@@ -98,6 +98,8 @@ def test_segment_text_matches_whole_document_segmentation(
         # The sentencizer's rule at its edges: runs of its characters, other punctuation after
         # them, a line that starts with one, spaces between sentences.
         'Hi!! ) Yes? ?\n. x and .. y\n"Stop." "Go." Wait... what?! No\nOne.  Two.\u3002Three',
+        # Offsets count characters: one outside the Basic Multilingual Plane before the rest.
+        "\U0001f389 Launch. \U0001f600\n\nYes! x\u2028y.\n\U0001f4f1!",
     ]
     nlp = make_nlp(Schema.load(project.schema_path).abbreviations)
     for text in texts:
@@ -105,6 +107,19 @@ def test_segment_text_matches_whole_document_segmentation(
         assert sentences == segment(nlp(text))
         # As the cache keeps them: its check that they fit the text accepts them.
         assert decode_sentences(encode_sentences(sentences), text) == sentences
+
+
+def test_segment_text_follows_a_sentencizer_with_longer_punct_chars() -> None:
+    nlp = make_nlp()
+    nlp.replace_pipe("sentencizer", "sentencizer", config={"punct_chars": ["...", "!"]})
+    text = "Wait ... what! Then... more. Yes"
+    assert [(s.start, s.end) for s in segment_text(nlp, text)] == [
+        (0, 8),
+        (9, 14),
+        (15, 22),
+        (23, 32),
+    ]
+    assert segment_text(nlp, text) == segment(nlp(text))
 
 
 _TEXT = "India and Japan met. Talks on 5G."

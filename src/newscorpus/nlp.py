@@ -32,8 +32,9 @@ Importing this module imports spaCy: other modules import it inside the function
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
-from typing import cast
+from typing import Any, cast
 
 import spacy
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH
@@ -161,22 +162,29 @@ def segment_text(nlp: Language, text: str) -> list[Sentence]:
         return []
     values = doc.to_array([IDX, LENGTH, IS_PUNCT, IS_SPACE])
     starts, lengths = values[:, 0].astype("int64"), values[:, 1].astype("int64")
-    punct_chars = cast(Sentencizer, nlp.get_pipe("sentencizer")).punct_chars
-    # Only tokens as short as one of ``punct_chars`` can be one: looked up as text.
+    # The text's code points, indexed as spaCy's offsets are (characters, not bytes).
+    codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+    punct_chars = frozenset(cast(Sentencizer, nlp.get_pipe("sentencizer")).punct_chars)
+    singles, longest = _punct_codes(punct_chars)
     ending = numpy.zeros(len(doc), dtype=bool)
-    short = numpy.flatnonzero(lengths <= max(map(len, punct_chars), default=0))
-    for i, start, length in zip(
-        short.tolist(), starts[short].tolist(), lengths[short].tolist(), strict=True
-    ):
-        ending[i] = text[start : start + length] in punct_chars
+    one = numpy.flatnonzero(lengths == 1)
+    found = codes[starts[one]]
+    ending[one] = singles[numpy.searchsorted(singles, found).clip(max=len(singles) - 1)] == found
+    if longest > 1:  # spaCy's default ``punct_chars`` are single characters
+        longer = numpy.flatnonzero((lengths > 1) & (lengths <= longest))
+        for i, start, length in zip(
+            longer.tolist(), starts[longer].tolist(), lengths[longer].tolist(), strict=True
+        ):
+            ending[i] = text[start : start + length] in punct_chars
     space = values[:, 3].astype(bool)
     # Tokens that can start a sentence; each one does when an ending token came since the last.
     ordinary = numpy.flatnonzero(~ending & (values[:, 2] == 0))
     endings_before = numpy.cumsum(ending)[ordinary]
     ended = endings_before > numpy.concatenate(([0], endings_before[:-1]))
-    spaces = numpy.flatnonzero(space).tolist()
-    breaks = [i for i in spaces if "\n" in text[starts[i] : starts[i] + lengths[i]]]
-    first = numpy.union1d(ordinary[ended], numpy.asarray(breaks, dtype="int64"))
+    # A whitespace token holds a line break when the count of line breaks grows across it.
+    line_breaks = numpy.concatenate(([0], numpy.cumsum(codes == ord("\n"))))
+    breaks = numpy.flatnonzero(space & (line_breaks[starts + lengths] > line_breaks[starts]))
+    first = numpy.union1d(ordinary[ended], breaks)
     # Sentences hold the other tokens: cut their list where each sentence starts.
     kept = numpy.flatnonzero(~space)
     cuts = numpy.searchsorted(kept, first).tolist()
@@ -188,3 +196,13 @@ def segment_text(nlp: Language, text: str) -> list[Sentence]:
             span = tuple(tokens[begin:end])
             sentences.append(Sentence(span[0][0], span[-1][1], span))
     return sentences
+
+
+@functools.cache
+def _punct_codes(punct_chars: frozenset[str]) -> tuple[Any, int]:
+    """The code points of the single-character ``punct_chars``, sorted (a ``uint32`` array, never
+    empty), and the length of the longest."""
+    import numpy
+
+    singles = sorted(ord(c) for c in punct_chars if len(c) == 1) or [0x110000]
+    return numpy.asarray(singles, dtype=numpy.uint32), max(map(len, punct_chars), default=0)
