@@ -408,6 +408,54 @@ def test_resolutions_that_undo_each_other_in_two_runs_are_refused(project: Proje
     )
 
 
+def test_resolutions_that_undo_each_other_entity_first_are_refused(project: Project) -> None:
+    """C1 to bob first, leaving "US" out (the review file records it), then the relation to
+    alice, whose version would bring "US" back: refused, unless a reviewer has written "US" into
+    the review file's gold by hand."""
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    resolve(project, C1="bob", C2="bob")
+    assert run(project.root, "adjudicate", "--annotators", "alice", "bob")[0] == 0
+    recorded = {"start": 18, "end": 20, "label": "GPE", "conflict": "C1", "resolution": "bob"}
+    assert read(project, REVIEW)["adjudication"]["left_out"] == [recorded]
+    assert run(project.root, "validate")[0] == 0
+    resolve(project, C3="alice")
+    before = tree(project.root)
+    assert run(project.root, "adjudicate", "--annotators", "alice", "bob") == (
+        1,
+        "",
+        f"error: {REVIEW}: E182 C1 is resolved in an earlier run to bob, which leaves out GPE "
+        "'US' [18, 20), but another resolution (a relation's, whose version holds its "
+        "arguments) brings it into gold. Resolve the relation's conflict to a version without "
+        'it, or to "manual" after writing what gold should hold into the review file\'s '
+        "entities and relations (an entity written there by hand is kept). Nothing was "
+        "written.\n",
+    )
+    assert tree(project.root) == before
+    review = read(project, REVIEW)
+    review["entities"].append(
+        {"id": "T9", "start": 18, "end": 20, "label": "GPE", "text": "US", "source": "gold"}
+    )
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    assert run(project.root, "adjudicate", "--annotators", "alice", "bob")[0] == 0
+    assert (18, 20, "GPE", "US") in keys(read(project, GOLD))
+    assert not (project.root / REVIEW).exists()
+
+
+@pytest.mark.parametrize(
+    "left_out",
+    [{"start": 18}, [{"start": 18, "end": 20, "label": "GPE"}], [["C1", 18, 20, "GPE", "bob"]]],
+)
+def test_a_malformed_left_out_record_is_e174(project: Project, left_out: object) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    review = read(project, REVIEW)
+    review["adjudication"]["left_out"] = left_out
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    code, out, _ = run(project.root, "validate")
+    assert code == 1
+    assert "E174 adjudication.left_out is " in out
+    assert "it lists the entities earlier resolutions left out" in out
+
+
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
 def test_gold_that_is_no_regular_file_is_e173(project: Project, kind: str) -> None:
     run(project.root, "adjudicate", "--annotators", "alice", "bob")

@@ -47,7 +47,7 @@ from newscorpus.errors import NewscorpusError, UsageError
 from newscorpus.io import dumps_json
 from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
-from newscorpus.review import ADJUDICATION, CONFLICTS, MANUAL
+from newscorpus.review import ADJUDICATION, CONFLICTS, LEFT_OUT, MANUAL
 from newscorpus.schema import Schema
 
 Strategy = Literal["unanimous", "majority"]
@@ -304,16 +304,23 @@ def _relation_conflicts(
 
 
 def _review(
-    gold: AnnotationFile, names: list[str], strategy: str, conflicts: list[dict[str, Any]]
+    gold: AnnotationFile,
+    names: list[str],
+    strategy: str,
+    conflicts: list[dict[str, Any]],
+    left_out: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "annotators": names,
+        "strategy": strategy,
+        "gold_sha256": hashlib.sha256(_gold_text(gold).encode("utf-8")).hexdigest(),
+    }
+    if left_out:
+        meta[LEFT_OUT] = left_out
     return {
         "doc_id": gold.doc_id,
         "text_sha256": gold.text_sha256,
-        ADJUDICATION: {
-            "annotators": names,
-            "strategy": strategy,
-            "gold_sha256": hashlib.sha256(_gold_text(gold).encode("utf-8")).hexdigest(),
-        },
+        ADJUDICATION: meta,
         CONFLICTS: conflicts,
         "entities": [e.to_dict() for e in gold.entities],
         "relations": [r.to_dict() for r in gold.relations],
@@ -395,13 +402,16 @@ def _resolve(project: Project, schema: Schema, doc_id: str, replace: bool) -> Do
         if conflict["resolution"] != MANUAL:
             side = conflict["versions"][conflict["resolution"]]
             _take(side, entities, relations, text, schema)
-    _refuse_contradictions(project, path, resolved, entities, len(current.entities))
+    meta = data[ADJUDICATION]
+    left_out = _refuse_contradictions(
+        project, path, resolved, meta.get(LEFT_OUT, []), entities, len(current.entities)
+    )
     gold = AnnotationFile(doc_id, text_sha256(text), tuple(entities), tuple(relations))
     _check_gold(project, schema, gold, text)
     review = None
     if open_:
-        meta = data[ADJUDICATION]
-        review = _review(gold, list(meta["annotators"]), str(meta.get("strategy")), open_)
+        names = list(meta["annotators"])
+        review = _review(gold, names, str(meta.get("strategy")), open_, left_out)
     return DocumentPlan(doc_id, "resolve", gold, review, len(resolved), len(open_))
 
 
@@ -409,18 +419,28 @@ def _refuse_contradictions(
     project: Project,
     path: Path,
     resolved: list[dict[str, Any]],
+    earlier: list[dict[str, Any]],
     entities: list[Entity],
     written: int,
-) -> None:
+) -> list[dict[str, Any]]:
     """Refuse resolutions that undo each other: an entity conflict resolved to a version
     without an entity that gold holds all the same, brought in by another resolution (a
     relation's, whose version holds its arguments) in this run or an earlier one.
-    ``entities``: gold as it would be, the first ``written`` of them from the review file.
+    ``earlier``: what earlier runs' resolutions left out (the review file's ``left_out``),
+    which only this run's resolutions may not bring back: a reviewer may write such an entity
+    into the review file's gold by hand. ``entities``: gold as it would be, the first
+    ``written`` of them from the review file.
+
+    Returns:
+        ``earlier`` and what this run's resolutions leave out, for the next review file.
 
     Raises:
         NewscorpusError: E182 naming the conflict and the entity.
     """
-    left_out: dict[EntityKey, tuple[str, str]] = {}
+    left_out: dict[EntityKey, tuple[str, str, bool]] = {
+        (item["start"], item["end"], item["label"]): (item["conflict"], item["resolution"], True)
+        for item in earlier
+    }
     for conflict in resolved:
         versions = conflict["versions"]
         choice = conflict["resolution"]
@@ -433,27 +453,40 @@ def _refuse_contradictions(
             for item in version["entities"]:
                 key = (item["start"], item["end"], item["label"])
                 if key not in chosen:
-                    left_out.setdefault(key, (conflict["id"], choice))
+                    left_out.setdefault(key, (conflict["id"], choice, False))
     for number, entity in enumerate(entities):
         found = left_out.get(entity_key(entity))
         if found is None:
             continue
-        which, choice = found
+        which, choice, before = found
+        if before and number < written:
+            continue  # written into the review file's gold by hand since
         how = "the review file's gold holds it" if number < written else "another resolution"
+        when = " in an earlier run" if before else ""
         raise NewscorpusError(
             "E182",
-            f"{which} is resolved to {choice}, which leaves out {entity.label} "
+            f"{which} is resolved{when} to {choice}, which leaves out {entity.label} "
             f"{entity.text!r} [{entity.start}, {entity.end}), but "
             + (
                 f"{how} (from an earlier resolution, or written by hand)."
                 if number < written
                 else f"{how} (a relation's, whose version holds its arguments) brings it into gold."
             ),
-            fix=f"Resolve the two alike: keep the entity in {which}, or resolve the relation's "
-            "conflict to a version without it (or remove it from the review file's entities). "
-            "Nothing was written.",
+            fix=(
+                'Resolve the relation\'s conflict to a version without it, or to "manual" '
+                "after writing what gold should hold into the review file's entities and "
+                "relations (an entity written there by hand is kept). Nothing was written."
+                if before
+                else f"Resolve the two alike: keep the entity in {which}, or resolve the "
+                "relation's conflict to a version without it (or remove it from the review "
+                "file's entities). Nothing was written."
+            ),
             where=project.relative(path),
         )
+    return [
+        {"start": start, "end": end, "label": label, "conflict": which, "resolution": choice}
+        for (start, end, label), (which, choice, _) in sorted(left_out.items())
+    ]
 
 
 def _take(

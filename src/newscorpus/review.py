@@ -5,7 +5,9 @@ same validator) whose ``entities`` and ``relations`` are the document's gold so 
 annotators agreed on, plus whatever has been resolved. Two more keys hold the rest::
 
     "adjudication": {"annotators": ["alice", "bob"], "strategy": "unanimous",
-                     "gold_sha256": "<sha256 of the gold file adjudicate wrote, or null>"},
+                     "gold_sha256": "<sha256 of the gold file adjudicate wrote, or null>",
+                     "left_out": [{"start": 1890, "end": 1896, "label": "GPE",
+                                   "conflict": "C2", "resolution": "alice"}]},
     "conflicts": [
       {"id": "C1",
        "versions": {"alice": {"entities": [{"id": "T4", "start": 1894, "end": 1896,
@@ -26,8 +28,11 @@ A reviewer resolves a conflict by setting ``resolution``:
   (the gold so far) by hand, and the versions add nothing.
 
 The next ``newscorpus adjudicate`` moves resolved conflicts into gold and deletes the review
-file once none is left. :func:`review_issues` checks the two extra keys (E174, E175) and every
-version with the per-file validator, so ``newscorpus validate`` understands these files.
+file once none is left. While conflicts are left, ``left_out`` (optional) records the entities
+that earlier runs' resolutions left out of gold, so that a later resolution bringing one back
+(a relation's version holds its arguments) is refused as contradicting it (E182).
+:func:`review_issues` checks the two extra keys (E174, E175) and every version with the
+per-file validator, so ``newscorpus validate`` understands these files.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ from newscorpus.validate_json import describe, issue, printable, show
 MANUAL = "manual"
 CONFLICTS = "conflicts"
 ADJUDICATION = "adjudication"
+#: The ``adjudication`` key recording what earlier resolutions left out of gold.
+LEFT_OUT = "left_out"
+_LEFT_OUT_KEYS = {"start", "end", "label", "conflict", "resolution"}
 _FIX = (
     "Regenerate it with `newscorpus adjudicate` (delete the review file first), or fix the entry."
 )
@@ -77,6 +85,18 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
                 at=data,
             )
         )
+    elif not _left_out_shaped(meta.get(LEFT_OUT, [])):
+        issues.append(
+            issue(
+                "E174",
+                path,
+                f"{ADJUDICATION}.{LEFT_OUT} is {describe(meta[LEFT_OUT])}; it lists the entities "
+                'earlier resolutions left out: [{"start": 0, "end": 2, "label": "GPE", '
+                '"conflict": "C1", "resolution": "alice"}, ...].',
+                _FIX,
+                at=meta,
+            )
+        )
     conflicts = data.get(CONFLICTS)
     if not isinstance(conflicts, list):
         issues.append(
@@ -95,6 +115,16 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
     for n, conflict in enumerate(conflicts):
         issues += _conflict_issues(conflict, n, seen, data, schema, text, path, validate_document)
     return issues
+
+
+def _left_out_shaped(items: Any) -> bool:
+    return isinstance(items, list) and all(
+        isinstance(item, dict)
+        and set(item) == _LEFT_OUT_KEYS
+        and all(type(item[key]) is int for key in ("start", "end"))
+        and all(isinstance(item[key], str) for key in ("label", "conflict", "resolution"))
+        for item in items
+    )
 
 
 def _what(data: dict[str, Any], key: str) -> str:
