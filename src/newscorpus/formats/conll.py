@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from newscorpus import collector
 from newscorpus.errors import InputError
@@ -51,13 +51,10 @@ from newscorpus.formats.common import (
     staged_files,
 )
 from newscorpus.formats.reading import read_input
-from newscorpus.formats.tokens import token_rows
+from newscorpus.formats.tokens import FlatTokens, token_rows
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.splits import SPLITS
-
-if TYPE_CHECKING:
-    from newscorpus.sentence_tokens import SentenceTokens
 
 DOCSTART = "-DOCSTART-"
 DOCSTART_LINE = f"{DOCSTART} -X- -X- O"
@@ -412,12 +409,12 @@ def _conll_files(path: Path) -> list[Path]:
     return files
 
 
-def _lines(tokens: SentenceTokens, names: Sequence[str]) -> str:
+def _lines(tokens: FlatTokens) -> str:
     """A document's block: ``-DOCSTART-``, then each sentence's ``TOKEN _ _ TAG`` lines, each
-    followed by a blank line (``names``: the tags by id)."""
+    followed by a blank line."""
     parts = [DOCSTART_LINE, "\n\n"]
     for words, tags in zip(tokens.tokens, tokens.tags, strict=True):
-        lines = [f"{word} _ _ {names[tag]}" for word, tag in zip(words, tags, strict=True)]
+        lines = [f"{word} _ _ {tag}" for word, tag in zip(words, tags, strict=True)]
         parts += ("\n".join(lines), "\n\n")
     return "".join(parts)
 
@@ -442,11 +439,10 @@ class Conll:
         report = ExportReport(self.name, out)
         written = dict.fromkeys(SPLITS, 0)
         schema = Schema.load(project.schema_path)
-        names = schema.bio_tags
         with staged_files(out, list(SPLIT_FILES.values())) as files:
-            for split, tokens in token_rows(project, schema, doc_ids, use_cache):
-                files[SPLIT_FILES[split]](_lines(tokens, names))
-                written[split] += 1
+            for tokens in token_rows(project, schema, doc_ids, use_cache):
+                files[SPLIT_FILES[tokens.split]](_lines(tokens))
+                written[tokens.split] += 1
                 losses = (("nested entities", tokens.nested), ("relations", tokens.relations))
                 report.losses.update({what: count for what, count in losses if count})
                 report.documents += 1

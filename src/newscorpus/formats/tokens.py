@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from newscorpus.docunit import BuiltTokens
-    from newscorpus.sentence_tokens import SentenceTokens
 
 
 @dataclass(frozen=True)
@@ -99,10 +98,24 @@ def tokenised(
         yield Tokenised(document, split, sentences, where)
 
 
+@dataclass(frozen=True, slots=True)
+class FlatTokens:
+    """What a flat token format writes of one document: each sentence's tokens and BIO tags,
+    and the counts of what it cannot hold."""
+
+    split: str
+    tokens: list[list[str]]
+    #: Each token's tag, by name (``B-ORG``).
+    tags: list[list[str]]
+    #: Entities inside another entity, and relations.
+    nested: int
+    relations: int
+
+
 def token_rows(
     project: Project, schema: Schema, doc_ids: Sequence[str] | None, use_cache: bool = True
-) -> Iterator[tuple[str, SentenceTokens]]:
-    """The split and tokens of each document to export (``doc_ids``, or all), in
+) -> Iterator[FlatTokens]:
+    """The tokens and tags of each document to export (``doc_ids``, or all), in
     :func:`~newscorpus.formats.common.export_documents` order: a document with a build's entry
     is not read, the others are read, validated and tokenised as :func:`tokenised` does.
 
@@ -110,19 +123,18 @@ def token_rows(
         NewscorpusError: as :func:`~newscorpus.formats.common.export_documents` (E150 once every
             document is checked) and :func:`tokenised`.
     """
-    from newscorpus.sentence_tokens import from_columns
-
     check_overrides(project.split_overrides)
     chosen = list(dict.fromkeys(checked_ids(project, doc_ids)))
     built = built_tokens(project, schema, use_cache)
     keys = built.find(chosen) if built is not None else {}
     read = tokenised(project, export_documents(project, doc_ids, skip=keys))
-    tag_ids = schema.bio_ids
+    names = schema.bio_tags
     for doc_id in chosen:
         split = assign_split(doc_id, project.split_overrides)
         found = built.get(doc_id, keys[doc_id]) if built is not None and doc_id in keys else None
         if found is not None:
-            yield split, found
+            tags = [[names[tag] for tag in sentence] for sentence in found.tags]
+            yield FlatTokens(split, found.tokens, tags, found.nested, found.relations)
             continue
         if doc_id in keys:  # an entry that did not hold up: this document the usual way
             item = next(tokenised(project, export_documents(project, [doc_id])))
@@ -131,7 +143,8 @@ def token_rows(
         assert item.document.id == doc_id, "export_documents keeps the order of the ids"
         entities, relations = item.document.entities, item.document.relations
         nested = len(entities) - len(outermost(entities))
-        yield split, from_columns(item.rows, tag_ids, nested, len(relations))
+        rows = item.rows
+        yield FlatTokens(split, rows.tokens, rows.tags, nested, len(relations))
 
 
 def _project_nlp(project: Project) -> Language:
