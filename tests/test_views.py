@@ -17,7 +17,7 @@ from newscorpus.model import Document, Entity, Relation, outermost
 from newscorpus.nlp import make_nlp, segment
 from newscorpus.normalise import normalise
 from newscorpus.schema import Schema
-from newscorpus.views import Sentence, document_row, merge_sentences, sentence_rows
+from newscorpus.views import Sentence, document_row, locate, merge_sentences, sentence_rows
 
 SCHEMA = Schema.load(REPO_ROOT / "annotations" / "schema.yaml")
 
@@ -184,6 +184,36 @@ def test_merge_sentences_over_several_boundaries() -> None:
     sentences = [Sentence(0, 2, ((0, 2),)), Sentence(3, 5, ((3, 5),)), Sentence(6, 8, ((6, 8),))]
     merged, removed = merge_sentences(sentences, [Entity("T1", 0, 8, "ORG", "")])
     assert (merged, removed) == ([Sentence(0, 8, ((0, 2), (3, 5), (6, 8)))], 2)
+
+
+#: Three sentences of tokens (offsets into a text of 30 characters), and the spans tried.
+SENTENCES = [
+    Sentence(0, 9, ((0, 3), (4, 6), (8, 9))),
+    Sentence(10, 17, ((10, 17),)),
+    Sentence(20, 28, ((20, 22), (22, 23), (25, 28))),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 30), st.integers(1, 6))
+def test_locate_finds_exactly_the_token_aligned_spans(start: int, length: int) -> None:
+    """An entity is placed when one sentence holds it with a token starting at its start and
+    one ending at its end, and is E302 otherwise: each edge looked up by bisection."""
+    end = start + length
+    doc = Document("d", "x" * 30, (Entity("T1", start, end, "ORG", ""),))
+    holding = [
+        n
+        for n, s in enumerate(SENTENCES)
+        if s.start <= start
+        and end <= s.end
+        and start in {a for a, _ in s.tokens}
+        and end in {b for _, b in s.tokens}
+    ]
+    if holding:
+        assert locate(doc, SENTENCES) == {"T1": holding[0]}
+    else:
+        with pytest.raises(NewscorpusError, match="E302"):
+            locate(doc, SENTENCES)
 
 
 WORDS = ["The", "India", "Japan", "Strategic", "Dialog", "met", "in", "Tokyo", "on", "Friday"]
