@@ -177,6 +177,28 @@ def test_a_gold_file_that_does_not_validate_is_named(project: Project) -> None:
     assert tree(project.root) == before
 
 
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ("entities", ["GPE"], "E106 T1 label is an array"),
+        ("entities", {"l": 1}, "E106 T1 label is an object"),
+        ("relations", ["T1"], "E106 R1 head is an array"),
+    ],
+)
+def test_a_list_where_a_string_belongs_is_named_not_a_traceback(
+    project: Project, where: str, value: object, message: str
+) -> None:
+    """The quick pass looked a label or head up in a set before checking it was a string."""
+    path = project.annotations / "talks.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data[where][0]["label" if where == "entities" else "head"] = value
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(project.root, "check")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: annotations/talks.json: E173 does not validate")
+    assert message in err
+
+
 def test_unknown_doc_id(project: Project) -> None:
     code, _, err = run(project.root, "check", "nope")
     assert code == 2

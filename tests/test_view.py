@@ -379,6 +379,35 @@ def test_annotations_with_errors_are_shown_as_far_as_they_can_be_read(
     assert re.findall(r"<code>(E\d+)</code>", page) == ["E106", "E112"]
 
 
+def test_a_list_label_is_an_issue_on_the_page_not_a_traceback(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    path = seed_project / "annotations" / f"{DOC}.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["entities"][0]["label"] = ["GPE"]
+    path.write_text(json.dumps(data), "utf-8")
+    site = tmp_path / "site"
+    code, out, _ = run(seed_project, "view", "--out", str(site))
+    assert (code, out) == (0, f"wrote {site / 'index.html'}: 1 document, 1 errors, 0 warnings\n")
+    assert re.findall(r"<code>(E\d+)</code>", _page(site, f"docs/{DOC}.html")) == ["E106"]
+
+
+@pytest.mark.parametrize("kind", ["folder", "dangling link"])
+def test_an_annotation_path_that_is_no_file_is_an_error_as_validate_says(
+    seed_project: Path, tmp_path: Path, kind: str
+) -> None:
+    path = seed_project / "annotations" / f"{DOC}.json"
+    path.unlink()
+    if kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(tmp_path / "gone.json")
+    site = tmp_path / "site"
+    code, out, _ = run(seed_project, "view", "--out", str(site))
+    assert (code, out) == (0, f"wrote {site / 'index.html'}: 1 document, 1 errors, 0 warnings\n")
+    assert run(seed_project, "validate")[0] == 1
+
+
 def test_view_of_some_documents_and_refusals(seed_project: Path, tmp_path: Path) -> None:
     small = small_project(tmp_path / "small")
     site = tmp_path / "site"

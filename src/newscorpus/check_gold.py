@@ -119,23 +119,27 @@ def _quick(
     if data.get("doc_id") != doc_id or data.get("text_sha256") != text_sha256(text):
         return None
     ids: set[str] = set()
+    # Types before membership: a list or a dict where a string belongs cannot be hashed.
     for e in mentions:
         if (
             type(e.start) is not int
             or type(e.end) is not int
+            or not isinstance(e.label, str)
+            or not isinstance(e.id, str)
             or not 0 <= e.start < e.end
             or text[e.start : e.end] != e.text
             or e.label not in labels
-            or not isinstance(e.id, str)
             or e.id in ids
         ):
             return None
         ids.add(e.id)
     if any(
-        r.head not in ids
-        or r.tail not in ids
+        not isinstance(r.head, str)
+        or not isinstance(r.tail, str)
         or not isinstance(r.label, str)
         or not isinstance(r.id, str)
+        or r.head not in ids
+        or r.tail not in ids
         for r in links
     ):
         return None

@@ -157,7 +157,8 @@ def read_document(project: Project, corpus: Corpus, doc_id: str) -> ViewDocument
     path = annotation_path(project, doc_id)
     present = path.is_file()
     cache = corpus.cache
-    files = [path] if present else []
+    # A folder or dangling link where the file belongs is checked too: validate reports it.
+    files = [path] if present or path.exists() or path.is_symlink() else []
     checked = check_document(project, doc_id, files, corpus.schema, cache=cache, normalised=False)
     annotations = checked.annotations()
     if annotations is not None:
