@@ -465,6 +465,38 @@ def test_cache_clear(tmp_path: Path) -> None:
     assert not cache_kind(project, "rows").exists()  # --no-cache wrote no entry
 
 
+_WRITER = """
+import sys
+from pathlib import Path
+from newscorpus.cache import Cache
+cache, stop, n = Cache(Path(sys.argv[1])), Path(sys.argv[2]), 0
+while not stop.exists():
+    cache.put("rows", f"{n % 4096:064x}", b"payload")
+    n += 1
+cache.put("rows", "f" * 64, b"last")
+"""
+
+
+def test_cache_clear_while_entries_are_written(tmp_path: Path) -> None:
+    """Builds and validate write entries without the project lock: clearing meanwhile must
+    neither fail (a folder filling up under the deletion was "Directory not empty") nor keep
+    the next command from writing."""
+    project = load_project(make_project(tmp_path / "proj"))
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(cache_dir(project)), str(stop)])
+    try:
+        time.sleep(0.5)
+        for _ in range(30):
+            result = CliRunner().invoke(main, ["--root", str(project.root), "cache", "clear"])
+            assert result.exit_code == 0, result.output
+            assert result.output.startswith(f"cleared {CACHE_DIR}/ (")
+    finally:
+        stop.touch()
+        assert writer.wait(timeout=30) == 0
+    assert Cache(cache_dir(project)).get("rows", "f" * 64) == b"last"
+    assert not list((project.root / ".newscorpus").glob("cache-cleared-*"))
+
+
 def folders(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir())
 

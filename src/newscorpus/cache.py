@@ -59,6 +59,8 @@ RACY_NS = 2_000_000_000
 #: Generations kept besides the current one.
 KEEP_OTHER_GENERATIONS = 1
 _GENERATION_PREFIX = "gen-"
+#: Where :func:`clear` moves the cache before deleting it (beside it, in ``.newscorpus/``).
+_CLEARED_PREFIX = "cache-cleared-"
 
 
 def cache_dir(project: Project) -> Path:
@@ -285,12 +287,28 @@ class Cache:
 
 
 def clear(project: Project) -> int:
-    """Delete the project's cache; return how many bytes it held."""
+    """Delete the project's cache; return how many bytes it held.
+
+    Builds, ``validate`` and ``check`` write entries without the project lock, so the cache is
+    first moved aside in one rename and deleted there: a command writing meanwhile makes a new
+    cache folder (or skips the entry) instead of racing the deletion. What a killed ``clear``
+    left aside is deleted too.
+
+    Raises:
+        OSError: when the cache cannot be moved aside or deleted (permissions).
+    """
     root = cache_dir(project)
-    if not root.exists():
-        return 0
-    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-    shutil.rmtree(root)
+    if root.exists():
+        aside = Path(tempfile.mkdtemp(prefix=_CLEARED_PREFIX, dir=root.parent))
+        with suppress(FileNotFoundError):  # another clear took it first
+            root.rename(aside / root.name)
+    size = 0
+    for folder in sorted(root.parent.glob(f"{_CLEARED_PREFIX}*")):
+        try:
+            size += sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            shutil.rmtree(folder)
+        except FileNotFoundError:  # another clear is deleting it
+            continue
     return size
 
 

@@ -125,9 +125,13 @@ def cache_group() -> None:
 def cache_clear_command(ctx: click.Context) -> None:
     """Delete .newscorpus/cache/; the next build and validate compute everything again."""
     from newscorpus.cache import CACHE_DIR, clear
+    from newscorpus.lock import state_error
 
     project = get_project(ctx)
-    size = clear(project)
+    try:
+        size = clear(project)
+    except OSError as err:
+        raise state_error(project, err) from None
     click.echo(f"cleared {CACHE_DIR}/ ({size / 1e6:.1f} MB)")
 
 
