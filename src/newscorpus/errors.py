@@ -164,7 +164,7 @@ CODES: dict[str, str] = {
     "E404": "the --repo-id is not a Hub dataset id (OWNER/NAME)",
     "E405": "no Hugging Face token (HF_TOKEN unset and no `hf auth login`)",
     "E406": "the Hub rejected the token (HTTP 401/403)",
-    "E407": "the Hub cannot be reached (connection failed, or offline mode is on)",
+    "E407": "the Hub cannot be reached (connection failed, offline mode, HF_ENDPOINT not a URL)",
     "E408": "the version tag exists with other files; a published version never changes",
     "E409": "the branch moved during publishing (HTTP 412) or the repo is busy (HTTP 409)",
     "E410": "the Hub failed during publishing (server error or failed upload)",

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from newscorpus.cli.options import format_option, get_project, jobs_option
+from newscorpus.hubenv import check_endpoint
 
 
 @click.command("build")
@@ -60,6 +61,7 @@ def build_command(
     from newscorpus.progress import progress
     from newscorpus.splits import SPLITS
 
+    check_endpoint()  # datasets reads it on import
     project = get_project(ctx)
     started = time.perf_counter()
     settings = EngineSettings("dask" if engine == "dask" else "process", jobs or 0, scheduler)
@@ -102,6 +104,7 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
     """
     import json
 
+    check_endpoint()  # datasets reads it on import
     from newscorpus.builddiff import diff_builds, render_text, to_json
 
     result = diff_builds(old, new)

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from newscorpus.cli.options import format_option, get_project
+from newscorpus.hubenv import check_endpoint
 
 
 @click.command()
@@ -52,6 +53,7 @@ def publish(
     `hf auth login` token. Re-publishing an unchanged release does nothing; a version that is
     already published with other files is refused: bump the version instead.
     """
+    check_endpoint()  # huggingface_hub reads it on import
     from huggingface_hub import constants
 
     from newscorpus.package import build, default_out
