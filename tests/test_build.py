@@ -14,7 +14,7 @@ from datasets import Features, load_dataset
 from huggingface_hub import DatasetCard
 
 from build_helpers import Ent, add_document, small_project, tree_digest
-from conftest import make_project
+from conftest import make_project, tree
 from newscorpus.buildinfo import BuildResult
 from newscorpus.cli import main
 from newscorpus.errors import NewscorpusError
@@ -302,6 +302,33 @@ def test_foreign_output_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NewscorpusError) as err:
         build(project, project.root.parent)
     assert "holds the project itself" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("manifest", "why"),
+    [
+        ('{"name": "My PWA", "start_url": "/"}', "its manifest.json is not one a build wrote"),
+        ("not json", "its manifest.json is not one a build wrote"),
+    ],
+)
+def test_a_folder_with_a_manifest_of_its_own_is_refused(
+    tmp_path: Path, manifest: str, why: str
+) -> None:
+    """A web app's folder has a manifest.json too: replacing it would delete the app."""
+    project = small_project(tmp_path / "proj")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "manifest.json").write_text(manifest, encoding="utf-8")
+    (site / "index.html").write_text("<h1>site</h1>", encoding="utf-8")
+    before = tree(site)
+    with pytest.raises(NewscorpusError) as err:
+        build(project, site)
+    assert err.value.render() == (
+        f"E306 the output folder {site} is not a newscorpus build ({why}); the build replaces "
+        "its output folder as a whole, so it refuses to use this one. Pass a new or empty "
+        "folder with --out, or remove this one."
+    )
+    assert tree(site) == before
 
 
 def test_empty_corpus_is_refused(tmp_path: Path) -> None:

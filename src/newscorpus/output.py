@@ -20,6 +20,7 @@ the user's that happens to sit there is never touched. The build checks the outp
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -64,6 +65,23 @@ def recover_output(target: Path) -> list[str]:
             shutil.rmtree(folder, ignore_errors=True)
             said.append(f"recovered: removed {folder.name}, left by an interrupted build")
     return said
+
+
+def not_built(folder: Path) -> str | None:
+    """Why the existing folder ``folder`` is not a newscorpus build (so a build must not replace
+    it and lose what it holds), or None when it is one: it has a ``manifest.json`` that
+    newscorpus wrote (a web app's has the same name). A build owns the rest of its folder."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return f"no {MANIFEST}"
+    try:
+        data = json.loads(manifest.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        data = None
+    tools = data.get("tools") if isinstance(data, dict) else None
+    if not isinstance(tools, dict) or "newscorpus" not in tools:
+        return f"its {MANIFEST} is not one a build wrote"
+    return None
 
 
 def _looks_built(folder: Path) -> bool:

@@ -66,7 +66,7 @@ from newscorpus.errors import Issue, NewscorpusError
 from newscorpus.io import dumps_json
 from newscorpus.manifest import CARD_PROSE, MANIFEST, sha256
 from newscorpus.model import Document
-from newscorpus.output import recover_output, swap, work_dir
+from newscorpus.output import not_built, recover_output, swap, work_dir
 from newscorpus.project import Project
 from newscorpus.schema import Schema
 from newscorpus.shards import (
@@ -264,15 +264,14 @@ def _target_problem(target: Path, project: Project) -> NewscorpusError | None:
             fix="Pass a new or empty folder with --out.",
         )
     inside = root.is_relative_to(target)
-    foreign = False
+    foreign = None
     if target.exists():
-        previous_build = target.is_dir() and (target / MANIFEST).is_file()
-        empty = target.is_dir() and not any(target.iterdir())
-        foreign = not (previous_build or empty)
+        if not target.is_dir():
+            foreign = "it is not a folder"
+        elif any(target.iterdir()):
+            foreign = not_built(target)
     if inside or foreign:
-        what = (
-            "holds the project itself" if inside else f"is not a newscorpus build (no {MANIFEST})"
-        )
+        what = "holds the project itself" if inside else f"is not a newscorpus build ({foreign})"
         return NewscorpusError(
             "E306",
             f"the output folder {target} {what}; the build replaces its output folder as a "
