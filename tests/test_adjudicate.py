@@ -441,6 +441,27 @@ def test_resolutions_that_undo_each_other_entity_first_are_refused(project: Proj
     assert not (project.root / REVIEW).exists()
 
 
+def test_left_out_names_one_of_the_annotators_and_prints_on_one_line(project: Project) -> None:
+    """A hand-edited record: a resolution no annotator has is E174; a conflict id holding a line
+    break is escaped in E182, so it cannot forge another line of output."""
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    resolve(project, C1="bob", C2="bob")
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    review = read(project, REVIEW)
+    review["adjudication"]["left_out"][0]["resolution"] = "nobody"
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    code, out, _ = run(project.root, "validate")
+    assert code == 1
+    assert 'E174 adjudication.left_out[0] was resolved to "nobody", which is none of the ' in out
+    review["adjudication"]["left_out"][0].update(resolution="bob", conflict="C1\nrecovered: x")
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    resolve(project, C3="alice")
+    code, _, err = run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "E182 C1\\u000arecovered: x is resolved in an earlier run to bob" in err
+
+
 @pytest.mark.parametrize(
     "left_out",
     [{"start": 18}, [{"start": 18, "end": 20, "label": "GPE"}], [["C1", 18, 20, "GPE", "bob"]]],

@@ -49,6 +49,7 @@ from newscorpus.model import Entity, Relation
 from newscorpus.project import Project
 from newscorpus.review import ADJUDICATION, CONFLICTS, LEFT_OUT, MANUAL
 from newscorpus.schema import Schema
+from newscorpus.validate_json import printable
 
 Strategy = Literal["unanimous", "majority"]
 
@@ -461,6 +462,8 @@ def _refuse_contradictions(
         which, choice, before = found
         if before and number < written:
             continue  # written into the review file's gold by hand since
+        # From the review file, which a person edits: kept to one line.
+        which, choice = printable(which), printable(choice)
         how = "the review file's gold holds it" if number < written else "another resolution"
         when = " in an earlier run" if before else ""
         raise NewscorpusError(

@@ -97,6 +97,21 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
                 at=meta,
             )
         )
+    else:
+        sides = [name for name in meta["annotators"] if isinstance(name, str)]
+        for n, item in enumerate(meta.get(LEFT_OUT, [])):
+            if item["resolution"] not in sides:
+                issues.append(
+                    issue(
+                        "E174",
+                        path,
+                        f"{ADJUDICATION}.{LEFT_OUT}[{n}] was resolved to "
+                        f"{show(item['resolution'])}, which is none of the annotators "
+                        f"({', '.join(printable(s) for s in sides)}).",
+                        _FIX,
+                        at=meta,
+                    )
+                )
     conflicts = data.get(CONFLICTS)
     if not isinstance(conflicts, list):
         issues.append(
