@@ -160,6 +160,16 @@ def test_a_failing_batch_adds_nothing(empty_project: Path, tmp_path: Path) -> No
             "E209 'text' holds a lone surrogate escape (such as \\ud800), a character UTF-8 "
             "cannot hold. Write the character the escape stood for, or remove it.",
         ),
+        (
+            '{"text": "Body", "title": "T\\u001b[2J\\nx"}',
+            "E210 title holds the control character U+001B; it must be one line of plain text. "
+            "Remove it from the title (write a space for a line break).",
+        ),
+        (
+            '{"text": "Body", "license": "CC BY\\u0000"}',
+            "E210 license holds the control character U+0000; it must be one line of plain "
+            "text. Remove it from the license (write a space for a line break).",
+        ),
     ],
 )
 def test_bad_jsonl_records(empty_project: Path, tmp_path: Path, line: str, message: str) -> None:

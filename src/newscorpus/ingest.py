@@ -247,6 +247,19 @@ def _read_jsonl(path: Path, limit: int) -> Iterator[NewArticle]:
 def _check_values(article: NewArticle) -> None:
     if article.doc_id is not None:
         check_doc_id(article.doc_id, where=article.where)
+    # Shown on one line in listings, cards and the viewer: a control character (a line break,
+    # a terminal escape) has no place in them, as it has none in an article's text (E203).
+    for key in ("title", "license"):
+        value = getattr(article, key)
+        bad = next((c for c in value or "" if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            raise InputError(
+                "E210",
+                f"{key} holds the control character U+{ord(bad):04X}; it must be one line of "
+                "plain text.",
+                fix=f"Remove it from the {key} (write a space for a line break).",
+                where=article.where,
+            )
     if article.url is not None and not re.fullmatch(r"https?://\S+", article.url):
         raise InputError(
             "E210",
