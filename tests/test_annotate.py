@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO_ROOT, run, tree
-from newscorpus.annotate import merge, propose
+from newscorpus.annotate import Proposal, _drop_crossing, merge, propose
 from newscorpus.docs import label_tables, replace_generated
 from newscorpus.model import Entity, Relation
 from newscorpus.schema import Schema
@@ -180,3 +183,96 @@ def test_schema_command_prints_the_tables(seed_project: Path) -> None:
         "updated annotations/GUIDELINES.md\n"
     )
     assert guidelines.read_bytes() == (REPO_ROOT / "annotations" / "GUIDELINES.md").read_bytes()
+
+
+SPANS = st.lists(
+    st.tuples(st.integers(0, 30), st.integers(1, 8), st.sampled_from(["ORG", "GPE"])),
+    max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(SPANS)
+def test_crossing_spans_are_dropped_as_the_pairwise_rule_says(drawn: list[Any]) -> None:
+    """The bisection in _drop_crossing keeps exactly what comparing every pair keeps: a span is
+    dropped when a kept one has its edges, crosses it, or holds it with the same label."""
+    spans = sorted(
+        {(start, start + length, label, "rule", "") for start, length, label in drawn},
+        key=lambda s: (s[0], -s[1], s[2], s[3], s[4]),
+    )
+    expected: list[Any] = []
+    for span in spans:
+        start, end, label = span[0], span[1], span[2]
+        if not any(
+            (k[0], k[1]) == (start, end)
+            or k[0] < start < k[1] < end
+            or (k[0] <= start and end <= k[1] and k[2] == label)
+            for k in expected
+        ):
+            expected.append(span)
+    assert _drop_crossing(spans) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(SPANS, SPANS)
+def test_merge_skips_proposals_that_an_entity_has_or_crosses(
+    existing: list[Any], proposed: list[Any]
+) -> None:
+    def entities(drawn: list[Any], prefix: str) -> list[Entity]:
+        return [
+            Entity(f"{prefix}{i}", start, start + length, label, "x" * length, "gold")
+            for i, (start, length, label) in enumerate(drawn, start=1)
+        ]
+
+    old = entities(existing, "T")
+    new = entities(proposed, "P")
+    result = merge(old, [], Proposal(tuple(new), ()), SCHEMA)
+    kept = list(old)
+    for p in new:
+        crosses = any(
+            e.start < p.start < e.end < p.end or p.start < e.start < p.end < e.end for e in kept
+        )
+        if not any((e.start, e.end) == (p.start, p.end) for e in kept) and not crosses:
+            kept.append(p)
+    assert [(e.start, e.end, e.label) for e in result.entities] == sorted(
+        ((e.start, e.end, e.label) for e in kept), key=lambda s: (s[0], -s[1], s[2])
+    )
+
+
+def _add_long_article(project: Path, tmp_path: Path) -> str:
+    """An article of more than spaCy's default million characters."""
+    long = tmp_path / "long.txt"
+    long.write_text("Long read\n\n" + "India and Japan met in Tokyo. " * 36_000, encoding="utf-8")
+    assert run(project, "add", str(long), "--id", "long-read")[0] == 0
+    return "long-read"
+
+
+def test_an_article_longer_than_spacys_limit_is_preannotated_by_the_rules(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    doc_id = _add_long_article(seed_project, tmp_path)
+    code, out, err = run(seed_project, "preannotate", doc_id)
+    assert (code, err) == (0, "")
+    assert out == f"annotations/{doc_id}.json: added 108000 entities, 0 relations\n"
+
+
+def test_an_article_longer_than_spacys_limit_is_e125_with_a_model(
+    seed_project: Path, tmp_path: Path
+) -> None:
+    import spacy
+
+    model = spacy.blank("en")
+    model.add_pipe("ner").add_label("ORG")  # type: ignore[attr-defined]
+    model.initialize()
+    model.to_disk(tmp_path / "model")
+    doc_id = _add_long_article(seed_project, tmp_path)
+    before = tree(seed_project)
+    code, out, err = run(seed_project, "preannotate", doc_id, "--model", str(tmp_path / "model"))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: annotations/{doc_id}.json: E125 the article has 1,080,010 characters, more "
+        f"than the 1,000,000 that spaCy lets the pretrained model '{tmp_path / 'model'}' read "
+        "at once (its NER needs about 1 GB of memory per 100,000 characters). Pre-annotate it "
+        "without --model (the rules have no limit), or split it.\n"
+    )
+    assert tree(seed_project) == before

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +111,10 @@ def make_ruler_nlp(patterns: Sequence[dict[str, Any]], model: str | None = None)
                 "en_core_web_sm), or drop --model to use the rule-based pipeline.",
             ) from None
         nlp.add_pipe("ner", source=trained, name="ner")
+    else:
+        # spaCy's length limit guards the memory of a parser or NER; the rule components are
+        # linear, and ``add`` takes articles longer than the limit's million characters.
+        nlp.max_length = sys.maxsize
     return nlp
 
 
@@ -161,16 +167,17 @@ def _drop_crossing(
     ``4G LTE``) and is dropped.
     """
     kept: list[tuple[int, int, str, str, str]] = []
+    placed = _Intervals()
+    # Spans come in order of their start, so a kept span of the label ending at or after this
+    # one's end holds it.
+    furthest: dict[str, int] = {}
     for span in spans:
         start, end, label = span[0], span[1], span[2]
-        if any(
-            (k[0] == start and k[1] == end)
-            or (k[0] < start < k[1] < end)
-            or (k[0] <= start and end <= k[1] and k[2] == label)
-            for k in kept
-        ):
+        if (start, end) in placed or furthest.get(label, -1) >= end or placed.crosses(start, end):
             continue
         kept.append(span)
+        placed.add(start, end)
+        furthest[label] = max(end, furthest.get(label, -1))
     return kept
 
 
@@ -198,23 +205,30 @@ def merge(
     next_t = _next_number(e.id for e in entities)
     next_r = _next_number(r.id for r in relations)
     merged = list(entities)
+    # The first entity of each span, and every span, to look proposals up in.
+    first: dict[tuple[int, int], Entity] = {}
+    placed = _Intervals()
+    for e in merged:
+        first.setdefault((e.start, e.end), e)
+        placed.add(e.start, e.end)
     id_map: dict[str, str] = {}
     for proposed in proposal.entities:
-        same = next((e for e in merged if (e.start, e.end) == (proposed.start, proposed.end)), None)
+        same = first.get((proposed.start, proposed.end))
         if same is not None:
             if same.label == proposed.label:
                 id_map[proposed.id] = same.id
             continue
-        if any(_crosses(e, proposed) for e in merged):
+        if placed.crosses(proposed.start, proposed.end):
             continue
         new_id = f"T{next_t}"
         next_t += 1
         id_map[proposed.id] = new_id
-        merged.append(
-            Entity(
-                new_id, proposed.start, proposed.end, proposed.label, proposed.text, proposed.source
-            )
+        entity = Entity(
+            new_id, proposed.start, proposed.end, proposed.label, proposed.text, proposed.source
         )
+        merged.append(entity)
+        first[(entity.start, entity.end)] = entity
+        placed.add(entity.start, entity.end)
     merged_relations = list(relations)
     seen = {_relation_key(r, schema) for r in relations}
     added_relations = 0
@@ -240,8 +254,41 @@ def merge(
     )
 
 
-def _crosses(a: Entity, b: Entity) -> bool:
-    return a.start < b.start < a.end < b.end or b.start < a.start < b.end < a.end
+class _Intervals:
+    """Spans, looked up by bisection: whether one is there, and whether one crosses a span
+    (overlaps it without either holding the other). Scanning every span for each new one made
+    pre-annotation quadratic in the number of mentions."""
+
+    def __init__(self) -> None:
+        self._by_start: list[tuple[int, int]] = []
+        self._by_end: list[tuple[int, int]] = []
+
+    def add(self, start: int, end: int) -> None:
+        insort(self._by_start, (start, end))
+        insort(self._by_end, (end, start))
+
+    def __contains__(self, span: tuple[int, int]) -> bool:
+        i = bisect_left(self._by_start, span)
+        return i < len(self._by_start) and self._by_start[i] == span
+
+    def crosses(self, start: int, end: int) -> bool:
+        """Whether a span starts before ``start`` and ends inside, or starts inside and ends
+        after ``end``: only spans with an edge strictly inside are looked at."""
+        i = bisect_right(self._by_end, (start, _LAST))
+        while i < len(self._by_end) and self._by_end[i][0] < end:
+            if self._by_end[i][1] < start:
+                return True
+            i += 1
+        i = bisect_right(self._by_start, (start, _LAST))
+        while i < len(self._by_start) and self._by_start[i][0] < end:
+            if self._by_start[i][1] > end:
+                return True
+            i += 1
+        return False
+
+
+#: Larger than any offset: ``(n, _LAST)`` sorts after every span at ``n``.
+_LAST = 1 << 62
 
 
 def _relation_key(relation: Relation, schema: Schema) -> tuple[str, str, str]:
@@ -337,6 +384,15 @@ def _proposals(
                 f"the existing annotations have {len(problems)} error(s), e.g. "
                 f"{problems[0].render()}",
                 fix="Fix them (see `newscorpus validate`) before pre-annotating.",
+                where=where,
+            )
+        if len(text) > nlp.max_length:
+            raise NewscorpusError(
+                "E125",
+                f"the article has {len(text):,} characters, more than the {nlp.max_length:,} "
+                f"that spaCy lets the pretrained model {model!r} read at once (its NER needs "
+                "about 1 GB of memory per 100,000 characters).",
+                fix="Pre-annotate it without --model (the rules have no limit), or split it.",
                 where=where,
             )
         result = merge(existing.entities, existing.relations, propose(nlp, text, schema), schema)

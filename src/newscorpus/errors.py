@@ -65,6 +65,7 @@ CODES: dict[str, str] = {
     "E122": "existing annotations are invalid, so pre-annotation will not merge into them",
     "E123": "merged pre-annotation proposals fail validation",
     "E124": "GUIDELINES.md has no generated label index",
+    "E125": "an article is too long for the pretrained model's NER (spaCy's max_length)",
     # E130-E139: brat import (formats/brat.py)
     "E130": "a brat line that this corpus cannot represent (event, attribute, discontinuous span)",
     "E131": "the brat folder's text differs from the corpus text",
