@@ -14,6 +14,7 @@ from conftest import REPO_ROOT, run, tree
 from newscorpus.annotate import Proposal, _drop_crossing, merge, propose
 from newscorpus.docs import label_tables, replace_generated
 from newscorpus.model import Entity, Relation
+from newscorpus.relation_rules import Context, _nearest
 from newscorpus.schema import Schema
 from newscorpus.validate import validate_project
 
@@ -276,3 +277,26 @@ def test_an_article_longer_than_spacys_limit_is_e125_with_a_model(
         "without --model (the rules have no limit), or split it.\n"
     )
     assert tree(seed_project) == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=12),
+    st.integers(0, 45),
+    st.integers(0, 12),
+)
+def test_the_nearest_mention_by_bisection_is_the_nearest_by_comparison(
+    offsets: list[int], at: int, size: int
+) -> None:
+    """Of mentions in order of their start, the one starting nearest an offset (the earlier
+    of two as near, the first of several at one offset), whether found by bisection or by
+    comparing each."""
+    found = [
+        Entity(f"P{i}", start, start + 2, "GPE", "xx", "rule")
+        for i, start in enumerate(sorted(offsets))
+    ]
+    size = min(max(size, 1), len(found))
+    entity = Entity("Q", at, at + 1, "PERSON", "x", "rule")
+    context = Context("x" * 50, tuple(found), [(0, 50)], {})
+    expected = context.nearest(entity, found[:size])
+    assert _nearest(entity, found, [e.start for e in found], size) is expected

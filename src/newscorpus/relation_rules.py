@@ -58,9 +58,23 @@ class Context:
                 named.setdefault(e.text, []).append(e)
         return named
 
-    def countries_named(self, name: str) -> list[Entity]:
-        """The GPE mentions whose text is ``name``, in order."""
-        return self._countries.get(name, [])
+    @cached_property
+    def _country_edges(self) -> dict[str, tuple[list[int], list[int]]]:
+        return {
+            name: ([e.start for e in found], [e.end for e in found])
+            for name, found in self._countries.items()
+        }
+
+    def nearest_country(self, entity: Entity, name: str, *, preceding: bool) -> Entity | None:
+        """:meth:`nearest` of the GPE mentions whose text is ``name``; with ``preceding``, of
+        those that end before ``entity`` starts when one does. Found by bisection: mentions of
+        one name have one length, so their ends are in order too."""
+        found = self._countries.get(name, [])
+        if not found:
+            return None
+        starts, ends = self._country_edges[name]
+        before = bisect_right(ends, entity.start) if preceding else 0
+        return _nearest(entity, found, starts, before or len(found))
 
     def starting(self, first: int, last: int) -> tuple[Entity, ...]:
         """The entities starting at an offset from ``first`` to ``last``, in order."""
@@ -81,7 +95,23 @@ class Context:
         ]
 
     def nearest(self, entity: Entity, candidates: Iterable[Entity]) -> Entity | None:
+        """The candidate starting nearest ``entity``: of two as near, the earlier; of several
+        at one offset, the first."""
         return min(candidates, key=lambda e: (abs(e.start - entity.start), e.start), default=None)
+
+
+def _nearest(entity: Entity, found: list[Entity], starts: list[int], size: int) -> Entity:
+    """:meth:`Context.nearest` of the first ``size`` (at least one) of ``found``, which are in
+    order of their ``starts``: only the last one starting before ``entity`` and the first one
+    starting at or after it can be nearest."""
+    after = bisect_left(starts, entity.start, 0, size)
+    if after == 0:
+        return found[0]
+    # The first of those that start where the last one before it starts.
+    left = found[bisect_left(starts, starts[after - 1], 0, size)]
+    if after == size or entity.start - left.start <= found[after].start - entity.start:
+        return left
+    return found[after]
 
 
 Rule = Callable[[Context], Iterator[tuple[str, str, str]]]
@@ -110,8 +140,7 @@ def role_from_title(ctx: Context) -> Iterator[tuple[str, str, str]]:
             None,
         )
         if demonym is not None:
-            named = ctx.countries_named(ctx.refers_to[demonym.id])
-            target = ctx.nearest(person, named)
+            target = ctx.nearest_country(person, ctx.refers_to[demonym.id], preceding=False)
         elif _OFFICE_RE.search(before):
             # "Foreign Minister A and his Japanese counterpart B": A is not Japan's minister.
             others = {
@@ -128,9 +157,7 @@ def role_from_title(ctx: Context) -> Iterator[tuple[str, str, str]]:
                 counts = ctx.country_names
                 names = sorted(name for name in counts if name not in others)
                 main = max(names, key=counts.__getitem__, default=None)
-                candidates = ctx.countries_named(main) if main is not None else []
-                preceding = [e for e in candidates if e.end <= person.start]
-                target = ctx.nearest(person, preceding or candidates)
+                target = None if main is None else ctx.nearest_country(person, main, preceding=True)
         else:
             continue
         if target is not None:
@@ -254,7 +281,7 @@ def demonym_base(ctx: Context) -> Iterator[tuple[str, str, str]]:
     """``Chinese telecommunications giant Huawei``, ``Japanese Foreign Ministry`` ->
     based_in(ORG, the nearest mention of the demonym's country)."""
     for demonym in (e for e in ctx.entities if e.label == "NORP" and e.id in ctx.refers_to):
-        countries = ctx.countries_named(ctx.refers_to[demonym.id])
+        name = ctx.refers_to[demonym.id]
         near = ctx.starting(demonym.start, demonym.end + MAX_GAP)
         for org in (e for e in near if e.label == "ORG"):
             starts_with = org.start == demonym.start and org.end > demonym.end
@@ -262,9 +289,11 @@ def demonym_base(ctx: Context) -> Iterator[tuple[str, str, str]]:
                 r"(?:\s+[a-z]+){0,3}\s+", ctx.text[demonym.end : org.start]
             )
             if starts_with or precedes:
-                preceding = [e for e in countries if e.end <= org.start]
-                in_sentence = [e for e in ctx.in_sentence(org, "GPE") if e in countries]
-                target = ctx.nearest(org, in_sentence or preceding or countries)
+                in_sentence = [e for e in ctx.in_sentence(org, "GPE") if e.text == name]
+                if in_sentence:
+                    target = ctx.nearest(org, in_sentence)
+                else:
+                    target = ctx.nearest_country(org, name, preceding=True)
                 if target is not None:
                     yield org.id, target.id, "based_in"
 
