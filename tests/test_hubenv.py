@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_project, run, tree
+from hub_server import point_clients_at
 
 FIX = "Set HF_ENDPOINT to the Hub's URL (https://huggingface.co when unset), or unset it.\n"
 
@@ -74,3 +75,29 @@ def test_a_good_endpoint_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for value in ("", "https://huggingface.co", "http://127.0.0.1:8080/", "http://[::1]:9"):
         monkeypatch.setenv("HF_ENDPOINT", value)
         check_endpoint()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (
+            "http://a..b",
+            "encoding with 'idna' codec failed (UnicodeError: label empty or too long)",
+        ),
+        ("http://[v7.abc]", "Invalid IPv6 address: '[v7.abc]'"),
+    ],
+)
+def test_an_endpoint_the_client_cannot_use_is_e407(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, reason: str
+) -> None:
+    """A URL by urlsplit that the HTTP client refuses: caught where the Hub is first called."""
+    project = make_project(tmp_path / "proj", with_seed=True)
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    point_clients_at(monkeypatch, value)
+    code, out, err = run(project, "publish", "--repo-id", "user/repo")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {value}/datasets/user/repo: E407 cannot reach the Hub at {value} while checking "
+        f"the token ({reason}); nothing was committed and no tag was made. Check HF_ENDPOINT and "
+        "the network, then run the command again.\n"
+    )

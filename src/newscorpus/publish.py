@@ -364,6 +364,10 @@ class _Session:
             raise self._from_http(err, doing) from None
         except _transport_error() as err:
             raise self._unreachable(err, doing) from None
+        except (_invalid_url_error(), UnicodeError) as err:
+            # An HF_ENDPOINT that parses as a URL but that the client cannot use: a host label
+            # IDNA refuses (empty, over 63 characters), an IPv6 form it does not take, too long.
+            raise self._unreachable(err, doing) from None
         except RuntimeError as err:
             # The client wraps a failed LFS upload: "Error while uploading '<path>' to the Hub."
             cause = err.__cause__
@@ -457,6 +461,13 @@ def _transport_error() -> type[Exception]:
     import httpx2
 
     error: type[Exception] = httpx2.TransportError
+    return error
+
+
+def _invalid_url_error() -> type[Exception]:
+    import httpx2
+
+    error: type[Exception] = httpx2.InvalidURL
     return error
 
 
