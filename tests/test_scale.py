@@ -497,6 +497,27 @@ def test_cache_clear_while_entries_are_written(tmp_path: Path) -> None:
     assert not list((project.root / ".newscorpus").glob("cache-cleared-*"))
 
 
+def test_cache_clear_leaves_what_it_did_not_put_aside(tmp_path: Path) -> None:
+    """A file or a link named like the folders clear moves the cache into is not one of them:
+    it is left alone, and the cache is cleared all the same."""
+    project = seed_and_synthetic(tmp_path / "proj")
+    validate_project(project, use_cache=True)
+    private = project.root / ".newscorpus"
+    (private / "cache-cleared-file").write_text("x", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep", encoding="utf-8")
+    (private / "cache-cleared-link").symlink_to(outside)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["--root", str(project.root), "cache", "clear"])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in private.glob("cache*")) == [
+        "cache-cleared-file",
+        "cache-cleared-link",
+    ]
+    assert (outside / "keep.txt").read_text(encoding="utf-8") == "keep"
+
+
 def folders(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir())
 

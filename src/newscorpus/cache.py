@@ -291,24 +291,31 @@ def clear(project: Project) -> int:
 
     Builds, ``validate`` and ``check`` write entries without the project lock, so the cache is
     first moved aside in one rename and deleted there: a command writing meanwhile makes a new
-    cache folder (or skips the entry) instead of racing the deletion. What a killed ``clear``
-    left aside is deleted too.
+    cache folder (or skips the entry) instead of racing the deletion. Folders a killed
+    ``clear`` left aside are deleted too; anything else of that name is left alone.
 
     Raises:
         OSError: when the cache cannot be moved aside or deleted (permissions).
     """
     root = cache_dir(project)
+    size = 0
     if root.exists():
         aside = Path(tempfile.mkdtemp(prefix=_CLEARED_PREFIX, dir=root.parent))
         with suppress(FileNotFoundError):  # another clear took it first
             root.rename(aside / root.name)
-    size = 0
+        with suppress(FileNotFoundError):  # another clear, seeing it aside, deletes it
+            size += _delete(aside)
     for folder in sorted(root.parent.glob(f"{_CLEARED_PREFIX}*")):
-        try:
-            size += sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-            shutil.rmtree(folder)
-        except FileNotFoundError:  # another clear is deleting it
-            continue
+        if folder.is_dir() and not folder.is_symlink():
+            with suppress(OSError):  # another clear is deleting it, or it is not ours to
+                size += _delete(folder)
+    return size
+
+
+def _delete(folder: Path) -> int:
+    """Delete ``folder`` (a real folder); return how many bytes its files held."""
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    shutil.rmtree(folder)
     return size
 
 

@@ -31,6 +31,8 @@ OLD = ".old"
 MANIFEST = "manifest.json"
 #: What a build folder holds; an older version's leftover is removed only if it holds no more.
 _BUILT = frozenset({"data", "README.md", "croissant.json", MANIFEST})
+#: The largest manifest.json read to tell whether a build wrote it.
+_MANIFEST_LIMIT = 64 << 20
 
 
 def work_dir(target: Path) -> Path:
@@ -74,8 +76,11 @@ def not_built(folder: Path) -> str | None:
     manifest = folder / MANIFEST
     if not manifest.is_file():
         return f"no {MANIFEST}"
+    data = None
     try:
-        data = json.loads(manifest.read_bytes())
+        # A build's manifest lists its files: kilobytes. A larger one is not read whole.
+        if manifest.stat().st_size <= _MANIFEST_LIMIT:
+            data = json.loads(manifest.read_bytes())
     except (OSError, ValueError, RecursionError):
         data = None
     tools = data.get("tools") if isinstance(data, dict) else None

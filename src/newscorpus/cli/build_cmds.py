@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from newscorpus.cli.options import format_option, get_project, jobs_option
+from newscorpus.errors import NewscorpusError
 from newscorpus.hubenv import check_endpoint
 
 
@@ -128,13 +129,20 @@ def cache_group() -> None:
 def cache_clear_command(ctx: click.Context) -> None:
     """Delete .newscorpus/cache/; the next build and validate compute everything again."""
     from newscorpus.cache import CACHE_DIR, clear
-    from newscorpus.lock import state_error
 
     project = get_project(ctx)
     try:
         size = clear(project)
     except OSError as err:
-        raise state_error(project, err) from None
+        name = Path(err.filename).name if err.filename else CACHE_DIR
+        raise NewscorpusError(
+            "E012",
+            f"cannot clear {CACHE_DIR}/ ({name}: {err.strerror or err}); what could not be "
+            "deleted is left, in it or in .newscorpus/cache-cleared-* (the next clear deletes "
+            "those).",
+            fix="Fix the permissions of .newscorpus/ (it holds only what newscorpus puts there), "
+            "then run `newscorpus cache clear` again.",
+        ) from None
     click.echo(f"cleared {CACHE_DIR}/ ({size / 1e6:.1f} MB)")
 
 
