@@ -162,13 +162,24 @@ def test_a_failing_batch_adds_nothing(empty_project: Path, tmp_path: Path) -> No
         ),
         (
             '{"text": "Body", "title": "T\\u001b[2J\\nx"}',
-            "E210 title holds the control character U+001B; it must be one line of plain text. "
+            "E210 title holds U+001B (a control character); it must be one line of plain text. "
+            "Remove it from the title (write a space for a line break).",
+        ),
+        (
+            '{"text": "Body", "title": "A\\u2028B"}',
+            "E210 title holds U+2028 (a line separator); it must be one line of plain text. "
             "Remove it from the title (write a space for a line break).",
         ),
         (
             '{"text": "Body", "license": "CC BY\\u0000"}',
-            "E210 license holds the control character U+0000; it must be one line of plain "
+            "E210 license holds U+0000 (a control character); it must be one line of plain "
             "text. Remove it from the license (write a space for a line break).",
+        ),
+        (
+            '{"text": "Body", "source_file": "a\\nok: forged.txt"}',
+            "E210 source_file holds U+000A (a control character); it must be one line of plain "
+            "text. Remove it from the source_file (write a space for a line break), or rename "
+            "the file.",
         ),
     ],
 )

@@ -244,20 +244,30 @@ def _read_jsonl(path: Path, limit: int) -> Iterator[NewArticle]:
         )
 
 
+#: Unicode categories that break a line or control a terminal: not in one-line metadata.
+_CATEGORY_NAMES = {
+    "Cc": "a control character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+_NOT_ONE_LINE = frozenset(_CATEGORY_NAMES)
+
+
 def _check_values(article: NewArticle) -> None:
     if article.doc_id is not None:
         check_doc_id(article.doc_id, where=article.where)
-    # Shown on one line in listings, cards and the viewer: a control character (a line break,
-    # a terminal escape) has no place in them, as it has none in an article's text (E203).
-    for key in ("title", "license"):
+    # Shown on one line in listings, cards and the viewer: a control character (a terminal
+    # escape) or a line break has no place in them.
+    for key in ("title", "license", "source_file"):
         value = getattr(article, key)
-        bad = next((c for c in value or "" if unicodedata.category(c) == "Cc"), None)
+        bad = next((c for c in value or "" if unicodedata.category(c) in _NOT_ONE_LINE), None)
         if bad is not None:
             raise InputError(
                 "E210",
-                f"{key} holds the control character U+{ord(bad):04X}; it must be one line of "
-                "plain text.",
-                fix=f"Remove it from the {key} (write a space for a line break).",
+                f"{key} holds U+{ord(bad):04X} ({_CATEGORY_NAMES[unicodedata.category(bad)]}); "
+                "it must be one line of plain text.",
+                fix=f"Remove it from the {key} (write a space for a line break)"
+                + (", or rename the file." if key == "source_file" else "."),
                 where=article.where,
             )
     if article.url is not None and not re.fullmatch(r"https?://\S+", article.url):
