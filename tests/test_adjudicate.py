@@ -463,6 +463,33 @@ def test_left_out_names_one_of_the_annotators_and_prints_on_one_line(project: Pr
 
 
 @pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"start": 20}, "has the span [20, 20), which is no span of a text"),
+        ({"start": -1}, "has the span [-1, 20), which is no span of a text"),
+        ({"label": "CITY\u202e"}, 'has the label "CITY\\u202e", which the schema does not have'),
+        (None, 'repeats the span [18, 20) "GPE"'),
+    ],
+)
+def test_a_left_out_record_must_be_a_span_of_the_schema_once(
+    project: Project, change: dict[str, object] | None, problem: str
+) -> None:
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    resolve(project, C1="bob", C2="bob")
+    run(project.root, "adjudicate", "--annotators", "alice", "bob")
+    review = read(project, REVIEW)
+    records = review["adjudication"]["left_out"]
+    if change is None:
+        records.append(dict(records[0]))
+    else:
+        records[0].update(change)
+    (project.root / REVIEW).write_text(json.dumps(review), encoding="utf-8")
+    code, out, _ = run(project.root, "validate")
+    assert code == 1
+    assert f"E174 adjudication.left_out[{1 if change is None else 0}] {problem}." in out
+
+
+@pytest.mark.parametrize(
     "left_out",
     [{"start": 18}, [{"start": 18, "end": 20, "label": "GPE"}], [["C1", 18, 20, "GPE", "bob"]]],
 )

@@ -462,8 +462,8 @@ def _refuse_contradictions(
         which, choice, before = found
         if before and number < written:
             continue  # written into the review file's gold by hand since
-        # From the review file, which a person edits: kept to one line.
-        which, choice = printable(which), printable(choice)
+        # From the review file, which a person edits: kept to one short line.
+        which, choice = _shown(which), _shown(choice)
         how = "the review file's gold holds it" if number < written else "another resolution"
         when = " in an earlier run" if before else ""
         raise NewscorpusError(
@@ -490,6 +490,11 @@ def _refuse_contradictions(
         {"start": start, "end": end, "label": label, "conflict": which, "resolution": choice}
         for (start, end, label), (which, choice, _) in sorted(left_out.items())
     ]
+
+
+def _shown(text: str) -> str:
+    """``text`` for a message: unprintable characters escaped, cut at 80 characters."""
+    return printable(text if len(text) <= 80 else text[:77] + "...")
 
 
 def _take(

@@ -98,20 +98,7 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
             )
         )
     else:
-        sides = [name for name in meta["annotators"] if isinstance(name, str)]
-        for n, item in enumerate(meta.get(LEFT_OUT, [])):
-            if item["resolution"] not in sides:
-                issues.append(
-                    issue(
-                        "E174",
-                        path,
-                        f"{ADJUDICATION}.{LEFT_OUT}[{n}] was resolved to "
-                        f"{show(item['resolution'])}, which is none of the annotators "
-                        f"({', '.join(printable(s) for s in sides)}).",
-                        _FIX,
-                        at=meta,
-                    )
-                )
+        issues += _left_out_issues(meta, schema, path)
     conflicts = data.get(CONFLICTS)
     if not isinstance(conflicts, list):
         issues.append(
@@ -129,6 +116,34 @@ def review_issues(data: Any, schema: Schema | None, text: str | None, path: str)
     seen: set[str] = set()
     for n, conflict in enumerate(conflicts):
         issues += _conflict_issues(conflict, n, seen, data, schema, text, path, validate_document)
+    return issues
+
+
+def _left_out_issues(meta: dict[str, Any], schema: Schema | None, path: str) -> list[Issue]:
+    """What is wrong with the well-shaped ``left_out`` records: each names one of the
+    annotators, a span of the schema's label, once."""
+    sides = [name for name in meta["annotators"] if isinstance(name, str)]
+    labels = set(schema.entity_labels) if schema is not None else None
+    issues: list[Issue] = []
+    seen: set[tuple[int, int, str]] = set()
+    for n, item in enumerate(meta.get(LEFT_OUT, [])):
+        start, end, label = item["start"], item["end"], item["label"]
+        problem = None
+        if item["resolution"] not in sides:
+            problem = (
+                f"was resolved to {show(item['resolution'])}, which is none of the annotators "
+                f"({', '.join(printable(s) for s in sides)})"
+            )
+        elif not 0 <= start < end:
+            problem = f"has the span [{start}, {end}), which is no span of a text"
+        elif labels is not None and label not in labels:
+            problem = f"has the label {show(label)}, which the schema does not have"
+        elif (start, end, label) in seen:
+            problem = f"repeats the span [{start}, {end}) {show(label)}"
+        seen.add((start, end, label))
+        if problem is not None:
+            message = f"{ADJUDICATION}.{LEFT_OUT}[{n}] {problem}."
+            issues.append(issue("E174", path, message, _FIX, at=meta))
     return issues
 
 
