@@ -337,6 +337,24 @@ def test_a_folder_with_a_manifest_of_its_own_is_refused(
     assert sorted((p.name, p.stat().st_size) for p in site.iterdir()) == before
 
 
+def test_a_folder_named_like_the_swap_s_is_kept_unless_a_build_wrote_it(tmp_path: Path) -> None:
+    """A build moves its previous output to .<name>.old while it swaps, and a later build puts
+    right what a killed one left there. A user's .<name>.old holding a web app's manifest.json
+    is not such a leftover: it is in the way (E312), and kept."""
+    project = small_project(tmp_path / "proj")
+    out = tmp_path / "site"
+    build(project, out)
+    aside = tmp_path / ".site.old"
+    aside.mkdir()
+    (aside / "manifest.json").write_text('{"name": "My PWA"}', encoding="utf-8")
+    (aside / "index.html").write_text("<h1>site</h1>", encoding="utf-8")
+    with pytest.raises(NewscorpusError) as err:
+        build(project, out)
+    assert err.value.code == "E312"
+    assert sorted(p.name for p in aside.iterdir()) == ["index.html", "manifest.json"]
+    assert (out / "manifest.json").is_file()
+
+
 def test_empty_corpus_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NewscorpusError) as err:
         build(load_project(make_project(tmp_path / "proj")))

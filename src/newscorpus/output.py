@@ -53,7 +53,7 @@ def recover_output(target: Path) -> list[str]:
         return said
     old = old_dir(target)
     # A folder aside counts as the previous output only if it is a complete build.
-    if old.is_dir() and (old / MANIFEST).is_file():
+    if old.is_dir() and not_built(old) is None:
         if target.exists():
             shutil.rmtree(old, ignore_errors=True)
             said.append(f"recovered: removed {old.name}, left by an interrupted build")
