@@ -550,17 +550,19 @@ def test_maintainer_strings_are_escaped_in_the_card_and_croissant(seed_project: 
 def test_recover_output_repairs_each_interrupted_swap_state(tmp_path: Path) -> None:
     target = tmp_path / "dist" / "ds"
     work, old = work_dir(target), old_dir(target)
+    # A manifest a build wrote names newscorpus among its tools.
+    manifest = '{{"tools": {{"newscorpus": "0.1.0"}}, "version": "{}"}}'
     old.mkdir(parents=True)
-    (old / "manifest.json").write_text("old", encoding="utf-8")
+    (old / "manifest.json").write_text(manifest.format("old"), encoding="utf-8")
     work.mkdir()
     # Killed between the two renames: no output, the old one aside, the new one complete.
     assert recover_output(target) == [
         "recovered: restored ds from an interrupted build's swap",
         "recovered: removed .ds.building, left by an interrupted build",
     ]
-    assert (target / "manifest.json").read_text("utf-8") == "old"
+    assert (target / "manifest.json").read_text("utf-8") == manifest.format("old")
     old.mkdir()
-    (old / "manifest.json").write_text("older", encoding="utf-8")
+    (old / "manifest.json").write_text(manifest.format("older"), encoding="utf-8")
     legacy = tmp_path / "dist" / ".ds.abc123.building"
     legacy.mkdir()
     assert recover_output(target) == [
