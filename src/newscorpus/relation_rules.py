@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,12 +45,8 @@ class Context:
         return {e.id: e for e in self.entities}
 
     @cached_property
-    def country_names(self) -> Counter[str]:
-        """How often each GPE text is mentioned."""
-        return Counter(e.text for e in self.entities if e.label == "GPE")
-
-    @cached_property
-    def _countries(self) -> dict[str, list[Entity]]:
+    def countries(self) -> dict[str, list[Entity]]:
+        """The GPE mentions by their text, each name's in order."""
         named: dict[str, list[Entity]] = {}
         for e in self.entities:
             if e.label == "GPE":
@@ -62,14 +57,14 @@ class Context:
     def _country_edges(self) -> dict[str, tuple[list[int], list[int]]]:
         return {
             name: ([e.start for e in found], [e.end for e in found])
-            for name, found in self._countries.items()
+            for name, found in self.countries.items()
         }
 
     def nearest_country(self, entity: Entity, name: str, *, preceding: bool) -> Entity | None:
         """:meth:`nearest` of the GPE mentions whose text is ``name``; with ``preceding``, of
         those that end before ``entity`` starts when one does. Found by bisection: mentions of
         one name have one length, so their ends are in order too."""
-        found = self._countries.get(name, [])
+        found = self.countries.get(name, [])
         if not found:
             return None
         starts, ends = self._country_edges[name]
@@ -154,9 +149,9 @@ def role_from_title(ctx: Context) -> Iterator[tuple[str, str, str]]:
             else:
                 # Otherwise the country the article is most about, as in "the two countries":
                 # the most mentioned, the first in alphabetical order of those tied.
-                counts = ctx.country_names
-                names = sorted(name for name in counts if name not in others)
-                main = max(names, key=counts.__getitem__, default=None)
+                mentions = ctx.countries
+                names = sorted(name for name in mentions if name not in others)
+                main = max(names, key=lambda name: len(mentions[name]), default=None)
                 target = None if main is None else ctx.nearest_country(person, main, preceding=True)
         else:
             continue
